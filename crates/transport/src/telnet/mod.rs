@@ -1,0 +1,1 @@
+//! Telnet (being written).
