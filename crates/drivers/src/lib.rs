@@ -1,1 +1,106 @@
-//! placeholder during bootstrap
+//! Vendor knowledge as data: what oxscript needs to know to talk to a kind
+//! of device.
+//!
+//! A [`Driver`] is a plain value: the regexes that recognise its command
+//! prompt, login prompts, error messages and pager prompts, the commands it
+//! runs after login and on logout, how it starts authorization (`enable`),
+//! and the rules that let the [`OsGuesser`] recognise it. Drivers do no I/O;
+//! a Session feeds them the text it received and acts on what they find.
+//! Because every field is public data, a driver can be written in Rust, be
+//! derived from another one, or (later) be loaded from a file.
+//!
+//! Built in are [`Driver::generic`] (the fallback, knowing the prompt
+//! shapes of most platforms), [`Driver::shell`] (Unix shells) and
+//! [`Driver::ios`] (Cisco IOS and IOS XE). A [`Registry`] finds drivers
+//! by name or alias; [`builtin()`] is the shared registry of the built-ins.
+//!
+//! # How patterns are used
+//!
+//! Every pattern is a [`Pattern`], a [`regex::bytes`] regex that keeps its
+//! source. Device output has ANSI sequences, NUL and BEL removed before
+//! matching, but keeps its CR and LF as received.
+//!
+//! - Prompts, username and password prompts, pager prompts and login
+//!   dialogs match **at the end** of the received data. They are searched
+//!   with [`Pattern::find_at`] from near the end of the buffer (the line
+//!   break before the last line), so they end in `[ \t]*$` and mark a
+//!   line start with `(?:\A|[\r\n])`. A prompt followed by anything but
+//!   blanks is no prompt. Prompt words contain no blanks, which is what
+//!   keeps a description line such as `Lo0 up up Description of my
+//!   router>` from being taken for a prompt while more output is still to
+//!   come.
+//! - Error and login-error patterns match one line of a response (after
+//!   the echoed command): they are written with `(?m)^`, and
+//!   [`Driver::find_error`] returns the line they matched.
+//! - The OS guesser looks for its rules anywhere in the data of their
+//!   [`GuessStage`].
+//!
+//! # A driver of your own
+//!
+//! Start from a built-in driver and change what differs, with struct-update
+//! syntax:
+//!
+//! ```
+//! use oxscript_drivers::{
+//!     Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, OsGuesser, Pattern,
+//!     Registry, patterns,
+//! };
+//!
+//! let acme = Driver {
+//!     name: "acme".into(),
+//!     aliases: vec!["acme_os".into()],
+//!     description: "ACME edge routers".into(),
+//!     prompt: patterns(&[r"(?:\A|[\r\n])acme-[\w.-]+(?:\(cfg\))?[>#][ \t]*$"])?,
+//!     error: patterns(&[r"(?m)^ERR-\d+:[^\r\n]*"])?,
+//!     login_answers: vec![Answer {
+//!         pattern: Pattern::new(r"(?i)accept the terms\? \[y/n\][ \t]*$")?,
+//!         reply: "y\r".into(),
+//!     }],
+//!     init_commands: vec![InitCommand::new("set cli pager off")],
+//!     authorize: Some(Authorize {
+//!         command: "privileged".into(),
+//!         when_prompt: Some(Pattern::new(r">[ \t]*$")?),
+//!     }),
+//!     os_guess: vec![GuessRule {
+//!         stage: GuessStage::Head,
+//!         pattern: Pattern::new(r"ACME EdgeOS")?,
+//!         confidence: 90,
+//!     }],
+//!     // Username and password prompts, login errors, the pager answers,
+//!     // logout and newline come from the generic driver.
+//!     ..Driver::generic()
+//! };
+//!
+//! let buffer = b"show version\r\nACME EdgeOS 4.2\r\nacme-edge1> ";
+//! // Search from the line break before the last line, as a Session does.
+//! let start = buffer.iter().rposition(|&b| b == b'\r').unwrap_or(0);
+//! assert!(acme.find_prompt(buffer, start).is_some());
+//! assert!(acme.wants_authorize("acme-edge1> "));
+//! assert_eq!(acme.find_error("ERR-12: no such table\r\n"), Some("ERR-12: no such table"));
+//!
+//! let mut registry = Registry::builtin();
+//! registry.register(acme);
+//! let mut guesser = OsGuesser::from_registry(&registry);
+//! guesser.data_received("Welcome to ACME EdgeOS\r\nlogin: ", false);
+//! assert_eq!(guesser.best_driver(), "acme");
+//! assert_eq!(registry.get("ACME_OS").map(|d| d.name.clone()).as_deref(), Some("acme"));
+//! # Ok::<(), oxscript_drivers::Error>(())
+//! ```
+
+mod driver;
+mod error;
+mod fragments;
+mod generic;
+mod guess;
+mod ios;
+mod pager;
+mod pattern;
+mod registry;
+mod shell;
+
+pub use driver::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand};
+pub use error::Error;
+pub use guess::{Guess, OsGuesser};
+pub use pager::common_pager;
+pub use pattern::{Pattern, patterns};
+pub use registry::{Registry, builtin};

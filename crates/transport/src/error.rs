@@ -1,16 +1,285 @@
 //! The transport crate's error type.
 
+use std::fmt;
+use std::time::Duration;
+
 /// Result alias for the transport crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How many trailing bytes of received data an error shows.
+const TAIL_BYTES: usize = 240;
+
+/// The last bytes received from a device, escaped for display.
+///
+/// Errors carry a `Tail` so a timeout always shows what arrived instead of
+/// what was expected. Control characters are escaped (`\r`, `\n`, `\x1b`),
+/// and a leading `…` marks a cut.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Tail(String);
+
+impl Tail {
+    /// The escaped tail of `data` (at most 240 bytes of it).
+    pub fn of(data: &[u8]) -> Tail {
+        let cut = data.len().saturating_sub(TAIL_BYTES);
+        let mut out = String::new();
+        if cut > 0 {
+            out.push('…');
+        }
+        for chunk in data[cut..].utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '\r' => out.push_str("\\r"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '\\' => out.push_str("\\\\"),
+                    c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        Tail(out)
+    }
+
+    /// The escaped text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether nothing was received.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Tail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("(nothing)")
+        } else {
+            write!(f, "\"{}\"", self.0)
+        }
+    }
+}
+
+impl fmt::Debug for Tail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A list of patterns, displayed for error messages.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Expected(pub Vec<String>);
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "/{p}/")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 /// Everything that can go wrong while talking to a device.
 ///
 /// Messages never contain secrets: passwords are never part of an error,
-/// and received data is shown as an escaped tail.
+/// and received data is shown as an escaped [`Tail`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// An I/O error on the underlying stream.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+
+    /// The TCP connection could not be opened.
+    #[error("cannot connect to {address}: {source}")]
+    Connect {
+        /// `host:port` that was dialled.
+        address: String,
+        /// The reason.
+        source: std::io::Error,
+    },
+
+    /// The TCP connection was not established in time.
+    #[error("connecting to {address} timed out after {timeout:?}")]
+    ConnectTimeout {
+        /// `host:port` that was dialled.
+        address: String,
+        /// The connect timeout.
+        timeout: Duration,
+    },
+
+    /// Nothing expected arrived before the deadline.
+    #[error("timed out after {timeout:?} {during}: expected {expected}; last received {tail}")]
+    Timeout {
+        /// What was being done ("waiting for the prompt", "during login", …).
+        during: String,
+        /// The patterns that were waited for.
+        expected: Expected,
+        /// The timeout that expired.
+        timeout: Duration,
+        /// The end of what arrived.
+        tail: Tail,
+    },
+
+    /// The device rejected the credentials (a wrong password is this, never a timeout).
+    #[error("login failed on {host}: {reason}; last received {tail}")]
+    LoginFailure {
+        /// The host.
+        host: String,
+        /// What the device said, or what happened.
+        reason: String,
+        /// The end of what arrived.
+        tail: Tail,
+    },
+
+    /// The device rejected the authorization (e.g. a wrong enable password).
+    #[error("authorization failed on {host}: {reason}; last received {tail}")]
+    AuthorizationFailure {
+        /// The host.
+        host: String,
+        /// What the device said, or what happened.
+        reason: String,
+        /// The end of what arrived.
+        tail: Tail,
+    },
+
+    /// The device reported an error for a command.
+    #[error("command `{command}` failed: {line}")]
+    InvalidCommand {
+        /// The command that was sent.
+        command: String,
+        /// The line of the response that matched an error pattern.
+        line: String,
+        /// The whole response, echo and prompt removed.
+        response: String,
+    },
+
+    /// The connection ended while waiting.
+    #[error("connection closed {during}{reason}; last received {tail}")]
+    ConnectionClosed {
+        /// What was being done.
+        during: String,
+        /// Why, when known (prefixed with ": ").
+        reason: String,
+        /// The end of what arrived.
+        tail: Tail,
+    },
+
+    /// A wait was cancelled with [`crate::ExpectCanceller::cancel`].
+    #[error("expect cancelled {during}")]
+    ExpectCancelled {
+        /// What was being done.
+        during: String,
+    },
+
+    /// The receive buffer reached its limit without a match.
+    #[error(
+        "receive buffer full ({limit} bytes) {during} without a match for {expected}; last received {tail}"
+    )]
+    BufferFull {
+        /// The configured limit.
+        limit: usize,
+        /// What was being done.
+        during: String,
+        /// The patterns that were waited for.
+        expected: Expected,
+        /// The end of what arrived.
+        tail: Tail,
+    },
+
+    /// An operation needs an account and none was given.
+    #[error("no account to log into {host}: give one in the URL, on the Host or as an argument")]
+    NoAccount {
+        /// The host.
+        host: String,
+    },
+
+    /// A driver name that is not registered.
+    #[error("unknown driver `{name}` (known: {known})")]
+    UnknownDriver {
+        /// The requested name.
+        name: String,
+        /// The registered names.
+        known: String,
+    },
+
+    /// A `dummy://` URL names no registered in-memory device.
+    #[error("no in-memory device named `{name}` is registered (registered: {known})")]
+    UnknownDummyDevice {
+        /// The requested name.
+        name: String,
+        /// The registered names.
+        known: String,
+    },
+
+    /// A regular expression given by the caller is invalid.
+    #[error(transparent)]
+    Pattern(#[from] oxscript_drivers::Error),
+
+    /// A capture helper was asked for a different number of groups than the pattern has.
+    #[error("pattern /{pattern}/ has {found} capture group(s), but {expected} were asked for")]
+    GroupCount {
+        /// The pattern.
+        pattern: String,
+        /// Groups asked for.
+        expected: usize,
+        /// Groups in the pattern.
+        found: usize,
+    },
+
+    /// An error from the core model (URL, host, account).
+    #[error(transparent)]
+    Core(#[from] oxscript_core::Error),
+
+    /// The session is closed; no more operations are possible.
+    #[error("the session to {host} is closed")]
+    Closed {
+        /// The host.
+        host: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_escapes_and_cuts() {
+        assert_eq!(Tail::of(b"router#").to_string(), "\"router#\"");
+        assert_eq!(
+            Tail::of(b"a\r\nb\x1b[0m\xff").as_str(),
+            "a\\r\\nb\\x1b[0m\\xff"
+        );
+        let long = vec![b'x'; 1000];
+        let t = Tail::of(&long);
+        assert!(t.as_str().starts_with('…'));
+        assert_eq!(t.as_str().chars().filter(|&c| c == 'x').count(), TAIL_BYTES);
+        assert_eq!(Tail::of(b"").to_string(), "(nothing)");
+    }
+
+    #[test]
+    fn timeout_message_names_patterns_and_tail() {
+        let e = Error::Timeout {
+            during: "waiting for the prompt".into(),
+            expected: Expected(vec!["router#".into(), "--More--".into()]),
+            timeout: Duration::from_secs(2),
+            tail: Tail::of(b"partial output\r\n"),
+        };
+        let msg = e.to_string();
+        assert!(msg.contains("/router#/ | /--More--/"), "{msg}");
+        assert!(msg.contains("partial output\\r\\n"), "{msg}");
+    }
 }

@@ -1,0 +1,78 @@
+//! Pieces of regex source shared by the built-in drivers.
+//!
+//! They are macros expanding to string literals so that whole patterns can
+//! be assembled with `concat!` at compile time and stay `&'static str`.
+
+/// A line start: the start of the buffer or just after CR or LF.
+macro_rules! line_start {
+    () => {
+        r"(?:\A|[\r\n])"
+    };
+}
+
+/// The end of a prompt: optional blanks, then the end of the buffer.
+macro_rules! prompt_end {
+    () => {
+        r"[ \t]*$"
+    };
+}
+
+/// A prompt word: a host name, `user@host`, `user@host:path`, an interface
+/// (`FA/0/1/2/3`), `RP/0/RSP0/CPU0:router`, `A:admin@sros`, `bash-4.2`.
+///
+/// It starts with a word character and is not made of digits only (so a
+/// progress line `100%` is no prompt). No blanks: that is what keeps
+/// `Description of my router>` from being taken for a prompt.
+macro_rules! prompt_word {
+    () => {
+        r"(?:\d*[^\W\d]|\d+[.+\-/:~@])[\w.+\-/:~@]*"
+    };
+}
+
+/// A configuration mode in parentheses, such as `(config-if)`.
+macro_rules! prompt_mode {
+    () => {
+        r"(?:\([\w.+\-/:~@]+\))?"
+    };
+}
+
+/// The common prompt of routers, switches and shells: a prompt word, an
+/// optional mode, then `$`, `#`, `>` or `%` (optionally after a `-` for a
+/// login shell such as `-bash-4.2$`, or a `*` for an unsaved SR OS
+/// configuration).
+macro_rules! word_prompt {
+    () => {
+        concat!(
+            $crate::fragments::line_start!(),
+            r"[\-*]?",
+            $crate::fragments::prompt_word!(),
+            $crate::fragments::prompt_mode!(),
+            r"[$#>%]",
+            $crate::fragments::prompt_end!()
+        )
+    };
+}
+
+/// The body of a bracketed prompt with at most one blank inside and at
+/// most one before the prompt character: `[sam123@home ~]$`,
+/// `[admin@MikroTik] >`.
+macro_rules! bracket_body {
+    () => {
+        r"\[[\w.+\-/:~@]+(?: [\w.+\-/:~@]+)?\] ?[$#>%]"
+    };
+}
+
+/// A bracketed prompt on a line of its own.
+macro_rules! bracket_prompt {
+    () => {
+        concat!(
+            $crate::fragments::line_start!(),
+            $crate::fragments::bracket_body!(),
+            $crate::fragments::prompt_end!()
+        )
+    };
+}
+
+pub(crate) use {
+    bracket_body, bracket_prompt, line_start, prompt_end, prompt_mode, prompt_word, word_prompt,
+};

@@ -1,0 +1,301 @@
+//! The `ios` driver: Cisco IOS and IOS XE.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
+use crate::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, Pattern, common_pager};
+
+/// IOS prompts: a host name of up to 63 characters (what IOS accepts),
+/// an optional mode such as `(config-if)`, then `>` or `#`.
+pub(crate) const IOS_PROMPTS: &[&str] = &[concat!(
+    line_start!(),
+    r"[A-Za-z0-9_][A-Za-z0-9_.:/+\-]{0,62}(?:\([A-Za-z0-9_.:/+\-]+\))?[>#]",
+    prompt_end!()
+)];
+
+/// `Username:` from local or AAA login.
+pub(crate) const IOS_USERNAME: &[&str] = &[r"(?i)user ?name:[ \t]*$"];
+
+/// `Password:` on a line of its own (login and `enable`), and the console's
+/// `last resort password:`.
+pub(crate) const IOS_PASSWORD: &[&str] = &[
+    concat!(line_start!(), r"[Pp]assword:[ \t]*$"),
+    r"(?i)last resort password:[ \t]*$",
+];
+
+/// IOS error messages; nearly all start with `%`.
+pub(crate) const IOS_ERRORS: &[&str] = &[
+    r"(?m)^%[ \t]*Invalid (?:input|command)[^\r\n]*",
+    r"(?m)^%[ \t]*(?:Incomplete|Ambiguous|Unknown|Unrecognized) command[^\r\n]*",
+    r"(?m)^%[ \t]*Unrecognized host[^\r\n]*",
+    r"(?m)^%[ \t]*Error\b[^\r\n]*",
+    r"(?m)^%[ \t]*Bad IP address[^\r\n]*",
+    r"(?im)^%[ \t]*connection timed out[^\r\n]*",
+    r"(?im)^[^\r\n]+ not found[^\r\n]*",
+];
+
+/// Failed login or `enable`.
+pub(crate) const IOS_LOGIN_ERRORS: &[&str] = &[
+    concat!(
+        r"(?im)^%[ \t]*(?:login invalid|authentication failed|access denied",
+        r"|bad passwords?|bad secrets?|password: +timeout expired)[^\r\n]*"
+    ),
+    // A vty without a password says so (without `%` on some releases) and
+    // hangs up.
+    r"(?im)^%?[ \t]*password required, but none set[^\r\n]*",
+];
+
+/// A console line (reached through a terminal server) asks for RETURN
+/// before it shows the login prompt.
+const IOS_PRESS_RETURN: &str = r"(?i)press return to get started!?\s*$";
+
+impl Driver {
+    /// Cisco IOS and IOS XE: `router>`/`router(config-if)#` prompts,
+    /// `Username:`/`Password:`, `%`-prefixed error and login-error lines,
+    /// `terminal length 0` (or `terminal pager 0` on an ASA) and
+    /// `terminal width 0` (or `511`) after login, `enable` when the prompt
+    /// ends in `>`, logout with `exit`.
+    ///
+    /// OS guessing: an SSH version naming Cisco (80), `User Access
+    /// Verification` (60) or `Username:` (30) before login, `Cisco IOS
+    /// Software` or IOS XE in command output (90).
+    ///
+    /// ```
+    /// use oxscript_drivers::Driver;
+    ///
+    /// let ios = Driver::ios();
+    /// assert!(ios.find_prompt(b"\r\nrouter(config-if)#", 0).is_some());
+    /// assert_eq!(ios.init_commands[0].alternatives, ["terminal length 0", "terminal pager 0"]);
+    /// assert_eq!(ios.authorize.as_ref().map(|a| a.command.as_str()), Some("enable"));
+    /// ```
+    pub fn ios() -> Driver {
+        Driver {
+            name: "ios".to_owned(),
+            aliases: vec![
+                "cisco_ios".to_owned(),
+                "cisco_xe".to_owned(),
+                "ios_xe".to_owned(),
+            ],
+            description: "Cisco IOS and IOS XE".to_owned(),
+            prompt: builtin_patterns(IOS_PROMPTS),
+            username_prompt: builtin_patterns(IOS_USERNAME),
+            password_prompt: builtin_patterns(IOS_PASSWORD),
+            login_error: builtin_patterns(IOS_LOGIN_ERRORS),
+            error: builtin_patterns(IOS_ERRORS),
+            login_answers: vec![Answer {
+                pattern: Pattern::builtin(IOS_PRESS_RETURN),
+                reply: "\r".to_owned(),
+            }],
+            pager: common_pager(),
+            init_commands: vec![
+                InitCommand::with_alternatives(["terminal length 0", "terminal pager 0"]),
+                InitCommand::with_alternatives(["terminal width 0", "terminal width 511"]),
+            ],
+            authorize: Some(Authorize {
+                command: "enable".to_owned(),
+                when_prompt: Some(Pattern::builtin(r">[ \t]*$")),
+            }),
+            logout: vec!["exit".to_owned()],
+            newline: "\r".to_owned(),
+            os_guess: vec![
+                GuessRule::builtin(GuessStage::Protocol, r"Cisco", 80),
+                GuessRule::builtin(GuessStage::Head, r"User Access Verification", 60),
+                GuessRule::builtin(GuessStage::Head, r"(?i)user ?name:[ \t]*$", 30),
+                GuessRule::builtin(
+                    GuessStage::Response,
+                    r"Cisco IOS Software|Cisco Internetwork Operating System",
+                    90,
+                ),
+                GuessRule::builtin(GuessStage::Response, r"IOS-XE|IOS XE", 90),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generic::tests::{assert_no_prompt, assert_prompt};
+
+    #[test]
+    fn ios_prompts() {
+        let d = Driver::ios();
+        for prompt in [
+            "router>",
+            "router#",
+            "router> ",
+            "router# ",
+            "router(config)#",
+            "router(config-if)#",
+            "router(config-if-range)# ",
+            "router(config-router-af)#",
+            "core-sw01.example.net#",
+            "7200-router>",
+            "Switch#",
+            "R1+lab#",
+            "RP/0/RSP0/CPU0:router#",
+        ] {
+            assert_prompt(&d, prompt);
+        }
+        assert_prompt(&d, &format!("{}#", "h".repeat(63)));
+        assert_prompt(&d, &format!("{}(config)#", "h".repeat(63)));
+    }
+
+    #[test]
+    fn ios_false_prompts() {
+        let d = Driver::ios();
+        for text in [
+            "Lo0 up up Description of my router>",
+            &format!("{}#", "h".repeat(64)),
+            "Username: ",
+            "Password: ",
+            "#####",
+            "----->",
+            "% Invalid input detected at '^' marker.",
+            "router# show version",
+            "router#\r\n",
+            "Building configuration...\r\n[OK]",
+            "sam@knip:~$",
+            "[sam@home ~]$",
+            "router$",
+            "router%",
+            " router#",
+            "",
+        ] {
+            assert_no_prompt(&d, text);
+        }
+    }
+
+    #[test]
+    fn ios_login_prompts() {
+        let d = Driver::ios();
+        let head = "\r\n\r\nUser Access Verification\r\n\r\nUsername: ";
+        assert!(d.find_username_prompt(head.as_bytes(), 0).is_some());
+        assert!(d.find_username_prompt(b"User name:", 0).is_some());
+        assert!(d.find_username_prompt(b"Username: sam\r\n", 0).is_none());
+        for text in [
+            "\r\nPassword: ",
+            "Password:",
+            "router>enable\r\nPassword: ",
+            "\r\nlast resort password:",
+        ] {
+            assert!(
+                d.find_password_prompt(text.as_bytes(), 0).is_some(),
+                "{text:?}"
+            );
+        }
+        for text in [
+            "Enter the password: ",
+            "Password: \r\n",
+            "% Bad passwords\r\n",
+        ] {
+            assert!(
+                d.find_password_prompt(text.as_bytes(), 0).is_none(),
+                "{text:?}"
+            );
+        }
+        let (answer, _) = d
+            .find_login_answer(b"\r\n\r\nPress RETURN to get started!\r\n\r\n\r\n", 0)
+            .unwrap();
+        assert_eq!(answer.reply, "\r");
+    }
+
+    #[test]
+    fn ios_errors() {
+        let d = Driver::ios();
+        for (response, line) in [
+            (
+                "        ^\r\n% Invalid input detected at '^' marker.\r\n",
+                "% Invalid input detected at '^' marker.",
+            ),
+            (
+                "% Invalid command at '^' marker.",
+                "% Invalid command at '^' marker.",
+            ),
+            ("% Incomplete command.\r\n\r\n", "% Incomplete command."),
+            (
+                "% Ambiguous command:  \"sh i\"\r\n",
+                "% Ambiguous command:  \"sh i\"",
+            ),
+            (
+                "Translating \"foo\"\r\n% Unknown command or computer name, or unable to find computer address\r\n",
+                "% Unknown command or computer name, or unable to find computer address",
+            ),
+            (
+                "%Error opening tftp://10.0.0.1/x (Timed out)\r\n",
+                "%Error opening tftp://10.0.0.1/x (Timed out)",
+            ),
+            (
+                "% Bad IP address or host name\r\n",
+                "% Bad IP address or host name",
+            ),
+            (
+                "% Unrecognized host or address, or protocol not running.\r\n",
+                "% Unrecognized host or address, or protocol not running.",
+            ),
+            (
+                "% Connection timed out; remote host not responding\r\n",
+                "% Connection timed out; remote host not responding",
+            ),
+            ("%  Interface not found\r\n", "%  Interface not found"),
+        ] {
+            assert_eq!(d.find_error(response), Some(line), "{response:?}");
+        }
+        for response in [
+            "Interface  IP-Address  OK? Method Status  Protocol\r\nGi0/0 10.0.0.1 YES NVRAM up up\r\n",
+            "Internet  10.0.0.2  0  Incomplete  ARPA\r\n",
+            "Building configuration...\r\n[OK]\r\n",
+            "",
+        ] {
+            assert_eq!(d.find_error(response), None, "{response:?}");
+        }
+    }
+
+    #[test]
+    fn ios_login_errors() {
+        let d = Driver::ios();
+        for (text, line) in [
+            ("\r\n% Login invalid\r\n\r\nUsername: ", "% Login invalid"),
+            ("% Authentication failed\r\n", "% Authentication failed"),
+            ("% Access denied\r\n", "% Access denied"),
+            ("\r\n% Bad passwords\r\n", "% Bad passwords"),
+            ("% Bad secrets\r\n\r\nrouter>", "% Bad secrets"),
+            (
+                "\r\nPassword required, but none set\r\n",
+                "Password required, but none set",
+            ),
+            (
+                "% Password required, but none set\r\n",
+                "% Password required, but none set",
+            ),
+            (
+                "% Password:  timeout expired!\r\n",
+                "% Password:  timeout expired!",
+            ),
+        ] {
+            assert_eq!(d.find_login_error(text), Some(line), "{text:?}");
+        }
+        assert_eq!(d.find_login_error("\r\nrouter>"), None);
+        assert_eq!(
+            d.find_login_error("Login invalid"),
+            None,
+            "IOS prefixes them with %"
+        );
+    }
+
+    #[test]
+    fn ios_settings() {
+        let d = Driver::ios();
+        assert_eq!(d.aliases, ["cisco_ios", "cisco_xe", "ios_xe"]);
+        assert_eq!(d.init_commands.len(), 2);
+        assert_eq!(d.init_commands[1].alternatives[0], "terminal width 0");
+        assert!(d.supports_authorize());
+        assert!(d.wants_authorize("\r\nrouter>"));
+        assert!(d.wants_authorize("router> "));
+        assert!(!d.wants_authorize("\r\nrouter#"));
+        assert!(!d.wants_authorize("router(config)#"));
+        assert_eq!(d.logout, ["exit"]);
+        assert_eq!(d.newline, "\r");
+        assert!(d.find_pager(b"Gi0/1 up\r\n --More-- ", 0).is_some());
+        assert!(d.find_pager(b"<--- More --->", 0).is_some());
+    }
+}

@@ -1,0 +1,216 @@
+//! [`Registry`]: drivers looked up by name or alias.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use crate::{Driver, Error};
+
+/// A set of drivers, found by name or alias, case-insensitively.
+///
+/// Drivers are kept in registration order (which is also the order the
+/// [`OsGuesser`](crate::OsGuesser) tries their rules in); registering a
+/// driver under a name already present replaces it in place. A name always
+/// wins over another driver's alias; between two aliases the later
+/// registration wins.
+///
+/// ```
+/// use oxscript_drivers::{Driver, Registry};
+///
+/// let mut registry = Registry::builtin();
+/// assert_eq!(registry.get("Cisco_IOS").unwrap().name, "ios");
+///
+/// registry.register(Driver { name: "acme".into(), aliases: vec!["acme-os".into()], ..Driver::generic() });
+/// assert_eq!(registry.get("ACME-OS").unwrap().name, "acme");
+/// assert_eq!(registry.names(), ["acme", "generic", "ios", "shell"]);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    drivers: Vec<Arc<Driver>>,
+    /// Lower-cased names and aliases to indexes into `drivers`.
+    index: HashMap<String, usize>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// A new registry holding the built-in drivers: `generic`, `shell`
+    /// (aliases `linux`, `unix`, `bash`) and `ios` (aliases `cisco_ios`,
+    /// `cisco_xe`, `ios_xe`). Use [`builtin()`] for a shared one.
+    pub fn builtin() -> Registry {
+        let mut registry = Registry::new();
+        registry.register(Driver::generic());
+        registry.register(Driver::shell());
+        registry.register(Driver::ios());
+        registry
+    }
+
+    /// Adds `driver`, replacing a driver of the same name (compared
+    /// case-insensitively).
+    pub fn register(&mut self, driver: Driver) {
+        let key = driver.name.to_lowercase();
+        let driver = Arc::new(driver);
+        match self
+            .drivers
+            .iter()
+            .position(|d| d.name.to_lowercase() == key)
+        {
+            Some(at) => {
+                if let Some(slot) = self.drivers.get_mut(at) {
+                    *slot = driver;
+                }
+            }
+            None => self.drivers.push(driver),
+        }
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (at, driver) in self.drivers.iter().enumerate() {
+            for alias in &driver.aliases {
+                self.index.insert(alias.to_lowercase(), at);
+            }
+        }
+        for (at, driver) in self.drivers.iter().enumerate() {
+            self.index.insert(driver.name.to_lowercase(), at);
+        }
+    }
+
+    /// The driver registered under `name` or with `name` as an alias,
+    /// ignoring case.
+    pub fn get(&self, name: &str) -> Option<Arc<Driver>> {
+        self.index
+            .get(&name.to_lowercase())
+            .and_then(|&at| self.drivers.get(at))
+            .cloned()
+    }
+
+    /// Like [`get`](Registry::get), with an error naming what was asked.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownDriver`] when no driver has that name or alias.
+    pub fn require(&self, name: &str) -> Result<Arc<Driver>, Error> {
+        self.get(name).ok_or_else(|| Error::UnknownDriver {
+            name: name.to_owned(),
+        })
+    }
+
+    /// The names of the registered drivers (not their aliases), sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.drivers.iter().map(|d| d.name.clone()).collect();
+        names.sort();
+        names
+    }
+
+    /// The registered drivers in registration order.
+    pub fn drivers(&self) -> impl Iterator<Item = &Arc<Driver>> {
+        self.drivers.iter()
+    }
+
+    /// How many drivers are registered.
+    pub fn len(&self) -> usize {
+        self.drivers.len()
+    }
+
+    /// Whether no driver is registered.
+    pub fn is_empty(&self) -> bool {
+        self.drivers.is_empty()
+    }
+}
+
+/// The process-wide registry of built-in drivers, built on first use.
+///
+/// ```
+/// let ios = oxscript_drivers::builtin().get("ios_xe").unwrap();
+/// assert_eq!(ios.name, "ios");
+/// ```
+pub fn builtin() -> &'static Registry {
+    static BUILTIN: OnceLock<Registry> = OnceLock::new();
+    BUILTIN.get_or_init(Registry::builtin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_names_and_aliases() {
+        let r = Registry::builtin();
+        assert_eq!(r.names(), ["generic", "ios", "shell"]);
+        assert_eq!(r.len(), 3);
+        for (name, expected) in [
+            ("generic", "generic"),
+            ("GENERIC", "generic"),
+            ("shell", "shell"),
+            ("Linux", "shell"),
+            ("unix", "shell"),
+            ("BASH", "shell"),
+            ("ios", "ios"),
+            ("IOS", "ios"),
+            ("cisco_ios", "ios"),
+            ("Cisco_XE", "ios"),
+            ("ios_xe", "ios"),
+        ] {
+            assert_eq!(
+                r.get(name).map(|d| d.name.clone()).as_deref(),
+                Some(expected),
+                "{name}"
+            );
+        }
+        assert!(r.get("junos").is_none());
+        assert!(r.get("").is_none());
+        match r.require("junos").unwrap_err() {
+            Error::UnknownDriver { name } => assert_eq!(name, "junos"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let order: Vec<&str> = r.drivers().map(|d| d.name.as_str()).collect();
+        assert_eq!(order, ["generic", "shell", "ios"]);
+    }
+
+    #[test]
+    fn register_replaces_in_place_and_reindexes_aliases() {
+        let mut r = Registry::builtin();
+        r.register(Driver {
+            name: "Shell".into(),
+            aliases: vec!["posix".into()],
+            description: "mine".into(),
+            ..Driver::shell()
+        });
+        assert_eq!(r.len(), 3);
+        assert_eq!(r.get("shell").unwrap().description, "mine");
+        assert_eq!(r.get("posix").unwrap().description, "mine");
+        assert!(r.get("linux").is_none(), "old aliases are dropped");
+        let order: Vec<&str> = r.drivers().map(|d| d.name.as_str()).collect();
+        assert_eq!(order, ["generic", "Shell", "ios"]);
+    }
+
+    #[test]
+    fn names_win_over_aliases() {
+        let mut r = Registry::new();
+        assert!(r.is_empty());
+        r.register(Driver {
+            name: "a".into(),
+            aliases: vec!["b".into()],
+            ..Driver::generic()
+        });
+        assert_eq!(r.get("b").unwrap().name, "a");
+        r.register(Driver {
+            name: "b".into(),
+            aliases: vec![],
+            ..Driver::generic()
+        });
+        assert_eq!(r.get("b").unwrap().name, "b");
+        assert_eq!(r.get("a").unwrap().name, "a");
+    }
+
+    #[test]
+    fn shared_builtin_is_one_instance() {
+        let a = builtin().get("ios").unwrap();
+        let b = builtin().get("cisco_ios").unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+}

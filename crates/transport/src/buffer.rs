@@ -1,0 +1,409 @@
+//! The monitored buffer shared by a Session and its I/O task.
+//!
+//! The I/O task is the only writer: it appends cleaned device output
+//! ([`Shared::append`]), feeds the OS guesser and the monitors, and wakes
+//! whoever waits. The Session is the only reader: it searches the buffer
+//! and consumes matched data from the front. Waiting is done on a
+//! `watch` channel carrying a version number, so a waiter that subscribes
+//! before checking can never miss an append (cancellation-safe: dropping a
+//! wait loses nothing, the data stays in the buffer).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::{Buf, BytesMut};
+use oxscript_drivers::{OsGuesser, Pattern};
+use tokio::sync::{Notify, watch};
+
+/// Callback receiving every byte received from the device (after cleaning).
+pub(crate) type TranscriptSink = Arc<dyn Fn(&[u8]) + Send + Sync>;
+
+/// Callback invoked by a monitor, see [`crate::Session::add_monitor`].
+pub(crate) type MonitorCallback = Arc<dyn Fn(&MonitorMatch) + Send + Sync>;
+
+/// A match reported to a monitor callback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonitorMatch {
+    /// Index of the pattern (in the list given to `add_monitor`) that matched.
+    pub index: usize,
+    /// The matched text.
+    pub text: String,
+    /// The capture groups (group 1 onwards); `None` for groups that did not take part.
+    pub groups: Vec<Option<String>>,
+}
+
+/// How many bytes of response data (after authentication) the OS guesser
+/// looks at. Guessing is done on banners and the first responses; scanning
+/// every byte of a 50 MB `show tech` with every driver's rules would cost
+/// far more than it could tell.
+const GUESS_RESPONSE_BUDGET: usize = 64 * 1024;
+
+/// Why the stream ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Closed {
+    /// The device closed the connection.
+    Eof,
+    /// We closed it.
+    Local,
+    /// A read or decode error; the message is kept for the error report.
+    Failed(String),
+}
+
+struct Monitor {
+    patterns: Vec<Pattern>,
+    callback: MonitorCallback,
+    /// Bytes of already-searched data to search again with new data.
+    limit: usize,
+    /// Absolute offset up to which matches were reported.
+    reported_to: u64,
+}
+
+/// Everything behind the lock.
+pub(crate) struct State {
+    /// Cleaned, not yet consumed data.
+    pub(crate) buf: BytesMut,
+    /// Absolute offset of `buf[0]`: bytes consumed so far.
+    pub(crate) consumed: u64,
+    pub(crate) closed: Option<Closed>,
+    /// Maximum length of `buf`; the I/O task stops reading at this size.
+    pub(crate) limit: usize,
+    pub(crate) authenticated: bool,
+    guesser: Option<OsGuesser>,
+    guess_budget: usize,
+    monitors: Vec<Monitor>,
+    transcript: Option<TranscriptSink>,
+}
+
+impl State {
+    /// Absolute offset of the end of the buffer.
+    pub(crate) fn end(&self) -> u64 {
+        self.consumed + self.buf.len() as u64
+    }
+
+    /// Removes the first `n` bytes.
+    pub(crate) fn consume(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        self.buf.advance(n);
+        self.consumed += n as u64;
+    }
+
+    /// Whether the buffer reached its size limit.
+    pub(crate) fn is_full(&self) -> bool {
+        self.buf.len() >= self.limit
+    }
+
+    /// Appends `data`, applying backspaces to not-yet-consumed data on the
+    /// current line (which is how devices erase their pager prompts).
+    fn push(&mut self, data: &[u8]) {
+        let mut rest = data;
+        while let Some(pos) = memchr::memchr(0x08, rest) {
+            self.buf.extend_from_slice(&rest[..pos]);
+            if self.buf.last().is_some_and(|&b| b != b'\n') {
+                self.buf.truncate(self.buf.len() - 1);
+            }
+            rest = &rest[pos + 1..];
+        }
+        self.buf.extend_from_slice(rest);
+    }
+
+    fn feed_guesser(&mut self, data: &[u8]) {
+        let authenticated = self.authenticated;
+        let budget = self.guess_budget;
+        let Some(guesser) = self.guesser.as_mut() else {
+            return;
+        };
+        if authenticated {
+            if budget == 0 {
+                return;
+            }
+            let take = data.len().min(budget);
+            self.guess_budget -= take;
+            guesser.data_received(&String::from_utf8_lossy(&data[..take]), true);
+        } else {
+            guesser.data_received(&String::from_utf8_lossy(data), false);
+        }
+    }
+
+    /// Runs the monitors over the data appended since `prev_end` plus each
+    /// monitor's look-behind; collects the callbacks to invoke.
+    fn run_monitors(&mut self, prev_end: u64, calls: &mut Vec<(MonitorCallback, MonitorMatch)>) {
+        let consumed = self.consumed;
+        let end = self.end();
+        let hay = &self.buf[..];
+        for monitor in &mut self.monitors {
+            let start_abs = prev_end
+                .saturating_sub(monitor.limit as u64)
+                .max(consumed)
+                .min(end);
+            let from = usize::try_from(start_abs - consumed).unwrap_or(0);
+            let mut found: Vec<(usize, usize, usize)> = Vec::new();
+            for (index, pattern) in monitor.patterns.iter().enumerate() {
+                let mut at = from;
+                while at <= hay.len() {
+                    let Some(m) = pattern.regex().find_at(hay, at) else {
+                        break;
+                    };
+                    if consumed + m.end() as u64 > monitor.reported_to {
+                        found.push((m.start(), m.end(), index));
+                    }
+                    at = if m.end() > m.start() {
+                        m.end()
+                    } else {
+                        m.end() + 1
+                    };
+                }
+            }
+            found.sort_unstable();
+            for (start, stop, index) in found {
+                let Some(caps) = monitor.patterns[index].regex().captures_at(hay, start) else {
+                    continue;
+                };
+                let groups = caps
+                    .iter()
+                    .skip(1)
+                    .map(|g| g.map(|g| String::from_utf8_lossy(g.as_bytes()).into_owned()))
+                    .collect();
+                calls.push((
+                    monitor.callback.clone(),
+                    MonitorMatch {
+                        index,
+                        text: String::from_utf8_lossy(&hay[start..stop]).into_owned(),
+                        groups,
+                    },
+                ));
+                monitor.reported_to = monitor.reported_to.max(consumed + stop as u64);
+            }
+        }
+    }
+}
+
+/// State shared between a Session and its I/O task.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    version: watch::Sender<u64>,
+    /// Signalled when the Session frees buffer space.
+    space: Notify,
+    cancelled: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(limit: usize, guesser: Option<OsGuesser>) -> Arc<Self> {
+        let (version, _) = watch::channel(0);
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                buf: BytesMut::with_capacity(16 * 1024),
+                consumed: 0,
+                closed: None,
+                limit: limit.max(1),
+                authenticated: false,
+                guesser,
+                guess_budget: GUESS_RESPONSE_BUDGET,
+                monitors: Vec::new(),
+                transcript: None,
+            }),
+            version,
+            space: Notify::new(),
+            cancelled: AtomicBool::new(false),
+        })
+    }
+
+    /// Locks the state. A poisoned lock (a panicking monitor callback
+    /// cannot poison it: callbacks run outside the lock) is recovered.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A receiver to wait for changes on; subscribe before checking.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    fn bump(&self) {
+        self.version.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Appends cleaned device output and wakes the waiters (I/O task only).
+    pub(crate) fn append(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let mut calls = Vec::new();
+        let transcript;
+        {
+            let mut st = self.lock();
+            transcript = st.transcript.clone();
+            let prev_end = st.end();
+            st.push(data);
+            st.feed_guesser(data);
+            if !st.monitors.is_empty() {
+                st.run_monitors(prev_end, &mut calls);
+            }
+        }
+        if let Some(sink) = transcript {
+            sink(data);
+        }
+        self.bump();
+        for (callback, m) in calls {
+            callback(&m);
+        }
+    }
+
+    /// Records that the stream ended and wakes the waiters.
+    pub(crate) fn close(&self, why: Closed) {
+        {
+            let mut st = self.lock();
+            if st.closed.is_none() {
+                st.closed = Some(why);
+            }
+        }
+        self.bump();
+        self.space.notify_waiters();
+    }
+
+    /// Waits until the buffer is below its limit or the stream is closed
+    /// (I/O task only: this is the backpressure that keeps memory bounded).
+    pub(crate) async fn wait_for_space(&self) {
+        loop {
+            let notified = self.space.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let st = self.lock();
+                if !st.is_full() || st.closed.is_some() {
+                    return;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Tells the I/O task that the Session freed buffer space.
+    pub(crate) fn space_freed(&self) {
+        self.space.notify_one();
+    }
+
+    pub(crate) fn set_transcript(&self, sink: Option<TranscriptSink>) {
+        self.lock().transcript = sink;
+    }
+
+    pub(crate) fn add_monitor(
+        &self,
+        patterns: Vec<Pattern>,
+        callback: MonitorCallback,
+        limit: usize,
+    ) {
+        let mut st = self.lock();
+        let end = st.end();
+        st.monitors.push(Monitor {
+            patterns,
+            callback,
+            limit: limit.max(1),
+            reported_to: end,
+        });
+    }
+
+    pub(crate) fn clear_monitors(&self) {
+        self.lock().monitors.clear();
+    }
+
+    pub(crate) fn set_authenticated(&self, yes: bool) {
+        self.lock().authenticated = yes;
+    }
+
+    pub(crate) fn with_guesser<R>(&self, f: impl FnOnce(&mut OsGuesser) -> R) -> Option<R> {
+        self.lock().guesser.as_mut().map(f)
+    }
+
+    /// Asks the current (or next) wait to stop with `ExpectCancelled`.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.bump();
+    }
+
+    /// Takes the cancellation flag.
+    pub(crate) fn take_cancel(&self) -> bool {
+        self.cancelled.swap(false, Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex as StdMutex;
+
+    #[test]
+    fn backspace_erases_within_the_line_only() {
+        let shared = Shared::new(1024, None);
+        shared.append(b"line\nabc --More--");
+        shared.append(&[0x08; 9]);
+        shared.append(b"         ");
+        shared.append(&[0x08; 9]);
+        shared.append(b"def");
+        assert_eq!(&shared.lock().buf[..], b"line\nabcdef");
+        shared.append(&[0x08; 10]);
+        assert_eq!(&shared.lock().buf[..], b"line\n");
+    }
+
+    #[test]
+    fn consume_tracks_absolute_offsets() {
+        let shared = Shared::new(1024, None);
+        shared.append(b"hello world");
+        let mut st = shared.lock();
+        st.consume(6);
+        assert_eq!(&st.buf[..], b"world");
+        assert_eq!(st.consumed, 6);
+        assert_eq!(st.end(), 11);
+        st.consume(100);
+        assert!(st.buf.is_empty());
+        assert_eq!(st.consumed, 11);
+    }
+
+    #[test]
+    fn monitors_report_each_match_once_across_chunks() {
+        let shared = Shared::new(1 << 20, None);
+        let seen = Arc::new(StdMutex::new(Vec::new()));
+        let sink = seen.clone();
+        shared.add_monitor(
+            vec![Pattern::new(r"%LINK-(\d)-UPDOWN").unwrap()],
+            Arc::new(move |m: &MonitorMatch| sink.lock().unwrap().push(m.clone())),
+            80,
+        );
+        shared.append(b"foo %LINK-3-UP");
+        shared.append(b"DOWN bar %LINK-5-UPDOWN\n");
+        shared.append(b"more text\n");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].text, "%LINK-3-UPDOWN");
+        assert_eq!(seen[0].groups, vec![Some("3".to_string())]);
+        assert_eq!(seen[1].groups, vec![Some("5".to_string())]);
+    }
+
+    #[tokio::test]
+    async fn waiters_wake_on_append_and_close() {
+        let shared = Shared::new(1024, None);
+        let mut rx = shared.subscribe();
+        rx.borrow_and_update();
+        let writer = shared.clone();
+        tokio::spawn(async move { writer.append(b"x") });
+        rx.changed().await.unwrap();
+        assert_eq!(&shared.lock().buf[..], b"x");
+        shared.close(Closed::Eof);
+        rx.changed().await.unwrap();
+        assert_eq!(shared.lock().closed, Some(Closed::Eof));
+    }
+
+    #[tokio::test]
+    async fn wait_for_space_returns_when_space_is_freed() {
+        let shared = Shared::new(4, None);
+        shared.append(b"12345");
+        let reader = shared.clone();
+        let waiter = tokio::spawn(async move { reader.wait_for_space().await });
+        tokio::task::yield_now().await;
+        shared.lock().consume(3);
+        shared.space_freed();
+        tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}

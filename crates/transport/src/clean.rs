@@ -1,0 +1,205 @@
+//! Removal of terminal control sequences from device output.
+//!
+//! Devices colour their prompts (Debian's bash over SSH does by default),
+//! move the cursor, ring the bell and pad with NUL bytes. None of that is
+//! text a prompt pattern should have to know about, so the Session passes
+//! everything it receives through a [`Cleaner`] before matching.
+//!
+//! The cleaner is a small state machine fed chunk by chunk: an escape
+//! sequence split across two reads is still removed. It removes
+//! - CSI sequences (`ESC [` parameters, intermediates, final byte),
+//! - OSC sequences (`ESC ]` … terminated by `BEL` or `ESC \`),
+//! - two- and three-byte escapes (`ESC 7`, `ESC =`, `ESC ( B`, …),
+//! - NUL, BEL, SI and SO bytes.
+//!
+//! Backspace (`0x08`) is kept: the buffer applies it (see
+//! [`crate::buffer`]), which is how a device erases its own `--More--`.
+
+/// Upper bound on the length of a control sequence. A longer one is not a
+/// real sequence: the cleaner gives up on it and returns to plain text, so a
+/// stray `ESC ]` cannot swallow megabytes of output.
+const MAX_SEQUENCE: usize = 256;
+
+const ESC: u8 = 0x1b;
+const BEL: u8 = 0x07;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Text,
+    /// After `ESC`.
+    Escape,
+    /// After `ESC [`: parameters until a final byte in `0x40..=0x7e`.
+    Csi,
+    /// After `ESC ]`, `ESC P`, `ESC _`, `ESC ^`: a string until `BEL` or `ESC \`.
+    Str,
+    /// After `ESC` inside a string sequence.
+    StrEscape,
+    /// After `ESC (`, `ESC )`, `ESC #`, …: one more byte to skip.
+    OneMore,
+}
+
+/// Stateful remover of terminal control sequences (see the module docs).
+#[derive(Clone, Debug)]
+pub(crate) struct Cleaner {
+    state: State,
+    sequence_len: usize,
+}
+
+impl Default for Cleaner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Cleaner {
+    /// A cleaner in the plain-text state.
+    pub(crate) fn new() -> Self {
+        Cleaner {
+            state: State::Text,
+            sequence_len: 0,
+        }
+    }
+
+    /// Appends the cleaned form of `input` to `out`.
+    pub(crate) fn clean_into(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        out.reserve(input.len());
+        let mut i = 0;
+        while i < input.len() {
+            if self.state == State::Text {
+                // Fast path: copy the run of ordinary bytes in one go.
+                let run = input[i..]
+                    .iter()
+                    .position(|&b| is_special(b))
+                    .unwrap_or(input.len() - i);
+                out.extend_from_slice(&input[i..i + run]);
+                i += run;
+                if i >= input.len() {
+                    break;
+                }
+                // input[i] is special.
+                if input[i] == ESC {
+                    self.enter(State::Escape);
+                }
+                // NUL, BEL, SI, SO are dropped.
+                i += 1;
+                continue;
+            }
+            let b = input[i];
+            i += 1;
+            self.sequence_len += 1;
+            if self.sequence_len > MAX_SEQUENCE {
+                self.state = State::Text;
+                continue;
+            }
+            self.state = match self.state {
+                State::Text => State::Text,
+                State::Escape => match b {
+                    b'[' => State::Csi,
+                    b']' | b'P' | b'_' | b'^' | b'X' => State::Str,
+                    b'(' | b')' | b'*' | b'+' | b'#' | b'%' | b' ' => State::OneMore,
+                    ESC => State::Escape,
+                    _ => State::Text,
+                },
+                State::Csi => {
+                    if (0x40..=0x7e).contains(&b) {
+                        State::Text
+                    } else {
+                        State::Csi
+                    }
+                }
+                State::Str => match b {
+                    BEL => State::Text,
+                    ESC => State::StrEscape,
+                    _ => State::Str,
+                },
+                State::StrEscape => match b {
+                    b'\\' => State::Text,
+                    ESC => State::StrEscape,
+                    _ => State::Str,
+                },
+                State::OneMore => State::Text,
+            };
+        }
+    }
+
+    fn enter(&mut self, state: State) {
+        self.state = state;
+        self.sequence_len = 0;
+    }
+}
+
+fn is_special(b: u8) -> bool {
+    matches!(b, ESC | 0x00 | BEL | 0x0e | 0x0f)
+}
+
+/// Removes terminal control sequences from a complete text (one shot).
+pub fn strip_ansi(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    Cleaner::new().clean_into(input, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean_split(input: &[u8]) {
+        let whole = strip_ansi(input);
+        for split in 0..=input.len() {
+            let mut c = Cleaner::new();
+            let mut out = Vec::new();
+            c.clean_into(&input[..split], &mut out);
+            c.clean_into(&input[split..], &mut out);
+            assert_eq!(out, whole, "split at {split}");
+        }
+        let mut c = Cleaner::new();
+        let mut out = Vec::new();
+        for b in input {
+            c.clean_into(std::slice::from_ref(b), &mut out);
+        }
+        assert_eq!(out, whole, "byte by byte");
+    }
+
+    #[test]
+    fn removes_colour_from_a_debian_prompt() {
+        let input = b"\x1b[01;32mroot@debian\x1b[00m:\x1b[01;34m~\x1b[00m# ";
+        assert_eq!(strip_ansi(input), b"root@debian:~# ");
+        clean_split(input);
+    }
+
+    #[test]
+    fn removes_osc_title_with_bel_and_st() {
+        let input = b"\x1b]0;user@host: ~\x07user@host:~$ \x1b]2;t\x1b\\x";
+        assert_eq!(strip_ansi(input), b"user@host:~$ x");
+        clean_split(input);
+    }
+
+    #[test]
+    fn removes_short_escapes_nul_and_bell() {
+        let input = b"a\x1b7b\x1b8c\x1b(Bd\x00e\x07f\x1b=g";
+        assert_eq!(strip_ansi(input), b"abcdefg");
+        clean_split(input);
+    }
+
+    #[test]
+    fn keeps_backspace_cr_lf_and_utf8() {
+        let input = "--More--\x08\x08 \r\nh\u{e9}llo\n".as_bytes();
+        assert_eq!(strip_ansi(input), input);
+    }
+
+    #[test]
+    fn bounded_sequence_returns_to_text() {
+        let mut input = b"\x1b]".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 1000));
+        let out = strip_ansi(&input);
+        // `]` counts as the first byte of the sequence; the byte that exceeds the bound is dropped too.
+        assert_eq!(out.len(), 1000 - MAX_SEQUENCE);
+    }
+
+    #[test]
+    fn csi_with_intermediate_and_private_parameters() {
+        let input = b"\x1b[?2004hprompt$ \x1b[K\x1b[1;31r";
+        assert_eq!(strip_ansi(input), b"prompt$ ");
+        clean_split(input);
+    }
+}

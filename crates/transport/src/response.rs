@@ -1,0 +1,263 @@
+//! Command responses: the text a device printed between a command's echo
+//! and the next prompt.
+
+use std::time::Duration;
+
+use crate::matching;
+
+/// The result of [`crate::Session::execute`].
+///
+/// [`text`](Response::text) is what most callers want: the output without
+/// the echoed command and without the prompt, with `\n` line endings,
+/// carriage-return overwrites applied (so a pager prompt erased with `\r`
+/// is gone) and trailing blank space removed. [`raw`](Response::raw) keeps
+/// everything that arrived before the prompt, echo included (terminal
+/// control sequences removed), so nothing is lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub(crate) command: String,
+    pub(crate) text: String,
+    pub(crate) raw: String,
+    pub(crate) prompt: String,
+    pub(crate) elapsed: Duration,
+}
+
+impl Response {
+    /// The command that was sent (without the newline).
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// The output: echo and prompt removed, `\n` line endings.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The output's lines.
+    pub fn lines(&self) -> std::str::Lines<'_> {
+        self.text.lines()
+    }
+
+    /// Everything received before the prompt, echo included.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// The prompt that ended the response, e.g. `router#`.
+    pub fn prompt(&self) -> &str {
+        &self.prompt
+    }
+
+    /// Time from sending the command to seeing the prompt.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// [`matching::first_match`] on the text.
+    ///
+    /// ```
+    /// # use oxscript_transport::Response;
+    /// # fn demo(r: &Response) -> oxscript_transport::Result<()> {
+    /// let [version] = r.first_match(r"Version (\S+),")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn first_match<const N: usize>(&self, pattern: &str) -> crate::Result<[Option<String>; N]> {
+        matching::first_match(&self.text, pattern)
+    }
+
+    /// [`matching::any_match`] on the text.
+    pub fn any_match<const N: usize>(&self, pattern: &str) -> crate::Result<Vec<[String; N]>> {
+        matching::any_match(&self.text, pattern)
+    }
+}
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Builds the clean text of a response from what arrived before the prompt.
+///
+/// `pager_texts` are pager prompts that were answered during the response;
+/// any left in the text (devices that do not erase them) are removed.
+pub(crate) fn clean_text(raw: &str, command: Option<&str>, pager_texts: &[String]) -> String {
+    let pagers: Vec<&str> = pager_texts
+        .iter()
+        .map(|p| p.trim_matches(|c| c == '\r' || c == '\n'))
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    for line in raw.split('\n') {
+        let mut line = apply_carriage_returns(line);
+        if !pagers.is_empty() {
+            let before = line.len();
+            for pager in &pagers {
+                if line.contains(pager) {
+                    line = line.replace(pager, "");
+                }
+            }
+            // A line that only held a pager prompt is not output.
+            if line.len() != before && line.trim().is_empty() {
+                continue;
+            }
+        }
+        lines.push(line);
+    }
+    let skip = command.map_or(0, |c| echo_lines(&lines, c));
+    let mut body: &[String] = &lines[skip.min(lines.len())..];
+    while body.first().is_some_and(|l| l.trim().is_empty()) {
+        body = &body[1..];
+    }
+    while body.last().is_some_and(|l| l.trim().is_empty()) {
+        body = &body[..body.len() - 1];
+    }
+    body.join("\n")
+}
+
+/// Applies terminal carriage-return semantics to one line: text after a
+/// `\r` overwrites the line from its start. A trailing `\r` (from `\r\n`)
+/// is simply dropped.
+fn apply_carriage_returns(line: &str) -> String {
+    let line = line.trim_end_matches('\r');
+    if !line.contains('\r') {
+        return line.to_owned();
+    }
+    let mut cells: Vec<char> = Vec::with_capacity(line.len());
+    for segment in line.split('\r') {
+        for (i, c) in segment.chars().enumerate() {
+            if i < cells.len() {
+                cells[i] = c;
+            } else {
+                cells.push(c);
+            }
+        }
+    }
+    let s: String = cells.into_iter().collect();
+    s.trim_end().to_owned()
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// How many leading lines are the echo of `command`.
+///
+/// Tolerant on purpose, because devices rewrite what they echo: the echo
+/// may be wrapped over several lines at the terminal width, completed
+/// (JunOS turns `show ver` into `show version`), preceded by the prompt,
+/// or padded. No echo at all is fine too (0 lines). This never waits for
+/// anything: it only looks at what arrived before the prompt.
+fn echo_lines(lines: &[String], command: &str) -> usize {
+    let want = squash(command);
+    if want.is_empty() {
+        // An empty command (a bare Enter) echoes an empty line.
+        return usize::from(lines.first().is_some_and(|l| l.trim().is_empty()) && lines.len() > 1);
+    }
+    let Some(first) = lines.first() else {
+        return 0;
+    };
+    // Echo preceded by a prompt or garbage on the same line.
+    let first_squashed = squash(first);
+    if first_squashed == want || (first_squashed.ends_with(&want) && !want.is_empty()) {
+        return 1;
+    }
+    // Completed keywords: every typed word is a prefix of the echoed word.
+    let typed: Vec<&str> = command.split_whitespace().collect();
+    let echoed: Vec<&str> = first.split_whitespace().collect();
+    if !typed.is_empty()
+        && typed.len() == echoed.len()
+        && typed.iter().zip(&echoed).all(|(t, e)| e.starts_with(t))
+    {
+        return 1;
+    }
+    // Wrapped over several lines.
+    let mut acc = String::new();
+    for (i, line) in lines.iter().enumerate().take(64) {
+        acc.push_str(&squash(line));
+        if acc == want {
+            return i + 1;
+        }
+        if !want.starts_with(&acc) {
+            break;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_echo_and_normalises_line_endings() {
+        let raw = "show clock\r\n*10:00:00.000 UTC Mon Nov 2 2026\r\n";
+        assert_eq!(
+            clean_text(raw, Some("show clock"), &[]),
+            "*10:00:00.000 UTC Mon Nov 2 2026"
+        );
+    }
+
+    #[test]
+    fn keeps_output_when_there_is_no_echo() {
+        let raw = "\r\nline one\r\nline two\r\n";
+        assert_eq!(clean_text(raw, Some("show x"), &[]), "line one\nline two");
+    }
+
+    #[test]
+    fn tolerates_wrapped_completed_and_prompted_echoes() {
+        let wrapped = "show running-config inter\r\nface GigabitEthernet0/1\r\nout\r\n";
+        assert_eq!(
+            clean_text(
+                wrapped,
+                Some("show running-config interface GigabitEthernet0/1"),
+                &[]
+            ),
+            "out"
+        );
+        let completed = "show version \r\nJunos: 23.4R1\r\n";
+        assert_eq!(
+            clean_text(completed, Some("show ver"), &[]),
+            "Junos: 23.4R1"
+        );
+        let prompted = "router#show ip route\r\nGateway of last resort\r\n";
+        assert_eq!(
+            clean_text(prompted, Some("show ip route"), &[]),
+            "Gateway of last resort"
+        );
+        let spaced = "show  ip   route\r\nx\r\n";
+        assert_eq!(clean_text(spaced, Some("show ip route"), &[]), "x");
+    }
+
+    #[test]
+    fn does_not_remove_output_that_merely_resembles_the_command() {
+        let raw = "ls\r\nls.txt\r\nother\r\n";
+        assert_eq!(clean_text(raw, Some("ls"), &[]), "ls.txt\nother");
+        let raw = "hello world\r\n";
+        assert_eq!(
+            clean_text(raw, Some("echo hello world"), &[]),
+            "hello world"
+        );
+    }
+
+    #[test]
+    fn carriage_return_overwrites_erase_pager_prompts() {
+        let raw = "cmd\r\nline 1\r\n---(more)---\r                \rline 2\r\n";
+        assert_eq!(clean_text(raw, Some("cmd"), &[]), "line 1\nline 2");
+    }
+
+    #[test]
+    fn pager_text_left_by_the_device_is_removed() {
+        let raw = "cmd\r\nline 1\r\n --More-- \r\nline 2\r\n";
+        assert_eq!(
+            clean_text(raw, Some("cmd"), &[" --More-- ".to_string()]),
+            "line 1\nline 2"
+        );
+    }
+
+    #[test]
+    fn bare_enter_echo() {
+        assert_eq!(clean_text("\r\n", Some(""), &[]), "");
+        assert_eq!(clean_text("\r\nout\r\n", Some(""), &[]), "out");
+    }
+}

@@ -1,0 +1,274 @@
+//! Logging in: protocol-level authentication, app-level authentication
+//! (Exscript a1–a3) and app-level authorization (A1–A3, e.g. `enable`).
+//!
+//! One dialog loop serves both app-level steps. It waits for a username
+//! prompt, a password prompt, a CLI prompt, a login error or a login-time
+//! question, and reacts:
+//! - username / password prompt: send the credential; the same prompt a
+//!   second time after credentials were sent means they were rejected;
+//! - CLI prompt: done (a prompt always wins over an error message seen
+//!   before it, e.g. "There were 3 failed login attempts");
+//! - login error after credentials were sent: remembered, and reported as
+//!   [`Error::LoginFailure`] when the device asks again, closes, or goes
+//!   quiet until the deadline — a wrong password is never a timeout;
+//! - login-time question (driver `login_answers`, e.g. a `[Y/N]` dialog):
+//!   answered.
+//!
+//! Login errors are only looked for after credentials were sent, so a
+//! legal banner saying "unauthorized access is denied" is not a failure.
+
+use oxscript_core::Account;
+
+use super::Session;
+use super::wait::{Consume, Role, WaitSet};
+use crate::error::Tail;
+use crate::{Error, Result};
+
+/// Which app-level step a dialog performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Authenticate,
+    Authorize,
+}
+
+impl Session {
+    fn account_or_host(&self, account: Option<&Account>) -> Result<Account> {
+        account
+            .cloned()
+            .or_else(|| self.host.account().cloned())
+            .or_else(|| self.last_account.clone())
+            .ok_or_else(|| Error::NoAccount {
+                host: self.host.name().to_owned(),
+            })
+    }
+
+    /// Logs in with the Host's account: authentication, then authorization
+    /// where the driver has one and the prompt asks for it (e.g. `enable`
+    /// on IOS when the prompt ends in `>`), as Exscript `login` does.
+    pub async fn login(&mut self) -> Result<()> {
+        let account = self.account_or_host(None)?;
+        self.login_with(&account).await
+    }
+
+    /// Like [`login`](Session::login) with an explicit account.
+    pub async fn login_with(&mut self, account: &Account) -> Result<()> {
+        self.authenticate_with(account).await?;
+        self.auto_authorize_with(account).await
+    }
+
+    /// Authenticates with the Host's account, without authorization.
+    pub async fn authenticate(&mut self) -> Result<()> {
+        let account = self.account_or_host(None)?;
+        self.authenticate_with(&account).await
+    }
+
+    /// Protocol-level then app-level authentication with `account`.
+    pub async fn authenticate_with(&mut self, account: &Account) -> Result<()> {
+        self.protocol_authenticate(account).await?;
+        self.app_authenticate(account).await
+    }
+
+    /// Protocol-level authentication. Telnet and dummy links have none
+    /// (this only records the account); over SSH this is the SSH login.
+    pub async fn protocol_authenticate(&mut self, account: &Account) -> Result<()> {
+        self.remember_account(account);
+        self.auth.protocol = true;
+        Ok(())
+    }
+
+    /// App-level authentication: answers the device's username and
+    /// password prompts until a CLI prompt appears (Exscript
+    /// `app_authenticate`). Returns at once when the device shows a prompt
+    /// without asking (no app-level login). The prompt is consumed.
+    pub async fn app_authenticate(&mut self, account: &Account) -> Result<()> {
+        self.remember_account(account);
+        let _lock = account.lock_login().await;
+        self.dialog(account, Step::Authenticate).await?;
+        self.auth.app_authenticated = true;
+        self.shared.set_authenticated(true);
+        Ok(())
+    }
+
+    /// App-level authorization with the account's authorization password,
+    /// after the caller sent the command that starts it (Exscript
+    /// `app_authorize`).
+    pub async fn app_authorize(&mut self, account: &Account) -> Result<()> {
+        self.remember_account(account);
+        let _lock = account.lock_login().await;
+        self.dialog(account, Step::Authorize).await?;
+        let driver = self.driver();
+        if let Some(prompt) = self.prompt.clone()
+            && driver.wants_authorize(&prompt)
+        {
+            return Err(Error::AuthorizationFailure {
+                host: self.host.name().to_owned(),
+                reason: format!("still unprivileged after authorization (prompt `{prompt}`)"),
+                tail: Tail::of(prompt.as_bytes()),
+            });
+        }
+        self.auth.app_authorized = true;
+        Ok(())
+    }
+
+    /// Authorizes with the Host's account (see [`auto_authorize_with`](Session::auto_authorize_with)).
+    pub async fn auto_authorize(&mut self) -> Result<()> {
+        let account = self.account_or_host(None)?;
+        self.auto_authorize_with(&account).await
+    }
+
+    /// Starts the driver's authorization (e.g. sends `enable` on IOS) and
+    /// answers it (Exscript `auto_app_authorize`). Does nothing when the
+    /// driver has no authorization or the prompt shows the session is
+    /// already privileged.
+    pub async fn auto_authorize_with(&mut self, account: &Account) -> Result<()> {
+        let driver = self.driver();
+        let Some(authorize) = driver.authorize.clone() else {
+            return Ok(());
+        };
+        let prompt = self.prompt.clone().unwrap_or_default();
+        if !driver.wants_authorize(&prompt) {
+            self.auth.app_authorized = true;
+            return Ok(());
+        }
+        self.clear_buffer();
+        self.send_line(&authorize.command).await?;
+        self.app_authorize(account).await
+    }
+
+    async fn dialog(&mut self, account: &Account, step: Step) -> Result<()> {
+        let driver = self.driver();
+        let username = self
+            .overrides
+            .username
+            .clone()
+            .unwrap_or_else(|| driver.username_prompt.clone());
+        let password = self
+            .overrides
+            .password
+            .clone()
+            .unwrap_or_else(|| driver.password_prompt.clone());
+        let login_error = self
+            .overrides
+            .login_error
+            .clone()
+            .unwrap_or_else(|| driver.login_error.clone());
+        let secret = match step {
+            Step::Authenticate => account.password().clone(),
+            Step::Authorize => account.authorization_password().clone(),
+        };
+        let (during, failure) = match step {
+            Step::Authenticate => ("during login", "login"),
+            Step::Authorize => ("during authorization", "authorization"),
+        };
+
+        let mut base = WaitSet::new();
+        base.add(self.prompt_patterns(), |_| Role::Prompt);
+        base.add(username, |_| Role::Username);
+        base.add(password, |_| Role::Password);
+        base.add(
+            driver.login_answers.iter().map(|a| a.pattern.clone()),
+            |i| {
+                Role::Answer(
+                    driver
+                        .login_answers
+                        .get(i)
+                        .map(|a| a.reply.clone())
+                        .unwrap_or_default(),
+                )
+            },
+        );
+        let mut with_errors = base.clone();
+        with_errors.add(login_error, |_| Role::LoginError);
+
+        let mut sent_username = false;
+        let mut sent_password = false;
+        let mut error_line: Option<String> = None;
+        let reject = |session: &Session, reason: String, tail: Tail| match step {
+            Step::Authenticate => Error::LoginFailure {
+                host: session.host.name().to_owned(),
+                reason,
+                tail,
+            },
+            Step::Authorize => Error::AuthorizationFailure {
+                host: session.host.name().to_owned(),
+                reason,
+                tail,
+            },
+        };
+
+        loop {
+            let credentials_sent = sent_username || sent_password;
+            let set = if credentials_sent && error_line.is_none() {
+                &with_errors
+            } else {
+                &base
+            };
+            let hit = match self.wait(set, during, Consume::No).await {
+                Ok(hit) => hit,
+                Err(Error::ConnectionClosed { tail, reason, .. }) if credentials_sent => {
+                    let why = error_line.unwrap_or_else(|| {
+                        format!("the device closed the connection after the credentials were sent{reason}")
+                    });
+                    return Err(reject(self, why, tail));
+                }
+                Err(Error::Timeout { tail, .. }) if error_line.is_some() => {
+                    return Err(reject(self, error_line.unwrap_or_default(), tail));
+                }
+                Err(e) => return Err(e),
+            };
+            let consumed = hit.before.len() + hit.text.len();
+            match hit.role {
+                Role::Prompt => {
+                    self.consume(consumed);
+                    let prompt = hit.text.trim().to_owned();
+                    self.note_prompt(&prompt);
+                    return Ok(());
+                }
+                Role::LoginError => {
+                    let line = hit.text.trim().to_owned();
+                    tracing::debug!(host = self.host.name(), %line, "{failure} error message");
+                    error_line = Some(line);
+                    // Keep the message in the buffer for the report, but do
+                    // not match it again: the next wait excludes errors.
+                }
+                Role::Username => {
+                    let tail = Tail::of(hit.text.as_bytes());
+                    self.consume(consumed);
+                    if sent_password || sent_username {
+                        let why = error_line.unwrap_or_else(|| {
+                            format!("the device asked for the username again: {failure} rejected")
+                        });
+                        return Err(reject(self, why, tail));
+                    }
+                    sent_username = true;
+                    self.send_line(account.name()).await?;
+                }
+                Role::Password => {
+                    let tail = Tail::of(hit.text.as_bytes());
+                    self.consume(consumed);
+                    if sent_password {
+                        let why = error_line.unwrap_or_else(|| {
+                            format!("the device asked for the password again: {failure} rejected")
+                        });
+                        return Err(reject(self, why, tail));
+                    }
+                    sent_password = true;
+                    self.send_line(secret.expose()).await?;
+                }
+                Role::Answer(reply) => {
+                    self.consume(consumed);
+                    self.send(reply.as_bytes()).await?;
+                }
+                Role::Caller(_) | Role::Pager(_) => {
+                    self.consume(consumed);
+                }
+            }
+        }
+    }
+
+    /// Removes `n` bytes from the front of the buffer.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.shared.lock().consume(n);
+        self.shared.space_freed();
+    }
+}

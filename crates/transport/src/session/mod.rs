@@ -1,0 +1,844 @@
+//! The Session: one conversation with one device.
+//!
+//! A Session owns one spawned I/O task that reads the connection and
+//! appends what arrives to a monitored buffer (see [`crate::buffer`]). The
+//! caller drives the conversation with Exscript's vocabulary: [`login`],
+//! [`execute`], [`send`], [`expect`], [`waitfor`], [`expect_prompt`],
+//! [`authorize`](Session::auto_authorize), [`autoinit`], [`close`].
+//! Telnet, SSH and in-memory dummy devices behave the same: changing the
+//! URL scheme is the only change a user makes.
+//!
+//! Every wait has a deadline ([`Session::set_timeout`], 30 s by default);
+//! a timeout names the patterns waited for and shows the tail of what
+//! arrived. Waits are cancellation-safe: dropping one leaves the received
+//! data in the buffer and the Session usable.
+//!
+//! [`login`]: Session::login
+//! [`execute`]: Session::execute
+//! [`send`]: Session::send
+//! [`expect`]: Session::expect
+//! [`waitfor`]: Session::waitfor
+//! [`expect_prompt`]: Session::expect_prompt
+//! [`autoinit`]: Session::autoinit
+//! [`close`]: Session::close
+
+mod login;
+mod wait;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use oxscript_core::{Account, Host, Protocol};
+use oxscript_drivers::{Driver, OsGuesser, Pattern, Registry};
+use tokio::sync::oneshot;
+
+use crate::buffer::{MonitorCallback, MonitorMatch, Shared, TranscriptSink};
+use crate::dummy::{self, BoxedStream};
+use crate::link::{self, Io, IoCommand, QuickAckStream, RawLink, TelnetLink};
+use crate::patterns::IntoPatterns;
+use crate::response::{self, Response};
+use crate::scan::DEFAULT_LOOKBEHIND;
+use crate::telnet::ClientOptions;
+use crate::{Error, Result};
+
+pub use wait::ExpectMatch;
+
+/// Settings of a Session. Build with struct-update syntax from `default()`.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxscript_transport::SessionOptions;
+///
+/// let options = SessionOptions {
+///     timeout: Duration::from_secs(10),
+///     driver: Some("ios".into()),
+///     ..SessionOptions::default()
+/// };
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    /// Deadline for opening the connection (TCP connect, SSH handshake). Default 15 s.
+    pub connect_timeout: Duration,
+    /// Deadline of every wait (prompt, login step, expect). Default 30 s.
+    pub timeout: Duration,
+    /// Driver name; `None` uses the Host's driver, or guesses one.
+    pub driver: Option<String>,
+    /// Where driver names are looked up; `None` is the builtin registry.
+    pub registry: Option<Arc<Registry>>,
+    /// Terminal type announced to the device. Default `vt100`.
+    pub terminal_type: String,
+    /// Terminal width announced to the device (wide, so devices do not wrap). Default 511.
+    pub columns: u16,
+    /// Terminal height announced to the device. Default 255.
+    pub rows: u16,
+    /// Maximum size of unconsumed received data; past it the Session stops
+    /// reading and a wait fails with [`Error::BufferFull`]. Default 256 MiB.
+    pub buffer_limit: usize,
+    /// How far back before already-searched data a pattern search may
+    /// start (a pattern spanning more than this plus the current line is
+    /// not seen). Default 4096 bytes.
+    pub lookbehind: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            connect_timeout: Duration::from_secs(15),
+            timeout: Duration::from_secs(30),
+            driver: None,
+            registry: None,
+            terminal_type: "vt100".into(),
+            columns: 511,
+            rows: 255,
+            buffer_limit: 256 * 1024 * 1024,
+            lookbehind: DEFAULT_LOOKBEHIND,
+        }
+    }
+}
+
+/// Which framing a stream given to [`Session::over_stream`] uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// Telnet: option negotiation and IAC escaping.
+    Telnet,
+    /// Plain bytes (a pipe, an SSH channel, an in-memory device).
+    Raw,
+}
+
+/// How the driver is chosen.
+#[derive(Clone, Debug)]
+enum DriverChoice {
+    Manual(Arc<Driver>),
+    /// Follow the OS guesser.
+    Auto,
+}
+
+/// Caller overrides of the driver's patterns (Exscript `set_*_prompt`).
+#[derive(Clone, Debug, Default)]
+struct Overrides {
+    prompt: Option<Vec<Pattern>>,
+    error: Option<Vec<Pattern>>,
+    username: Option<Vec<Pattern>>,
+    password: Option<Vec<Pattern>>,
+    login_error: Option<Vec<Pattern>>,
+}
+
+/// Authentication progress (Exscript's three levels).
+#[derive(Clone, Copy, Debug, Default)]
+struct AuthState {
+    protocol: bool,
+    app_authenticated: bool,
+    app_authorized: bool,
+}
+
+/// A cloneable handle that cancels the Session's current (or next) wait,
+/// which then fails with [`Error::ExpectCancelled`] (Exscript
+/// `cancel_expect`). Useful from monitor callbacks and other tasks.
+#[derive(Clone)]
+pub struct ExpectCanceller {
+    shared: Arc<Shared>,
+}
+
+impl ExpectCanceller {
+    /// Cancels the current wait, or the next one if none is running.
+    pub fn cancel(&self) {
+        self.shared.cancel();
+    }
+}
+
+impl std::fmt::Debug for ExpectCanceller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExpectCanceller")
+    }
+}
+
+/// One conversation with one device over Telnet, SSH or an in-memory link.
+///
+/// ```no_run
+/// use oxscript_core::Host;
+/// use oxscript_transport::Session;
+///
+/// # async fn demo() -> oxscript_transport::Result<()> {
+/// let host = Host::new("telnet://admin:secret@192.0.2.1")?;
+/// let mut session = Session::connect(&host).await?;
+/// session.login().await?;
+/// session.autoinit().await?;
+/// let response = session.execute("show version").await?;
+/// let [version] = response.first_match(r"Version ([^,\s]+)")?;
+/// println!("{:?}", version);
+/// session.close().await?;
+/// # Ok(()) }
+/// ```
+pub struct Session {
+    host: Host,
+    shared: Arc<Shared>,
+    io: Option<Io>,
+    registry: Arc<Registry>,
+    driver: DriverChoice,
+    overrides: Overrides,
+    timeout: Duration,
+    lookbehind: usize,
+    auth: AuthState,
+    last_account: Option<Account>,
+    last_response: Option<Response>,
+    prompt: Option<String>,
+    /// Pager prompts answered during the current response.
+    pager_texts: Vec<String>,
+    dummy: bool,
+    banner: Option<String>,
+    remote_version: Option<String>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("host", &self.host.name())
+            .field("protocol", &self.host.protocol())
+            .field("driver", &self.driver().name)
+            .field("prompt", &self.prompt)
+            .field("open", &self.io.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn builtin_registry() -> Arc<Registry> {
+    use std::sync::OnceLock;
+    static BUILTIN: OnceLock<Arc<Registry>> = OnceLock::new();
+    BUILTIN
+        .get_or_init(|| Arc::new(oxscript_drivers::builtin().clone()))
+        .clone()
+}
+
+fn resolve_driver(registry: &Registry, name: &str) -> Result<Arc<Driver>> {
+    registry.get(name).ok_or_else(|| Error::UnknownDriver {
+        name: name.to_owned(),
+        known: registry.names().join(", "),
+    })
+}
+
+impl Session {
+    /// Connects to `host` with default options (see [`Session::connect_with`]).
+    pub async fn connect(host: &Host) -> Result<Session> {
+        Session::connect_with(host, SessionOptions::default()).await
+    }
+
+    /// Connects to `host`: opens the TCP connection (Telnet) or the
+    /// in-memory link (`dummy://name`). Call [`Session::login`] next.
+    pub async fn connect_with(host: &Host, options: SessionOptions) -> Result<Session> {
+        match host.protocol() {
+            Protocol::Telnet => {
+                let tcp =
+                    link::connect_tcp(host.address(), host.port(), options.connect_timeout).await?;
+                let telnet = TelnetLink::new(ClientOptions {
+                    terminal_type: options.terminal_type.clone(),
+                    columns: options.columns,
+                    rows: options.rows,
+                    ..ClientOptions::default()
+                });
+                let mut session = Session::prepare(host, &options)?;
+                session.io = Some(link::spawn(
+                    QuickAckStream::new(tcp),
+                    telnet,
+                    session.shared.clone(),
+                ));
+                Ok(session)
+            }
+            Protocol::Dummy => {
+                let name = host.address();
+                let connector = dummy::lookup(name).ok_or_else(|| Error::UnknownDummyDevice {
+                    name: name.to_owned(),
+                    known: dummy::names().join(", "),
+                })?;
+                let stream = connector.connect()?;
+                let mut session = Session::prepare(host, &options)?;
+                session.dummy = true;
+                session.io = Some(link::spawn(stream, RawLink, session.shared.clone()));
+                Ok(session)
+            }
+            other => Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                format!("protocol {other} is not supported by this build"),
+            ))),
+        }
+    }
+
+    /// Runs a Session over an already open stream (a socket you dialled
+    /// yourself, a serial console bridge, a test pipe).
+    pub async fn over_stream(
+        host: &Host,
+        stream: BoxedStream,
+        kind: LinkKind,
+        options: SessionOptions,
+    ) -> Result<Session> {
+        let mut session = Session::prepare(host, &options)?;
+        let shared = session.shared.clone();
+        session.io = Some(match kind {
+            LinkKind::Telnet => {
+                let telnet = TelnetLink::new(ClientOptions {
+                    terminal_type: options.terminal_type.clone(),
+                    columns: options.columns,
+                    rows: options.rows,
+                    ..ClientOptions::default()
+                });
+                link::spawn(stream, telnet, shared)
+            }
+            LinkKind::Raw => link::spawn(stream, RawLink, shared),
+        });
+        Ok(session)
+    }
+
+    /// Builds the Session state (no I/O yet).
+    pub(crate) fn prepare(host: &Host, options: &SessionOptions) -> Result<Session> {
+        let registry = options.registry.clone().unwrap_or_else(builtin_registry);
+        let name = options.driver.as_deref().or(host.driver());
+        let driver = match name {
+            Some(n) if !n.eq_ignore_ascii_case("auto") => {
+                DriverChoice::Manual(resolve_driver(&registry, n)?)
+            }
+            _ => DriverChoice::Auto,
+        };
+        let guesser = OsGuesser::from_registry(&registry);
+        Ok(Session {
+            host: host.clone(),
+            shared: Shared::new(options.buffer_limit, Some(guesser)),
+            io: None,
+            registry,
+            driver,
+            overrides: Overrides::default(),
+            timeout: options.timeout,
+            lookbehind: options.lookbehind.max(1),
+            auth: AuthState::default(),
+            last_account: None,
+            last_response: None,
+            prompt: None,
+            pager_texts: Vec::new(),
+            dummy: false,
+            banner: None,
+            remote_version: None,
+        })
+    }
+
+    // ----- identity and configuration ---------------------------------------
+
+    /// The host this Session talks to.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// Whether this Session talks to an in-memory device (`dummy://`).
+    pub fn is_dummy(&self) -> bool {
+        self.dummy
+    }
+
+    /// The driver in use: the one set, or the best guess so far.
+    pub fn driver(&self) -> Arc<Driver> {
+        match &self.driver {
+            DriverChoice::Manual(d) => d.clone(),
+            DriverChoice::Auto => {
+                let name = self
+                    .shared
+                    .with_guesser(|g| g.best_driver().to_owned())
+                    .unwrap_or_else(|| "generic".to_owned());
+                self.registry
+                    .get(&name)
+                    .or_else(|| self.registry.get("generic"))
+                    .unwrap_or_else(|| Arc::new(Driver::generic()))
+            }
+        }
+    }
+
+    /// Selects the driver by name (or alias); `None` returns to automatic
+    /// choice by [`guess_os`](Session::guess_os).
+    pub fn set_driver(&mut self, name: Option<&str>) -> Result<()> {
+        self.driver = match name {
+            Some(n) => DriverChoice::Manual(resolve_driver(&self.registry, n)?),
+            None => DriverChoice::Auto,
+        };
+        Ok(())
+    }
+
+    /// Uses `driver` (a driver value built by the caller).
+    pub fn use_driver(&mut self, driver: Driver) {
+        self.driver = DriverChoice::Manual(Arc::new(driver));
+    }
+
+    /// The operating system guessed from what the device sent so far
+    /// (banner, login prompts, first responses): a driver name, or
+    /// `"unknown"` while nothing scored.
+    pub fn guess_os(&self) -> String {
+        self.shared
+            .with_guesser(|g| g.guess().map(|guess| guess.driver))
+            .flatten()
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// The guess with its confidence (0–100), if any.
+    pub fn os_guess(&self) -> Option<oxscript_drivers::Guess> {
+        self.shared.with_guesser(|g| g.guess()).flatten()
+    }
+
+    /// Deadline of every wait.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sets the deadline of every wait (Exscript `set_timeout`).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// Replaces the driver's prompt patterns (Exscript `set_prompt`).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
+    /// session.set_prompt(r"\[confirm\]")?;
+    /// session.execute("write memory").await?;
+    /// session.reset_prompt();
+    /// session.execute("").await?; // confirm with Enter
+    /// # Ok(()) }
+    /// ```
+    pub fn set_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
+        self.overrides.prompt = Some(patterns.into_patterns()?);
+        Ok(())
+    }
+
+    /// Returns to the driver's prompt patterns.
+    pub fn reset_prompt(&mut self) {
+        self.overrides.prompt = None;
+    }
+
+    /// The prompt patterns in use.
+    pub fn prompt_patterns(&self) -> Vec<Pattern> {
+        self.overrides
+            .prompt
+            .clone()
+            .unwrap_or_else(|| self.driver().prompt.clone())
+    }
+
+    /// Replaces the patterns that mark a command's response as an error
+    /// (Exscript `set_error_prompt`).
+    pub fn set_error_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
+        self.overrides.error = Some(patterns.into_patterns()?);
+        Ok(())
+    }
+
+    /// Disables error detection in responses.
+    pub fn disable_error_detection(&mut self) {
+        self.overrides.error = Some(Vec::new());
+    }
+
+    /// Returns to the driver's error patterns.
+    pub fn reset_error_prompt(&mut self) {
+        self.overrides.error = None;
+    }
+
+    /// The error patterns in use.
+    pub fn error_patterns(&self) -> Vec<Pattern> {
+        self.overrides
+            .error
+            .clone()
+            .unwrap_or_else(|| self.driver().error.clone())
+    }
+
+    /// Replaces the username prompt patterns used during login.
+    pub fn set_username_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
+        self.overrides.username = Some(patterns.into_patterns()?);
+        Ok(())
+    }
+
+    /// Replaces the password prompt patterns used during login and authorization.
+    pub fn set_password_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
+        self.overrides.password = Some(patterns.into_patterns()?);
+        Ok(())
+    }
+
+    /// Replaces the login-error patterns.
+    pub fn set_login_error_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
+        self.overrides.login_error = Some(patterns.into_patterns()?);
+        Ok(())
+    }
+
+    /// Returns to the driver's username, password and login-error patterns.
+    pub fn reset_login_prompts(&mut self) {
+        self.overrides.username = None;
+        self.overrides.password = None;
+        self.overrides.login_error = None;
+    }
+
+    // ----- state queries ------------------------------------------------------
+
+    /// Whether protocol-level authentication (SSH) completed. Always true
+    /// after `login` on Telnet, where there is none.
+    pub fn is_protocol_authenticated(&self) -> bool {
+        self.auth.protocol
+    }
+
+    /// Whether application-level authentication completed (a CLI prompt was seen).
+    pub fn is_app_authenticated(&self) -> bool {
+        self.auth.app_authenticated
+    }
+
+    /// Whether application-level authorization (e.g. `enable`) completed.
+    pub fn is_app_authorized(&self) -> bool {
+        self.auth.app_authorized
+    }
+
+    /// The last prompt seen, e.g. `router#`.
+    pub fn prompt(&self) -> Option<&str> {
+        self.prompt.as_deref()
+    }
+
+    /// The last response (Exscript `conn.response`).
+    pub fn response(&self) -> Option<&Response> {
+        self.last_response.as_ref()
+    }
+
+    /// The banner sent during SSH authentication, if any (None on Telnet).
+    pub fn banner(&self) -> Option<&str> {
+        self.banner.as_deref()
+    }
+
+    /// The SSH server's version string (None on Telnet).
+    pub fn remote_version(&self) -> Option<&str> {
+        self.remote_version.as_deref()
+    }
+
+    /// Whether the connection is still open (the device did not close it
+    /// and it was not closed locally).
+    pub fn is_open(&self) -> bool {
+        self.io.is_some() && self.shared.lock().closed.is_none()
+    }
+
+    /// Received data not consumed yet.
+    pub fn buffer(&self) -> String {
+        String::from_utf8_lossy(&self.shared.lock().buf).into_owned()
+    }
+
+    /// Drops received data not consumed yet; returns how many bytes.
+    pub fn clear_buffer(&mut self) -> usize {
+        let n = {
+            let mut st = self.shared.lock();
+            let n = st.buf.len();
+            st.consume(n);
+            n
+        };
+        self.shared.space_freed();
+        n
+    }
+
+    // ----- hooks --------------------------------------------------------------
+
+    /// Calls `callback` whenever one of `patterns` matches incoming data
+    /// (Exscript `add_monitor`). Matches are searched in new data plus the
+    /// previous 80 bytes, each reported once. The callback runs on the
+    /// connection's I/O task: keep it short and non-blocking.
+    pub fn add_monitor(
+        &mut self,
+        patterns: impl IntoPatterns,
+        callback: impl Fn(&MonitorMatch) + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.add_monitor_with_limit(patterns, callback, 80)
+    }
+
+    /// Like [`add_monitor`](Session::add_monitor) with a look-behind of `limit` bytes.
+    pub fn add_monitor_with_limit(
+        &mut self,
+        patterns: impl IntoPatterns,
+        callback: impl Fn(&MonitorMatch) + Send + Sync + 'static,
+        limit: usize,
+    ) -> Result<()> {
+        let callback: MonitorCallback = Arc::new(callback);
+        self.shared
+            .add_monitor(patterns.into_patterns()?, callback, limit);
+        Ok(())
+    }
+
+    /// Removes every monitor.
+    pub fn clear_monitors(&mut self) {
+        self.shared.clear_monitors();
+    }
+
+    /// Receives a copy of everything the device sends (terminal control
+    /// sequences removed), e.g. to write a per-host log. Data the Session
+    /// sends is not included: devices echo commands, and never passwords.
+    pub fn set_transcript(&mut self, sink: impl Fn(&[u8]) + Send + Sync + 'static) {
+        let sink: TranscriptSink = Arc::new(sink);
+        self.shared.set_transcript(Some(sink));
+    }
+
+    /// A handle that cancels waits (see [`ExpectCanceller`]).
+    pub fn canceller(&self) -> ExpectCanceller {
+        ExpectCanceller {
+            shared: self.shared.clone(),
+        }
+    }
+
+    // ----- sending --------------------------------------------------------------
+
+    fn io(&self) -> Result<&Io> {
+        self.io.as_ref().ok_or_else(|| Error::Closed {
+            host: self.host.name().to_owned(),
+        })
+    }
+
+    /// Sends raw data without waiting for anything (Exscript `send`).
+    pub async fn send(&mut self, data: impl AsRef<[u8]>) -> Result<()> {
+        self.write(Bytes::copy_from_slice(data.as_ref())).await
+    }
+
+    /// Sends `line` followed by the driver's newline.
+    pub async fn send_line(&mut self, line: &str) -> Result<()> {
+        let newline = self.driver().newline.clone();
+        let mut data = Vec::with_capacity(line.len() + newline.len());
+        data.extend_from_slice(line.as_bytes());
+        data.extend_from_slice(newline.as_bytes());
+        self.write(Bytes::from(data)).await
+    }
+
+    pub(crate) async fn write(&mut self, data: Bytes) -> Result<()> {
+        let (done, result) = oneshot::channel();
+        let closed = || self.closed_error("while sending");
+        if self
+            .io()?
+            .tx
+            .send(IoCommand::Write { data, done })
+            .await
+            .is_err()
+        {
+            return Err(closed());
+        }
+        match result.await {
+            Ok(r) => r,
+            Err(_) => Err(closed()),
+        }
+    }
+
+    /// Announces a new terminal size to the device (Telnet NAWS).
+    pub async fn set_window_size(&mut self, columns: u16, rows: u16) -> Result<()> {
+        if self
+            .io()?
+            .tx
+            .send(IoCommand::WindowSize { columns, rows })
+            .await
+            .is_err()
+        {
+            return Err(self.closed_error("while resizing the window"));
+        }
+        Ok(())
+    }
+
+    fn closed_error(&self, during: &str) -> Error {
+        let st = self.shared.lock();
+        let reason = match &st.closed {
+            Some(crate::buffer::Closed::Failed(why)) => format!(": {why}"),
+            Some(crate::buffer::Closed::Local) => ": closed locally".to_owned(),
+            _ => String::new(),
+        };
+        Error::ConnectionClosed {
+            during: during.to_owned(),
+            reason,
+            tail: crate::Tail::of(&st.buf),
+        }
+    }
+
+    // ----- commands -----------------------------------------------------------
+
+    /// Sends `command` and waits for the prompt; returns the output without
+    /// the echoed command and without the prompt (Exscript `execute`).
+    ///
+    /// Data that arrived before the command was sent (a stray second
+    /// prompt, an asynchronous log line) is not part of the response and is
+    /// dropped first, so a late prompt can never end the wrong response.
+    /// Pager prompts (`--More--` …) are answered on the way. If the output
+    /// matches an error pattern, the result is [`Error::InvalidCommand`]
+    /// carrying the error line and the whole response.
+    pub async fn execute(&mut self, command: &str) -> Result<Response> {
+        let dropped = self.clear_buffer();
+        if dropped > 0 {
+            tracing::debug!(
+                host = self.host.name(),
+                bytes = dropped,
+                "dropped stale data before a command"
+            );
+        }
+        let started = Instant::now();
+        self.send_line(command).await?;
+        let during = format!("waiting for the prompt after `{command}`");
+        let response = self.wait_response(Some(command), &during, started).await?;
+        self.check_errors(&response)?;
+        Ok(response)
+    }
+
+    /// Waits for the prompt and returns what came before it as a response
+    /// (Exscript `expect_prompt`); no echo is removed.
+    pub async fn expect_prompt(&mut self) -> Result<Response> {
+        let started = Instant::now();
+        let response = self
+            .wait_response(None, "waiting for the prompt", started)
+            .await?;
+        self.check_errors(&response)?;
+        Ok(response)
+    }
+
+    async fn wait_response(
+        &mut self,
+        command: Option<&str>,
+        during: &str,
+        started: Instant,
+    ) -> Result<Response> {
+        self.pager_texts.clear();
+        let hit = self.wait_prompt(during).await?;
+        let raw = String::from_utf8_lossy(&hit.before).into_owned();
+        let text = response::clean_text(&raw, command, &self.pager_texts);
+        let prompt = hit.text.trim().to_owned();
+        self.note_prompt(&prompt);
+        let response = Response {
+            command: command.unwrap_or_default().to_owned(),
+            text,
+            raw,
+            prompt,
+            elapsed: started.elapsed(),
+        };
+        self.last_response = Some(response.clone());
+        Ok(response)
+    }
+
+    fn check_errors(&self, response: &Response) -> Result<()> {
+        for pattern in self.error_patterns() {
+            if let Some(range) = pattern.find_at(response.text.as_bytes(), 0) {
+                let text = &response.text;
+                let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[range.end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| range.end + i);
+                return Err(Error::InvalidCommand {
+                    command: response.command.clone(),
+                    line: text[start..end].trim().to_owned(),
+                    response: text.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the prompt just seen; a changed hostname is re-learned.
+    fn note_prompt(&mut self, prompt: &str) {
+        if prompt.is_empty() {
+            return;
+        }
+        if let Some(old) = &self.prompt
+            && prompt_name(old) != prompt_name(prompt)
+        {
+            tracing::info!(host = self.host.name(), old = %old, new = %prompt, "prompt changed");
+        }
+        self.prompt = Some(prompt.to_owned());
+    }
+
+    /// Makes the device script-friendly with the driver's init commands
+    /// (Exscript `autoinit`; on IOS `terminal length 0`, `terminal width 0`).
+    /// For each command the alternatives are tried in order until one is
+    /// accepted; a command no alternative of which is accepted is skipped.
+    pub async fn autoinit(&mut self) -> Result<()> {
+        let driver = self.driver();
+        for init in &driver.init_commands {
+            let mut accepted = false;
+            for alternative in &init.alternatives {
+                match self.execute(alternative).await {
+                    Ok(_) => {
+                        accepted = true;
+                        break;
+                    }
+                    Err(Error::InvalidCommand { line, .. }) => {
+                        tracing::debug!(host = self.host.name(), command = %alternative, %line, "init command refused");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if !accepted {
+                tracing::warn!(host = self.host.name(), commands = ?init.alternatives, "no init command alternative was accepted");
+            }
+        }
+        Ok(())
+    }
+
+    // ----- closing -------------------------------------------------------------
+
+    /// Closes the connection without logging out (Exscript `close(force=True)`).
+    pub async fn close(mut self) -> Result<()> {
+        self.shutdown().await;
+        Ok(())
+    }
+
+    /// Sends the driver's logout commands (e.g. `exit`), waits for the
+    /// device to close the connection (at most the Session timeout), then
+    /// closes (Exscript `close()` with auto-logout).
+    pub async fn logout(mut self) -> Result<()> {
+        if self.is_open() {
+            let driver = self.driver();
+            for command in &driver.logout {
+                if self.send_line(command).await.is_err() {
+                    break;
+                }
+            }
+            let deadline = tokio::time::Instant::now() + self.timeout;
+            let mut rx = self.shared.subscribe();
+            loop {
+                rx.borrow_and_update();
+                if self.shared.lock().closed.is_some() {
+                    break;
+                }
+                if tokio::time::timeout_at(deadline, rx.changed())
+                    .await
+                    .is_err()
+                {
+                    tracing::debug!(host = self.host.name(), "device did not close after logout");
+                    break;
+                }
+            }
+        }
+        self.shutdown().await;
+        Ok(())
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(io) = self.io.take() {
+            let (done, closed) = oneshot::channel();
+            if io.tx.send(IoCommand::Close { done }).await.is_ok() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), closed).await;
+            }
+            drop(io.tx);
+            if tokio::time::timeout(Duration::from_secs(5), io.task)
+                .await
+                .is_err()
+            {
+                tracing::warn!(host = self.host.name(), "I/O task did not stop in time");
+            }
+        }
+    }
+
+    pub(crate) fn remember_account(&mut self, account: &Account) {
+        self.last_account = Some(account.clone());
+    }
+}
+
+/// The part of a prompt that names the device: `router(config)#` -> `router`.
+fn prompt_name(prompt: &str) -> &str {
+    let end = prompt
+        .find(['(', '#', '>', '$', '%', ' ', ':'])
+        .unwrap_or(prompt.len());
+    &prompt[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prompt_name;
+
+    #[test]
+    fn prompt_names() {
+        assert_eq!(prompt_name("router(config-if)#"), "router");
+        assert_eq!(prompt_name("router>"), "router");
+        assert_eq!(prompt_name("user@host:~$"), "user@host");
+    }
+}

@@ -1,0 +1,541 @@
+//! Session behaviour against scripted fake devices over an in-memory pipe.
+//!
+//! Each test scripts the device side byte for byte, so the edge cases real
+//! devices produce (colour codes, prompts split across reads, pagers,
+//! stray prompts, abrupt closes) are reproduced exactly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use oxscript_core::{Account, Host};
+use oxscript_transport::{Error, LinkKind, Session, SessionOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+/// One step of a fake device's script.
+enum Step {
+    /// Write these bytes.
+    Send(&'static [u8]),
+    /// Write these bytes one at a time (every split position).
+    Trickle(&'static [u8]),
+    /// Read until the received data contains this.
+    Expect(&'static [u8]),
+    /// Close the connection.
+    Close,
+}
+use Step::*;
+
+/// Runs `script` on the device end; returns everything the client sent.
+fn device(script: Vec<Step>) -> (DuplexStream, tokio::task::JoinHandle<Vec<u8>>) {
+    let (client, mut server) = tokio::io::duplex(1 << 16);
+    let task = tokio::spawn(async move {
+        let mut received = Vec::new();
+        let mut seen = 0;
+        for step in script {
+            match step {
+                Send(bytes) => server.write_all(bytes).await.unwrap(),
+                Trickle(bytes) => {
+                    for b in bytes {
+                        server.write_all(std::slice::from_ref(b)).await.unwrap();
+                        server.flush().await.unwrap();
+                        tokio::task::yield_now().await;
+                    }
+                }
+                Expect(needle) => loop {
+                    if let Some(pos) = find(&received[seen..], needle) {
+                        seen += pos + needle.len();
+                        break;
+                    }
+                    let mut buf = [0u8; 1024];
+                    let n = server.read(&mut buf).await.unwrap();
+                    assert!(
+                        n > 0,
+                        "client closed while the device expected {:?}",
+                        String::from_utf8_lossy(needle)
+                    );
+                    received.extend_from_slice(&buf[..n]);
+                },
+                Close => {
+                    drop(server);
+                    return received;
+                }
+            }
+        }
+        // Keep the connection open until the client is done.
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = server.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            received.extend_from_slice(&buf[..n]);
+        }
+        received
+    });
+    (client, task)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+async fn session(script: Vec<Step>, driver: &str) -> (Session, tokio::task::JoinHandle<Vec<u8>>) {
+    session_with(script, driver, SessionOptions::default()).await
+}
+
+async fn session_with(
+    script: Vec<Step>,
+    driver: &str,
+    options: SessionOptions,
+) -> (Session, tokio::task::JoinHandle<Vec<u8>>) {
+    let (stream, task) = device(script);
+    let host = Host::new("dummy://scripted").unwrap();
+    let options = SessionOptions {
+        driver: Some(driver.into()),
+        ..options
+    };
+    let session = Session::over_stream(&host, Box::new(stream), LinkKind::Raw, options)
+        .await
+        .unwrap();
+    (session, task)
+}
+
+fn admin() -> Account {
+    Account::builder("admin")
+        .password("s3cret")
+        .authorization_password("en4ble")
+        .build()
+}
+
+#[tokio::test]
+async fn coloured_bash_prompt_is_recognised() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"Linux deb 6.1\r\n\x1b[01;32muser@deb\x1b[00m:\x1b[01;34m~\x1b[00m$ "),
+            Expect(b"uname -a\r"),
+            Send(b"uname -a\r\nLinux deb 6.1.0 x86_64 GNU/Linux\r\n\x1b]0;user@deb: ~\x07\x1b[01;32muser@deb\x1b[00m:~$ "),
+        ],
+        "shell",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    assert_eq!(s.prompt(), Some("user@deb:~$"));
+    let r = s.execute("uname -a").await.unwrap();
+    assert_eq!(r.text(), "Linux deb 6.1.0 x86_64 GNU/Linux");
+    assert_eq!(r.prompt(), "user@deb:~$");
+}
+
+#[tokio::test]
+async fn prompt_split_at_every_byte_is_found_once() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show clock\r"),
+            Trickle(b"show clock\r\n*10:00:00 UTC\r\nrouter#"),
+            Expect(b"show users\r"),
+            Trickle(b"show users\r\n    Line  User\r\nrouter#"),
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    assert_eq!(
+        s.execute("show clock").await.unwrap().text(),
+        "*10:00:00 UTC"
+    );
+    assert_eq!(
+        s.execute("show users").await.unwrap().text(),
+        "    Line  User"
+    );
+}
+
+#[tokio::test]
+async fn stale_prompt_cannot_end_the_next_response() {
+    // A late second prompt (e.g. the answer to an extra Enter) arrives
+    // after the response was read; it must not be taken as the end of the
+    // next command's output.
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show a\r"),
+            Send(b"show a\r\nA\r\nrouter#"),
+            Expect(b"sync"),
+            Send(b"\r\nrouter#"),
+            Expect(b"show b\r"),
+            Send(b"show b\r\nB\r\nrouter#"),
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    assert_eq!(s.execute("show a").await.unwrap().text(), "A");
+    s.send("sync").await.unwrap();
+    // Wait until the stray prompt is really there before the next command.
+    s.waitfor(r"\nrouter#$").await.unwrap();
+    assert_eq!(s.execute("show b").await.unwrap().text(), "B");
+}
+
+#[tokio::test]
+async fn pager_prompts_are_answered_and_erased() {
+    let (mut s, dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show run\r"),
+            Send(b"show run\r\nline 1\r\nline 2\r\n --More-- "),
+            Expect(b" "),
+            // IOS erases its pager prompt with backspaces.
+            Send(b"\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08line 3\r\n--More--"),
+            Expect(b" "),
+            // Other devices erase with a carriage return.
+            Send(b"\r        \rline 4\r\nrouter#"),
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    let r = s.execute("show run").await.unwrap();
+    assert_eq!(r.text(), "line 1\nline 2\nline 3\nline 4");
+    s.close().await.unwrap();
+    let sent = dev.await.unwrap();
+    assert_eq!(sent, b"show run\r  ", "exactly one space per pager prompt");
+}
+
+#[tokio::test]
+async fn invalid_command_reports_the_error_line_and_keeps_the_output() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router>"),
+            Expect(b"show foo\r"),
+            Send(
+                b"show foo\r\n         ^\r\n% Invalid input detected at '^' marker.\r\n\r\nrouter>",
+            ),
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    match s.execute("show foo").await {
+        Err(Error::InvalidCommand {
+            command,
+            line,
+            response,
+        }) => {
+            assert_eq!(command, "show foo");
+            assert_eq!(line, "% Invalid input detected at '^' marker.");
+            assert!(response.contains('^'));
+        }
+        other => panic!("expected InvalidCommand, got {other:?}"),
+    }
+    // The session is still usable afterwards.
+    assert!(s.is_open());
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeout_names_the_patterns_and_shows_the_tail() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"reload\r"),
+            Send(b"reload\r\nProceed with reload? [confirm]"),
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    s.set_timeout(Duration::from_secs(3));
+    let err = s.execute("reload").await.unwrap_err();
+    let Error::Timeout {
+        expected,
+        tail,
+        timeout,
+        ..
+    } = &err
+    else {
+        panic!("expected a timeout, got {err:?}");
+    };
+    assert_eq!(*timeout, Duration::from_secs(3));
+    assert!(
+        tail.as_str().ends_with("Proceed with reload? [confirm]"),
+        "{tail}"
+    );
+    assert!(expected.to_string().contains('#'), "{expected}");
+    let msg = err.to_string();
+    assert!(msg.contains("[confirm]") && msg.contains("reload"), "{msg}");
+    // What arrived is still there: answer the dialog with expect.
+    let m = s.expect(r"\[confirm\]").await.unwrap();
+    assert!(m.before.contains("Proceed with reload?"));
+}
+
+#[tokio::test]
+async fn connection_closed_shows_what_arrived() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"exit\r"),
+            Send(b"exit\r\nbye"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    let err = s.execute("exit").await.unwrap_err();
+    match &err {
+        Error::ConnectionClosed { tail, .. } => assert!(tail.as_str().ends_with("bye"), "{tail}"),
+        other => panic!("expected ConnectionClosed, got {other:?}"),
+    }
+    assert!(!s.is_open());
+    assert!(matches!(
+        s.execute("x").await,
+        Err(Error::ConnectionClosed { .. })
+    ));
+}
+
+#[tokio::test]
+async fn buffer_limit_stops_reading_and_reports_then_recovers() {
+    // The bound is checked before each read (a read is at most 64 KiB), so
+    // send well past it.
+    let big: &'static [u8] = Box::leak(vec![b'x'; 300_000].into_boxed_slice());
+    let (mut s, _dev) = session_with(
+        vec![
+            Send(b"router#"),
+            Expect(b"show tech\r"),
+            Send(big),
+            Send(b"\r\nrouter#"),
+        ],
+        "ios",
+        SessionOptions {
+            buffer_limit: 4096,
+            ..SessionOptions::default()
+        },
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    match s.execute("show tech").await {
+        Err(Error::BufferFull { limit: 4096, .. }) => {}
+        Err(e) => panic!("expected BufferFull, got {e}"),
+        Ok(r) => panic!(
+            "expected BufferFull, got a response of {} bytes",
+            r.raw().len()
+        ),
+    }
+    // Nothing was lost: the data is still there to be read in pieces.
+    let mut total = 0;
+    loop {
+        match s.waitfor(r"router#$").await {
+            Ok(_) => {
+                total += s.clear_buffer();
+                break;
+            }
+            Err(Error::BufferFull { .. }) => total += s.clear_buffer(),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(total, 300_000 + "\r\nrouter#".len());
+}
+
+#[tokio::test]
+async fn dropped_wait_leaves_the_session_usable() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"slow\r"),
+            Send(b"slow\r\npart 1\r\n"),
+            Expect(b"go"),
+            Send(b"part 2\r\nrouter#"),
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    s.send_line("slow").await.unwrap();
+    // A wait that is abandoned half way (here: cancelled by a timeout).
+    let abandoned = tokio::time::timeout(Duration::from_millis(50), s.expect("router#")).await;
+    assert!(abandoned.is_err());
+    s.send("go").await.unwrap();
+    let m = s.expect(r"router#").await.unwrap();
+    assert!(
+        m.before.contains("part 1") && m.before.contains("part 2"),
+        "{:?}",
+        m.before
+    );
+}
+
+#[tokio::test]
+async fn canceller_stops_a_wait() {
+    let (mut s, _dev) = session(vec![Send(b"router#")], "ios").await;
+    s.authenticate_with(&admin()).await.unwrap();
+    let c = s.canceller();
+    tokio::spawn(async move {
+        tokio::task::yield_now().await;
+        c.cancel();
+    });
+    let err = s.expect("never").await.unwrap_err();
+    assert!(matches!(err, Error::ExpectCancelled { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn monitors_see_matches_across_reads() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"debug\r"),
+            Trickle(
+                b"debug\r\n%LINK-3-UPDOWN: Gi0/1 down\r\n%LINK-3-UPDOWN: Gi0/2 down\r\nrouter#",
+            ),
+        ],
+        "ios",
+    )
+    .await;
+    let sink = seen.clone();
+    s.add_monitor(r"%LINK-3-UPDOWN: (\S+) down", move |m| {
+        sink.lock().unwrap().push(m.groups[0].clone().unwrap());
+    })
+    .unwrap();
+    s.authenticate_with(&admin()).await.unwrap();
+    s.execute("debug").await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), ["Gi0/1", "Gi0/2"]);
+}
+
+#[tokio::test]
+async fn waitfor_keeps_and_expect_consumes() {
+    let (mut s, _dev) = session(vec![Send(b"Press RETURN to get started")], "generic").await;
+    let a = s.waitfor("RETURN").await.unwrap();
+    let b = s.waitfor("RETURN").await.unwrap();
+    assert_eq!(a, b);
+    s.expect("RETURN").await.unwrap();
+    assert_eq!(s.buffer(), " to get started");
+}
+
+// ----- login ------------------------------------------------------------------
+
+#[tokio::test]
+async fn login_sends_username_then_password_then_enable() {
+    let (mut s, dev) = session(
+        vec![
+            Send(b"\r\nUser Access Verification\r\n\r\nUsername: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\nPassword: "),
+            Expect(b"s3cret\r"),
+            Send(b"\r\nrouter>"),
+            Expect(b"enable\r"),
+            Send(b"enable\r\nPassword: "),
+            Expect(b"en4ble\r"),
+            Send(b"\r\nrouter#"),
+        ],
+        "ios",
+    )
+    .await;
+    s.login_with(&admin()).await.unwrap();
+    assert!(s.is_app_authenticated() && s.is_app_authorized());
+    assert_eq!(s.prompt(), Some("router#"));
+    assert_eq!(s.guess_os(), "ios");
+    s.close().await.unwrap();
+    assert_eq!(dev.await.unwrap(), b"admin\rs3cret\renable\ren4ble\r");
+}
+
+#[tokio::test]
+async fn wrong_password_is_a_login_failure_with_the_device_message() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"Username: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\nPassword: "),
+            Expect(b"s3cret\r"),
+            Send(b"\r\n% Login invalid\r\n\r\nUsername: "),
+        ],
+        "ios",
+    )
+    .await;
+    let err = s.login_with(&admin()).await.unwrap_err();
+    match &err {
+        Error::LoginFailure { reason, .. } => {
+            assert!(reason.contains("% Login invalid"), "{reason}")
+        }
+        other => panic!("expected LoginFailure, got {other:?}"),
+    }
+    assert!(!err.to_string().contains("s3cret"));
+}
+
+#[tokio::test]
+async fn close_after_password_is_a_login_failure() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"login: "),
+            Expect(b"admin\r"),
+            Send(b"Password: "),
+            Expect(b"s3cret\r"),
+            Send(b"\r\nLogin incorrect\r\n"),
+            Close,
+        ],
+        "shell",
+    )
+    .await;
+    let err = s.authenticate_with(&admin()).await.unwrap_err();
+    match &err {
+        Error::LoginFailure { reason, .. } => {
+            assert!(reason.contains("Login incorrect"), "{reason}")
+        }
+        other => panic!("expected LoginFailure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn password_prompt_twice_is_a_login_failure() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"Password: "),
+            Expect(b"s3cret\r"),
+            Send(b"\r\nPassword: "),
+        ],
+        "generic",
+    )
+    .await;
+    let err = s.authenticate_with(&admin()).await.unwrap_err();
+    assert!(matches!(err, Error::LoginFailure { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn failed_attempts_notice_after_a_successful_login_is_not_a_failure() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"Unauthorized access is denied.\r\nlogin: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\nPassword: "),
+            Expect(b"s3cret\r"),
+            Send(b"\r\nLast failed login: Mon Nov 2 from 10.0.0.9\r\nThere were 3 failed login attempts since the last successful login.\r\n[admin@box ~]$ "),
+        ],
+        "generic",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    assert_eq!(s.prompt(), Some("[admin@box ~]$"));
+}
+
+#[tokio::test]
+async fn wrong_enable_password_is_an_authorization_failure() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router>"),
+            Expect(b"enable\r"),
+            Send(b"enable\r\nPassword: "),
+            Expect(b"en4ble\r"),
+            Send(b"\r\n% Access denied\r\n\r\nrouter>"),
+        ],
+        "ios",
+    )
+    .await;
+    let err = s.login_with(&admin()).await.unwrap_err();
+    assert!(matches!(err, Error::AuthorizationFailure { .. }), "{err:?}");
+    assert!(s.is_app_authenticated() && !s.is_app_authorized());
+}
+
+#[tokio::test]
+async fn no_login_needed_when_the_prompt_comes_first() {
+    let (mut s, dev) = session(vec![Send(b"Welcome!\r\nrouter#")], "ios").await;
+    s.login_with(&admin()).await.unwrap();
+    assert!(s.is_app_authorized(), "already privileged: no enable sent");
+    s.close().await.unwrap();
+    assert!(dev.await.unwrap().is_empty());
+}
