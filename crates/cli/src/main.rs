@@ -1,1 +1,45 @@
-fn main() {}
+//! `oxscript`: run commands on many devices over Telnet or SSH.
+//!
+//! ```text
+//! oxscript [-c N] [-e "cmd; cmd"] [-i] [-l LOGDIR] URL...
+//! oxscript --emulate 5 -e "show version"
+//! ```
+
+mod args;
+mod credentials;
+mod emulate;
+mod hosts;
+mod logs;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = args::Args::parse();
+    init_tracing(args.verbose);
+    match run::main(args).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("oxscript: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

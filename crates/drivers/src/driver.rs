@@ -2,8 +2,8 @@
 
 use std::ops::Range;
 
-use crate::Pattern;
 use crate::pattern::first_match;
+use crate::{Error, Pattern, PrivilegeLevel};
 
 /// A dialog that is answered automatically: when `pattern` matches at the
 /// end of the received data, `reply` is sent as is.
@@ -176,9 +176,45 @@ pub struct Driver {
     pub newline: String,
     /// Rules that make the OS guesser pick this driver.
     pub os_guess: Vec<GuessRule>,
+    /// The CLI levels of the platform and how to move between them
+    /// (empty when the platform has none). See [`PrivilegeLevel`].
+    pub privilege_levels: Vec<PrivilegeLevel>,
+    /// The level to work at, e.g. `privilege_exec` on IOS.
+    pub default_privilege: Option<String>,
+    /// The level where configuration lines are sent, e.g. `configuration`.
+    pub config_privilege: Option<String>,
+    /// Sent before leaving the configuration level on platforms where
+    /// changes only apply once committed (`commit` on JunOS and IOS XR);
+    /// `None` elsewhere.
+    pub config_commit: Option<String>,
 }
 
 impl Driver {
+    /// A fresh copy of the built-in driver called `name` (or with `name`
+    /// as an alias, ignoring case), to change with struct-update syntax.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownDriver`] when no built-in driver has that name.
+    ///
+    /// ```
+    /// use oxscript_drivers::Driver;
+    ///
+    /// let lab = Driver {
+    ///     name: "lab_junos".into(),
+    ///     aliases: Vec::new(),
+    ///     init_commands: Vec::new(),
+    ///     ..Driver::builtin("juniper")?
+    /// };
+    /// assert_eq!(lab.config_commit.as_deref(), Some("commit"));
+    /// # Ok::<(), oxscript_drivers::Error>(())
+    /// ```
+    pub fn builtin(name: &str) -> Result<Driver, Error> {
+        crate::builtin()
+            .require(name)
+            .map(|driver| (*driver).clone())
+    }
+
     /// The range of the first prompt pattern (in list order) found in
     /// `buffer` at or after `start`.
     pub fn find_prompt(&self, buffer: &[u8], start: usize) -> Option<Range<usize>> {

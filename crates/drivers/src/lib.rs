@@ -7,12 +7,24 @@
 //! and the rules that let the [`OsGuesser`] recognise it. Drivers do no I/O;
 //! a Session feeds them the text it received and acts on what they find.
 //! Because every field is public data, a driver can be written in Rust, be
-//! derived from another one, or (later) be loaded from a file.
+//! derived from another one, or be loaded from a TOML file (see
+//! [`toml_format`] and [`Registry::load_file`]).
+//!
+//! A driver may also describe the platform's CLI levels as
+//! [`PrivilegeLevel`]s (scrapli's "modes": IOS `exec` -> `privilege_exec`
+//! -> `configuration`), with the commands that move between them;
+//! [`Driver::privilege_path`] computes the steps from one level to
+//! another and [`Driver::current_privilege`] tells the level of a prompt.
 //!
 //! Built in are [`Driver::generic`] (the fallback, knowing the prompt
-//! shapes of most platforms), [`Driver::shell`] (Unix shells) and
-//! [`Driver::ios`] (Cisco IOS and IOS XE). A [`Registry`] finds drivers
-//! by name or alias; [`builtin()`] is the shared registry of the built-ins.
+//! shapes of most platforms), [`Driver::shell`] (Unix shells),
+//! [`Driver::ios`] (Cisco IOS and IOS XE) and every other platform
+//! Exscript knows (NX-OS, IOS XR, ASA, JunOS, EOS, VRP, SR OS, …) plus
+//! PAN-OS, RouterOS and SR Linux, 38 drivers in all, found by name or
+//! by the names netmiko and scrapli use (`cisco_nxos`, `juniper_junos`,
+//! `huawei_vrp`, `nokia_sros`, …). Get one with [`Driver::builtin`]. A
+//! [`Registry`] finds drivers by name or alias; [`builtin()`] is the
+//! shared registry of the built-ins.
 //!
 //! # How patterns are used
 //!
@@ -87,20 +99,21 @@
 //! # Ok::<(), oxscript_drivers::Error>(())
 //! ```
 
+mod catalog;
 mod driver;
 mod error;
 mod fragments;
-mod generic;
 mod guess;
-mod ios;
 mod pager;
 mod pattern;
+mod privilege;
 mod registry;
-mod shell;
+pub mod toml_format;
 
 pub use driver::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand};
 pub use error::Error;
 pub use guess::{Guess, OsGuesser};
 pub use pager::common_pager;
 pub use pattern::{Pattern, patterns};
+pub use privilege::{PrivilegeLevel, PrivilegeStep};
 pub use registry::{Registry, builtin};

@@ -1,9 +1,10 @@
 //! [`Pattern`]: a compiled byte regex that remembers its source text.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use regex::bytes::{Regex, RegexBuilder};
 
@@ -79,9 +80,21 @@ impl Pattern {
     /// Every constant handed to this function is compiled by the unit tests
     /// of the driver that uses it, so a typo fails the test suite, never a
     /// user's program.
+    ///
+    /// Compiled patterns are cached by source: the built-in drivers share
+    /// many patterns (the common pager answers, login errors), and a
+    /// clone shares the compiled regex.
     #[allow(clippy::expect_used)]
     pub(crate) fn builtin(source: &'static str) -> Pattern {
-        Pattern::new(source).expect("built-in pattern compiles (checked by unit tests)")
+        static CACHE: OnceLock<Mutex<HashMap<&'static str, Pattern>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .entry(source)
+            .or_insert_with(|| {
+                Pattern::new(source).expect("built-in pattern compiles (checked by unit tests)")
+            })
+            .clone()
     }
 
     /// The source text of the pattern.

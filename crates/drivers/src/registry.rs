@@ -21,7 +21,7 @@ use crate::{Driver, Error};
 ///
 /// registry.register(Driver { name: "acme".into(), aliases: vec!["acme-os".into()], ..Driver::generic() });
 /// assert_eq!(registry.get("ACME-OS").unwrap().name, "acme");
-/// assert_eq!(registry.names(), ["acme", "generic", "ios", "shell"]);
+/// assert!(registry.names().contains(&"acme".to_owned()));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
@@ -36,14 +36,14 @@ impl Registry {
         Registry::default()
     }
 
-    /// A new registry holding the built-in drivers: `generic`, `shell`
-    /// (aliases `linux`, `unix`, `bash`) and `ios` (aliases `cisco_ios`,
-    /// `cisco_xe`, `ios_xe`). Use [`builtin()`] for a shared one.
+    /// A new registry holding every built-in driver, `generic`, `shell`
+    /// and `ios` first (so they win OS-guessing ties). Use [`builtin()`]
+    /// for a shared one.
     pub fn builtin() -> Registry {
         let mut registry = Registry::new();
-        registry.register(Driver::generic());
-        registry.register(Driver::shell());
-        registry.register(Driver::ios());
+        for driver in crate::catalog::all() {
+            registry.register(driver);
+        }
         registry
     }
 
@@ -80,12 +80,17 @@ impl Registry {
     }
 
     /// The driver registered under `name` or with `name` as an alias,
-    /// ignoring case.
+    /// ignoring case. As in Exscript, `unknown` (what
+    /// [`OsGuesser`](crate::OsGuesser)-based code reports without a guess)
+    /// finds `generic` unless a driver claims that name itself.
     pub fn get(&self, name: &str) -> Option<Arc<Driver>> {
-        self.index
-            .get(&name.to_lowercase())
-            .and_then(|&at| self.drivers.get(at))
-            .cloned()
+        let key = name.to_lowercase();
+        let at = match self.index.get(&key) {
+            Some(&at) => Some(at),
+            None if key == "unknown" => self.index.get("generic").copied(),
+            None => None,
+        };
+        at.and_then(|at| self.drivers.get(at)).cloned()
     }
 
     /// Like [`get`](Registry::get), with an error naming what was asked.
@@ -140,11 +145,17 @@ mod tests {
     #[test]
     fn builtin_names_and_aliases() {
         let r = Registry::builtin();
-        assert_eq!(r.names(), ["generic", "ios", "shell"]);
-        assert_eq!(r.len(), 3);
+        assert_eq!(r.len(), 38);
+        for name in ["generic", "ios", "shell", "junos", "nxos", "vrp", "sros"] {
+            assert!(r.names().iter().any(|n| n == name), "{name}");
+        }
+        let mut sorted = r.names();
+        sorted.sort();
+        assert_eq!(sorted, r.names());
         for (name, expected) in [
             ("generic", "generic"),
             ("GENERIC", "generic"),
+            ("unknown", "generic"),
             ("shell", "shell"),
             ("Linux", "shell"),
             ("unix", "shell"),
@@ -154,6 +165,35 @@ mod tests {
             ("cisco_ios", "ios"),
             ("Cisco_XE", "ios"),
             ("ios_xe", "ios"),
+            ("cisco_iosxe", "ios"),
+            ("cisco_nxos", "nxos"),
+            ("cisco_iosxr", "ios_xr"),
+            ("cisco_xr", "ios_xr"),
+            ("juniper_junos", "junos"),
+            ("juniper", "junos"),
+            ("arista_eos", "eos"),
+            ("huawei", "vrp"),
+            ("huawei_vrp", "vrp"),
+            ("nokia_sros", "sros"),
+            ("alcatel_sros", "sros"),
+            ("cisco_asa", "cisco_asa"),
+            ("paloalto_panos", "paloalto_panos"),
+            ("mikrotik_routeros", "mikrotik_routeros"),
+            ("fortinet", "fortios"),
+            ("hp_procurve", "hp_pro_curve"),
+            ("brocade_fastiron", "brocade"),
+            ("ciena_saos", "cienasaos"),
+            ("f5_tmsh", "bigip"),
+            ("f5_linux", "bigip"),
+            ("aruba_os", "aruba"),
+            ("zte_zxros", "zte"),
+            ("zyxel_os", "zyxel"),
+            ("nokia_srl", "nokia_srl"),
+            ("cisco_wlc", "aironet"),
+            ("enterasys", "enterasys"),
+            ("huawei_smartax", "vxworks"),
+            ("oneaccess_oneos", "one_os"),
+            ("silverpeak_vxoa", "sp_vxoa"),
         ] {
             assert_eq!(
                 r.get(name).map(|d| d.name.clone()).as_deref(),
@@ -161,13 +201,13 @@ mod tests {
                 "{name}"
             );
         }
-        assert!(r.get("junos").is_none());
+        assert!(r.get("acme").is_none());
         assert!(r.get("").is_none());
-        match r.require("junos").unwrap_err() {
-            Error::UnknownDriver { name } => assert_eq!(name, "junos"),
+        match r.require("acme").unwrap_err() {
+            Error::UnknownDriver { name } => assert_eq!(name, "acme"),
             other => panic!("unexpected {other:?}"),
         }
-        let order: Vec<&str> = r.drivers().map(|d| d.name.as_str()).collect();
+        let order: Vec<&str> = r.drivers().map(|d| d.name.as_str()).take(3).collect();
         assert_eq!(order, ["generic", "shell", "ios"]);
     }
 
@@ -180,11 +220,11 @@ mod tests {
             description: "mine".into(),
             ..Driver::shell()
         });
-        assert_eq!(r.len(), 3);
+        assert_eq!(r.len(), 38);
         assert_eq!(r.get("shell").unwrap().description, "mine");
         assert_eq!(r.get("posix").unwrap().description, "mine");
         assert!(r.get("linux").is_none(), "old aliases are dropped");
-        let order: Vec<&str> = r.drivers().map(|d| d.name.as_str()).collect();
+        let order: Vec<&str> = r.drivers().map(|d| d.name.as_str()).take(3).collect();
         assert_eq!(order, ["generic", "Shell", "ios"]);
     }
 
@@ -205,6 +245,19 @@ mod tests {
         });
         assert_eq!(r.get("b").unwrap().name, "b");
         assert_eq!(r.get("a").unwrap().name, "a");
+    }
+
+    #[test]
+    fn unknown_is_generic_unless_claimed() {
+        let mut r = Registry::builtin();
+        assert_eq!(r.get("Unknown").unwrap().name, "generic");
+        assert!(Registry::new().get("unknown").is_none());
+        r.register(Driver {
+            name: "mine".into(),
+            aliases: vec!["unknown".into()],
+            ..Driver::generic()
+        });
+        assert_eq!(r.get("unknown").unwrap().name, "mine");
     }
 
     #[test]

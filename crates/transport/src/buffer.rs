@@ -32,11 +32,11 @@ pub struct MonitorMatch {
     pub groups: Vec<Option<String>>,
 }
 
-/// How many bytes of response data (after authentication) the OS guesser
-/// looks at. Guessing is done on banners and the first responses; scanning
-/// every byte of a 50 MB `show tech` with every driver's rules would cost
-/// far more than it could tell.
-const GUESS_RESPONSE_BUDGET: usize = 64 * 1024;
+/// How many bytes the OS guesser looks at before authentication (banners,
+/// login prompts) and again after it (first responses). Scanning every byte
+/// of a 50 MB `show tech` with every driver's rules would cost far more than
+/// it could tell.
+const GUESS_BUDGET: usize = 64 * 1024;
 
 /// Why the stream ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +69,7 @@ pub(crate) struct State {
     pub(crate) limit: usize,
     pub(crate) authenticated: bool,
     guesser: Option<OsGuesser>,
+    /// Bytes the guesser may still see in the current phase.
     guess_budget: usize,
     monitors: Vec<Monitor>,
     transcript: Option<TranscriptSink>,
@@ -107,21 +108,16 @@ impl State {
     }
 
     fn feed_guesser(&mut self, data: &[u8]) {
-        let authenticated = self.authenticated;
         let budget = self.guess_budget;
         let Some(guesser) = self.guesser.as_mut() else {
             return;
         };
-        if authenticated {
-            if budget == 0 {
-                return;
-            }
-            let take = data.len().min(budget);
-            self.guess_budget -= take;
-            guesser.data_received(&String::from_utf8_lossy(&data[..take]), true);
-        } else {
-            guesser.data_received(&String::from_utf8_lossy(data), false);
+        if budget == 0 {
+            return;
         }
+        let take = data.len().min(budget);
+        self.guess_budget -= take;
+        guesser.data_received(&String::from_utf8_lossy(&data[..take]), self.authenticated);
     }
 
     /// Runs the monitors over the data appended since `prev_end` plus each
@@ -197,7 +193,7 @@ impl Shared {
                 limit: limit.max(1),
                 authenticated: false,
                 guesser,
-                guess_budget: GUESS_RESPONSE_BUDGET,
+                guess_budget: GUESS_BUDGET,
                 monitors: Vec::new(),
                 transcript: None,
             }),
@@ -306,8 +302,14 @@ impl Shared {
         self.lock().monitors.clear();
     }
 
+    /// Marks the end of authentication; the guesser gets a fresh budget
+    /// for the first responses.
     pub(crate) fn set_authenticated(&self, yes: bool) {
-        self.lock().authenticated = yes;
+        let mut st = self.lock();
+        if yes && !st.authenticated {
+            st.guess_budget = GUESS_BUDGET;
+        }
+        st.authenticated = yes;
     }
 
     pub(crate) fn with_guesser<R>(&self, f: impl FnOnce(&mut OsGuesser) -> R) -> Option<R> {

@@ -10,7 +10,7 @@
 //! - CSI sequences (`ESC [` parameters, intermediates, final byte),
 //! - OSC sequences (`ESC ]` … terminated by `BEL` or `ESC \`),
 //! - two- and three-byte escapes (`ESC 7`, `ESC =`, `ESC ( B`, …),
-//! - NUL, BEL, SI and SO bytes.
+//! - NUL and BEL bytes.
 //!
 //! Backspace (`0x08`) is kept: the buffer applies it (see
 //! [`crate::buffer`]), which is how a device erases its own `--More--`.
@@ -67,10 +67,7 @@ impl Cleaner {
         while i < input.len() {
             if self.state == State::Text {
                 // Fast path: copy the run of ordinary bytes in one go.
-                let run = input[i..]
-                    .iter()
-                    .position(|&b| is_special(b))
-                    .unwrap_or(input.len() - i);
+                let run = memchr::memchr3(ESC, 0x00, BEL, &input[i..]).unwrap_or(input.len() - i);
                 out.extend_from_slice(&input[i..i + run]);
                 i += run;
                 if i >= input.len() {
@@ -80,7 +77,7 @@ impl Cleaner {
                 if input[i] == ESC {
                     self.enter(State::Escape);
                 }
-                // NUL, BEL, SI, SO are dropped.
+                // NUL and BEL are dropped.
                 i += 1;
                 continue;
             }
@@ -126,10 +123,6 @@ impl Cleaner {
         self.state = state;
         self.sequence_len = 0;
     }
-}
-
-fn is_special(b: u8) -> bool {
-    matches!(b, ESC | 0x00 | BEL | 0x0e | 0x0f)
 }
 
 /// Removes terminal control sequences from a complete text (one shot).

@@ -100,16 +100,16 @@ impl fmt::Debug for Expected {
 #[non_exhaustive]
 pub enum Error {
     /// An I/O error on the underlying stream.
-    #[error("I/O error: {0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 
     /// The TCP connection could not be opened.
-    #[error("cannot connect to {address}: {source}")]
+    #[error("cannot connect to {address}: {error}")]
     Connect {
         /// `host:port` that was dialled.
         address: String,
-        /// The reason.
-        source: std::io::Error,
+        /// The reason (part of the message, so not repeated as a source).
+        error: std::io::Error,
     },
 
     /// The TCP connection was not established in time.
@@ -244,12 +244,171 @@ pub enum Error {
     #[error(transparent)]
     Core(#[from] oxscript_core::Error),
 
+    /// An SSH protocol error (negotiation, channel, disconnect).
+    #[error("SSH error with {host}: {reason}")]
+    Ssh {
+        /// `host:port`.
+        host: String,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// Client and server share no algorithm of one kind.
+    #[error(
+        "no common {kind} algorithm with {host}: we offer {ours}; the server offers {theirs} (old gear may need AlgorithmProfile::Legacy)"
+    )]
+    NoCommonAlgorithm {
+        /// `host:port`.
+        host: String,
+        /// Key exchange, cipher, MAC, host key, compression.
+        kind: String,
+        /// Our list.
+        ours: String,
+        /// The server's list.
+        theirs: String,
+    },
+
+    /// The host key is not in known_hosts and the policy is strict.
+    #[error(
+        "host key of {host} ({fingerprint}) is not in {known_hosts}; refusing to connect (record it with ssh-keyscan, or use HostKeyPolicy::AcceptNew)"
+    )]
+    HostKeyUnknown {
+        /// `host:port`.
+        host: String,
+        /// SHA256 fingerprint presented by the server.
+        fingerprint: String,
+        /// The known_hosts file checked.
+        known_hosts: String,
+    },
+
+    /// The host key differs from the recorded one.
+    #[error(
+        "HOST KEY MISMATCH for {host}: the server presented {presented} but {known_hosts} line {line} records {recorded}; possible man-in-the-middle attack, refusing to connect"
+    )]
+    HostKeyMismatch {
+        /// `host:port`.
+        host: String,
+        /// SHA256 fingerprint presented by the server.
+        presented: String,
+        /// SHA256 fingerprint(s) recorded for the host.
+        recorded: String,
+        /// The known_hosts file.
+        known_hosts: String,
+        /// Line of the recorded key.
+        line: usize,
+    },
+
+    /// The host key is marked `@revoked`.
+    #[error("host key {fingerprint} of {host} is revoked ({known_hosts} line {line})")]
+    HostKeyRevoked {
+        /// `host:port`.
+        host: String,
+        /// SHA256 fingerprint.
+        fingerprint: String,
+        /// The known_hosts file.
+        known_hosts: String,
+        /// Line of the revocation.
+        line: usize,
+    },
+
+    /// The host key could not be checked (unreadable or unwritable known_hosts).
+    #[error("host key {fingerprint} of {host} cannot be verified: {reason}")]
+    HostKeyUnverifiable {
+        /// `host:port`.
+        host: String,
+        /// SHA256 fingerprint.
+        fingerprint: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// Every SSH authentication method failed.
+    #[error("SSH authentication of `{user}` on {host} failed: tried {}; the server offers {}", list(.tried), list(.offered))]
+    SshAuthFailed {
+        /// `host:port`.
+        host: String,
+        /// The user name.
+        user: String,
+        /// What was tried, in order (keys named by file or agent comment).
+        tried: Vec<String>,
+        /// The methods the server offered.
+        offered: Vec<String>,
+    },
+
+    /// A private key file cannot be used.
+    #[error("cannot use key {}: {reason}", .path.display())]
+    KeyFile {
+        /// The key file.
+        path: std::path::PathBuf,
+        /// Why (missing passphrase, wrong passphrase, bad format).
+        reason: String,
+    },
+
+    /// A remote command exited with a status that is not allowed.
+    #[error("command `{command}` on {host} failed with {status}; stderr: {stderr}")]
+    CommandFailed {
+        /// `host:port`.
+        host: String,
+        /// The command.
+        command: String,
+        /// `status N`, `signal X` or `no exit status`.
+        status: String,
+        /// The end of stderr.
+        stderr: Tail,
+    },
+
+    /// An SSH session was used before `login` opened its shell.
+    #[error("the SSH shell to {host} opens at login: call login() or authenticate() first")]
+    ShellNotOpen {
+        /// The host.
+        host: String,
+    },
+
     /// The session is closed; no more operations are possible.
     #[error("the session to {host} is closed")]
     Closed {
         /// The host.
         host: String,
     },
+
+    /// An SFTP operation failed, locally or on the server.
+    #[error("SFTP with {host}: {path}: {reason}")]
+    Sftp {
+        /// `host:port`.
+        host: String,
+        /// The local or remote path concerned.
+        path: String,
+        /// What went wrong (the server's status or the local I/O error).
+        reason: String,
+    },
+
+    /// A local port forward cannot listen on its address.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: String,
+        /// The reason.
+        source: std::io::Error,
+    },
+
+    /// An OpenSSH client configuration file is invalid or cannot be used.
+    #[error("{file} line {line}: {reason}")]
+    SshConfig {
+        /// The file (or the source name given to the parser).
+        file: String,
+        /// 1-based line number (0 when the file as a whole is concerned).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "nothing".to_owned()
+    } else {
+        items.join(", ")
+    }
 }
 
 #[cfg(test)]

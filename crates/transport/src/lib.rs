@@ -5,6 +5,8 @@
 //!   execute, expect — over Telnet, SSH or an in-memory link.
 //! - [`Response`], [`first_match`], [`any_match`]: command output and
 //!   Exscript-style extraction helpers.
+//! - [`ssh`]: SSH connections (russh): host keys, authentication, exec
+//!   channels, gateway hops.
 //! - [`telnet`]: an I/O-free RFC 854/855/1143 option negotiator and a
 //!   tokio-util codec that hands data over as soon as it arrives.
 //! - [`dummy`]: named in-memory devices reachable as `dummy://name`.
@@ -17,6 +19,7 @@
 mod error;
 
 pub mod dummy;
+pub mod ssh;
 pub mod telnet;
 
 mod buffer;

@@ -319,10 +319,10 @@ pub(crate) async fn connect_tcp(address: &str, port: u16, timeout: Duration) -> 
     };
     let stream = match tokio::time::timeout(timeout, TcpStream::connect(target.as_str())).await {
         Ok(Ok(stream)) => stream,
-        Ok(Err(source)) => {
+        Ok(Err(error)) => {
             return Err(Error::Connect {
                 address: target,
-                source,
+                error,
             });
         }
         Err(_) => {

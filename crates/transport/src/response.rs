@@ -1,6 +1,7 @@
 //! Command responses: the text a device printed between a command's echo
 //! and the next prompt.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::matching;
@@ -77,6 +78,15 @@ impl std::fmt::Display for Response {
     }
 }
 
+/// Turns received bytes into text without copying when they are valid UTF-8
+/// (the fast, common case); invalid sequences become U+FFFD.
+pub(crate) fn into_text(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
 /// Builds the clean text of a response from what arrived before the prompt.
 ///
 /// `pager_texts` are pager prompts that were answered during the response;
@@ -87,14 +97,14 @@ pub(crate) fn clean_text(raw: &str, command: Option<&str>, pager_texts: &[String
         .map(|p| p.trim_matches(|c| c == '\r' || c == '\n'))
         .filter(|p| !p.trim().is_empty())
         .collect();
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines: Vec<Cow<'_, str>> = Vec::new();
     for line in raw.split('\n') {
         let mut line = apply_carriage_returns(line);
         if !pagers.is_empty() {
             let before = line.len();
             for pager in &pagers {
                 if line.contains(pager) {
-                    line = line.replace(pager, "");
+                    line = Cow::Owned(line.replace(pager, ""));
                 }
             }
             // A line that only held a pager prompt is not output.
@@ -105,23 +115,30 @@ pub(crate) fn clean_text(raw: &str, command: Option<&str>, pager_texts: &[String
         lines.push(line);
     }
     let skip = command.map_or(0, |c| echo_lines(&lines, c));
-    let mut body: &[String] = &lines[skip.min(lines.len())..];
+    let mut body: &[Cow<'_, str>] = &lines[skip.min(lines.len())..];
     while body.first().is_some_and(|l| l.trim().is_empty()) {
         body = &body[1..];
     }
     while body.last().is_some_and(|l| l.trim().is_empty()) {
         body = &body[..body.len() - 1];
     }
-    body.join("\n")
+    let mut out = String::with_capacity(raw.len());
+    for (i, line) in body.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// Applies terminal carriage-return semantics to one line: text after a
 /// `\r` overwrites the line from its start. A trailing `\r` (from `\r\n`)
 /// is simply dropped.
-fn apply_carriage_returns(line: &str) -> String {
+fn apply_carriage_returns(line: &str) -> Cow<'_, str> {
     let line = line.trim_end_matches('\r');
     if !line.contains('\r') {
-        return line.to_owned();
+        return Cow::Borrowed(line);
     }
     let mut cells: Vec<char> = Vec::with_capacity(line.len());
     for segment in line.split('\r') {
@@ -134,7 +151,7 @@ fn apply_carriage_returns(line: &str) -> String {
         }
     }
     let s: String = cells.into_iter().collect();
-    s.trim_end().to_owned()
+    Cow::Owned(s.trim_end().to_owned())
 }
 
 fn squash(s: &str) -> String {
@@ -148,7 +165,7 @@ fn squash(s: &str) -> String {
 /// (JunOS turns `show ver` into `show version`), preceded by the prompt,
 /// or padded. No echo at all is fine too (0 lines). This never waits for
 /// anything: it only looks at what arrived before the prompt.
-fn echo_lines(lines: &[String], command: &str) -> usize {
+fn echo_lines(lines: &[Cow<'_, str>], command: &str) -> usize {
     let want = squash(command);
     if want.is_empty() {
         // An empty command (a bare Enter) echoes an empty line.
@@ -188,6 +205,12 @@ fn echo_lines(lines: &[String], command: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn into_text_keeps_valid_utf8_and_replaces_invalid_bytes() {
+        assert_eq!(into_text("héllo".as_bytes().to_vec()), "héllo");
+        assert_eq!(into_text(b"a\xffb".to_vec()), "a\u{fffd}b");
+    }
 
     #[test]
     fn removes_echo_and_normalises_line_endings() {

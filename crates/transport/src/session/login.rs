@@ -69,9 +69,17 @@ impl Session {
     }
 
     /// Protocol-level authentication. Telnet and dummy links have none
-    /// (this only records the account); over SSH this is the SSH login.
+    /// (this only records the account); over SSH this is the SSH login
+    /// (keys, keyboard-interactive, password), after which the shell opens.
     pub async fn protocol_authenticate(&mut self, account: &Account) -> Result<()> {
         self.remember_account(account);
+        if let Some(ssh) = self.ssh.clone()
+            && !ssh.is_authenticated()
+        {
+            let _lock = account.lock_login().await;
+            ssh.authenticate(account).await?;
+        }
+        self.open_ssh_shell().await?;
         self.auth.protocol = true;
         Ok(())
     }

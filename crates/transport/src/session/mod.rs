@@ -39,6 +39,7 @@ use crate::link::{self, Io, IoCommand, QuickAckStream, RawLink, TelnetLink};
 use crate::patterns::IntoPatterns;
 use crate::response::{self, Response};
 use crate::scan::DEFAULT_LOOKBEHIND;
+use crate::ssh::{SshConnection, SshOptions};
 use crate::telnet::ClientOptions;
 use crate::{Error, Result};
 
@@ -80,6 +81,12 @@ pub struct SessionOptions {
     /// start (a pattern spanning more than this plus the current line is
     /// not seen). Default 4096 bytes.
     pub lookbehind: usize,
+    /// SSH settings (host keys, algorithms, keys, gateways) for `ssh://` hosts.
+    pub ssh: SshOptions,
+    /// Re-arm `TCP_QUICKACK` after every read on Telnet sockets (Linux), so
+    /// servers that write in small pieces are not held up by delayed ACKs
+    /// (~40 ms per command against GNU telnetd without it). Default true.
+    pub quick_ack: bool,
 }
 
 impl Default for SessionOptions {
@@ -94,6 +101,8 @@ impl Default for SessionOptions {
             rows: 255,
             buffer_limit: 256 * 1024 * 1024,
             lookbehind: DEFAULT_LOOKBEHIND,
+            ssh: SshOptions::default(),
+            quick_ack: true,
         }
     }
 }
@@ -189,6 +198,10 @@ pub struct Session {
     dummy: bool,
     banner: Option<String>,
     remote_version: Option<String>,
+    /// The SSH connection of an `ssh://` session.
+    ssh: Option<SshConnection>,
+    /// Terminal settings for the SSH shell, opened at login.
+    terminal: (String, u16, u16),
 }
 
 impl std::fmt::Debug for Session {
@@ -238,11 +251,12 @@ impl Session {
                     ..ClientOptions::default()
                 });
                 let mut session = Session::prepare(host, &options)?;
-                session.io = Some(link::spawn(
-                    QuickAckStream::new(tcp),
-                    telnet,
-                    session.shared.clone(),
-                ));
+                let shared = session.shared.clone();
+                session.io = Some(if options.quick_ack {
+                    link::spawn(QuickAckStream::new(tcp), telnet, shared)
+                } else {
+                    link::spawn(tcp, telnet, shared)
+                });
                 Ok(session)
             }
             Protocol::Dummy => {
@@ -255,6 +269,17 @@ impl Session {
                 let mut session = Session::prepare(host, &options)?;
                 session.dummy = true;
                 session.io = Some(link::spawn(stream, RawLink, session.shared.clone()));
+                Ok(session)
+            }
+            Protocol::Ssh => {
+                let ssh =
+                    SshConnection::connect(host, &options.ssh, options.connect_timeout).await?;
+                let mut session = Session::prepare(host, &options)?;
+                session.remote_version = ssh.server_version();
+                if let Some(version) = &session.remote_version {
+                    session.shared.with_guesser(|g| g.protocol_info(version));
+                }
+                session.ssh = Some(ssh);
                 Ok(session)
             }
             other => Err(Error::Io(std::io::Error::new(
@@ -317,6 +342,8 @@ impl Session {
             dummy: false,
             banner: None,
             remote_version: None,
+            ssh: None,
+            terminal: (options.terminal_type.clone(), options.columns, options.rows),
         })
     }
 
@@ -578,9 +605,37 @@ impl Session {
     // ----- sending --------------------------------------------------------------
 
     fn io(&self) -> Result<&Io> {
-        self.io.as_ref().ok_or_else(|| Error::Closed {
-            host: self.host.name().to_owned(),
+        self.io.as_ref().ok_or_else(|| match &self.ssh {
+            Some(ssh) if !ssh.is_closed() => Error::ShellNotOpen {
+                host: self.host.name().to_owned(),
+            },
+            _ => Error::Closed {
+                host: self.host.name().to_owned(),
+            },
         })
+    }
+
+    /// The SSH connection of an `ssh://` session, to run exec commands,
+    /// open tunnels or SFTP on the same connection.
+    pub fn ssh(&self) -> Option<&SshConnection> {
+        self.ssh.as_ref()
+    }
+
+    /// Opens the SSH shell after protocol authentication (no-op otherwise).
+    pub(crate) async fn open_ssh_shell(&mut self) -> Result<()> {
+        let Some(ssh) = self.ssh.clone() else {
+            return Ok(());
+        };
+        if let Some(banner) = ssh.banner() {
+            self.shared.with_guesser(|g| g.protocol_info(&banner));
+            self.banner = Some(banner);
+        }
+        if self.io.is_none() {
+            let (term, columns, rows) = self.terminal.clone();
+            let stream = ssh.open_shell(&term, columns, rows).await?;
+            self.io = Some(link::spawn(stream, RawLink, self.shared.clone()));
+        }
+        Ok(())
     }
 
     /// Sends raw data without waiting for anything (Exscript `send`).
@@ -690,7 +745,7 @@ impl Session {
     ) -> Result<Response> {
         self.pager_texts.clear();
         let hit = self.wait_prompt(during).await?;
-        let raw = String::from_utf8_lossy(&hit.before).into_owned();
+        let raw = response::into_text(hit.before);
         let text = response::clean_text(&raw, command, &self.pager_texts);
         let prompt = hit.text.trim().to_owned();
         self.note_prompt(&prompt);
@@ -803,6 +858,13 @@ impl Session {
     }
 
     async fn shutdown(&mut self) {
+        self.shutdown_io().await;
+        if let Some(ssh) = self.ssh.take() {
+            ssh.close().await;
+        }
+    }
+
+    async fn shutdown_io(&mut self) {
         if let Some(io) = self.io.take() {
             let (done, closed) = oneshot::channel();
             if io.tx.send(IoCommand::Close { done }).await.is_ok() {

@@ -291,7 +291,7 @@ impl Session {
             index,
             text: hit.text,
             groups: hit.groups,
-            before: String::from_utf8_lossy(&hit.before).into_owned(),
+            before: crate::response::into_text(hit.before),
         })
     }
 

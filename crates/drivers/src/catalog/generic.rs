@@ -47,7 +47,9 @@ impl Driver {
     /// (the forms Exscript documents plus JunOS, IOS XR, SR OS and
     /// Huawei's `<name>` / `[~name]`), Exscript's default error and
     /// login-error lines, the common pager answers, logout with `exit`.
-    /// No init commands, no authorization, no OS guessing.
+    /// No init commands, no authorization, no privilege levels, no OS
+    /// guessing. A [`Registry`](crate::Registry) also finds it as
+    /// `unknown` (as Exscript does).
     ///
     /// ```
     /// use oxscript_drivers::Driver;
@@ -74,6 +76,10 @@ impl Driver {
             logout: vec!["exit".to_owned()],
             newline: "\r".to_owned(),
             os_guess: Vec::new(),
+            privilege_levels: Vec::new(),
+            default_privilege: None,
+            config_privilege: None,
+            config_commit: None,
         }
     }
 }

@@ -4,7 +4,7 @@ use crate::fragments::{
     bracket_body, bracket_prompt, line_start, prompt_end, prompt_word, word_prompt,
 };
 use crate::pattern::builtin_patterns;
-use crate::{Driver, GuessRule, GuessStage, common_pager};
+use crate::{Driver, GuessRule, GuessStage, PrivilegeLevel, common_pager};
 
 /// Prompts of Unix shells, tried in order.
 pub(crate) const SHELL_PROMPTS: &[&str] = &[
@@ -57,13 +57,37 @@ pub(crate) const SHELL_LOGIN_ERRORS: &[&str] = &[concat!(
     r"|sorry, try again|incorrect password attempt)[^\r\n]*"
 )];
 
+/// A prompt of an unprivileged user: it ends in `$`, `%` or `>`.
+pub(crate) const SHELL_USER_LEVEL: &str = concat!(line_start!(), r"[^\r\n]*[$%>]", prompt_end!());
+
+/// A root prompt: it ends in `#`.
+pub(crate) const SHELL_ROOT_LEVEL: &str = concat!(line_start!(), r"[^\r\n]*#", prompt_end!());
+
+/// The `user` and `root` levels of a Unix shell, `root` entered with
+/// `command` and the authorization password, left with `exit`.
+pub(crate) fn shell_levels(command: &str) -> Vec<PrivilegeLevel> {
+    vec![
+        super::root_level("user", SHELL_USER_LEVEL),
+        super::with_auth(super::child_level(
+            "root",
+            SHELL_ROOT_LEVEL,
+            "user",
+            command,
+            "exit",
+        )),
+    ]
+}
+
 impl Driver {
     /// Unix shells: bash, zsh, sh/dash, BusyBox, fish prompts (`$`, `#`,
     /// `%`, `>`), `login:`/`Password:` prompts, shell errors such as
     /// `command not found`, logout with `exit`.
     ///
-    /// No authorization by default (a `sudo -s` or `su -` step can be
-    /// added by the user through [`Driver::authorize`]).
+    /// No authorization at login (a `sudo -s` or `su -` step can be
+    /// added by the user through [`Driver::authorize`]). Two privilege
+    /// levels: `user` (a prompt ending in `$`, `%` or `>`) and `root` (a
+    /// prompt ending in `#`), entered with `sudo -s` and the account's
+    /// authorization password, left with `exit`.
     ///
     /// ```
     /// use oxscript_drivers::Driver;
@@ -103,6 +127,10 @@ impl Driver {
                 GuessRule::builtin(GuessStage::Head, r"(?i)login:[ \t]*$", 20),
                 GuessRule::builtin(GuessStage::Response, r"(?i)GNU/Linux", 80),
             ],
+            privilege_levels: shell_levels("sudo -s"),
+            default_privilege: None,
+            config_privilege: None,
+            config_commit: None,
         }
     }
 }
@@ -110,7 +138,7 @@ impl Driver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generic::tests::{DOCUMENTED, assert_no_prompt, assert_prompt};
+    use crate::catalog::generic::tests::{DOCUMENTED, assert_no_prompt, assert_prompt};
 
     #[test]
     fn shell_prompts() {

@@ -4,13 +4,36 @@ use crate::fragments::{line_start, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, Pattern, common_pager};
 
+use super::{child_level, root_level, with_auth};
+
+/// An IOS host name: up to 63 characters.
+macro_rules! ios_host {
+    () => {
+        r"[A-Za-z0-9_][A-Za-z0-9_.:/+\-]{0,62}"
+    };
+}
+
 /// IOS prompts: a host name of up to 63 characters (what IOS accepts),
 /// an optional mode such as `(config-if)`, then `>` or `#`.
 pub(crate) const IOS_PROMPTS: &[&str] = &[concat!(
     line_start!(),
-    r"[A-Za-z0-9_][A-Za-z0-9_.:/+\-]{0,62}(?:\([A-Za-z0-9_.:/+\-]+\))?[>#]",
+    ios_host!(),
+    r"(?:\([A-Za-z0-9_.:/+\-]+\))?[>#]",
     prompt_end!()
 )];
+
+/// User EXEC: `router>`.
+pub(crate) const IOS_EXEC: &str = concat!(line_start!(), ios_host!(), ">", prompt_end!());
+/// Privileged EXEC: `router#`.
+pub(crate) const IOS_PRIVILEGED: &str = concat!(line_start!(), ios_host!(), "#", prompt_end!());
+/// Configuration mode and its sub-modes: `router(config)#`,
+/// `router(config-if)#`, `router(config-router-af)#`.
+pub(crate) const IOS_CONFIG: &str = concat!(
+    line_start!(),
+    ios_host!(),
+    r"\([A-Za-z0-9_.:/+\-]+\)#",
+    prompt_end!()
+);
 
 /// `Username:` from local or AAA login.
 pub(crate) const IOS_USERNAME: &[&str] = &[r"(?i)user ?name:[ \t]*$"];
@@ -29,6 +52,7 @@ pub(crate) const IOS_ERRORS: &[&str] = &[
     r"(?m)^%[ \t]*Unrecognized host[^\r\n]*",
     r"(?m)^%[ \t]*Error\b[^\r\n]*",
     r"(?m)^%[ \t]*Bad IP address[^\r\n]*",
+    r"(?m)^%?[ \t]*Command authorization failed[^\r\n]*",
     r"(?im)^%[ \t]*connection timed out[^\r\n]*",
     r"(?im)^[^\r\n]+ not found[^\r\n]*",
 ];
@@ -53,7 +77,10 @@ impl Driver {
     /// `Username:`/`Password:`, `%`-prefixed error and login-error lines,
     /// `terminal length 0` (or `terminal pager 0` on an ASA) and
     /// `terminal width 0` (or `511`) after login, `enable` when the prompt
-    /// ends in `>`, logout with `exit`.
+    /// ends in `>`, logout with `exit`. Privilege levels `exec` (`>`),
+    /// `privilege_exec` (`#`, entered with `enable` and the authorization
+    /// password, left with `disable`) and `configuration` (`(config…)#`,
+    /// entered with `configure terminal`, left with `end`).
     ///
     /// OS guessing: an SSH version naming Cisco (80), `User Access
     /// Verification` (60) or `Username:` (30) before login, `Cisco IOS
@@ -74,6 +101,7 @@ impl Driver {
                 "cisco_ios".to_owned(),
                 "cisco_xe".to_owned(),
                 "ios_xe".to_owned(),
+                "cisco_iosxe".to_owned(),
             ],
             description: "Cisco IOS and IOS XE".to_owned(),
             prompt: builtin_patterns(IOS_PROMPTS),
@@ -107,6 +135,26 @@ impl Driver {
                 ),
                 GuessRule::builtin(GuessStage::Response, r"IOS-XE|IOS XE", 90),
             ],
+            privilege_levels: vec![
+                root_level("exec", IOS_EXEC),
+                with_auth(child_level(
+                    "privilege_exec",
+                    IOS_PRIVILEGED,
+                    "exec",
+                    "enable",
+                    "disable",
+                )),
+                child_level(
+                    "configuration",
+                    IOS_CONFIG,
+                    "privilege_exec",
+                    "configure terminal",
+                    "end",
+                ),
+            ],
+            default_privilege: Some("privilege_exec".to_owned()),
+            config_privilege: Some("configuration".to_owned()),
+            config_commit: None,
         }
     }
 }
@@ -114,7 +162,7 @@ impl Driver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generic::tests::{assert_no_prompt, assert_prompt};
+    use crate::catalog::generic::tests::{assert_no_prompt, assert_prompt};
 
     #[test]
     fn ios_prompts() {
@@ -285,7 +333,10 @@ mod tests {
     #[test]
     fn ios_settings() {
         let d = Driver::ios();
-        assert_eq!(d.aliases, ["cisco_ios", "cisco_xe", "ios_xe"]);
+        assert_eq!(
+            d.aliases,
+            ["cisco_ios", "cisco_xe", "ios_xe", "cisco_iosxe"]
+        );
         assert_eq!(d.init_commands.len(), 2);
         assert_eq!(d.init_commands[1].alternatives[0], "terminal width 0");
         assert!(d.supports_authorize());

@@ -1,0 +1,312 @@
+//! Throughput of the Session engine, printed as a table.
+//!
+//! ```text
+//! cargo bench --bench throughput            # everything
+//! cargo bench --bench throughput -- telnet  # only sections whose name contains "telnet"
+//! ```
+//!
+//! Sections:
+//! - `telnet-commands`: commands/s over one Telnet session to an emulated IOS router;
+//! - `telnet-logins`: connect + login + close, sessions/s (sequential and 50 at a time);
+//! - `prompt-search`: MB/s of a 50 MB response ending in a prompt (in memory and over Telnet);
+//! - `real-telnetd`: ms per command against GNU telnetd with `/bin/login`, with and
+//!   without TCP_QUICKACK (needs the interop servers: `.ci/interop-setup.sh`).
+//!
+//! The emulated devices run in the same process, so wall time includes the
+//! device's work; the client's share is reported as process CPU time too.
+
+use std::time::{Duration, Instant};
+
+use oxscript::emulator::{Handler, TelnetServer, ios};
+use oxscript::{Account, Host, LinkKind, Session, SessionOptions};
+
+fn cpu_time() -> Duration {
+    // utime + stime of this process, from /proc (Linux); zero elsewhere.
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // Fields after the command name: state is index 0; utime 11, stime 12.
+    let total = ticks(11) + ticks(12);
+    Duration::from_millis(total * 10)
+}
+
+struct Row {
+    section: &'static str,
+    what: String,
+    value: String,
+}
+
+fn row(
+    rows: &mut Vec<Row>,
+    section: &'static str,
+    what: impl Into<String>,
+    value: impl Into<String>,
+) {
+    let r = Row {
+        section,
+        what: what.into(),
+        value: value.into(),
+    };
+    println!("{:<16} {:<58} {}", r.section, r.what, r.value);
+    rows.push(r);
+}
+
+async fn logged_in(url: &str, account: &Account, options: SessionOptions) -> Session {
+    let mut host = Host::new(url).expect("url");
+    host.set_account(Some(account.clone()));
+    let mut session = Session::connect_with(&host, options)
+        .await
+        .expect("connect");
+    session.login().await.expect("login");
+    session
+}
+
+async fn telnet_commands(rows: &mut Vec<Row>) {
+    let server = TelnetServer::bind(
+        "127.0.0.1:0",
+        ios::device("bench").with_credentials("admin", "pw"),
+    )
+    .await
+    .expect("bind");
+    let account = Account::new("admin", "pw");
+    let mut session = logged_in(&server.url(), &account, SessionOptions::default()).await;
+    session.autoinit().await.expect("autoinit");
+    for _ in 0..200 {
+        session.execute("show clock").await.expect("warm up");
+    }
+    let n = 10_000;
+    let (t0, c0) = (Instant::now(), cpu_time());
+    for _ in 0..n {
+        session.execute("show clock").await.expect("show clock");
+    }
+    let (wall, cpu) = (t0.elapsed(), cpu_time() - c0);
+    row(
+        rows,
+        "telnet-commands",
+        format!("`show clock` x {n}, one session (emulated IOS)"),
+        format!(
+            "{:.0} commands/s ({:.1} µs each; process CPU {:.1} µs/command)",
+            n as f64 / wall.as_secs_f64(),
+            wall.as_secs_f64() * 1e6 / n as f64,
+            cpu.as_secs_f64() * 1e6 / n as f64
+        ),
+    );
+    let n = 500;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        session.execute("show version").await.expect("show version");
+    }
+    row(
+        rows,
+        "telnet-commands",
+        format!("`show version` (1.3 KB) x {n}"),
+        format!("{:.0} commands/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    session.close().await.expect("close");
+    server.shutdown().await;
+}
+
+async fn telnet_logins(rows: &mut Vec<Row>) {
+    let server = TelnetServer::bind(
+        "127.0.0.1:0",
+        ios::device("bench").with_credentials("admin", "pw"),
+    )
+    .await
+    .expect("bind");
+    let url = server.url();
+    let account = Account::new("admin", "pw");
+    let n = 1000;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let s = logged_in(&url, &account, SessionOptions::default()).await;
+        s.close().await.expect("close");
+    }
+    row(
+        rows,
+        "telnet-logins",
+        format!("connect + login + close x {n}, sequential"),
+        format!("{:.0} sessions/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    let n = 5000;
+    let window = 50;
+    let t0 = Instant::now();
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(window));
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (url, account, limit) = (url.clone(), account.clone(), limit.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("semaphore");
+            let s = logged_in(&url, &account, SessionOptions::default()).await;
+            s.close().await.expect("close");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    row(
+        rows,
+        "telnet-logins",
+        format!("connect + login + close x {n}, {window} at a time"),
+        format!("{:.0} sessions/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    server.shutdown().await;
+}
+
+async fn prompt_search(rows: &mut Vec<Row>) {
+    const MB: usize = 50;
+    let line = "Gi0/1        10.0.0.1        YES manual up                    up      \n";
+    let body = line.repeat(MB * 1024 * 1024 / line.len());
+    let size_mb = body.len() as f64 / (1024.0 * 1024.0);
+
+    // In memory: a writer task plays the device, the Session reads through
+    // the cleaner, the monitored buffer and the incremental prompt search.
+    let payload = {
+        let mut p = body.replace('\n', "\r\n").into_bytes();
+        p.extend_from_slice(b"\r\nrouter#");
+        p
+    };
+    let host = Host::new("dummy://bench").expect("host");
+    let options = SessionOptions {
+        driver: Some("ios".into()),
+        ..SessionOptions::default()
+    };
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let (client, mut device) = tokio::io::duplex(256 * 1024);
+        let mut session =
+            Session::over_stream(&host, Box::new(client), LinkKind::Raw, options.clone())
+                .await
+                .expect("session");
+        let data = payload.clone();
+        let t0 = Instant::now();
+        let writer = tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            device.write_all(&data).await.expect("write");
+            device
+        });
+        let m = session
+            .expect(r"(?:\A|[\r\n])router#[ \t]*$")
+            .await
+            .expect("prompt");
+        let elapsed = t0.elapsed().as_secs_f64();
+        assert!(m.before.len() > body.len());
+        best = best.min(elapsed);
+        drop(writer.await);
+    }
+    row(
+        rows,
+        "prompt-search",
+        format!("{size_mb:.0} MB response + prompt, in memory (best of 3)"),
+        format!("{:.0} MB/s ({:.2} s)", size_mb / best, best),
+    );
+
+    // Over Telnet from the emulator: includes Telnet decoding and the device.
+    let device = ios::device("router")
+        .with_command("show tech-support", Handler::from(body.clone()), true)
+        .expect("command");
+    let server = TelnetServer::bind("127.0.0.1:0", device)
+        .await
+        .expect("bind");
+    let mut session = logged_in(
+        &server.url(),
+        &Account::new("a", "b"),
+        SessionOptions::default(),
+    )
+    .await;
+    let t0 = Instant::now();
+    let r = session.execute("show tech-support").await.expect("execute");
+    let elapsed = t0.elapsed().as_secs_f64();
+    // The text keeps the last line's trailing spaces, not the final newline.
+    assert_eq!(r.text().len(), body.len() - 1);
+    row(
+        rows,
+        "prompt-search",
+        format!("{size_mb:.0} MB `execute` over Telnet (emulated IOS, incl. Response)"),
+        format!("{:.0} MB/s ({elapsed:.2} s)", size_mb / elapsed),
+    );
+    session.close().await.expect("close");
+    server.shutdown().await;
+}
+
+async fn real_telnetd(rows: &mut Vec<Row>) {
+    let path = std::env::var("OXSCRIPT_INTEROP_ENV")
+        .unwrap_or_else(|_| "/tmp/oxscript-interop/interop.env".into());
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!("real-telnetd     skipped: {path} not found (run .ci/interop-setup.sh as root)");
+        return;
+    };
+    let var = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let url = format!("telnet://127.0.0.1:{}", var("OXSCRIPT_INTEROP_TELNET_PORT"));
+    let account = Account::new(
+        var("OXSCRIPT_INTEROP_USER"),
+        var("OXSCRIPT_INTEROP_PASSWORD"),
+    );
+    for quick_ack in [true, false] {
+        let options = SessionOptions {
+            driver: Some("shell".into()),
+            quick_ack,
+            ..SessionOptions::default()
+        };
+        let mut session = logged_in(&url, &account, options).await;
+        let n = 200;
+        let t0 = Instant::now();
+        for _ in 0..n {
+            session.execute("true").await.expect("true");
+        }
+        let per = t0.elapsed().as_secs_f64() * 1000.0 / n as f64;
+        row(
+            rows,
+            "real-telnetd",
+            format!(
+                "GNU telnetd + bash, `true` x {n}, TCP_QUICKACK {}",
+                if quick_ack { "on" } else { "off" }
+            ),
+            format!("{per:.2} ms/command"),
+        );
+        session.close().await.expect("close");
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let mut rows = Vec::new();
+    println!("{:<16} {:<58} result", "section", "measurement");
+    if wanted("telnet-commands") {
+        telnet_commands(&mut rows).await;
+    }
+    if wanted("telnet-logins") {
+        telnet_logins(&mut rows).await;
+    }
+    if wanted("prompt-search") {
+        prompt_search(&mut rows).await;
+    }
+    if wanted("real-telnetd") {
+        real_telnetd(&mut rows).await;
+    }
+    println!("\nMarkdown:\n\n| section | measurement | result |\n|---|---|---|");
+    for r in &rows {
+        println!("| {} | {} | {} |", r.section, r.what, r.value);
+    }
+}

@@ -1,0 +1,122 @@
+//! The `oxscript` command line against emulated routers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+fn oxscript() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_oxscript"))
+}
+
+#[test]
+fn runs_commands_on_emulated_routers_and_prints_host_lines() {
+    let out = oxscript()
+        .args([
+            "--emulate",
+            "3",
+            "-c",
+            "2",
+            "-e",
+            "show version; show clock",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for i in 1..=3 {
+        let first = format!("router{i}:Cisco IOS Software");
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&first)),
+            "{first} missing in:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.lines().all(|l| l.starts_with("router")),
+        "every line is host:line"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 hosts ok"));
+}
+
+#[test]
+fn failures_exit_non_zero_with_a_per_host_summary() {
+    let out = oxscript()
+        .args(["--emulate", "2", "-e", "show clock; show nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("2 of 2 hosts failed"), "{stderr}");
+    assert!(
+        stderr.contains("router1: command `show nonsense` failed: % Invalid input detected"),
+        "{stderr}"
+    );
+    // The output that arrived before the error is still printed.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("router2:"));
+}
+
+#[test]
+fn unreachable_hosts_fail_alone() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let out = oxscript()
+        .args(["--emulate", "1", "-i", "-e", "show clock"])
+        .arg(format!("telnet://u:p@127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("1 of 2 hosts failed"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn logdir_gets_one_log_per_host_and_error_files() {
+    let dir = std::env::temp_dir().join(format!("oxscript-cli-logs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = oxscript()
+        .args(["--emulate", "2", "-e", "show clock; show nonsense", "-l"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    for i in 1..=2 {
+        let log = std::fs::read_to_string(dir.join(format!("router{i}.log"))).unwrap();
+        assert!(log.contains("User Access Verification"), "{log}");
+        assert!(log.contains("show clock"));
+        let error = std::fs::read_to_string(dir.join(format!("router{i}.log.error"))).unwrap();
+        assert!(error.contains("Invalid input detected"), "{error}");
+        // Passwords never reach the log (devices do not echo them).
+        assert!(!log.contains("cisco"), "{log}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn non_interactive_without_credentials_is_a_clear_error() {
+    let out = oxscript()
+        .args(["-i", "-e", "show clock", "telnet://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no login details"), "{stderr}");
+}
+
+#[test]
+fn bad_urls_are_reported_before_connecting() {
+    let out = oxscript()
+        .args(["-e", "x", "telnet://host:99999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("99999"), "{stderr}");
+}

@@ -1,0 +1,96 @@
+//! ADTRAN AOS.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{authorize, exec_enable_config, init, pats, rules, strings};
+
+/// An AOS host name.
+macro_rules! aos_host {
+    () => {
+        r"[A-Za-z0-9_][A-Za-z0-9_.:/+\-]{0,62}"
+    };
+}
+
+const AOS_EXEC: &str = concat!(line_start!(), aos_host!(), ">", prompt_end!());
+const AOS_PRIVILEGED: &str = concat!(line_start!(), aos_host!(), "#", prompt_end!());
+const AOS_CONFIG: &str = concat!(
+    line_start!(),
+    aos_host!(),
+    r"\([\w.:/+\- ]+\)#",
+    prompt_end!()
+);
+
+/// ADTRAN AOS (NetVanta routers and switches, and the DSLAMs Exscript
+/// wrote this driver for): IOS-like prompts, `% Invalid or incomplete
+/// command`, `terminal length 0` and `terminal width 132`; levels `exec`
+/// -> `privilege_exec` (`enable`) -> `configuration` (`configure
+/// terminal` / `end`). The devices announce plain OpenSSH, so only
+/// `show version` output identifies them.
+pub(super) fn adtran() -> Driver {
+    Driver {
+        name: "adtran".to_owned(),
+        aliases: strings(&["adtran_os"]),
+        description: "ADTRAN AOS".to_owned(),
+        prompt: pats(&[concat!(
+            line_start!(),
+            aos_host!(),
+            r"(?:\([\w.:/+\- ]+\))?[>#]",
+            prompt_end!()
+        )]),
+        username_prompt: pats(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
+        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: pats(&[concat!(
+            r"(?m)^%[ \t]*(?:Invalid or incomplete command|Unrecognized command|Invalid input",
+            r"|Incomplete command|Ambiguous command|Error\b)[^\r\n]*"
+        )]),
+        init_commands: init(&[&["terminal length 0"], &["terminal width 132"]]),
+        authorize: authorize("enable", r">[ \t]*$"),
+        os_guess: rules(&[(GuessStage::Response, r"ADTRAN, Inc\. OS version", 90)]),
+        privilege_levels: exec_enable_config(
+            AOS_EXEC,
+            AOS_PRIVILEGED,
+            AOS_CONFIG,
+            "configure terminal",
+            "end",
+        ),
+        default_privilege: Some("privilege_exec".to_owned()),
+        config_privilege: Some("configuration".to_owned()),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn adtran_expectations() {
+        check(
+            &adtran(),
+            &Expect {
+                prompts: &[
+                    "NV3448>",
+                    "NV3448#",
+                    "NV3448(config)#",
+                    "NV3448(config-giga-eth 0/1)#",
+                ],
+                not_prompts: &["NV3448# show", "Password: "],
+                usernames: &["\r\nUsername: "],
+                passwords: &["\r\nPassword: "],
+                errors: &[(
+                    "% Invalid or incomplete command\r\n",
+                    "% Invalid or incomplete command",
+                )],
+                not_errors: &["ADTRAN, Inc. OS version R11.4.1\r\n"],
+                levels: &[
+                    ("NV3448>", "exec"),
+                    ("NV3448#", "privilege_exec"),
+                    ("NV3448(config)#", "configuration"),
+                ],
+                ..Expect::default()
+            },
+        );
+    }
+}

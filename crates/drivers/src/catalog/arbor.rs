@@ -1,0 +1,65 @@
+//! Arbor Networks Peakflow SP.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{pats, rules, strings};
+
+/// Arbor Peakflow SP (ArbOS): `admin@arbos:/# ` and
+/// `admin@peakflow:/services/sp# `, the `DIAG>` shell of releases up to
+/// 8.0 and the `host:path#` shell of 8.3. Guessed from the Arbor /
+/// ArbOS / Peakflow names.
+pub(super) fn arbor_peakflow() -> Driver {
+    Driver {
+        name: "arbor_peakflow".to_owned(),
+        aliases: strings(&["arbor", "peakflow"]),
+        description: "Arbor Networks Peakflow SP (ArbOS)".to_owned(),
+        prompt: pats(&[
+            concat!(
+                line_start!(),
+                r"[\w.+\-]+@[\w.+\-~]+:(?:/[\w.\-]*)+[#%]",
+                prompt_end!()
+            ),
+            concat!(line_start!(), r"DIAG>", prompt_end!()),
+            concat!(line_start!(), r"[\w.+\-~()]+:[^\r\n#\s]*#", prompt_end!()),
+        ]),
+        username_prompt: pats(&[r"(?i)(?:user|login):[ \t]*$"]),
+        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
+        error: pats(&[
+            r"(?m)^[ \t]*(?:Error|ERROR)[: ][^\r\n]*",
+            r"(?im)^[ \t]*(?:unknown|invalid) (?:command|argument)[^\r\n]*",
+        ]),
+        os_guess: rules(&[(GuessStage::Head, r"(?i)\b(?:arbo[rs]|peakflow)\b", 97)]),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn arbor_expectations() {
+        check(
+            &arbor_peakflow(),
+            &Expect {
+                prompts: &[
+                    "admin@arbos:/# ",
+                    "admin@peakflow:/services/sp# ",
+                    "DIAG> ",
+                    "pfsp1:/services/sp#",
+                ],
+                not_prompts: &["admin@arbos:/# services", "login: "],
+                usernames: &["\r\nlogin: "],
+                passwords: &["Password: "],
+                errors: &[(
+                    "Error: unknown command 'foo'\r\n",
+                    "Error: unknown command 'foo'",
+                )],
+                not_errors: &["Peakflow SP 9.1 (build HGPF)\r\n"],
+                ..Expect::default()
+            },
+        );
+    }
+}

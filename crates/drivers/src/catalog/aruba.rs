@@ -1,0 +1,121 @@
+//! Aruba (HPE) ArubaOS mobility controllers.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{authorize, exec_enable_config, init, pager_with, pats, rules, strings};
+
+/// `(Aruba7010)`, optionally followed by ArubaOS 8's node path
+/// `[mynode]`.
+macro_rules! aruba_host {
+    () => {
+        r"\([\w.\-:]+\)(?: \[[\w.\-/]+\])?"
+    };
+}
+
+const ARUBA_PROMPTS: &[&str] = &[concat!(
+    line_start!(),
+    aruba_host!(),
+    r" (?:\([\w.\-/: ]+\) ?)?[>#]",
+    prompt_end!()
+)];
+const ARUBA_EXEC: &str = concat!(line_start!(), aruba_host!(), r" >", prompt_end!());
+const ARUBA_PRIVILEGED: &str = concat!(line_start!(), aruba_host!(), r" #", prompt_end!());
+const ARUBA_CONFIG: &str = concat!(
+    line_start!(),
+    aruba_host!(),
+    r" \([\w.\-/: ]+\) ?#",
+    prompt_end!()
+);
+
+/// Aruba mobility controllers (ArubaOS 6 and 8): `(Aruba7010) >`,
+/// `(Aruba7010) #`, `(Aruba7010) (config) #`, `%`-prefixed errors, the
+/// `--More-- (q) quit (u) pageup …` pager, `no paging`; levels `exec` -> `privilege_exec` (`enable`) ->
+/// `configuration` (`configure terminal` / `end`).
+pub(super) fn aruba() -> Driver {
+    Driver {
+        name: "aruba".to_owned(),
+        aliases: strings(&["aruba_os", "aruba_wlc"]),
+        description: "Aruba mobility controllers (ArubaOS)".to_owned(),
+        prompt: pats(ARUBA_PROMPTS),
+        username_prompt: pats(&[r"(?i)user(?: ?name)?:[ \t]*$"]),
+        password_prompt: pats(&[
+            concat!(line_start!(), r"(?:enable )?[Pp]assword:[ \t]*$"),
+            r"(?i)last resort password:[ \t]*$",
+        ]),
+        error: pats(&[
+            concat!(
+                r"(?m)^[ \t]*%[ \t]*(?:Invalid input|Unrecognized command|Ambiguous command",
+                r"|Wrong parameter|Incomplete command|Too many parameters)[^\r\n]*"
+            ),
+            r"(?m)^[ \t]*%[ \t]*Error\b[^\r\n]*",
+        ]),
+        pager: pager_with(&[(
+            r"(?i)--more--[ \t]*\(q\) quit \(u\) pageup \(/\) search \(n\) repeat[ \t]*$",
+            " ",
+        )]),
+        init_commands: init(&[&["no paging"]]),
+        authorize: authorize("enable", r">[ \t]*$"),
+        os_guess: rules(&[
+            (GuessStage::Head, r"ArubaOS", 90),
+            (
+                GuessStage::Head,
+                concat!(line_start!(), aruba_host!(), r" >[ \t]*$"),
+                80,
+            ),
+            (GuessStage::Response, r"ArubaOS \(MODEL: ", 95),
+        ]),
+        privilege_levels: exec_enable_config(
+            ARUBA_EXEC,
+            ARUBA_PRIVILEGED,
+            ARUBA_CONFIG,
+            "configure terminal",
+            "end",
+        ),
+        default_privilege: Some("privilege_exec".to_owned()),
+        config_privilege: Some("configuration".to_owned()),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn aruba_expectations() {
+        check(
+            &aruba(),
+            &Expect {
+                prompts: &[
+                    "(Aruba7010) >",
+                    "(Aruba7010) #",
+                    "(Aruba7010) (config) #",
+                    "(Aruba7010) (config-if)#",
+                    "(mm1) [mynode] #",
+                    "(mm1) [mynode] (config) #",
+                ],
+                not_prompts: &["(Aruba7010) # show", "(Cisco Controller) >", "router#"],
+                usernames: &["User: "],
+                passwords: &["\r\nPassword:", "\r\nenable Password:"],
+                errors: &[
+                    (
+                        "% Invalid input detected at '^' marker.\r\n",
+                        "% Invalid input detected at '^' marker.",
+                    ),
+                    ("% Unrecognized command\r\n", "% Unrecognized command"),
+                    ("% Wrong parameter\r\n", "% Wrong parameter"),
+                ],
+                not_errors: &["ArubaOS (MODEL: Aruba7010), Version 6.5.4.16\r\n"],
+                pagers: &[("--More-- (q) quit (u) pageup (/) search (n) repeat", " ")],
+                levels: &[
+                    ("(Aruba7010) >", "exec"),
+                    ("(Aruba7010) #", "privilege_exec"),
+                    ("(Aruba7010) (config) #", "configuration"),
+                ],
+                ..Expect::default()
+            },
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! Enterasys (now Extreme Networks): the SecureStack / S-Series switches
+//! and the HiPath wireless controllers.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{init, pats, rules};
+
+/// Enterasys switches (SecureStack, S-, K- and N-Series): `C5(su)->`,
+/// `Username:`/`Password:`, `set length 0` to stop paging. The access
+/// level in the prompt (`ro`, `rw`, `su`) is fixed by the account, so
+/// there are no privilege levels to move between.
+pub(super) fn enterasys() -> Driver {
+    Driver {
+        name: "enterasys".to_owned(),
+        description: "Enterasys switches (SecureStack, S-, K-, N-Series)".to_owned(),
+        prompt: pats(&[concat!(
+            line_start!(),
+            r"[A-Za-z0-9_][A-Za-z0-9_.+\-]{0,62}(?:\([\w.:/+\-]+\))?-?[>#]",
+            prompt_end!()
+        )]),
+        username_prompt: pats(&[concat!(line_start!(), r"Username:[ \t]*$")]),
+        password_prompt: pats(&[concat!(line_start!(), r"Password:[ \t]*$")]),
+        error: pats(&[
+            r"(?im)^[ \t]*%?[ \t]*(?:invalid input|unrecognized command|incomplete command|error:)[^\r\n]*",
+        ]),
+        init_commands: init(&[&["set length 0"]]),
+        os_guess: rules(&[(GuessStage::Head, r"(?i)\benterasys\b", 80)]),
+        ..super::base()
+    }
+}
+
+/// Enterasys (Extreme) HiPath wireless controllers: `C5110#` and
+/// `C5110:topology#`, `Username:`/`Password:`.
+pub(super) fn enterasys_wc() -> Driver {
+    Driver {
+        name: "enterasys_wc".to_owned(),
+        description: "Enterasys (Extreme) HiPath wireless controllers".to_owned(),
+        prompt: pats(&[concat!(
+            line_start!(),
+            r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}(?::[\w.\-]+)*#",
+            prompt_end!()
+        )]),
+        username_prompt: pats(&[concat!(line_start!(), r"Username:[ \t]*$")]),
+        password_prompt: pats(&[concat!(line_start!(), r"Password:[ \t]*$")]),
+        error: pats(&[
+            r"(?m)^[ \t]*(?:Error|ERROR):[^\r\n]*",
+            r"(?im)^[ \t]*(?:invalid|unknown) command[^\r\n]*",
+        ]),
+        os_guess: rules(&[(
+            GuessStage::Head,
+            r"(?i)Enterasys Wireless Convergence OS",
+            85,
+        )]),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn enterasys_expectations() {
+        check(
+            &enterasys(),
+            &Expect {
+                prompts: &[
+                    "C5(su)->",
+                    "B5(rw)->",
+                    "Matrix-N7(su)->",
+                    "S8-Chassis(ro)-> ",
+                ],
+                not_prompts: &["C5(su)->show port", "Username: "],
+                usernames: &["\r\nUsername: "],
+                passwords: &["\r\nPassword: "],
+                errors: &[(
+                    "Invalid input detected at '^' marker.\r\n",
+                    "Invalid input detected at '^' marker.",
+                )],
+                not_errors: &["ge.1.1  up  up  1000  full\r\n"],
+                pagers: &[("--More--", " ")],
+                ..Expect::default()
+            },
+        );
+    }
+
+    #[test]
+    fn enterasys_wc_expectations() {
+        check(
+            &enterasys_wc(),
+            &Expect {
+                prompts: &["C5110# ", "C5110:topology# ", "C5110:ap:vns# "],
+                not_prompts: &["C5110# show", "C5110> "],
+                usernames: &["\r\nUsername: "],
+                passwords: &["\r\nPassword: "],
+                errors: &[("Error: topology not found\r\n", "Error: topology not found")],
+                not_errors: &["Enterasys Wireless Convergence OS\r\n"],
+                ..Expect::default()
+            },
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! Huawei: VRP (routers and switches) and the SmartAX access nodes
+//! (Exscript's `vxworks`).
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{answers, authorize, child_level, init, pager_with, pats, root_level, rules, strings};
+
+/// A VRP system-view name that is not a software version such as
+/// `V200R009C00SPC500` (which VRP prints in brackets in
+/// `display current-configuration`).
+macro_rules! vrp_name {
+    () => {
+        concat!(
+            r"(?:[A-UW-Za-z0-9_][\w.\-/:@~]*",
+            r"|V(?:[A-Za-z_.\-/:@~][\w.\-/:@~]*",
+            r"|\d[A-Za-z_.\-/:@~][\w.\-/:@~]*",
+            r"|\d\d[A-Za-z_.\-/:@~][\w.\-/:@~]*",
+            r"|\d{3}(?:[A-QS-Za-z_.\-/:@~][\w.\-/:@~]*)?",
+            r"|\d{3}R(?:[A-Za-z_.\-/:@~][\w.\-/:@~]*)?",
+            r"|\d{4}[\w.\-/:@~]*",
+            r"|\d{0,2}))"
+        )
+    };
+}
+
+/// `<HUAWEI>`: the user view.
+const VRP_USER_VIEW: &str = concat!(
+    line_start!(),
+    r"(?:HRP_[AMS])?<[\w.\-/:@~+]+>",
+    prompt_end!()
+);
+/// `[HUAWEI]`, `[~HUAWEI-GigabitEthernet0/0/1]`: the system view and its
+/// sub-views.
+const VRP_SYSTEM_VIEW: &str = concat!(
+    line_start!(),
+    r"(?:HRP_[AMS])?\[[~*]?",
+    vrp_name!(),
+    r"\]",
+    prompt_end!()
+);
+
+/// Huawei VRP (5 and 8): `<HUAWEI>` and `[HUAWEI-GigabitEthernet0/0/1]`
+/// prompts (not a bracketed software version), `Error: …` lines,
+/// `  ---- More ----`, `screen-length 0 temporary`, declining the forced
+/// password change; levels `user_view` -> `system_view` (`system-view` /
+/// `return`). VRP8's two-stage commit is not done automatically.
+pub(super) fn vrp() -> Driver {
+    Driver {
+        name: "vrp".to_owned(),
+        aliases: strings(&["huawei", "huawei_vrp"]),
+        description: "Huawei VRP (routers, switches, firewalls)".to_owned(),
+        prompt: pats(&[VRP_USER_VIEW, VRP_SYSTEM_VIEW]),
+        username_prompt: pats(&[r"(?i)user ?name:[ \t]*$"]),
+        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        login_error: pats(&[
+            concat!(
+                r"(?im)^[^\r\n]*(?:bad secrets|denied|invalid|too short|incorrect",
+                r"|connection timed out|failed|failure)[^\r\n]*"
+            ),
+            r"(?m)^[ \t]*Error:[^\r\n]*",
+        ]),
+        error: pats(&[
+            r"(?m)^[ \t]*Error:[^\r\n]*",
+            concat!(
+                r"(?m)^[ \t]*%?[ \t]*(?:Unrecognized command|Incomplete command|Ambiguous command",
+                r"|Wrong parameter|Too many parameters) found at[^\r\n]*"
+            ),
+        ]),
+        login_answers: answers(&[(r"(?i)change now\?[ \t]*\[y/n\]:?[ \t]*$", "N\r")]),
+        init_commands: init(&[&["screen-length 0 temporary"]]),
+        logout: strings(&["quit"]),
+        os_guess: rules(&[
+            (GuessStage::Head, r"Huawei Versatile Routing Platform", 95),
+            (GuessStage::Head, r"(?i)\bhuawei\b", 80),
+            (
+                GuessStage::Head,
+                r"Info: The max number of VTY users is",
+                75,
+            ),
+            (GuessStage::Head, r"The current login time is", 70),
+            (GuessStage::Head, VRP_USER_VIEW, 60),
+            (
+                GuessStage::Response,
+                r"Huawei Versatile Routing Platform Software",
+                95,
+            ),
+        ]),
+        privilege_levels: vec![
+            root_level("user_view", VRP_USER_VIEW),
+            child_level(
+                "system_view",
+                VRP_SYSTEM_VIEW,
+                "user_view",
+                "system-view",
+                "return",
+            ),
+        ],
+        default_privilege: Some("user_view".to_owned()),
+        config_privilege: Some("system_view".to_owned()),
+        ..super::base()
+    }
+}
+
+/// A SmartAX host name.
+macro_rules! smartax_host {
+    () => {
+        r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}"
+    };
+}
+
+const SMARTAX_PROMPTS: &[&str] = &[concat!(
+    line_start!(),
+    smartax_host!(),
+    r"(?:\([\w.:/+\-]+\))?(?:[>#]|%%)",
+    prompt_end!()
+)];
+const SMARTAX_EXEC: &str = concat!(line_start!(), smartax_host!(), ">", prompt_end!());
+const SMARTAX_PRIVILEGED: &str = concat!(line_start!(), smartax_host!(), "#", prompt_end!());
+const SMARTAX_CONFIG: &str = concat!(
+    line_start!(),
+    smartax_host!(),
+    r"\(config[\w.:/+\-]*\)#",
+    prompt_end!()
+);
+
+/// Huawei SmartAX access nodes (MA5600T, MA5800) running on VxWorks
+/// (Exscript's `vxworks`): `MA5600T>`, `MA5600T(config-if-gpon-0/1)#`,
+/// `% Unknown command, the error locates at '^'`, the `---- More ( Press
+/// 'Q' to break ) ----` pager and the `{ <cr>|… }:` parameter questions
+/// (answered with a newline), `undo smart` and `scroll`; levels `exec` ->
+/// `privilege_exec` (`enable`, no password) -> `configuration` (`config` /
+/// `return`).
+pub(super) fn vxworks() -> Driver {
+    Driver {
+        name: "vxworks".to_owned(),
+        aliases: strings(&["huawei_smartax", "huawei_olt"]),
+        description: "Huawei SmartAX access nodes (VxWorks based, e.g. MA5600T)".to_owned(),
+        prompt: pats(SMARTAX_PROMPTS),
+        username_prompt: pats(&[r"(?i)user ?name:[ \t]*$"]),
+        password_prompt: pats(&[r"(?i)(?:user )?password:[ \t]*$"]),
+        error: pats(&[
+            concat!(
+                r"(?m)^[ \t]*%[ \t]*(?:Unknown command|Parameter error|Incomplete command",
+                r"|Ambiguous command|Too many parameters)[^\r\n]*"
+            ),
+            r"(?m)^[ \t]*Failure:[^\r\n]*",
+            r"(?m)^[ \t]*%?[ \t]*Error\b[^\r\n]*",
+        ]),
+        pager: pager_with(&[
+            (
+                r"(?i)-{2,}[ \t]*More[ \t]*\([ \t]*Press[ \t]+'Q'[ \t]+to[ \t]+break[ \t]*\)[ \t]*-{2,}[ \t]*$",
+                " ",
+            ),
+            (
+                concat!(line_start!(), r"[^\r\n]*\{ ?<cr>[^\r\n]*\}:[ \t]*$"),
+                "\r",
+            ),
+        ]),
+        init_commands: init(&[&["undo smart"], &["scroll"]]),
+        authorize: authorize("enable", r">[ \t]*$"),
+        logout: strings(&["quit", "y"]),
+        os_guess: rules(&[
+            (GuessStage::Head, r"Huawei Integrated Access Software", 90),
+            (GuessStage::Response, r"User last login information", 85),
+        ]),
+        privilege_levels: vec![
+            root_level("exec", SMARTAX_EXEC),
+            child_level(
+                "privilege_exec",
+                SMARTAX_PRIVILEGED,
+                "exec",
+                "enable",
+                "disable",
+            ),
+            child_level(
+                "configuration",
+                SMARTAX_CONFIG,
+                "privilege_exec",
+                "config",
+                "return",
+            ),
+        ],
+        default_privilege: Some("privilege_exec".to_owned()),
+        config_privilege: Some("configuration".to_owned()),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn vrp_expectations() {
+        check(
+            &vrp(),
+            &Expect {
+                prompts: &[
+                    "<HUAWEI>",
+                    "<CE6850-1>",
+                    "HRP_M<FW1>",
+                    "[HUAWEI]",
+                    "[~HUAWEI]",
+                    "[*HUAWEI-GigabitEthernet0/0/1]",
+                    "[HUAWEI-ui-vty0-4]",
+                    "[Vlan-router]",
+                    "[V1]",
+                    "[V200]",
+                    "[VRP-core]",
+                    "[vpn1]",
+                ],
+                not_prompts: &[
+                    "[V200R009C00SPC500]",
+                    "[V800R012C10SPC300]",
+                    "<HUAWEI>display",
+                    "  ---- More ----",
+                    "Username:",
+                ],
+                usernames: &["\r\nLogin authentication\r\n\r\n\r\nUsername:"],
+                passwords: &["\r\nPassword:"],
+                errors: &[
+                    (
+                        "              ^\r\nError: Unrecognized command found at '^' position.\r\n",
+                        "Error: Unrecognized command found at '^' position.",
+                    ),
+                    (
+                        "Error: The interface does not exist.\r\n",
+                        "Error: The interface does not exist.",
+                    ),
+                    (
+                        "% Incomplete command found at '^' position.\r\n",
+                        "% Incomplete command found at '^' position.",
+                    ),
+                ],
+                not_errors: &["GigabitEthernet0/0/1  up  up  0%  0%  0  0\r\n"],
+                login_errors: &[(
+                    "\r\nError: Local authentication is rejected.\r\n",
+                    "Error: Local authentication is rejected.",
+                )],
+                pagers: &[("  ---- More ----", " ")],
+                login_answers: &[(
+                    "The password needs to be changed. Change now? [Y/N]: ",
+                    "N\r",
+                )],
+                levels: &[
+                    ("<HUAWEI>", "user_view"),
+                    ("[HUAWEI]", "system_view"),
+                    ("[~HUAWEI-GigabitEthernet0/0/1]", "system_view"),
+                ],
+            },
+        );
+    }
+
+    #[test]
+    fn vxworks_expectations() {
+        check(
+            &vxworks(),
+            &Expect {
+                prompts: &[
+                    "MA5600T>",
+                    "MA5600T#",
+                    "MA5600T(config)#",
+                    "MA5600T(config-if-gpon-0/1)#",
+                    "MA5600T(diagnose)%%",
+                ],
+                not_prompts: &["MA5600T#display", ">>User name:"],
+                usernames: &["\r\n>>User name:"],
+                passwords: &["\r\n>>User password:"],
+                errors: &[
+                    (
+                        "                ^\r\n  % Unknown command, the error locates at '^'\r\n",
+                        "% Unknown command, the error locates at '^'",
+                    ),
+                    (
+                        "  Failure: The board does not exist\r\n",
+                        "Failure: The board does not exist",
+                    ),
+                    (
+                        "  % Parameter error, the error locates at '^'\r\n",
+                        "% Parameter error, the error locates at '^'",
+                    ),
+                ],
+                not_errors: &["  0/ 1  H805GPFD  Normal\r\n"],
+                login_errors: &[(
+                    "\r\n  Username or password invalid.\r\n",
+                    "Username or password invalid.",
+                )],
+                pagers: &[
+                    ("---- More ( Press 'Q' to break ) ----", " "),
+                    ("  ---- More ( Press 'Q' to break ) ----", " "),
+                    ("MA5600T#display board 0\r\n{ <cr>|backplane<K> }:", "\r"),
+                    ("{ <cr>|number<U><10,512> }:", "\r"),
+                ],
+                levels: &[
+                    ("MA5600T>", "exec"),
+                    ("MA5600T#", "privilege_exec"),
+                    ("MA5600T(config)#", "configuration"),
+                    ("MA5600T(config-if-gpon-0/1)#", "configuration"),
+                ],
+                ..Expect::default()
+            },
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! Icotera CPE.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::pats;
+
+/// Icotera CPE (fibre home gateways): a `>` prompt, `ERROR` lines.
+/// Guessed from the `ICOTERA` banner.
+pub(super) fn icotera() -> Driver {
+    Driver {
+        name: "icotera".to_owned(),
+        description: "Icotera CPE".to_owned(),
+        prompt: pats(&[concat!(line_start!(), r"[\w.\-@]+ ?>", prompt_end!())]),
+        username_prompt: pats(&[r"(?i)user ?name:[ \t]*$"]),
+        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: pats(&[r"(?m)^[^\r\n]*\bERROR\b[^\r\n]*"]),
+        os_guess: super::rules(&[(GuessStage::Head, r"ICOTERA", 80)]),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn icotera_expectations() {
+        check(
+            &icotera(),
+            &Expect {
+                prompts: &["i4850 >", "admin@icotera>", "cpe> "],
+                not_prompts: &["cpe> show", "Username: "],
+                usernames: &["\r\nUsername: "],
+                passwords: &["\r\nPassword: "],
+                errors: &[("ERROR: unknown command\r\n", "ERROR: unknown command")],
+                not_errors: &["Firmware: 4.2.1\r\n"],
+                ..Expect::default()
+            },
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Riverbed RiOS (SteelHead).
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{authorize, child_level, init, pats, root_level, rules, strings};
+
+/// A RiOS host name; the prompt character follows a blank.
+macro_rules! rios_host {
+    () => {
+        r"[A-Za-z0-9_][A-Za-z0-9_.\-:/]{0,62}"
+    };
+}
+
+const RIOS_EXEC: &str = concat!(line_start!(), rios_host!(), r" >", prompt_end!());
+const RIOS_PRIVILEGED: &str = concat!(line_start!(), rios_host!(), r" #", prompt_end!());
+const RIOS_CONFIG: &str = concat!(
+    line_start!(),
+    rios_host!(),
+    r" \(config[\w\-]*\) #",
+    prompt_end!()
+);
+
+/// Riverbed RiOS (SteelHead WAN optimizers): `amnesiac >`, `amnesiac #`,
+/// `amnesiac (config) #`, `% Unrecognized command` lines, `terminal
+/// length 0`; levels `exec` -> `privilege_exec` (`enable`, no password)
+/// -> `configuration` (`configure terminal` / `exit`).
+pub(super) fn rios() -> Driver {
+    Driver {
+        name: "rios".to_owned(),
+        aliases: strings(&["riverbed_rios", "riverbed"]),
+        description: "Riverbed RiOS (SteelHead)".to_owned(),
+        prompt: pats(&[concat!(
+            line_start!(),
+            rios_host!(),
+            r" (?:\(config[\w\-]*\) )?[>#]",
+            prompt_end!()
+        )]),
+        username_prompt: pats(&[r"(?i)(?:user ?name|login(?: as)?):[ \t]*$"]),
+        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: pats(&[
+            r"(?m)^%[ \t]*(?:Unrecognized|Inactive|Error|Invalid|Incomplete|Ambiguous)[^\r\n]*",
+        ]),
+        init_commands: init(&[&["terminal length 0"]]),
+        authorize: authorize("enable", r">[ \t]*$"),
+        os_guess: rules(&[
+            (GuessStage::Head, r"Riverbed", 85),
+            (
+                GuessStage::Response,
+                r"Product name:\s+rbt_|Riverbed Technology",
+                90,
+            ),
+        ]),
+        privilege_levels: vec![
+            root_level("exec", RIOS_EXEC),
+            child_level(
+                "privilege_exec",
+                RIOS_PRIVILEGED,
+                "exec",
+                "enable",
+                "disable",
+            ),
+            child_level(
+                "configuration",
+                RIOS_CONFIG,
+                "privilege_exec",
+                "configure terminal",
+                "exit",
+            ),
+        ],
+        default_privilege: Some("privilege_exec".to_owned()),
+        config_privilege: Some("configuration".to_owned()),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn rios_expectations() {
+        check(
+            &rios(),
+            &Expect {
+                prompts: &[
+                    "amnesiac > ",
+                    "amnesiac # ",
+                    "amnesiac (config) # ",
+                    "sh-01.lab #",
+                ],
+                not_prompts: &[
+                    "amnesiac # show",
+                    "amnesiac#x",
+                    "Lo0 up up Description of my router>",
+                ],
+                usernames: &["login as: ", "\r\nlogin: "],
+                passwords: &["\r\nPassword: "],
+                errors: &[(
+                    "% Unrecognized command \"foo\".\r\nType \"?\" for help.\r\n",
+                    "% Unrecognized command \"foo\".",
+                )],
+                not_errors: &["Product name:      rbt_sh\r\n"],
+                levels: &[
+                    ("amnesiac >", "exec"),
+                    ("amnesiac #", "privilege_exec"),
+                    ("amnesiac (config) #", "configuration"),
+                ],
+                ..Expect::default()
+            },
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Silver Peak VXOA.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{authorize, child_level, init, pats, root_level, rules, strings, with_auth};
+
+/// A VXOA host name; the prompt character follows a blank.
+macro_rules! vxoa_host {
+    () => {
+        r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}"
+    };
+}
+
+const VXOA_EXEC: &str = concat!(line_start!(), vxoa_host!(), r" >", prompt_end!());
+const VXOA_PRIVILEGED: &str = concat!(line_start!(), vxoa_host!(), r" #", prompt_end!());
+const VXOA_CONFIG: &str = concat!(
+    line_start!(),
+    vxoa_host!(),
+    r" \(config[\w\-]*\) #",
+    prompt_end!()
+);
+
+/// Silver Peak VXOA appliances: `silverpeak-2f8e >`, `… #`, `… (config)
+/// #`, errors starting with `unknown`, `invalid`, `error` or `syntax
+/// error`, `terminal length 65536`; levels `exec` -> `privilege_exec`
+/// (`enable`) -> `configuration` (`configure terminal` / `exit`).
+pub(super) fn sp_vxoa() -> Driver {
+    Driver {
+        name: "sp_vxoa".to_owned(),
+        aliases: strings(&["silverpeak_vxoa", "silverpeak"]),
+        description: "Silver Peak VXOA".to_owned(),
+        prompt: pats(&[concat!(
+            line_start!(),
+            vxoa_host!(),
+            r" (?:\(config[\w\-]*\) )?[>#]",
+            prompt_end!()
+        )]),
+        username_prompt: pats(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
+        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: pats(&[
+            r"(?im)^[ \t]*%?[ \t]*(?:unknown|unrecognized|invalid|error|syntax error)\b[^\r\n]*",
+        ]),
+        init_commands: init(&[&["terminal length 65536"]]),
+        authorize: authorize("enable", r">[ \t]*$"),
+        os_guess: rules(&[(
+            GuessStage::Head,
+            r"Silver[\r\n\s]Peak[\r\n\s]Systems[\r\n\s]Inc\.",
+            90,
+        )]),
+        privilege_levels: vec![
+            root_level("exec", VXOA_EXEC),
+            with_auth(child_level(
+                "privilege_exec",
+                VXOA_PRIVILEGED,
+                "exec",
+                "enable",
+                "disable",
+            )),
+            child_level(
+                "configuration",
+                VXOA_CONFIG,
+                "privilege_exec",
+                "configure terminal",
+                "exit",
+            ),
+        ],
+        default_privilege: Some("privilege_exec".to_owned()),
+        config_privilege: Some("configuration".to_owned()),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn sp_vxoa_expectations() {
+        check(
+            &sp_vxoa(),
+            &Expect {
+                prompts: &[
+                    "silverpeak-2f8e > ",
+                    "silverpeak-2f8e # ",
+                    "silverpeak-2f8e (config) # ",
+                ],
+                not_prompts: &["silverpeak-2f8e # show", "Password: "],
+                usernames: &["login as: "],
+                passwords: &["\r\nPassword: "],
+                errors: &[
+                    (
+                        "% Unrecognized command \"foo\".\r\n",
+                        "% Unrecognized command \"foo\".",
+                    ),
+                    ("unknown command\r\n", "unknown command"),
+                ],
+                not_errors: &["Model: NX-700\r\n"],
+                levels: &[
+                    ("silverpeak-2f8e >", "exec"),
+                    ("silverpeak-2f8e #", "privilege_exec"),
+                    ("silverpeak-2f8e (config) #", "configuration"),
+                ],
+                ..Expect::default()
+            },
+        );
+    }
+}

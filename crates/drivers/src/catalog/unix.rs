@@ -1,0 +1,78 @@
+//! Unix systems with their own driver: IBM AIX.
+
+use crate::fragments::line_start;
+use crate::{Driver, GuessStage};
+
+use super::generic::GENERIC_LOGIN_ERRORS;
+use super::shell::{SHELL_ERRORS, SHELL_LOGIN_ERRORS, SHELL_PROMPTS, shell_levels};
+use super::{pats, rules, strings};
+
+/// IBM AIX: the shell prompts of the `shell` driver, `login:` and
+/// `root's Password:`, ksh errors (`ksh: foo:  not found.`); levels
+/// `user` -> `root` with `su -` and the authorization password.
+pub(super) fn aix() -> Driver {
+    let mut error = pats(SHELL_ERRORS);
+    error.extend(pats(&[
+        r"(?m)^[ \t]*(?:ksh|sh|ksh93): [^\r\n]*(?:not found|cannot|[Pp]ermission denied)[^\r\n]*",
+    ]));
+    Driver {
+        name: "aix".to_owned(),
+        aliases: strings(&["ibm_aix"]),
+        description: "IBM AIX".to_owned(),
+        prompt: pats(SHELL_PROMPTS),
+        username_prompt: pats(&[r"(?i)login:[ \t]*$"]),
+        password_prompt: pats(&[
+            concat!(line_start!(), r"[\w.\-]+'s [Pp]assword:[ \t]*$"),
+            r"(?i)password:[ \t]*$",
+        ]),
+        login_error: {
+            let mut login_error = pats(SHELL_LOGIN_ERRORS);
+            login_error.extend(pats(GENERIC_LOGIN_ERRORS));
+            login_error
+        },
+        error,
+        os_guess: rules(&[
+            (GuessStage::Head, r"\bAIX\b", 75),
+            (
+                GuessStage::Head,
+                concat!(line_start!(), r"[\w.\-]+'s Password:"),
+                70,
+            ),
+        ]),
+        privilege_levels: shell_levels("su -"),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn aix_expectations() {
+        check(
+            &aix(),
+            &Expect {
+                prompts: &["$ ", "# ", "aix01:/home/sam$ ", "root@aix01:/# "],
+                not_prompts: &["root's Password: ", "$ ls"],
+                usernames: &["\r\nlogin: "],
+                passwords: &["\r\nroot's Password: ", "\r\nsam's Password:"],
+                errors: &[
+                    ("ksh: foo:  not found.\r\n", "ksh: foo:  not found."),
+                    (
+                        "ksh: /etc/shadow: cannot open\r\n",
+                        "ksh: /etc/shadow: cannot open",
+                    ),
+                ],
+                not_errors: &["AIX aix01 2 7 00F8A1B24C00\r\n"],
+                login_errors: &[(
+                    "\r\n3004-007 You entered an invalid login name or password.\r\n",
+                    "3004-007 You entered an invalid login name or password.",
+                )],
+                levels: &[("aix01:/home/sam$", "user"), ("aix01:/#", "root")],
+                ..Expect::default()
+            },
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! Zyxel switches and gateways.
+
+use crate::fragments::{line_start, prompt_end};
+use crate::{Driver, GuessStage};
+
+use super::{pats, rules, strings};
+
+/// Zyxel switches and security gateways: `GS1920#`, `Router>`,
+/// `Router(config)#`, `Invalid command` and `ERROR` lines. Guessed from
+/// the `Copyright … ZyXEL Communications Corp.` line. No privilege
+/// levels (the CLI level is chosen by the account).
+pub(super) fn zyxel() -> Driver {
+    Driver {
+        name: "zyxel".to_owned(),
+        aliases: strings(&["zyxel_os"]),
+        description: "Zyxel switches and gateways".to_owned(),
+        prompt: pats(&[concat!(
+            line_start!(),
+            r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}(?:\([\w.:/+\-]+\))?[>#$]",
+            prompt_end!()
+        )]),
+        username_prompt: pats(&[r"(?i)(?:user ?name|login|user):[ \t]*$"]),
+        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
+        error: pats(&[
+            r"(?im)^[^\r\n]*(?:invalid command|unknown command|command authorization fail)[^\r\n]*",
+            r"(?m)^[ \t]*ERROR[: ][^\r\n]*",
+        ]),
+        os_guess: rules(&[(
+            GuessStage::Response,
+            r"(?i)Copyright [^\r\n]* ZyXEL Communications Corp",
+            90,
+        )]),
+        ..super::base()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::tests::{Expect, check};
+
+    #[test]
+    fn zyxel_expectations() {
+        check(
+            &zyxel(),
+            &Expect {
+                prompts: &["GS1920#", "Router> ", "Router(config)# ", "usg60$"],
+                not_prompts: &["GS1920# show", "Password: "],
+                usernames: &["User name: ", "login: "],
+                passwords: &["Password: "],
+                errors: &[
+                    ("% Invalid command\r\n", "% Invalid command"),
+                    ("ERROR: unknown interface\r\n", "ERROR: unknown interface"),
+                ],
+                not_errors: &["Copyright (c) 1994 - 2020 ZyXEL Communications Corp.\r\n"],
+                ..Expect::default()
+            },
+        );
+    }
+}

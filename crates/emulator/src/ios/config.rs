@@ -1,0 +1,346 @@
+//! IOS session state: mode, interfaces, saved configuration (crate-private).
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+use super::IosInterface;
+
+/// An IOS command mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    User,
+    Privileged,
+    Config,
+    ConfigIf,
+}
+
+impl Mode {
+    /// The mode's bit in [`Syntax::modes`](super::parser::Syntax).
+    pub(crate) fn mask(self) -> u8 {
+        match self {
+            Mode::User => USER,
+            Mode::Privileged => PRIV,
+            Mode::Config => CONF,
+            Mode::ConfigIf => CONF_IF,
+        }
+    }
+
+    /// The name stored in [`DeviceContext::mode`](crate::DeviceContext::mode).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Mode::User => "user",
+            Mode::Privileged => "privileged",
+            Mode::Config => "config",
+            Mode::ConfigIf => "config-if",
+        }
+    }
+
+    /// The prompt of this mode.
+    pub(crate) fn prompt(self, hostname: &str) -> String {
+        match self {
+            Mode::User => format!("{hostname}>"),
+            Mode::Privileged => format!("{hostname}#"),
+            Mode::Config => format!("{hostname}(config)#"),
+            Mode::ConfigIf => format!("{hostname}(config-if)#"),
+        }
+    }
+}
+
+pub(crate) const USER: u8 = 1;
+pub(crate) const PRIV: u8 = 2;
+pub(crate) const CONF: u8 = 4;
+pub(crate) const CONF_IF: u8 = 8;
+
+/// An interface as the session sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Iface {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) address: Option<(Ipv4Addr, Ipv4Addr)>,
+    pub(crate) shutdown: bool,
+    /// How the address was set: `NVRAM`, `manual` or `unset`.
+    pub(crate) method: &'static str,
+}
+
+impl Iface {
+    pub(crate) fn from_definition(def: &IosInterface) -> Self {
+        Iface {
+            name: def.name.clone(),
+            description: def.description.clone(),
+            address: def.address,
+            shutdown: def.shutdown,
+            method: if def.address.is_some() {
+                "NVRAM"
+            } else {
+                "unset"
+            },
+        }
+    }
+
+    pub(crate) fn new(name: String) -> Self {
+        Iface {
+            name,
+            description: None,
+            address: None,
+            shutdown: false,
+            method: "unset",
+        }
+    }
+
+    fn is_virtual(&self) -> bool {
+        VIRTUAL_TYPES.iter().any(|t| self.name.starts_with(t))
+    }
+}
+
+/// Interface types IOS knows, canonical spelling; `true` marks types that
+/// are created on first use (`interface Loopback1`).
+const TYPES: &[(&str, bool)] = &[
+    ("GigabitEthernet", false),
+    ("FastEthernet", false),
+    ("Ethernet", false),
+    ("TenGigabitEthernet", false),
+    ("Serial", false),
+    ("Loopback", true),
+    ("Tunnel", true),
+    ("Vlan", true),
+    ("Port-channel", true),
+];
+
+const VIRTUAL_TYPES: &[&str] = &["Loopback", "Tunnel", "Vlan", "Port-channel"];
+
+/// The result of looking an interface name up.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum IfLookup {
+    Found(usize),
+    /// Bad name; the offset (in characters) of the bad character.
+    Invalid(usize),
+    Incomplete,
+    Ambiguous,
+}
+
+/// The state of one IOS session.
+#[derive(Debug)]
+pub(crate) struct IosState {
+    pub(crate) mode: Mode,
+    pub(crate) interfaces: Vec<Iface>,
+    pub(crate) current: usize,
+    pub(crate) startup: String,
+    pub(crate) width: u32,
+}
+
+impl IosState {
+    pub(crate) fn new(mode: Mode, interfaces: Vec<Iface>, startup: String) -> Self {
+        IosState {
+            mode,
+            interfaces,
+            current: 0,
+            startup,
+            width: 80,
+        }
+    }
+
+    /// Finds (or, for virtual types and sub-interfaces of existing
+    /// interfaces, creates) the interface named `raw`, which may be
+    /// abbreviated (`gi0/1`, `Gig 0/1`, `lo100`).
+    pub(crate) fn lookup_interface(&mut self, raw: &str) -> IfLookup {
+        let type_len = raw
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphabetic() || *c == '-'))
+            .map_or(raw.len(), |(i, _)| i);
+        let (typed, rest) = raw.split_at(type_len);
+        if typed.is_empty() {
+            return IfLookup::Invalid(0);
+        }
+        let number: String = rest.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut matches: Vec<(&str, bool)> = TYPES
+            .iter()
+            .copied()
+            .filter(|(t, _)| {
+                t.as_bytes()
+                    .get(..typed.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(typed.as_bytes()))
+            })
+            .collect();
+        if let Some(&exact) = matches.iter().find(|(t, _)| t.len() == typed.len()) {
+            matches = vec![exact];
+        }
+        let (type_name, creatable) = match matches.as_slice() {
+            [] => {
+                let accepted = TYPES
+                    .iter()
+                    .map(|(t, _)| {
+                        typed
+                            .chars()
+                            .zip(t.chars())
+                            .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+                            .count()
+                    })
+                    .max()
+                    .unwrap_or(0);
+                return IfLookup::Invalid(accepted);
+            }
+            [one] => *one,
+            _ => return IfLookup::Ambiguous,
+        };
+        if number.is_empty() {
+            return IfLookup::Incomplete;
+        }
+        let number_start =
+            typed.chars().count() + rest.chars().take_while(|c| c.is_whitespace()).count();
+        if let Some(bad) = bad_interface_number(&number) {
+            return IfLookup::Invalid(number_start + bad);
+        }
+        let name = format!("{type_name}{number}");
+        if let Some(i) = self
+            .interfaces
+            .iter()
+            .position(|i| i.name.eq_ignore_ascii_case(&name))
+        {
+            return IfLookup::Found(i);
+        }
+        let parent_exists = number.split_once('.').is_some_and(|(parent, _)| {
+            let parent = format!("{type_name}{parent}");
+            self.interfaces.iter().any(|i| i.name == parent)
+        });
+        if creatable || parent_exists {
+            self.interfaces.push(Iface::new(name));
+            return IfLookup::Found(self.interfaces.len() - 1);
+        }
+        IfLookup::Invalid(number_start)
+    }
+}
+
+/// The offset of the first bad character of an interface number such as
+/// `0/1` or `0/0.10`, or `None` if it is well formed.
+fn bad_interface_number(number: &str) -> Option<usize> {
+    let mut expect_digit = true;
+    let mut seen_dot = false;
+    for (i, c) in number.chars().enumerate() {
+        match c {
+            '0'..='9' => expect_digit = false,
+            '/' if !expect_digit && !seen_dot => expect_digit = true,
+            '.' if !expect_digit && !seen_dot => {
+                expect_digit = true;
+                seen_dot = true;
+            }
+            _ => return Some(i),
+        }
+    }
+    expect_digit.then(|| number.chars().count())
+}
+
+/// The configuration text of `show running-config` (from `!` to `end`).
+pub(crate) fn render_config(hostname: &str, has_enable: bool, interfaces: &[Iface]) -> String {
+    let mut out = String::with_capacity(2048);
+    out.push_str(
+        "!\n\
+         version 15.7\n\
+         service timestamps debug datetime msec\n\
+         service timestamps log datetime msec\n\
+         no service password-encryption\n\
+         !\n",
+    );
+    let _ = writeln!(out, "hostname {hostname}");
+    out.push_str("!\nboot-start-marker\nboot-end-marker\n!\n!\n");
+    if has_enable {
+        // A placeholder hash: the real password never appears in output.
+        out.push_str(
+            "enable secret 9 $9$xQ2Jg7nFv1kPzE$0mK8cBq4Rr6sTtUuVvWwXxYyZz0a1b2C3d4E5f6G7h.\n!\n",
+        );
+    }
+    out.push_str(
+        "no aaa new-model\n\
+         !\n\
+         !\n\
+         no ip domain lookup\n\
+         ip cef\n\
+         no ipv6 cef\n\
+         !\n\
+         multilink bundle-name authenticated\n\
+         !\n\
+         !\n",
+    );
+    let (virtual_ifs, physical): (Vec<&Iface>, Vec<&Iface>) =
+        interfaces.iter().partition(|i| i.is_virtual());
+    for i in virtual_ifs.into_iter().chain(physical) {
+        let _ = writeln!(out, "interface {}", i.name);
+        if let Some(d) = &i.description {
+            let _ = writeln!(out, " description {d}");
+        }
+        match i.address {
+            Some((ip, mask)) => {
+                let _ = writeln!(out, " ip address {ip} {mask}");
+            }
+            None => out.push_str(" no ip address\n"),
+        }
+        if i.shutdown {
+            out.push_str(" shutdown\n");
+        }
+        if i.name.starts_with("GigabitEthernet") && !i.name.contains('.') {
+            out.push_str(" duplex auto\n speed auto\n");
+        }
+        out.push_str("!\n");
+    }
+    out.push_str(
+        "ip forward-protocol nd\n\
+         !\n\
+         no ip http server\n\
+         no ip http secure-server\n\
+         !\n\
+         !\n\
+         control-plane\n\
+         !\n\
+         !\n\
+         line con 0\n\
+         line aux 0\n\
+         line vty 0 4\n\
+         \x20login local\n\
+         \x20transport input telnet ssh\n\
+         !\n\
+         scheduler allocate 20000 1000\n\
+         !\n\
+         end\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> IosState {
+        let ifs = vec![
+            Iface::new("GigabitEthernet0/0".into()),
+            Iface::new("GigabitEthernet0/1".into()),
+            Iface::new("Loopback0".into()),
+        ];
+        IosState::new(Mode::Config, ifs, String::new())
+    }
+
+    #[test]
+    fn interface_abbreviations() {
+        let mut st = state();
+        assert_eq!(st.lookup_interface("gi0/1"), IfLookup::Found(1));
+        assert_eq!(
+            st.lookup_interface("GigabitEthernet 0/0"),
+            IfLookup::Found(0)
+        );
+        assert_eq!(st.lookup_interface("g0/0"), IfLookup::Found(0));
+        assert_eq!(st.lookup_interface("lo0"), IfLookup::Found(2));
+        assert_eq!(st.lookup_interface("Lo100"), IfLookup::Found(3));
+        assert_eq!(st.interfaces[3].name, "Loopback100");
+        assert_eq!(st.lookup_interface("gi0/0.10"), IfLookup::Found(4));
+        assert_eq!(st.interfaces[4].name, "GigabitEthernet0/0.10");
+    }
+
+    #[test]
+    fn interface_errors() {
+        let mut st = state();
+        assert_eq!(st.lookup_interface("gi"), IfLookup::Incomplete);
+        assert_eq!(st.lookup_interface("t0"), IfLookup::Ambiguous);
+        assert_eq!(st.lookup_interface("gx0/1"), IfLookup::Invalid(1));
+        assert_eq!(st.lookup_interface("gi0/9"), IfLookup::Invalid(2));
+        assert_eq!(st.lookup_interface("gi0//1"), IfLookup::Invalid(4));
+        assert_eq!(st.lookup_interface("0/1"), IfLookup::Invalid(0));
+    }
+}

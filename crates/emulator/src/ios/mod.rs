@@ -1,0 +1,594 @@
+//! A Cisco IOS emulator.
+//!
+//! [`device`] returns a [`VirtualDevice`] that behaves like an IOS 15
+//! router over a vty line:
+//!
+//! - login: `User Access Verification`, `Username: `, `Password: `,
+//!   `% Login invalid` (three tries);
+//! - modes and prompts: `R1>`, `enable` (asks `Password: ` when an enable
+//!   password is configured, `% Access denied` when it is wrong) to `R1#`,
+//!   `disable`, `configure terminal` to `R1(config)#`, `interface ...` to
+//!   `R1(config-if)#`, `exit`, `end`, `do <exec command>`;
+//! - configuration: `hostname` (the prompt follows at once), `interface`,
+//!   `description`, `ip address A M`, `no ip address`, `shutdown`,
+//!   `no shutdown`, `write memory`;
+//! - `show version`, `show ip interface brief`, `show running-config`,
+//!   `show startup-config`, `show clock`, `show privilege`, `ping`,
+//!   `terminal length` (0 turns paging off when the device allows it),
+//!   `terminal width`, `exit`/`logout` (closes the session);
+//! - abbreviations (`sh ip int br`, `conf t`, `term len 0`, `wr`,
+//!   `int gi0/1`) and IOS errors: the `^` marker under the first bad
+//!   character with `% Invalid input detected at '^' marker.`,
+//!   `% Incomplete command.`, `% Ambiguous command:  "..."`.
+//!   Privileged commands do not exist in user mode, as on real IOS.
+//!
+//! Credentials, the enable password, the login type and paging are the
+//! usual [`VirtualDevice`] settings; [`IosEmulator`] sets the interface
+//! table. Paging is off by default (`.with_paging(23)` turns it on).
+//!
+//! ```
+//! use oxscript_emulator::ios;
+//!
+//! let device = ios::device("R1").with_credentials("admin", "cisco");
+//! let mut session = device.session();
+//! let banner = session.start().text;
+//! assert!(banner.ends_with("User Access Verification\r\n\r\nUsername: "));
+//! session.feed(b"admin\r");
+//! assert!(session.feed(b"cisco\r").text.ends_with("R1>"));
+//! assert!(session.feed(b"en\r").text.ends_with("R1#"));
+//! let text = session.feed(b"sh ip int br\r").text;
+//! assert!(text.contains("GigabitEthernet0/0     192.168.122.10  YES NVRAM  up"));
+//! ```
+
+mod config;
+mod parser;
+mod show;
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use self::config::{CONF, CONF_IF, IfLookup, Iface, IosState, Mode, PRIV, USER, render_config};
+use self::parser::{Arg, Parsed, Syntax, Tok};
+use crate::command::Reply;
+use crate::context::DeviceContext;
+use crate::device::VirtualDevice;
+
+/// An IOS emulator named `hostname` with the default interface table
+/// (GigabitEthernet0/0 to 0/3 and Loopback0).
+pub fn device(hostname: &str) -> VirtualDevice {
+    IosEmulator::new(hostname).build()
+}
+
+/// An interface of the emulated router.
+///
+/// ```
+/// use oxscript_emulator::ios::IosInterface;
+/// use std::net::Ipv4Addr;
+///
+/// let uplink = IosInterface::new("GigabitEthernet0/1")
+///     .with_description("uplink")
+///     .with_address(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(255, 255, 255, 252));
+/// assert!(!uplink.shutdown);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IosInterface {
+    /// Canonical name, e.g. `GigabitEthernet0/0`.
+    pub name: String,
+    /// The `description`, if any.
+    pub description: Option<String>,
+    /// Address and mask, if any.
+    pub address: Option<(Ipv4Addr, Ipv4Addr)>,
+    /// Whether the interface is administratively down.
+    pub shutdown: bool,
+}
+
+impl IosInterface {
+    /// An interface that is up, without address or description.
+    pub fn new(name: impl Into<String>) -> Self {
+        IosInterface {
+            name: name.into(),
+            description: None,
+            address: None,
+            shutdown: false,
+        }
+    }
+
+    /// Sets the description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the address and mask.
+    pub fn with_address(mut self, address: Ipv4Addr, mask: Ipv4Addr) -> Self {
+        self.address = Some((address, mask));
+        self
+    }
+
+    /// Sets whether the interface is shut down.
+    pub fn with_shutdown(mut self, shutdown: bool) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+}
+
+/// Builds an IOS [`VirtualDevice`] with a custom interface table or
+/// starting in privileged mode.
+///
+/// ```
+/// use oxscript_emulator::ios::{IosEmulator, IosInterface};
+///
+/// let device = IosEmulator::new("edge1")
+///     .without_interfaces()
+///     .interface(IosInterface::new("GigabitEthernet0/0"))
+///     .privileged(true)
+///     .build()
+///     .with_enable_password("s3cret");
+/// assert_eq!(device.prompt(), "edge1#");
+/// ```
+#[derive(Clone, Debug)]
+pub struct IosEmulator {
+    hostname: String,
+    interfaces: Vec<IosInterface>,
+    serial: String,
+    privileged: bool,
+}
+
+impl IosEmulator {
+    /// An emulator named `hostname` with the default interfaces.
+    pub fn new(hostname: impl Into<String>) -> Self {
+        let mask24 = Ipv4Addr::new(255, 255, 255, 0);
+        IosEmulator {
+            hostname: hostname.into(),
+            interfaces: vec![
+                IosInterface::new("GigabitEthernet0/0")
+                    .with_description("management")
+                    .with_address(Ipv4Addr::new(192, 168, 122, 10), mask24),
+                IosInterface::new("GigabitEthernet0/1")
+                    .with_description("uplink to core")
+                    .with_address(
+                        Ipv4Addr::new(10, 0, 12, 1),
+                        Ipv4Addr::new(255, 255, 255, 252),
+                    ),
+                IosInterface::new("GigabitEthernet0/2").with_shutdown(true),
+                IosInterface::new("GigabitEthernet0/3").with_shutdown(true),
+                IosInterface::new("Loopback0").with_address(
+                    Ipv4Addr::new(10, 255, 255, 1),
+                    Ipv4Addr::new(255, 255, 255, 255),
+                ),
+            ],
+            serial: "FTX1840A2BC".to_owned(),
+            privileged: false,
+        }
+    }
+
+    /// Adds an interface, replacing one of the same name.
+    pub fn interface(mut self, interface: IosInterface) -> Self {
+        match self
+            .interfaces
+            .iter_mut()
+            .find(|i| i.name == interface.name)
+        {
+            Some(existing) => *existing = interface,
+            None => self.interfaces.push(interface),
+        }
+        self
+    }
+
+    /// Removes every interface.
+    pub fn without_interfaces(mut self) -> Self {
+        self.interfaces.clear();
+        self
+    }
+
+    /// Sets the serial number (`Processor board ID`).
+    pub fn serial(mut self, serial: impl Into<String>) -> Self {
+        self.serial = serial.into();
+        self
+    }
+
+    /// Whether sessions start in privileged mode (`R1#`) after login.
+    pub fn privileged(mut self, privileged: bool) -> Self {
+        self.privileged = privileged;
+        self
+    }
+
+    /// The device.
+    pub fn build(self) -> VirtualDevice {
+        let mode = if self.privileged {
+            Mode::Privileged
+        } else {
+            Mode::User
+        };
+        let prompt = mode.prompt(&self.hostname);
+        let cfg = Arc::new(IosConfig {
+            interfaces: self.interfaces,
+            serial: self.serial,
+        });
+        VirtualDevice::new(self.hostname)
+            .with_banner("\n\nUser Access Verification\n\n")
+            .with_username_prompt("Username: ")
+            .with_password_prompt("Password: ")
+            .with_login_failure_message("\n% Login invalid\n\n")
+            .with_prompt(prompt)
+            .with_more_prompt(" --More-- ")
+            .with_login_hook(move |ctx| {
+                ctx.set_privileged(mode != Mode::User);
+                ctx.set_mode(mode.name());
+                String::new()
+            })
+            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+    }
+}
+
+/// What every session of one emulator shares.
+#[derive(Debug)]
+struct IosConfig {
+    interfaces: Vec<IosInterface>,
+    serial: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Act {
+    Enable,
+    Disable,
+    Logout,
+    TermLength,
+    TermWidth,
+    ShowVersion,
+    ShowClock,
+    ShowIpIntBrief,
+    ShowPrivilege,
+    ShowRunning,
+    ShowStartup,
+    Ping,
+    ConfigureTerminal,
+    Configure,
+    WriteMemory,
+    Hostname,
+    Interface,
+    ExitMode,
+    End,
+    Do,
+    Description,
+    NoDescription,
+    IpAddress,
+    NoIpAddress,
+    Shutdown,
+    NoShutdown,
+}
+
+const EXEC: u8 = USER | PRIV;
+const ANY_CONF: u8 = CONF | CONF_IF;
+
+const fn cmd(modes: u8, toks: &'static [Tok], act: Act) -> Syntax<Act> {
+    Syntax { modes, toks, act }
+}
+
+use Tok::{Kw, Num, Rest, Word};
+
+static SYNTAX: &[Syntax<Act>] = &[
+    cmd(EXEC, &[Kw("enable")], Act::Enable),
+    cmd(EXEC, &[Kw("disable")], Act::Disable),
+    cmd(EXEC, &[Kw("exit")], Act::Logout),
+    cmd(EXEC, &[Kw("logout")], Act::Logout),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("length"), Num(0, 512)],
+        Act::TermLength,
+    ),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("width"), Num(0, 512)],
+        Act::TermWidth,
+    ),
+    cmd(EXEC, &[Kw("show"), Kw("version")], Act::ShowVersion),
+    cmd(EXEC, &[Kw("show"), Kw("clock")], Act::ShowClock),
+    cmd(
+        EXEC,
+        &[Kw("show"), Kw("ip"), Kw("interface"), Kw("brief")],
+        Act::ShowIpIntBrief,
+    ),
+    cmd(EXEC, &[Kw("show"), Kw("privilege")], Act::ShowPrivilege),
+    cmd(PRIV, &[Kw("show"), Kw("running-config")], Act::ShowRunning),
+    cmd(PRIV, &[Kw("show"), Kw("startup-config")], Act::ShowStartup),
+    cmd(PRIV, &[Kw("show"), Kw("configuration")], Act::ShowStartup),
+    cmd(EXEC, &[Kw("ping"), Word], Act::Ping),
+    cmd(
+        PRIV,
+        &[Kw("configure"), Kw("terminal")],
+        Act::ConfigureTerminal,
+    ),
+    cmd(PRIV, &[Kw("configure")], Act::Configure),
+    cmd(PRIV, &[Kw("write")], Act::WriteMemory),
+    cmd(PRIV, &[Kw("write"), Kw("memory")], Act::WriteMemory),
+    cmd(ANY_CONF, &[Kw("hostname"), Word], Act::Hostname),
+    cmd(ANY_CONF, &[Kw("interface"), Rest], Act::Interface),
+    cmd(ANY_CONF, &[Kw("exit")], Act::ExitMode),
+    cmd(ANY_CONF, &[Kw("end")], Act::End),
+    cmd(ANY_CONF, &[Kw("do"), Rest], Act::Do),
+    cmd(CONF_IF, &[Kw("description"), Rest], Act::Description),
+    cmd(CONF_IF, &[Kw("no"), Kw("description")], Act::NoDescription),
+    cmd(
+        CONF_IF,
+        &[Kw("ip"), Kw("address"), Word, Word],
+        Act::IpAddress,
+    ),
+    cmd(
+        CONF_IF,
+        &[Kw("no"), Kw("ip"), Kw("address")],
+        Act::NoIpAddress,
+    ),
+    cmd(CONF_IF, &[Kw("shutdown")], Act::Shutdown),
+    cmd(CONF_IF, &[Kw("no"), Kw("shutdown")], Act::NoShutdown),
+];
+
+const INCOMPLETE: &str = "% Incomplete command.\n\n";
+const ENTER_CONFIG: &str = "Enter configuration commands, one per line.  End with CNTL/Z.\n";
+
+fn interpret(cfg: &IosConfig, ctx: &mut DeviceContext, line: &str) -> String {
+    let mut st = ctx.take_state::<IosState>().unwrap_or_else(|| {
+        let mode = if ctx.is_privileged() {
+            Mode::Privileged
+        } else {
+            Mode::User
+        };
+        let interfaces: Vec<Iface> = cfg.interfaces.iter().map(Iface::from_definition).collect();
+        let startup = render_config(ctx.hostname(), ctx.has_enable_password(), &interfaces);
+        IosState::new(mode, interfaces, startup)
+    });
+    let mask = st.mode.mask();
+    let text = run_line(cfg, &mut st, ctx, line, mask, 0);
+    ctx.insert_state(st);
+    text
+}
+
+fn set_mode(st: &mut IosState, ctx: &mut DeviceContext, mode: Mode) {
+    st.mode = mode;
+    ctx.set_mode(mode.name());
+    ctx.set_privileged(mode != Mode::User);
+    let prompt = mode.prompt(ctx.hostname());
+    ctx.set_prompt(prompt);
+}
+
+/// The `^` marker line and message, `column` counted from the start of the
+/// typed line (the prompt is added).
+fn invalid(ctx: &DeviceContext, column: usize) -> String {
+    let indent = ctx.prompt().chars().count() + column;
+    format!(
+        "{}^\n% Invalid input detected at '^' marker.\n\n",
+        " ".repeat(indent)
+    )
+}
+
+fn run_line(
+    cfg: &IosConfig,
+    st: &mut IosState,
+    ctx: &mut DeviceContext,
+    line: &str,
+    mask: u8,
+    base: usize,
+) -> String {
+    match parser::parse(SYNTAX, mask, line) {
+        Parsed::Empty => String::new(),
+        Parsed::Invalid { column } => invalid(ctx, base + column),
+        Parsed::Incomplete => INCOMPLETE.to_owned(),
+        Parsed::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
+        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args, base),
+    }
+}
+
+fn valid_hostname(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    name.len() <= 63
+        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+}
+
+fn number(arg: Option<Arg<'_>>) -> usize {
+    arg.and_then(|a| a.text.parse().ok()).unwrap_or(0)
+}
+
+fn execute(
+    cfg: &IosConfig,
+    st: &mut IosState,
+    ctx: &mut DeviceContext,
+    act: Act,
+    args: &[Arg<'_>],
+    base: usize,
+) -> String {
+    let arg = |i: usize| args.get(i).copied();
+    // Where to put the marker when an argument is rejected.
+    let bad_arg = |ctx: &DeviceContext, i: usize| {
+        invalid(ctx, base + arg(i).map_or(ctx.line().len(), |a| a.column))
+    };
+    match act {
+        Act::Enable => enable(st, ctx),
+        Act::Disable => {
+            set_mode(st, ctx, Mode::User);
+            String::new()
+        }
+        Act::Logout => {
+            ctx.close();
+            String::new()
+        }
+        Act::TermLength => {
+            ctx.set_page_lines(Some(number(arg(0))));
+            String::new()
+        }
+        Act::TermWidth => {
+            st.width = u32::try_from(number(arg(0))).unwrap_or(80);
+            String::new()
+        }
+        Act::ShowVersion => show::version(ctx.hostname(), &cfg.serial, &st.interfaces),
+        Act::ShowClock => show::clock(),
+        Act::ShowIpIntBrief => show::ip_interface_brief(&st.interfaces),
+        Act::ShowPrivilege => {
+            let level = if st.mode == Mode::User { 1 } else { 15 };
+            format!("Current privilege level is {level}\n")
+        }
+        Act::ShowRunning => {
+            let body = render_config(ctx.hostname(), ctx.has_enable_password(), &st.interfaces);
+            format!(
+                "Building configuration...\n\nCurrent configuration : {} bytes\n{body}",
+                body.len()
+            )
+        }
+        Act::ShowStartup => format!(
+            "Using {} out of 262136 bytes\n{}",
+            st.startup.len(),
+            st.startup
+        ),
+        Act::Ping => match arg(0).map(|a| a.text.parse::<Ipv4Addr>()) {
+            Some(Ok(target)) => show::ping(target, &st.interfaces),
+            _ => "% Unrecognized host or address, or protocol not running.\n\n".to_owned(),
+        },
+        Act::ConfigureTerminal => {
+            set_mode(st, ctx, Mode::Config);
+            ENTER_CONFIG.to_owned()
+        }
+        Act::Configure => {
+            ctx.read_line(false, |ctx, answer| {
+                let answer = answer.trim();
+                if !answer.is_empty() && !"terminal".starts_with(&answer.to_ascii_lowercase()) {
+                    return "?Must be \"terminal\"\n".to_owned();
+                }
+                match ctx.take_state::<IosState>() {
+                    Some(mut st) => {
+                        set_mode(&mut st, ctx, Mode::Config);
+                        ctx.insert_state(st);
+                        ENTER_CONFIG.to_owned()
+                    }
+                    None => String::new(),
+                }
+            });
+            "Configuring from terminal, memory, or network [terminal]? ".to_owned()
+        }
+        Act::WriteMemory => {
+            st.startup = render_config(ctx.hostname(), ctx.has_enable_password(), &st.interfaces);
+            "Building configuration...\n[OK]\n".to_owned()
+        }
+        Act::Hostname => {
+            let name = arg(0).map_or("", |a| a.text);
+            if !valid_hostname(name) {
+                return "% Hostname contains one or more illegal characters.\n".to_owned();
+            }
+            ctx.set_hostname(name);
+            let mode = if st.mode == Mode::ConfigIf {
+                Mode::Config
+            } else {
+                st.mode
+            };
+            set_mode(st, ctx, mode);
+            String::new()
+        }
+        Act::Interface => {
+            let Some(a) = arg(0) else {
+                return INCOMPLETE.to_owned();
+            };
+            match st.lookup_interface(a.text) {
+                IfLookup::Found(i) => {
+                    st.current = i;
+                    set_mode(st, ctx, Mode::ConfigIf);
+                    String::new()
+                }
+                IfLookup::Invalid(offset) => invalid(ctx, base + a.column + offset),
+                IfLookup::Incomplete => INCOMPLETE.to_owned(),
+                IfLookup::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", ctx.line().trim()),
+            }
+        }
+        Act::ExitMode => {
+            let mode = if st.mode == Mode::ConfigIf {
+                Mode::Config
+            } else {
+                Mode::Privileged
+            };
+            set_mode(st, ctx, mode);
+            String::new()
+        }
+        Act::End => {
+            set_mode(st, ctx, Mode::Privileged);
+            String::new()
+        }
+        Act::Do => {
+            let Some(a) = arg(0) else {
+                return INCOMPLETE.to_owned();
+            };
+            let mode = st.mode;
+            let text = run_line(cfg, st, ctx, a.text, PRIV, base + a.column);
+            if st.mode != mode && !ctx.is_closing() {
+                set_mode(st, ctx, mode);
+            }
+            text
+        }
+        Act::Description
+        | Act::NoDescription
+        | Act::IpAddress
+        | Act::NoIpAddress
+        | Act::Shutdown
+        | Act::NoShutdown => {
+            let address = if act == Act::IpAddress {
+                let ip = arg(0).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
+                let mask = arg(1).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
+                match (ip, mask) {
+                    (None, _) => return bad_arg(ctx, 0),
+                    (_, None) => return bad_arg(ctx, 1),
+                    (Some(ip), Some(mask)) => {
+                        let m = u32::from(mask);
+                        if m == 0 || m.leading_ones() + m.trailing_zeros() != 32 {
+                            return format!("Bad mask 0x{m:X} for address {ip}\n");
+                        }
+                        Some((ip, mask))
+                    }
+                }
+            } else {
+                None
+            };
+            let Some(iface) = st.interfaces.get_mut(st.current) else {
+                return "% No interface selected\n".to_owned();
+            };
+            match act {
+                Act::Description => iface.description = arg(0).map(|a| a.text.to_owned()),
+                Act::NoDescription => iface.description = None,
+                Act::IpAddress => {
+                    iface.address = address;
+                    iface.method = "manual";
+                }
+                Act::NoIpAddress => {
+                    iface.address = None;
+                    iface.method = "manual";
+                }
+                Act::Shutdown => iface.shutdown = true,
+                _ => iface.shutdown = false,
+            }
+            String::new()
+        }
+    }
+}
+
+fn enable(st: &mut IosState, ctx: &mut DeviceContext) -> String {
+    if st.mode != Mode::User || !ctx.has_enable_password() {
+        set_mode(st, ctx, Mode::Privileged);
+        return String::new();
+    }
+    ctx.read_line(true, |ctx, password| {
+        let Some(mut st) = ctx.take_state::<IosState>() else {
+            return String::new();
+        };
+        let text = if ctx.check_enable_password(password) {
+            set_mode(&mut st, ctx, Mode::Privileged);
+            String::new()
+        } else {
+            "% Access denied\n\n".to_owned()
+        };
+        ctx.insert_state(st);
+        text
+    });
+    "Password: ".to_owned()
+}
+
+#[cfg(test)]
+mod tests;

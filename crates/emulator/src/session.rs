@@ -1,0 +1,419 @@
+//! [`DeviceSession`]: the per-connection state machine, free of I/O.
+
+use std::sync::Arc;
+
+use crate::command::Reply;
+use crate::context::DeviceContext;
+use crate::device::{DeviceSpec, LoginType};
+use crate::pager::{self, Pager, PagerStep};
+use crate::text::{count_lines, incomplete_utf8_tail, push_crlf};
+
+/// The longest input line kept; longer input is dropped (not echoed).
+const MAX_LINE: usize = 64 * 1024;
+
+/// What a session sends back after [`DeviceSession::start`] or
+/// [`DeviceSession::feed`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Text for the client (`\r\n` line endings).
+    pub text: String,
+    /// Whether the connection must be closed after sending `text`.
+    pub close: bool,
+}
+
+impl Output {
+    /// Whether there is nothing to send and nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && !self.close
+    }
+}
+
+#[derive(Debug)]
+enum Stage {
+    Username,
+    Password { username: Option<String> },
+    Command,
+    Closed,
+}
+
+/// One connection's conversation with a [`VirtualDevice`], free of I/O.
+///
+/// Feed it the raw bytes the client sends; it assembles lines (ending at
+/// `\r`, `\n`, `\r\n` or `\r\0`, also when split across calls), echoes
+/// input when the device echoes (never password characters), runs the
+/// login dialogue and the commands, pages long responses, and returns the
+/// text to send back.
+///
+/// ```
+/// use oxscript_emulator::{LoginType, VirtualDevice};
+///
+/// let device = VirtualDevice::new("sw1")
+///     .with_credentials("admin", "secret")
+///     .with_command("uptime", "up 3 days", true)?;
+/// let mut session = device.session();
+/// assert_eq!(session.start().text, "Welcome to sw1!\r\nUser: ");
+/// assert_eq!(session.feed(b"admin\r").text, "admin\r\nPassword: ");
+/// assert_eq!(session.feed(b"secret\r\n").text, "\r\nsw1> ");
+/// assert_eq!(session.feed(b"uptime\r\n").text, "uptime\r\nup 3 days\r\nsw1> ");
+/// # Ok::<(), oxscript_emulator::Error>(())
+/// ```
+///
+/// [`VirtualDevice`]: crate::VirtualDevice
+pub struct DeviceSession {
+    spec: Arc<DeviceSpec>,
+    ctx: DeviceContext,
+    stage: Stage,
+    started: bool,
+    line: Vec<u8>,
+    after_cr: bool,
+    failures: usize,
+    pager: Option<Pager>,
+    out: String,
+    echo: Vec<u8>,
+    carry: Vec<u8>,
+}
+
+impl std::fmt::Debug for DeviceSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceSession")
+            .field("stage", &self.stage_name())
+            .field("ctx", &self.ctx)
+            .field("paging", &self.pager.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceSession {
+    pub(crate) fn new(spec: Arc<DeviceSpec>) -> Self {
+        DeviceSession {
+            ctx: DeviceContext::from_spec(Arc::clone(&spec)),
+            spec,
+            stage: Stage::Command,
+            started: false,
+            line: Vec::new(),
+            after_cr: false,
+            failures: 0,
+            pager: None,
+            out: String::new(),
+            echo: Vec::new(),
+            carry: Vec::new(),
+        }
+    }
+
+    fn stage_name(&self) -> &'static str {
+        match self.stage {
+            Stage::Username => "username",
+            Stage::Password { .. } => "password",
+            Stage::Command => "command",
+            Stage::Closed => "closed",
+        }
+    }
+
+    /// The session's context (hostname, prompt, mode, variables, ...).
+    pub fn context(&self) -> &DeviceContext {
+        &self.ctx
+    }
+
+    /// Mutable access to the session's context.
+    pub fn context_mut(&mut self) -> &mut DeviceContext {
+        &mut self.ctx
+    }
+
+    /// Whether the login dialogue is over.
+    pub fn is_logged_in(&self) -> bool {
+        matches!(self.stage, Stage::Command) && self.started
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.stage, Stage::Closed)
+    }
+
+    /// Whether the pager waits for a key.
+    pub fn is_paging(&self) -> bool {
+        self.pager.is_some()
+    }
+
+    /// Opens the session: the banner and the first prompt. Later calls
+    /// return nothing.
+    pub fn start(&mut self) -> Output {
+        if !self.started {
+            self.started = true;
+            let banner = self.spec.banner();
+            push_crlf(&mut self.out, &banner);
+            match self.spec.login_type {
+                LoginType::Both | LoginType::UserOnly => self.ask_username(),
+                LoginType::PasswordOnly => self.ask_password(None),
+                LoginType::None => self.logged_in(None),
+            }
+        }
+        self.take_output()
+    }
+
+    /// Opens the session of a client that authenticated already (an SSH
+    /// server's user, say): the banner, then the prompt, no login dialogue.
+    /// Returns nothing if the session was started already.
+    pub fn start_authenticated(&mut self, username: Option<&str>) -> Output {
+        if !self.started {
+            self.started = true;
+            let banner = self.spec.banner();
+            push_crlf(&mut self.out, &banner);
+            self.logged_in(username.map(str::to_owned));
+        }
+        self.take_output()
+    }
+
+    /// Processes bytes from the client and returns the response. Starts
+    /// the session first if [`start`](Self::start) was not called.
+    pub fn feed(&mut self, input: &[u8]) -> Output {
+        if !self.started {
+            self.start_into_buffer();
+        }
+        for &b in input {
+            if matches!(self.stage, Stage::Closed) {
+                break;
+            }
+            if std::mem::take(&mut self.after_cr) && (b == b'\n' || b == 0) {
+                continue;
+            }
+            if self.pager.is_some() {
+                if b == b'\r' {
+                    self.after_cr = true;
+                }
+                self.pager_key(b);
+                continue;
+            }
+            match b {
+                b'\r' | b'\n' => {
+                    self.after_cr = b == b'\r';
+                    self.end_line();
+                }
+                0x08 | 0x7f => self.backspace(),
+                b'\t' => self.push_byte(b' '),
+                0x00..=0x1f => {}
+                _ => self.push_byte(b),
+            }
+        }
+        self.take_output()
+    }
+
+    fn start_into_buffer(&mut self) {
+        let out = self.start();
+        self.out.insert_str(0, &out.text);
+        if out.close {
+            self.stage = Stage::Closed;
+        }
+    }
+
+    fn secret_input(&self) -> bool {
+        matches!(self.stage, Stage::Password { .. }) || self.ctx.pending_is_secret()
+    }
+
+    fn push_byte(&mut self, b: u8) {
+        if self.line.len() >= MAX_LINE {
+            return;
+        }
+        self.line.push(b);
+        if self.spec.echo && !self.secret_input() {
+            self.echo.push(b);
+        }
+    }
+
+    fn backspace(&mut self) {
+        if self.line.is_empty() {
+            return;
+        }
+        while let Some(b) = self.line.pop() {
+            if b & 0xC0 != 0x80 {
+                break;
+            }
+        }
+        if self.spec.echo && !self.secret_input() {
+            self.echo.extend_from_slice(b"\x08 \x08");
+        }
+    }
+
+    /// Moves pending echo bytes into the output, keeping an incomplete
+    /// UTF-8 character for later.
+    fn flush_echo(&mut self, final_flush: bool) {
+        if self.echo.is_empty() && self.carry.is_empty() {
+            return;
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.append(&mut self.echo);
+        if final_flush {
+            let cut = incomplete_utf8_tail(&bytes);
+            self.carry = bytes.split_off(cut);
+        }
+        self.out.push_str(&String::from_utf8_lossy(&bytes));
+    }
+
+    fn take_output(&mut self) -> Output {
+        self.flush_echo(true);
+        Output {
+            text: std::mem::take(&mut self.out),
+            close: matches!(self.stage, Stage::Closed),
+        }
+    }
+
+    fn end_line(&mut self) {
+        self.flush_echo(false);
+        if self.spec.echo {
+            self.out.push_str("\r\n");
+        }
+        let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+        match std::mem::replace(&mut self.stage, Stage::Command) {
+            Stage::Username => self.on_username(line),
+            Stage::Password { username } => self.on_password(username, &line),
+            Stage::Command => self.on_command(line),
+            Stage::Closed => self.stage = Stage::Closed,
+        }
+    }
+
+    fn ask_username(&mut self) {
+        self.stage = Stage::Username;
+        self.out.push_str(&self.spec.username_prompt);
+    }
+
+    fn ask_password(&mut self, username: Option<String>) {
+        self.stage = Stage::Password { username };
+        self.out.push_str(&self.spec.password_prompt);
+    }
+
+    fn on_username(&mut self, line: String) {
+        let username = line.trim();
+        if username.is_empty() {
+            return self.ask_username();
+        }
+        if self.spec.login_type == LoginType::UserOnly {
+            if self.spec.knows_user(username) {
+                self.logged_in(Some(username.to_owned()));
+            } else {
+                self.login_failed();
+            }
+        } else {
+            self.ask_password(Some(username.to_owned()));
+        }
+    }
+
+    fn on_password(&mut self, username: Option<String>, password: &str) {
+        let ok = match &username {
+            Some(user) => self.spec.check_credentials(user, password),
+            None => self.spec.knows_password(password),
+        };
+        if ok {
+            self.logged_in(username);
+        } else {
+            self.login_failed();
+        }
+    }
+
+    fn login_failed(&mut self) {
+        self.failures += 1;
+        push_crlf(&mut self.out, &self.spec.login_failure_message);
+        if !self.out.ends_with('\n') {
+            self.out.push_str("\r\n");
+        }
+        let max = self.spec.max_login_attempts;
+        if max > 0 && self.failures >= max {
+            self.stage = Stage::Closed;
+        } else if self.spec.login_type == LoginType::PasswordOnly {
+            self.ask_password(None);
+        } else {
+            self.ask_username();
+        }
+    }
+
+    fn logged_in(&mut self, username: Option<String>) {
+        self.stage = Stage::Command;
+        self.ctx.set_username(username);
+        match self.spec.on_login.clone() {
+            Some(hook) => {
+                let text = hook(&mut self.ctx);
+                self.respond(Reply::new(text));
+            }
+            None => self.finish(true, false),
+        }
+    }
+
+    fn on_command(&mut self, line: String) {
+        if let Some(pending) = self.ctx.take_pending() {
+            self.ctx.set_line(&line);
+            let text = (pending.handler)(&mut self.ctx, &line);
+            return self.respond(Reply::new(text));
+        }
+        if line.trim().is_empty() {
+            return self.finish(true, false);
+        }
+        self.ctx.set_line(&line);
+        let spec = Arc::clone(&self.spec);
+        let reply = spec
+            .commands
+            .respond(&mut self.ctx, &line)
+            .or_else(|| spec.fallback.as_ref().and_then(|f| f(&mut self.ctx, &line)))
+            .or_else(|| spec.commands.unknown_reply(&line));
+        match reply {
+            Some(reply) => self.respond(reply),
+            None => self.finish(true, false),
+        }
+    }
+
+    fn respond(&mut self, reply: Reply) {
+        let close = self.ctx.is_closing();
+        let prompt = reply.prompt && !close && !self.ctx.is_reading_line();
+        let mut text = String::with_capacity(reply.text.len() + 16);
+        push_crlf(&mut text, &reply.text);
+        if prompt && !text.is_empty() && !text.ends_with('\n') {
+            text.push_str("\r\n");
+        }
+        if let Some(lines) = self.ctx.page_lines()
+            && count_lines(&text) > lines
+        {
+            let mut pager = Pager::new(text, prompt, close);
+            let step = pager.show(&mut self.out, lines, &self.spec.more_prompt);
+            match step {
+                PagerStep::More => self.pager = Some(pager),
+                PagerStep::Done => self.finish(prompt, close),
+            }
+            return;
+        }
+        self.out.push_str(&text);
+        self.finish(prompt, close);
+    }
+
+    fn finish(&mut self, prompt: bool, close: bool) {
+        if close {
+            self.stage = Stage::Closed;
+        } else if prompt {
+            self.out.push_str(self.ctx.prompt());
+        }
+    }
+
+    fn pager_key(&mut self, key: u8) {
+        let Some(mut pager) = self.pager.take() else {
+            return;
+        };
+        let more = self.spec.more_prompt.as_str();
+        match &self.spec.more_erase {
+            Some(erase) => self.out.push_str(erase),
+            None => pager::erase(&mut self.out, more),
+        }
+        let lines = match key {
+            b' ' => self.ctx.page_lines().unwrap_or(1),
+            b'\r' | b'\n' => 1,
+            _ => 0,
+        };
+        let step = if lines == 0 {
+            PagerStep::Done
+        } else {
+            pager.show(&mut self.out, lines, more)
+        };
+        match step {
+            PagerStep::More => self.pager = Some(pager),
+            PagerStep::Done => self.finish(pager.prompt, pager.close),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,522 @@
+//! [`SshServer`]: serves a [`VirtualDevice`] over SSH on a TCP port.
+
+mod exec;
+mod handler;
+mod keys;
+mod killable;
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use russh::keys::{PrivateKey, PublicKey};
+use russh::server::{self, Config};
+use russh::{Disconnect, MethodKind, MethodSet, SshId};
+use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::device::VirtualDevice;
+
+use self::handler::{ConnectionHandler, Shared};
+use self::killable::Killable;
+
+/// The listen backlog: room for a burst of hundreds of clients connecting
+/// at once (the kernel caps it at `net.core.somaxconn`).
+const BACKLOG: u32 = 4096;
+
+/// How long the accept loop pauses after a failed `accept` before trying
+/// again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
+
+/// How long a rejected authentication attempt takes: short, so tests of
+/// wrong passwords are fast, but the rejection path still runs.
+const AUTH_REJECTION_TIME: Duration = Duration::from_millis(10);
+
+/// At shutdown, how long each step of closing a connection may take: the
+/// disconnect message, the client closing its side, and (if the client
+/// did not) the end of the connection after its socket was cut.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// The identification string sent when [`SshServerConfig::server_id`] is
+/// `None`.
+pub const DEFAULT_SERVER_ID: &str = "SSH-2.0-oxscript_emulator";
+
+/// Settings of an [`SshServer`]. Build with struct-update syntax from
+/// `default()`.
+///
+/// ```
+/// use oxscript_emulator::SshServerConfig;
+///
+/// let old_ios = SshServerConfig {
+///     legacy_only: true,
+///     server_id: Some("SSH-2.0-Cisco-1.25".into()),
+///     ..SshServerConfig::default()
+/// };
+/// assert!(old_ios.password_auth && !old_ios.app_login);
+/// ```
+#[derive(Clone)]
+pub struct SshServerConfig {
+    /// The host key. `None`: a random ed25519 key per server (an RSA key
+    /// with [`legacy_only`](Self::legacy_only), generated once per process
+    /// and shared by such servers, as RSA key generation is slow).
+    pub host_key: Option<PrivateKey>,
+    /// Keys accepted for public-key authentication, for any user listed in
+    /// the device's credentials (any user when the device has none). Empty:
+    /// public-key authentication is not offered.
+    pub authorized_keys: Vec<PublicKey>,
+    /// Offer password authentication, checked against the device's
+    /// credentials (any password is accepted when the device has none).
+    /// Default true.
+    pub password_auth: bool,
+    /// Offer keyboard-interactive authentication: one `Password: ` prompt
+    /// without echo, checked like a password. Default true.
+    pub keyboard_interactive: bool,
+    /// After SSH authentication the device still runs its own login
+    /// dialogue (username and password prompts), like devices that log in
+    /// at the application level over SSH. `false` (the default): the shell
+    /// starts logged in as the SSH user.
+    pub app_login: bool,
+    /// Serve exec requests: the command line runs on a fresh, logged-in
+    /// session of the device (one command per line of the request); the
+    /// channel returns its output without echo and prompt, exit status 1
+    /// when the device printed an error (a line starting with `% `, as IOS
+    /// errors do, or a shell's `command not found`), 0 otherwise, then EOF
+    /// and close. Default true.
+    pub exec: bool,
+    /// Act as a gateway: a `direct-tcpip` request opens a TCP connection to
+    /// the requested host and port and relays both ways (refused, with the
+    /// reason, when the connection fails). Default false.
+    pub direct_tcpip: bool,
+    /// Offer only what old IOS offers: `diffie-hellman-group14-sha1` and
+    /// `diffie-hellman-group1-sha1`, `aes128-cbc`, `aes256-cbc`, `3des-cbc`,
+    /// `hmac-sha1`, and an `ssh-rsa` host key. A client with modern
+    /// defaults cannot negotiate with such a server. Default false.
+    pub legacy_only: bool,
+    /// The authentication banner (sent before authentication), if any.
+    pub banner: Option<String>,
+    /// The identification string, e.g. `SSH-2.0-Cisco-1.25` (a string
+    /// without the `SSH-` prefix gets `SSH-2.0-` in front). `None`:
+    /// [`DEFAULT_SERVER_ID`].
+    pub server_id: Option<String>,
+}
+
+impl Default for SshServerConfig {
+    fn default() -> Self {
+        SshServerConfig {
+            host_key: None,
+            authorized_keys: Vec::new(),
+            password_auth: true,
+            keyboard_interactive: true,
+            app_login: false,
+            exec: true,
+            direct_tcpip: false,
+            legacy_only: false,
+            banner: None,
+            server_id: None,
+        }
+    }
+}
+
+impl fmt::Debug for SshServerConfig {
+    /// Shows keys by fingerprint only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SshServerConfig")
+            .field(
+                "host_key",
+                &self
+                    .host_key
+                    .as_ref()
+                    .map(|k| keys::fingerprint(k.public_key())),
+            )
+            .field(
+                "authorized_keys",
+                &self
+                    .authorized_keys
+                    .iter()
+                    .map(keys::fingerprint)
+                    .collect::<Vec<_>>(),
+            )
+            .field("password_auth", &self.password_auth)
+            .field("keyboard_interactive", &self.keyboard_interactive)
+            .field("app_login", &self.app_login)
+            .field("exec", &self.exec)
+            .field("direct_tcpip", &self.direct_tcpip)
+            .field("legacy_only", &self.legacy_only)
+            .field("banner", &self.banner)
+            .field("server_id", &self.server_id)
+            .finish()
+    }
+}
+
+impl SshServerConfig {
+    /// The identification string sent to clients.
+    fn identification(&self) -> io::Result<String> {
+        let id = match &self.server_id {
+            None => return Ok(DEFAULT_SERVER_ID.to_owned()),
+            Some(id) if id.starts_with("SSH-") => id.clone(),
+            Some(id) => format!("SSH-2.0-{id}"),
+        };
+        if id.contains(['\r', '\n']) || id.len() > 253 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "server_id {id:?}: must be one line of at most 253 characters (RFC 4253 §4.2)"
+                ),
+            ));
+        }
+        Ok(id)
+    }
+
+    /// The authentication methods offered.
+    fn methods(&self) -> MethodSet {
+        let mut methods = Vec::new();
+        if !self.authorized_keys.is_empty() {
+            methods.push(MethodKind::PublicKey);
+        }
+        if self.keyboard_interactive {
+            methods.push(MethodKind::KeyboardInteractive);
+        }
+        if self.password_auth {
+            methods.push(MethodKind::Password);
+        }
+        MethodSet::from(&methods[..])
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    accepted: AtomicUsize,
+    active: AtomicUsize,
+}
+
+/// Decrements the active-connection count when a connection task ends.
+struct ActiveGuard(Arc<Counters>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// An SSH server for a [`VirtualDevice`], one Tokio task per connection.
+///
+/// Clients authenticate with a password, keyboard-interactive or a public
+/// key (see [`SshServerConfig`]). Each shell channel of a connection (there
+/// may be several) gets its own [`DeviceSession`](crate::DeviceSession):
+/// the banner and prompt after the shell request, then every byte the
+/// client sends goes to the session and its output back to the client.
+/// When the session ends (after `exit`, say) the channel gets exit status
+/// 0, EOF and close. Exec requests and `direct-tcpip` tunnels are served
+/// too, as configured.
+///
+/// ```
+/// use std::time::Duration;
+/// use oxscript_core::Host;
+/// use oxscript_emulator::{ios, SshServer, SshServerConfig};
+/// use oxscript_transport::ssh::{SshConnection, SshOptions};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let device = ios::device("R1").with_credentials("admin", "cisco");
+/// let server = SshServer::bind("127.0.0.1:0", device, SshServerConfig::default()).await?;
+/// assert_eq!(server.url(), format!("ssh://127.0.0.1:{}", server.port()));
+///
+/// // A client that checks host keys trusts the server through a
+/// // known_hosts file.
+/// let known_hosts = std::env::temp_dir().join(format!("ssh-doc-{}", server.port()));
+/// std::fs::write(&known_hosts, server.known_hosts_line())?;
+/// let options = SshOptions {
+///     known_hosts: Some(known_hosts.clone()),
+///     use_agent: false,
+///     default_identities: false,
+///     ..SshOptions::default()
+/// };
+/// let host = Host::new(&format!("ssh://admin:cisco@127.0.0.1:{}", server.port()))?;
+/// let ssh = SshConnection::connect_authenticated(&host, &options, Duration::from_secs(30)).await?;
+/// assert_eq!(ssh.host_key_fingerprint(), Some(server.host_key_fingerprint()));
+/// let out = ssh.run("show privilege").await?;
+/// assert_eq!(out.stdout_text(), "Current privilege level is 1\r\n");
+/// assert_eq!(out.exit_status, Some(0));
+/// ssh.close().await;
+/// server.shutdown().await;
+/// # std::fs::remove_file(known_hosts)?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct SshServer {
+    local_addr: SocketAddr,
+    host_key: PublicKey,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    counters: Arc<Counters>,
+}
+
+impl SshServer {
+    /// Binds `addr` (`"127.0.0.1:0"` picks a free port) and starts
+    /// accepting clients on the current Tokio runtime.
+    ///
+    /// Fails when the address cannot be bound, or the configuration is
+    /// unusable (an invalid `server_id`, a non-RSA `host_key` with
+    /// `legacy_only`).
+    pub async fn bind(
+        addr: impl ToSocketAddrs,
+        device: VirtualDevice,
+        config: SshServerConfig,
+    ) -> io::Result<SshServer> {
+        let host_key = match &config.host_key {
+            Some(key) => {
+                if config.legacy_only && !key.algorithm().is_rsa() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!(
+                            "legacy_only needs an RSA host key (ssh-rsa), not {}",
+                            key.algorithm()
+                        ),
+                    ));
+                }
+                key.clone()
+            }
+            None if config.legacy_only => keys::shared_rsa_key().await?,
+            None => keys::random_ed25519()?,
+        };
+        let public = host_key.public_key().clone();
+        let russh_config = Arc::new(Config {
+            server_id: SshId::Standard(config.identification()?.into()),
+            methods: config.methods(),
+            auth_rejection_time: AUTH_REJECTION_TIME,
+            auth_rejection_time_initial: Some(Duration::ZERO),
+            keys: vec![host_key],
+            preferred: keys::preferred(config.legacy_only),
+            // Connections live as long as their clients or the server.
+            inactivity_timeout: None,
+            nodelay: true,
+            ..Config::default()
+        });
+
+        let listener = listen(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let counters = Arc::new(Counters::default());
+        let shared = Arc::new(Shared::new(
+            device,
+            SshServerConfig {
+                host_key: None,
+                ..config
+            },
+            tracker.clone(),
+            cancel.clone(),
+        ));
+        tracker.spawn(accept_loop(
+            listener,
+            russh_config,
+            shared,
+            Arc::clone(&counters),
+        ));
+        tracing::debug!(%local_addr, "ssh emulator listening");
+        Ok(SshServer {
+            local_addr,
+            host_key: public,
+            cancel,
+            tracker,
+            counters,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// The address clients dial: the listening address, with a wildcard
+    /// address (`0.0.0.0`, `::`) replaced by loopback.
+    fn dial_addr(&self) -> SocketAddr {
+        let ip = match self.local_addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        SocketAddr::new(ip, self.local_addr.port())
+    }
+
+    /// The server's URL, e.g. `ssh://127.0.0.1:40123`
+    /// (`ssh://[::1]:40123` for IPv6).
+    pub fn url(&self) -> String {
+        format!("ssh://{}", self.dial_addr())
+    }
+
+    /// The public half of the host key.
+    pub fn host_key(&self) -> &PublicKey {
+        &self.host_key
+    }
+
+    /// The SHA256 fingerprint of the host key, as OpenSSH prints it
+    /// (`SHA256:...`).
+    pub fn host_key_fingerprint(&self) -> String {
+        keys::fingerprint(&self.host_key)
+    }
+
+    /// A known_hosts line for this server, e.g.
+    /// `[127.0.0.1]:40123 ssh-ed25519 AAAA...` (the bare address on port
+    /// 22), for clients that verify host keys strictly.
+    pub fn known_hosts_line(&self) -> String {
+        let addr = self.dial_addr();
+        let host = match (addr.ip(), addr.port()) {
+            (ip, 22) => ip.to_string(),
+            (ip, port) => format!("[{ip}]:{port}"),
+        };
+        format!("{host} {}", keys::openssh_public(&self.host_key))
+    }
+
+    /// How many connections were accepted so far.
+    pub fn connections_accepted(&self) -> usize {
+        self.counters.accepted.load(Ordering::Acquire)
+    }
+
+    /// How many clients are connected now.
+    pub fn active_connections(&self) -> usize {
+        self.counters.active.load(Ordering::Acquire)
+    }
+
+    /// Stops accepting, disconnects every client (cutting the connections
+    /// of clients that do not close within a second) and waits until all
+    /// the server's tasks have ended.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        self.tracker.close();
+        self.tracker.wait().await;
+        tracing::debug!(local_addr = %self.local_addr, "ssh emulator stopped");
+    }
+}
+
+impl Drop for SshServer {
+    /// Dropping the server stops it too, without waiting for its tasks.
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        self.tracker.close();
+    }
+}
+
+/// Binds the first address `addr` resolves to that works, with
+/// [`BACKLOG`].
+async fn listen(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        )
+    }))
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: Arc<Config>,
+    shared: Arc<Shared>,
+    counters: Arc<Counters>,
+) {
+    let cancel = shared.cancel.clone();
+    loop {
+        let accepted = tokio::select! {
+            () = cancel.cancelled() => break,
+            res = listener.accept() => res,
+        };
+        let (socket, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                tracing::warn!(error = %e, "ssh emulator: accept failed");
+                tokio::select! {
+                    () = cancel.cancelled() => break,
+                    () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
+                }
+            }
+        };
+        if let Err(e) = socket.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "ssh emulator: TCP_NODELAY failed");
+        }
+        counters.accepted.fetch_add(1, Ordering::AcqRel);
+        counters.active.fetch_add(1, Ordering::AcqRel);
+        let guard = ActiveGuard(Arc::clone(&counters));
+        let config = Arc::clone(&config);
+        let shared = Arc::clone(&shared);
+        shared.tracker.clone().spawn(async move {
+            let _guard = guard;
+            serve_connection(socket, peer, config, shared).await;
+        });
+    }
+}
+
+/// Runs one connection until the client leaves or the server shuts down.
+async fn serve_connection(
+    socket: TcpStream,
+    peer: SocketAddr,
+    config: Arc<Config>,
+    shared: Arc<Shared>,
+) {
+    let cancel = shared.cancel.clone();
+    let cut = CancellationToken::new();
+    let stream = Killable::new(socket, cut.clone());
+    let handler = ConnectionHandler::new(shared, peer);
+    // The handshake's first steps (identification strings) happen here;
+    // the rest runs in the session task russh spawns.
+    let mut running = tokio::select! {
+        () = cancel.cancelled() => return,
+        res = server::run_stream(config, stream, handler) => match res {
+            Ok(running) => running,
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "ssh emulator: handshake failed");
+                return;
+            }
+        },
+    };
+    let handle = running.handle();
+    tokio::select! {
+        res = &mut running => {
+            if let Err(e) = res {
+                tracing::debug!(%peer, error = %e, "ssh emulator: connection ended with an error");
+            }
+            return;
+        }
+        () = cancel.cancelled() => {}
+    }
+    // Shutdown: say goodbye, give the client a moment to close, then cut
+    // the socket (which ends russh's session task at once).
+    let goodbye = handle.disconnect(
+        Disconnect::ByApplication,
+        "server shutting down".to_owned(),
+        "en".to_owned(),
+    );
+    let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+    if tokio::time::timeout(CLOSE_GRACE, &mut running)
+        .await
+        .is_err()
+    {
+        cut.cancel();
+        if tokio::time::timeout(CLOSE_GRACE, running).await.is_err() {
+            tracing::warn!(%peer, "ssh emulator: a connection did not end after its socket was cut");
+        }
+    }
+    tracing::debug!(%peer, "ssh emulator: client closed by shutdown");
+}

@@ -1,0 +1,165 @@
+//! The russh client handler: host key decision, banner and server version.
+
+use std::sync::{Arc, Mutex};
+
+use russh::client::{self, Session};
+use russh::keys::PublicKeyOrCertificate;
+
+use super::known_hosts::{HostKeyPolicy, KnownHosts, Verdict, fingerprint};
+
+/// What the handler decided about the host key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KeyCheck {
+    Accepted {
+        fingerprint: String,
+    },
+    Learned {
+        fingerprint: String,
+    },
+    Unknown {
+        fingerprint: String,
+    },
+    Mismatch {
+        fingerprint: String,
+        recorded: Vec<String>,
+        line: usize,
+    },
+    Revoked {
+        fingerprint: String,
+        line: usize,
+    },
+    Unreadable {
+        fingerprint: String,
+        reason: String,
+    },
+    NoKnownHostsFile {
+        fingerprint: String,
+    },
+}
+
+/// What the handshake left for the connection to read.
+#[derive(Debug, Default)]
+pub(crate) struct Handshake {
+    pub(crate) key: Option<KeyCheck>,
+    pub(crate) banner: Option<String>,
+    pub(crate) server_version: Option<String>,
+}
+
+pub(crate) struct ClientHandler {
+    host: String,
+    port: u16,
+    policy: HostKeyPolicy,
+    known_hosts: Option<KnownHosts>,
+    state: Arc<Mutex<Handshake>>,
+}
+
+impl ClientHandler {
+    pub(crate) fn new(
+        host: &str,
+        port: u16,
+        policy: HostKeyPolicy,
+        known_hosts: Option<KnownHosts>,
+    ) -> (ClientHandler, Arc<Mutex<Handshake>>) {
+        let state = Arc::new(Mutex::new(Handshake::default()));
+        (
+            ClientHandler {
+                host: host.to_owned(),
+                port,
+                policy,
+                known_hosts,
+                state: state.clone(),
+            },
+            state,
+        )
+    }
+
+    fn record(&self, check: KeyCheck) -> bool {
+        let accepted = matches!(check, KeyCheck::Accepted { .. } | KeyCheck::Learned { .. });
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.key = Some(check);
+        accepted
+    }
+}
+
+impl client::Handler for ClientHandler {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        server_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let key = match server_key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
+            // Certificates are checked by the key they certify.
+            PublicKeyOrCertificate::Certificate(cert) => cert.public_key().clone().into(),
+        };
+        let fp = fingerprint(&key);
+        if self.policy == HostKeyPolicy::InsecureAcceptAny {
+            tracing::warn!(host = %self.host, port = self.port, fingerprint = %fp, "host key accepted without verification (insecure policy)");
+            return Ok(self.record(KeyCheck::Accepted { fingerprint: fp }));
+        }
+        let Some(known) = &self.known_hosts else {
+            return Ok(self.record(KeyCheck::NoKnownHostsFile { fingerprint: fp }));
+        };
+        let check = match known.check(&self.host, self.port, &key) {
+            Ok(Verdict::Match { .. }) => KeyCheck::Accepted { fingerprint: fp },
+            Ok(Verdict::Unknown) if self.policy == HostKeyPolicy::AcceptNew => {
+                match known.learn(&self.host, self.port, &key) {
+                    Ok(()) => {
+                        tracing::info!(host = %self.host, port = self.port, fingerprint = %fp, file = %known.path().display(), "new host key recorded");
+                        KeyCheck::Learned { fingerprint: fp }
+                    }
+                    Err(e) => KeyCheck::Unreadable {
+                        fingerprint: fp,
+                        reason: format!("cannot record the key in {}: {e}", known.path().display()),
+                    },
+                }
+            }
+            Ok(Verdict::Unknown) => KeyCheck::Unknown { fingerprint: fp },
+            Ok(Verdict::Mismatch { line, recorded }) => KeyCheck::Mismatch {
+                fingerprint: fp,
+                recorded,
+                line,
+            },
+            Ok(Verdict::Revoked { line }) => KeyCheck::Revoked {
+                fingerprint: fp,
+                line,
+            },
+            Err(e) => KeyCheck::Unreadable {
+                fingerprint: fp,
+                reason: format!("cannot read {}: {e}", known.path().display()),
+            },
+        };
+        Ok(self.record(check))
+    }
+
+    async fn auth_banner(
+        &mut self,
+        banner: &str,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .banner
+            .get_or_insert_with(String::new)
+            .push_str(banner);
+        Ok(())
+    }
+
+    async fn kex_done(
+        &mut self,
+        _shared_secret: Option<&[u8]>,
+        _names: &russh::Names,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.server_version.is_none() {
+            state.server_version = Some(
+                String::from_utf8_lossy(session.remote_sshid())
+                    .trim()
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+}

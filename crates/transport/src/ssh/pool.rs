@@ -1,0 +1,149 @@
+//! Shared gateway connections.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use oxscript_core::Host;
+use tokio::sync::OnceCell;
+
+use super::{SshConnection, SshOptions};
+use crate::Result;
+
+/// Identifies a hop: where it is, who logs in, and the chain of hops
+/// before it (the same host reached through two different gateways is two
+/// different connections).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    address: String,
+    port: u16,
+    user: Option<String>,
+    via: Option<Box<Key>>,
+}
+
+impl Key {
+    fn of(host: &Host) -> Key {
+        Key {
+            address: host.address().to_owned(),
+            port: host.port(),
+            user: host.account().map(|a| a.name().to_owned()),
+            via: host.gateway().map(|g| Box::new(Key::of(g))),
+        }
+    }
+}
+
+type Cell = Arc<OnceCell<SshConnection>>;
+
+/// Authenticated SSH connections shared by everything that goes through
+/// the same host (apssh's "one connection per node"): each hop of a gateway
+/// chain is connected lazily, once, by the first session that needs it;
+/// later sessions open their tunnels over it. Cheap to clone.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use oxscript_core::Host;
+/// use oxscript_transport::ssh::{SshOptions, SshPool};
+/// use oxscript_transport::{Session, SessionOptions};
+///
+/// # async fn demo() -> oxscript_transport::Result<()> {
+/// let pool = SshPool::new();
+/// let options = SessionOptions {
+///     ssh: SshOptions { pool: Some(pool.clone()), ..SshOptions::default() },
+///     ..SessionOptions::default()
+/// };
+/// let bastion = Host::new("ssh://jump:secret@bastion.example.net")?;
+/// for name in ["r1", "r2", "r3"] {
+///     let mut router = Host::new(&format!("ssh://admin:secret@{name}"))?;
+///     router.set_gateway(Some(bastion.clone()));
+///     let mut session = Session::connect_with(&router, options.clone()).await?;
+///     session.login().await?;
+///     session.close().await?;
+/// }
+/// assert_eq!(pool.len(), 1); // one connection to the bastion, shared
+/// pool.close_all().await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct SshPool {
+    cells: Arc<Mutex<HashMap<Key, Cell>>>,
+}
+
+impl std::fmt::Debug for SshPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshPool")
+            .field("connections", &self.len())
+            .finish()
+    }
+}
+
+impl SshPool {
+    /// An empty pool.
+    pub fn new() -> SshPool {
+        SshPool::default()
+    }
+
+    /// The authenticated connection to `host` (with the Host's account),
+    /// opened on first use; concurrent callers wait for the same attempt.
+    /// A failed attempt is not cached: the next caller tries again.
+    pub async fn connect(
+        &self,
+        host: &Host,
+        options: &SshOptions,
+        timeout: Duration,
+    ) -> Result<SshConnection> {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(Key::of(host)).or_default().clone()
+        };
+        let connection = cell
+            .get_or_try_init(|| async {
+                let connection =
+                    Box::pin(SshConnection::connect_authenticated(host, options, timeout)).await?;
+                connection.set_pooled();
+                Ok::<_, crate::Error>(connection)
+            })
+            .await?;
+        if connection.is_closed() {
+            // A dead hop (keepalive timeout, server restart): forget it and reconnect.
+            self.forget(host);
+            return Box::pin(self.connect(host, options, timeout)).await;
+        }
+        Ok(connection.clone())
+    }
+
+    fn forget(&self, host: &Host) {
+        self.cells
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&Key::of(host));
+    }
+
+    /// The open connections, remotest (deepest) first.
+    pub fn connections(&self) -> Vec<SshConnection> {
+        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        let mut list: Vec<SshConnection> =
+            cells.values().filter_map(|c| c.get().cloned()).collect();
+        list.sort_by_key(|c| std::cmp::Reverse(c.depth()));
+        list
+    }
+
+    /// Number of open connections.
+    pub fn len(&self) -> usize {
+        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        cells.values().filter(|c| c.get().is_some()).count()
+    }
+
+    /// Whether the pool holds no connection.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Closes every connection, remotest first, and empties the pool.
+    pub async fn close_all(&self) {
+        let list = self.connections();
+        self.cells.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        for connection in list {
+            connection.disconnect().await;
+        }
+    }
+}

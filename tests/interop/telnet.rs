@@ -1,0 +1,72 @@
+//! Telnet against GNU inetutils telnetd with /bin/login.
+
+use oxscript::{Account, Error, Host, Session, SessionOptions};
+
+use crate::interop;
+
+fn telnet_host(port: u16) -> Host {
+    Host::new(&format!("telnet://127.0.0.1:{port}")).unwrap()
+}
+
+#[tokio::test]
+async fn login_and_commands_over_real_telnetd() {
+    let Some(env) = interop() else { return };
+    let options = SessionOptions {
+        driver: Some("shell".into()),
+        ..SessionOptions::default()
+    };
+    let mut session = Session::connect_with(&telnet_host(env.telnet_port), options)
+        .await
+        .unwrap();
+    session.login_with(&env.password_account()).await.unwrap();
+    // Debian's bash prompt arrives wrapped in title and bracketed-paste sequences.
+    assert!(
+        session.prompt().unwrap().ends_with('$'),
+        "{:?}",
+        session.prompt()
+    );
+    let r = session.execute("echo TELNET-OK; id -un").await.unwrap();
+    assert_eq!(r.text(), format!("TELNET-OK\n{}", env.user));
+    // A large output ending in a prompt.
+    let r = session.execute("seq 1 20000").await.unwrap();
+    assert_eq!(r.lines().count(), 20000);
+    assert_eq!(r.lines().last(), Some("20000"));
+    session.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn os_is_guessed_from_the_login_banner() {
+    let Some(env) = interop() else { return };
+    // No driver given: chosen by guessing (Debian's login banner says Linux).
+    let mut session = Session::connect(&telnet_host(env.telnet_port))
+        .await
+        .unwrap();
+    session.login_with(&env.password_account()).await.unwrap();
+    assert_eq!(session.guess_os(), "shell");
+    assert_eq!(session.driver().name, "shell");
+    assert_eq!(
+        session.execute("echo guessed").await.unwrap().text(),
+        "guessed"
+    );
+    session.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn wrong_password_over_real_telnetd_is_a_login_failure() {
+    let Some(env) = interop() else { return };
+    let options = SessionOptions {
+        driver: Some("shell".into()),
+        ..SessionOptions::default()
+    };
+    let mut session = Session::connect_with(&telnet_host(env.telnet_port), options)
+        .await
+        .unwrap();
+    let err = session
+        .login_with(&Account::new(env.user.clone(), "definitely-wrong"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::LoginFailure { reason, .. } => assert!(reason.contains("incorrect"), "{reason}"),
+        other => panic!("expected LoginFailure, got {other}"),
+    }
+}
