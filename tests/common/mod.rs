@@ -1,24 +1,38 @@
 //! Shared helpers of the cross-crate integration tests: serve an emulated
-//! device over each kind of link and build the Host that reaches it.
+//! device over each kind of link and build the Host and options that reach it.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use oxscript::emulator::{TelnetServer, VirtualDevice, register_dummy};
-use oxscript::{Account, Host};
+use oxscript::emulator::{SshServer, SshServerConfig, TelnetServer, VirtualDevice, register_dummy};
+use oxscript::transport::ssh::{HostKeyPolicy, SshOptions};
+use oxscript::{Account, Host, SessionOptions};
 
 /// The kinds of links a Session runs over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {
     Telnet,
+    Ssh,
     Dummy,
 }
 
-/// A device being served; shut down on `stop` (or when dropped).
+/// A device being served; shut down with `stop`.
 pub enum Served {
     Telnet(TelnetServer),
+    Ssh(SshServer, PathBuf),
     Dummy(String),
+}
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(tag: &str) -> String {
+    format!(
+        "{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 impl Served {
@@ -26,6 +40,7 @@ impl Served {
     pub fn url(&self) -> String {
         match self {
             Served::Telnet(s) => s.url(),
+            Served::Ssh(s, _) => s.url(),
             Served::Dummy(name) => format!("dummy://{name}"),
         }
     }
@@ -37,9 +52,31 @@ impl Served {
         host
     }
 
+    /// Session options that reach the device (SSH: strict host-key
+    /// checking against a known_hosts file holding the server's key).
+    pub fn options(&self) -> SessionOptions {
+        match self {
+            Served::Ssh(_, known_hosts) => SessionOptions {
+                ssh: SshOptions {
+                    host_key_policy: HostKeyPolicy::Strict,
+                    known_hosts: Some(known_hosts.clone()),
+                    use_agent: false,
+                    default_identities: false,
+                    ..SshOptions::default()
+                },
+                ..SessionOptions::default()
+            },
+            _ => SessionOptions::default(),
+        }
+    }
+
     pub async fn stop(self) {
         match self {
             Served::Telnet(s) => s.shutdown().await,
+            Served::Ssh(s, known_hosts) => {
+                s.shutdown().await;
+                let _ = std::fs::remove_file(known_hosts);
+            }
             Served::Dummy(name) => {
                 oxscript::transport::dummy::unregister(&name);
             }
@@ -47,17 +84,26 @@ impl Served {
     }
 }
 
-/// Serves `device` over `link` on loopback (or in memory).
+/// Serves `device` over `link` on loopback (or in memory). Over SSH the
+/// device runs its own login dialog after SSH authentication, so the same
+/// login tests apply.
 pub async fn serve(link: Link, device: VirtualDevice) -> Served {
-    static N: AtomicUsize = AtomicUsize::new(0);
     match link {
         Link::Telnet => Served::Telnet(TelnetServer::bind("127.0.0.1:0", device).await.unwrap()),
+        Link::Ssh => {
+            let config = SshServerConfig {
+                app_login: true,
+                ..SshServerConfig::default()
+            };
+            let server = SshServer::bind("127.0.0.1:0", device, config)
+                .await
+                .unwrap();
+            let known_hosts = std::env::temp_dir().join(unique("oxscript-known-hosts"));
+            std::fs::write(&known_hosts, format!("{}\n", server.known_hosts_line())).unwrap();
+            Served::Ssh(server, known_hosts)
+        }
         Link::Dummy => {
-            let name = format!(
-                "test-device-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::SeqCst)
-            );
+            let name = unique("test-device");
             register_dummy(&name, device);
             Served::Dummy(name)
         }
@@ -72,6 +118,10 @@ macro_rules! over_every_link {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn telnet() {
                 super::$name($crate::common::Link::Telnet).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn ssh() {
+                super::$name($crate::common::Link::Ssh).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn dummy() {

@@ -28,7 +28,10 @@ use crate::Error;
 #[derive(Clone)]
 pub struct Pattern {
     source: Arc<str>,
-    regex: Regex,
+    /// Shared, not cloned: a cloned `Regex` gets its own match caches
+    /// (hundreds of KiB for the lazy DFA), and every Session clones the
+    /// patterns of its driver.
+    regex: Arc<Regex>,
 }
 
 impl Pattern {
@@ -42,7 +45,7 @@ impl Pattern {
         match Regex::new(source) {
             Ok(regex) => Ok(Pattern {
                 source: Arc::from(source),
-                regex,
+                regex: Arc::new(regex),
             }),
             Err(err) => Err(Error::InvalidPattern {
                 pattern: source.to_owned(),
@@ -69,7 +72,7 @@ impl Pattern {
         match RegexBuilder::new(&escaped).size_limit(usize::MAX).build() {
             Ok(regex) => Pattern {
                 source: Arc::from(escaped),
-                regex,
+                regex: Arc::new(regex),
             },
             Err(_) => Pattern::builtin(NEVER),
         }

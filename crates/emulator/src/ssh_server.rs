@@ -80,12 +80,15 @@ pub struct SshServerConfig {
     /// at the application level over SSH. `false` (the default): the shell
     /// starts logged in as the SSH user.
     pub app_login: bool,
-    /// Serve exec requests: the command line runs on a fresh, logged-in
-    /// session of the device (one command per line of the request); the
-    /// channel returns its output without echo and prompt, exit status 1
-    /// when the device printed an error (a line starting with `% `, as IOS
-    /// errors do, or a shell's `command not found`), 0 otherwise, then EOF
-    /// and close. Default true.
+    /// Serve exec requests: the command line runs on a fresh session of
+    /// the device, logged in as the SSH user (also with `app_login`), one
+    /// command per line of the request, paging off. The channel returns
+    /// the output as the device prints it (`\r\n` line endings) without
+    /// the echoed lines and prompts, exit status 1 when the device printed
+    /// an error (a line starting with `% `, as IOS errors do, or a shell's
+    /// `command not found`) and 0 otherwise, then EOF and close. `false`:
+    /// exec requests are refused (`CHANNEL_FAILURE`, the channel stays
+    /// open, as sshd does). Default true.
     pub exec: bool,
     /// Act as a gateway: a `direct-tcpip` request opens a TCP connection to
     /// the requested host and port and relays both ways (refused, with the

@@ -41,8 +41,10 @@ pub use oxscript_core::{
 pub use oxscript_drivers::{self as drivers, Driver, Guess, OsGuesser, Pattern, Registry};
 pub use oxscript_transport::{
     self as transport, Error, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind, MonitorMatch,
-    Response, Result, Session, SessionOptions, Tail, any_match, first_match,
+    Response, Result, Session, SessionOptions, Tail, Transcript, any_match, first_match,
 };
+
+pub use oxscript_jobs as jobs;
 
 #[cfg(feature = "emulator")]
 pub use oxscript_emulator as emulator;

@@ -244,6 +244,32 @@ pub enum Error {
     #[error(transparent)]
     Core(#[from] oxscript_core::Error),
 
+    /// A privilege level could not be reached.
+    #[error("cannot change privilege level on {host}: {reason}")]
+    Privilege {
+        /// The host.
+        host: String,
+        /// What happened.
+        reason: String,
+    },
+
+    /// A configuration line was rejected by the device.
+    #[error(
+        "configuration line {number} on {host} was rejected: `{line}`: {message} ({applied} line(s) before it were applied; configuration mode was left without committing)"
+    )]
+    ConfigFailed {
+        /// The host.
+        host: String,
+        /// 1-based number of the rejected line (the commit counts as the line after the last).
+        number: usize,
+        /// The rejected line.
+        line: String,
+        /// The device's error message.
+        message: String,
+        /// How many lines were accepted before it.
+        applied: usize,
+    },
+
     /// An SSH protocol error (negotiation, channel, disconnect).
     #[error("SSH error with {host}: {reason}")]
     Ssh {

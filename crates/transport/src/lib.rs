@@ -38,4 +38,4 @@ pub use error::{Expected, Tail};
 pub use matching::{any_match, first_match};
 pub use patterns::IntoPatterns;
 pub use response::Response;
-pub use session::{ExpectCanceller, ExpectMatch, LinkKind, Session, SessionOptions};
+pub use session::{ExpectCanceller, ExpectMatch, LinkKind, Session, SessionOptions, Transcript};

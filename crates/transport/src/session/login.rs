@@ -18,6 +18,7 @@
 //! legal banner saying "unauthorized access is denied" is not a failure.
 
 use oxscript_core::Account;
+use oxscript_drivers::Pattern;
 
 use super::Session;
 use super::wait::{Consume, Role, WaitSet};
@@ -32,7 +33,7 @@ enum Step {
 }
 
 impl Session {
-    fn account_or_host(&self, account: Option<&Account>) -> Result<Account> {
+    pub(super) fn account_or_host(&self, account: Option<&Account>) -> Result<Account> {
         account
             .cloned()
             .or_else(|| self.host.account().cloned())
@@ -71,13 +72,25 @@ impl Session {
     /// Protocol-level authentication. Telnet and dummy links have none
     /// (this only records the account); over SSH this is the SSH login
     /// (keys, keyboard-interactive, password), after which the shell opens.
+    /// A rejected SSH login is [`Error::LoginFailure`] (its message names
+    /// the methods tried and offered); [`crate::ssh::SshConnection::authenticate`]
+    /// returns the structured [`Error::SshAuthFailed`].
     pub async fn protocol_authenticate(&mut self, account: &Account) -> Result<()> {
         self.remember_account(account);
         if let Some(ssh) = self.ssh.clone()
             && !ssh.is_authenticated()
         {
             let _lock = account.lock_login().await;
-            ssh.authenticate(account).await?;
+            // A rejected login is a LoginFailure on every protocol; the
+            // message keeps the methods tried and offered.
+            ssh.authenticate(account).await.map_err(|e| match e {
+                Error::SshAuthFailed { .. } => Error::LoginFailure {
+                    host: self.host.name().to_owned(),
+                    reason: e.to_string(),
+                    tail: Tail::default(),
+                },
+                other => other,
+            })?;
         }
         self.open_ssh_shell().await?;
         self.auth.protocol = true;
@@ -91,7 +104,7 @@ impl Session {
     pub async fn app_authenticate(&mut self, account: &Account) -> Result<()> {
         self.remember_account(account);
         let _lock = account.lock_login().await;
-        self.dialog(account, Step::Authenticate).await?;
+        self.dialog(account, Step::Authenticate, None).await?;
         self.auth.app_authenticated = true;
         self.shared.set_authenticated(true);
         Ok(())
@@ -103,7 +116,7 @@ impl Session {
     pub async fn app_authorize(&mut self, account: &Account) -> Result<()> {
         self.remember_account(account);
         let _lock = account.lock_login().await;
-        self.dialog(account, Step::Authorize).await?;
+        self.dialog(account, Step::Authorize, None).await?;
         let driver = self.driver();
         if let Some(prompt) = self.prompt.clone()
             && driver.wants_authorize(&prompt)
@@ -143,18 +156,37 @@ impl Session {
         self.app_authorize(account).await
     }
 
-    async fn dialog(&mut self, account: &Account, step: Step) -> Result<()> {
+    /// Answers an escalation's password prompt (`password`, or the
+    /// driver's password prompts) with the authorization password and
+    /// waits for the prompt.
+    pub(super) async fn authorize_dialog(
+        &mut self,
+        account: &Account,
+        password: Option<Pattern>,
+    ) -> Result<()> {
+        self.dialog(account, Step::Authorize, password).await
+    }
+
+    async fn dialog(
+        &mut self,
+        account: &Account,
+        step: Step,
+        extra_password: Option<Pattern>,
+    ) -> Result<()> {
         let driver = self.driver();
         let username = self
             .overrides
             .username
             .clone()
             .unwrap_or_else(|| driver.username_prompt.clone());
-        let password = self
+        let mut password = self
             .overrides
             .password
             .clone()
             .unwrap_or_else(|| driver.password_prompt.clone());
+        if let Some(extra) = extra_password {
+            password.insert(0, extra);
+        }
         let login_error = self
             .overrides
             .login_error

@@ -23,6 +23,7 @@
 //! [`close`]: Session::close
 
 mod login;
+mod privilege;
 mod wait;
 
 use std::sync::Arc;
@@ -87,6 +88,40 @@ pub struct SessionOptions {
     /// servers that write in small pieces are not held up by delayed ACKs
     /// (~40 ms per command against GNU telnetd without it). Default true.
     pub quick_ack: bool,
+    /// Receives everything the device sends, from the first byte (see
+    /// [`Session::set_transcript`], which can only start later).
+    pub transcript: Option<Transcript>,
+}
+
+/// A sink for everything a device sends (terminal control sequences
+/// removed), e.g. to write a per-host log. Cheap to clone.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use oxscript_transport::{SessionOptions, Transcript};
+///
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let sink = log.clone();
+/// let options = SessionOptions {
+///     transcript: Some(Transcript::new(move |data| sink.lock().unwrap().extend_from_slice(data))),
+///     ..SessionOptions::default()
+/// };
+/// # let _ = options;
+/// ```
+#[derive(Clone)]
+pub struct Transcript(TranscriptSink);
+
+impl Transcript {
+    /// Wraps a function called with each piece of received data.
+    pub fn new(sink: impl Fn(&[u8]) + Send + Sync + 'static) -> Transcript {
+        Transcript(Arc::new(sink))
+    }
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Transcript")
+    }
 }
 
 impl Default for SessionOptions {
@@ -103,6 +138,7 @@ impl Default for SessionOptions {
             lookbehind: DEFAULT_LOOKBEHIND,
             ssh: SshOptions::default(),
             quick_ack: true,
+            transcript: None,
         }
     }
 }
@@ -325,9 +361,13 @@ impl Session {
             _ => DriverChoice::Auto,
         };
         let guesser = OsGuesser::from_registry(&registry);
+        let shared = Shared::new(options.buffer_limit, Some(guesser));
+        if let Some(transcript) = &options.transcript {
+            shared.set_transcript(Some(transcript.0.clone()));
+        }
         Ok(Session {
             host: host.clone(),
-            shared: Shared::new(options.buffer_limit, Some(guesser)),
+            shared,
             io: None,
             registry,
             driver,

@@ -536,14 +536,38 @@ impl SshConnection {
     pub async fn open_direct_tcpip(&self, host: &str, port: u16) -> Result<ChannelStream> {
         self.ensure_authenticated()?;
         let handle = self.inner.handle.read().await;
-        let channel = handle
+        let opened = handle
             .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
-            .await
-            .map_err(|e| Error::Ssh {
-                host: self.inner.label.clone(),
-                reason: format!("cannot open a tunnel to {host}:{port}: {e}"),
-            })?;
+            .await;
+        drop(handle);
+        let channel = match opened {
+            Ok(channel) => channel,
+            Err(e) => {
+                let server_said = self.refusal_reason().await;
+                return Err(Error::Ssh {
+                    host: self.inner.label.clone(),
+                    reason: match server_said {
+                        Some(why) => format!(
+                            "cannot open a tunnel to {host}:{port}: the server refused ({why})"
+                        ),
+                        None => format!("cannot open a tunnel to {host}:{port}: {e}"),
+                    },
+                });
+            }
+        };
         Ok(channel.into_stream())
+    }
+
+    /// The reason the server gave for the channel it just refused; russh
+    /// reports it to the handler right after waking the opener, so wait
+    /// for that briefly.
+    async fn refusal_reason(&self) -> Option<String> {
+        let recorded = self.handshake().open_failure_recorded.clone();
+        if let Some(why) = self.handshake().last_open_failure.take() {
+            return Some(why);
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(200), recorded.notified()).await;
+        self.handshake().last_open_failure.take()
     }
 
     /// Runs `command` and collects its output and exit status (see [`Exec`]).

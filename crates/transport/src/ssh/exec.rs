@@ -178,6 +178,9 @@ impl Exec {
 
         let deadline = tokio::time::Instant::now() + self.timeout;
         let mut output = ExecOutput::default();
+        // Until the server answers the exec request, a Failure is its refusal
+        // (the channel may legally stay open afterwards: do not wait on it).
+        let mut accepted = false;
         let mut out_lines = LineSplitter::default();
         let mut err_lines = LineSplitter::default();
         let mut on_line = self.on_line.take();
@@ -199,13 +202,23 @@ impl Exec {
             // Do not stop at ExitStatus or Eof: their order against the last
             // data is server-dependent; the channel ends with None.
             match message {
+                ChannelMsg::Success => accepted = true,
+                ChannelMsg::Failure if !accepted => {
+                    let _ = channel.close().await;
+                    return Err(Error::Ssh {
+                        host: label,
+                        reason: format!("the server refused to run `{}`", self.command),
+                    });
+                }
                 ChannelMsg::Data { data } => {
+                    accepted = true;
                     if let Some(cb) = on_line.as_mut() {
                         out_lines.feed(&data, |l| cb(OutputStream::Stdout, l));
                     }
                     output.stdout.extend_from_slice(&data);
                 }
                 ChannelMsg::ExtendedData { data, ext: 1 } => {
+                    accepted = true;
                     if let Some(cb) = on_line.as_mut() {
                         err_lines.feed(&data, |l| cb(OutputStream::Stderr, l));
                     }

@@ -43,6 +43,11 @@ pub(crate) struct Handshake {
     pub(crate) key: Option<KeyCheck>,
     pub(crate) banner: Option<String>,
     pub(crate) server_version: Option<String>,
+    /// The description the server gave with the last refused channel.
+    pub(crate) last_open_failure: Option<String>,
+    /// Signalled when `last_open_failure` is set: russh wakes the opener
+    /// before it calls the handler, so the opener waits for this.
+    pub(crate) open_failure_recorded: Arc<tokio::sync::Notify>,
 }
 
 pub(crate) struct ClientHandler {
@@ -143,6 +148,25 @@ impl client::Handler for ClientHandler {
             .banner
             .get_or_insert_with(String::new)
             .push_str(banner);
+        Ok(())
+    }
+
+    async fn channel_open_failure(
+        &mut self,
+        _channel: russh::ChannelId,
+        reason: russh::ChannelOpenFailure,
+        description: &str,
+        _language: &str,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let text = if description.trim().is_empty() {
+            format!("{reason:?}")
+        } else {
+            format!("{reason:?}: {}", description.trim())
+        };
+        state.last_open_failure = Some(text);
+        state.open_failure_recorded.notify_one();
         Ok(())
     }
 

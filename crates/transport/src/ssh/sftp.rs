@@ -236,7 +236,8 @@ impl Sftp {
     }
 
     /// Copies the local file `local` to the remote path `remote` (created
-    /// or truncated), with the local file's permission bits.
+    /// or truncated; its directory must exist, see [`Sftp::mkdir_p`]),
+    /// with the local file's permission bits.
     ///
     /// ```no_run
     /// # async fn demo(sftp: oxscript_transport::ssh::Sftp) -> oxscript_transport::Result<()> {
@@ -261,7 +262,8 @@ impl Sftp {
     }
 
     /// Copies the remote file `remote` to the local path `local` (created
-    /// or truncated), with the remote file's permission bits.
+    /// or truncated; its directory must exist), with the remote file's
+    /// permission bits. A missing remote file leaves no local file behind.
     ///
     /// ```no_run
     /// # async fn demo(sftp: oxscript_transport::ssh::Sftp) -> oxscript_transport::Result<()> {

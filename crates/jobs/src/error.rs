@@ -1,0 +1,331 @@
+//! The crate's error type.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Result alias for the jobs crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The error a job function returns (the crate's [`Error`]).
+///
+/// Job functions can use `?` on transport and core errors (they convert),
+/// and build their own failures with [`Error::msg`] or [`Error::other`].
+pub type JobError = Error;
+
+/// Everything that can go wrong in a queue, a job or a job graph.
+///
+/// Errors are cheap to clone (sources are shared), so a job's error can be
+/// kept in its log, its [`Job`](crate::graph::Job) record and the events
+/// sent to subscribers at the same time. Like every oxscript error, no
+/// variant ever carries a password.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Talking to the device failed (connection, login, timeout, command error…).
+    #[error(transparent)]
+    Transport(Arc<oxscript_transport::Error>),
+
+    /// A host, URL or account problem (an invalid URL, no account in a pool…).
+    #[error(transparent)]
+    Core(Arc<oxscript_core::Error>),
+
+    /// A file could not be written or read (logs, formatter output).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the file.
+        context: String,
+        /// The underlying I/O error.
+        source: Arc<std::io::Error>,
+    },
+
+    /// A job reported a failure of its own ([`Error::msg`]).
+    #[error("{message}")]
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+
+    /// A job failed with some other error ([`Error::other`]).
+    #[error("{message}")]
+    Other {
+        /// The error's message.
+        message: String,
+        /// The error itself, kept for its cause chain.
+        source: Arc<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
+    /// The job was cancelled (queue shutdown, scheduler abort or timeout).
+    #[error("job cancelled")]
+    Cancelled,
+
+    /// A job function panicked; the panic was caught and turned into this error.
+    #[error("job panicked: {message}")]
+    Panicked {
+        /// The panic message, when it was a string.
+        message: String,
+    },
+
+    /// [`os_function_mapper`](crate::queue::os_function_mapper) found no
+    /// function for the device's operating system and has no default.
+    #[error("no function for operating system `{os}` (functions for: {known})")]
+    NoOsHandler {
+        /// The guessed operating system (or driver name).
+        os: String,
+        /// The operating systems that have a function.
+        known: String,
+    },
+
+    /// The job graph has a dependency cycle; the jobs are listed along the
+    /// cycle, the first one repeated at the end.
+    #[error("dependency cycle between jobs: {}", cycle.join(" -> "))]
+    Cycle {
+        /// Job labels along the cycle.
+        cycle: Vec<String>,
+    },
+
+    /// A job requires a job that is not in the same scheduler.
+    #[error("job `{job}` requires `{requirement}`, which is not in the same scheduler")]
+    ForeignRequirement {
+        /// The job's label.
+        job: String,
+        /// The label of the required job.
+        requirement: String,
+    },
+
+    /// A critical job failed, so the scheduler stopped and cancelled the rest.
+    #[error("critical job `{job}` failed: {source}")]
+    CriticalJobFailed {
+        /// The failed job's label.
+        job: String,
+        /// Why it failed.
+        source: Box<Error>,
+    },
+
+    /// The scheduler's timeout expired before all its jobs finished.
+    #[error("scheduler timed out after {after:?} with {} job(s) pending: {}", pending.len(), pending.join(", "))]
+    SchedulerTimeout {
+        /// The timeout.
+        after: Duration,
+        /// Labels of the jobs that had not finished (running or not started).
+        pending: Vec<String>,
+    },
+
+    /// A deferred command names a variable that has no value yet.
+    #[error("variable `{name}` is not set (needed by `{template}`)")]
+    MissingVariable {
+        /// The variable's name.
+        name: String,
+        /// The template that needs it.
+        template: String,
+    },
+
+    /// A deferred command template is malformed.
+    #[error("invalid template `{template}`: {reason}")]
+    Template {
+        /// The template.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The queue was destroyed ([`Queue::destroy`](crate::queue::Queue::destroy)) and takes no more jobs.
+    #[error("the queue was destroyed and takes no more jobs")]
+    QueueDestroyed,
+
+    /// Jobs can only be started from within a Tokio runtime.
+    #[error("no Tokio runtime: create the queue or start jobs from within a Tokio runtime")]
+    NoRuntime,
+}
+
+impl Error {
+    /// A failure described by a message.
+    ///
+    /// ```
+    /// use oxscript_jobs::Error;
+    ///
+    /// let e = Error::msg("interface Gi0/1 is down");
+    /// assert_eq!(e.to_string(), "interface Gi0/1 is down");
+    /// ```
+    pub fn msg(message: impl Into<String>) -> Error {
+        Error::Failed {
+            message: message.into(),
+        }
+    }
+
+    /// Wraps any error, keeping it as the source (its cause chain shows in
+    /// reports).
+    pub fn other(error: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::Other {
+            message: error.to_string(),
+            source: Arc::new(error),
+        }
+    }
+
+    /// An I/O error with what was being done.
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// The transport error inside, if this is one.
+    pub fn as_transport(&self) -> Option<&oxscript_transport::Error> {
+        match self {
+            Error::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the device rejected the credentials: SSH authentication,
+    /// app-level login or authorization (`enable`).
+    pub fn is_login_failure(&self) -> bool {
+        matches!(
+            self.as_transport(),
+            Some(
+                oxscript_transport::Error::LoginFailure { .. }
+                    | oxscript_transport::Error::AuthorizationFailure { .. }
+                    | oxscript_transport::Error::SshAuthFailed { .. }
+            )
+        )
+    }
+
+    /// Whether the connection could not be opened or was lost: refused,
+    /// unreachable, timed out, closed, or an SSH protocol error. Host key
+    /// problems are not connection failures (retrying cannot fix them).
+    pub fn is_connect_failure(&self) -> bool {
+        matches!(
+            self.as_transport(),
+            Some(
+                oxscript_transport::Error::Connect { .. }
+                    | oxscript_transport::Error::ConnectTimeout { .. }
+                    | oxscript_transport::Error::Io(_)
+                    | oxscript_transport::Error::ConnectionClosed { .. }
+                    | oxscript_transport::Error::Ssh { .. }
+            )
+        )
+    }
+
+    /// Whether this is [`Error::Cancelled`].
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled)
+    }
+
+    /// This error's message followed by the messages of its causes, one
+    /// per entry (a message that repeats its cause's is not repeated).
+    ///
+    /// ```
+    /// use oxscript_jobs::Error;
+    ///
+    /// let io = std::io::Error::other("disk full");
+    /// let e = Error::other(io);
+    /// assert_eq!(e.chain(), ["disk full"]);
+    /// ```
+    pub fn chain(&self) -> Vec<String> {
+        let mut out = vec![self.to_string()];
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if out.last().is_none_or(|last| *last != text) {
+                out.push(text);
+            }
+            next = cause.source();
+        }
+        out
+    }
+}
+
+impl From<oxscript_transport::Error> for Error {
+    fn from(e: oxscript_transport::Error) -> Error {
+        Error::Transport(Arc::new(e))
+    }
+}
+
+impl From<oxscript_core::Error> for Error {
+    fn from(e: oxscript_core::Error) -> Error {
+        Error::Core(Arc::new(e))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::io("I/O error", e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_follows_sources_without_repeats() {
+        let inner = Error::msg("prompt not seen");
+        let outer = Error::CriticalJobFailed {
+            job: "configure".into(),
+            source: Box::new(inner),
+        };
+        assert_eq!(
+            outer.chain(),
+            [
+                "critical job `configure` failed: prompt not seen",
+                "prompt not seen"
+            ]
+        );
+        let io = Error::io("writing r1.log", std::io::Error::other("disk full"));
+        assert_eq!(io.chain(), ["writing r1.log: disk full", "disk full"]);
+    }
+
+    #[test]
+    fn classification() {
+        let login: Error = oxscript_transport::Error::LoginFailure {
+            host: "r1".into(),
+            reason: "% Login invalid".into(),
+            tail: oxscript_transport::Tail::of(b"Username: "),
+        }
+        .into();
+        assert!(login.is_login_failure());
+        assert!(!login.is_connect_failure());
+        let connect: Error = oxscript_transport::Error::ConnectTimeout {
+            address: "127.0.0.1:1".into(),
+            timeout: Duration::from_secs(1),
+        }
+        .into();
+        assert!(connect.is_connect_failure());
+        assert!(!connect.is_login_failure());
+        let ssh_auth: Error = oxscript_transport::Error::SshAuthFailed {
+            host: "r1:22".into(),
+            user: "admin".into(),
+            tried: vec!["password".into()],
+            offered: vec!["password".into(), "publickey".into()],
+        }
+        .into();
+        assert!(ssh_auth.is_login_failure());
+        let unknown_key: Error = oxscript_transport::Error::HostKeyUnknown {
+            host: "r1:22".into(),
+            fingerprint: "SHA256:x".into(),
+            known_hosts: "~/.ssh/known_hosts".into(),
+        }
+        .into();
+        assert!(!unknown_key.is_connect_failure() && !unknown_key.is_login_failure());
+        assert!(Error::Cancelled.is_cancelled());
+    }
+
+    #[test]
+    fn messages() {
+        let cycle = Error::Cycle {
+            cycle: vec!["a".into(), "b".into(), "a".into()],
+        };
+        assert_eq!(
+            cycle.to_string(),
+            "dependency cycle between jobs: a -> b -> a"
+        );
+        let timeout = Error::SchedulerTimeout {
+            after: Duration::from_secs(2),
+            pending: vec!["x".into(), "y".into()],
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "scheduler timed out after 2s with 2 job(s) pending: x, y"
+        );
+    }
+}

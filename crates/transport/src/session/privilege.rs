@@ -1,0 +1,232 @@
+//! Privilege levels and configuration: `acquire_priv`, `send_config`.
+//!
+//! The driver describes its CLI levels as a graph (scrapli style: IOS
+//! `exec` → `privilege_exec` → `configuration`, each with the command that
+//! enters it and the one that leaves it). The Session finds the level of
+//! the current prompt, asks the driver for the path to the wanted level
+//! and walks it, answering password prompts on the way with the account's
+//! authorization password.
+
+use oxscript_drivers::{Answer, Pattern, PrivilegeStep};
+
+use super::Session;
+use super::wait::{Consume, Role, WaitSet};
+use crate::{Error, Response, Result};
+
+/// Dialogs some platforms show when configuration mode is left with
+/// changes that were not committed; answered so that nothing is committed.
+fn discard_dialogs() -> Vec<Answer> {
+    let answer = |pattern: &str, reply: &str| {
+        Pattern::new(pattern).ok().map(|pattern| Answer {
+            pattern,
+            reply: reply.to_owned(),
+        })
+    };
+    [
+        // JunOS `exit configuration-mode` with uncommitted changes.
+        answer(r"(?i)exit with uncommitted changes\? \[yes,no\] \(yes\)[ \t]*$", "yes\r"),
+        // IOS-XR `end` with uncommitted changes.
+        answer(
+            r"(?i)uncommitted changes found, commit them before exiting\(yes/no/cancel\)\? \[cancel\]:[ \t]*$",
+            "no\r",
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+impl Session {
+    /// Sends an empty line and returns the prompt the device answers with
+    /// (netmiko's `find_prompt`); the prompt is re-learned.
+    pub async fn find_prompt(&mut self) -> Result<String> {
+        self.execute("").await?;
+        self.prompt.clone().ok_or_else(|| Error::Closed {
+            host: self.host.name().to_owned(),
+        })
+    }
+
+    /// The privilege level of the current prompt (driver level names such
+    /// as `exec`, `privilege_exec`, `configuration`), if the driver has levels.
+    pub fn privilege(&self) -> Option<String> {
+        let driver = self.driver();
+        let prompt = self.prompt.as_deref()?;
+        driver
+            .current_privilege(prompt)
+            .map(|level| level.name.clone())
+    }
+
+    async fn current_privilege_or_probe(&mut self) -> Result<String> {
+        if let Some(level) = self.privilege() {
+            return Ok(level);
+        }
+        let prompt = self.find_prompt().await?;
+        self.privilege().ok_or_else(|| Error::Privilege {
+            host: self.host.name().to_owned(),
+            reason: format!("the prompt `{prompt}` matches none of the driver's privilege levels"),
+        })
+    }
+
+    /// Moves to the privilege level `level` (scrapli `acquire_priv`):
+    /// escalates (`enable`, `configure terminal`, answering the password
+    /// prompt with the account's authorization password) or de-escalates
+    /// (`end`, `disable`) along the driver's level graph. Does nothing when
+    /// already there.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
+    /// session.acquire_priv("configuration").await?;
+    /// session.execute("interface GigabitEthernet0/1").await?;
+    /// session.acquire_priv("privilege_exec").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn acquire_priv(&mut self, level: &str) -> Result<()> {
+        let driver = self.driver();
+        let current = self.current_privilege_or_probe().await?;
+        let steps = driver.privilege_path(&current, level)?;
+        for step in steps {
+            match step {
+                PrivilegeStep::Escalate {
+                    level,
+                    command,
+                    auth,
+                    prompt,
+                } => {
+                    if auth {
+                        let account = self.account_or_host(None)?;
+                        self.clear_buffer();
+                        self.send_line(&command).await?;
+                        self.authorize_dialog(&account, prompt).await?;
+                    } else {
+                        self.execute(&command).await?;
+                    }
+                    self.check_level(&level, &command)?;
+                }
+                PrivilegeStep::Deescalate { level, command } => {
+                    self.leave_level(&command).await?;
+                    self.check_level(&level, &command)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_level(&self, level: &str, command: &str) -> Result<()> {
+        match self.privilege() {
+            Some(now) if now == level => Ok(()),
+            now => Err(Error::Privilege {
+                host: self.host.name().to_owned(),
+                reason: format!(
+                    "after `{command}` the prompt is `{}` ({}), not level `{level}`",
+                    self.prompt.as_deref().unwrap_or(""),
+                    now.map_or_else(|| "no known level".to_owned(), |n| format!("level `{n}`")),
+                ),
+            }),
+        }
+    }
+
+    /// Sends a de-escalation command and waits for the prompt, declining
+    /// to commit anything if the platform asks.
+    async fn leave_level(&mut self, command: &str) -> Result<Response> {
+        self.clear_buffer();
+        let started = std::time::Instant::now();
+        self.send_line(command).await?;
+        let dialogs = discard_dialogs();
+        let mut set = WaitSet::new();
+        set.add(dialogs.iter().map(|a| a.pattern.clone()), |i| {
+            Role::Answer(dialogs.get(i).map(|a| a.reply.clone()).unwrap_or_default())
+        });
+        loop {
+            let hit = self
+                .wait(
+                    &set_with_prompt(&set, self.prompt_patterns()),
+                    "while leaving a privilege level",
+                    Consume::No,
+                )
+                .await?;
+            match hit.role {
+                Role::Answer(reply) => {
+                    self.consume(hit.before.len() + hit.text.len());
+                    self.send(reply.as_bytes()).await?;
+                }
+                _ => break,
+            }
+        }
+        let during = format!("waiting for the prompt after `{command}`");
+        self.wait_response(Some(command), &during, started).await
+    }
+
+    /// Enters the driver's configuration level, sends each line, commits
+    /// where the platform needs it (`commit` on JunOS, IOS-XR), and returns
+    /// to the level the session was at. Stops at the first line the device
+    /// rejects: the result is [`Error::ConfigFailed`] naming the line and
+    /// the device's message, configuration mode is left without committing,
+    /// and the lines before it are reported as applied.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
+    /// session
+    ///     .send_config(&["interface GigabitEthernet0/1", "description uplink", "no shutdown"])
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_config<S: AsRef<str>>(&mut self, lines: &[S]) -> Result<Vec<Response>> {
+        let driver = self.driver();
+        let start = if driver.privilege_levels.is_empty() {
+            None
+        } else {
+            Some(self.current_privilege_or_probe().await?)
+        };
+        if let Some(config) = &driver.config_privilege {
+            self.acquire_priv(config).await?;
+        }
+        let mut responses = Vec::with_capacity(lines.len());
+        let mut failure = None;
+        for (index, line) in lines.iter().enumerate() {
+            let line = line.as_ref();
+            match self.execute(line).await {
+                Ok(response) => responses.push(response),
+                Err(Error::InvalidCommand { line: message, .. }) => {
+                    failure = Some((index + 1, line.to_owned(), message));
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if failure.is_none()
+            && let Some(commit) = &driver.config_commit
+        {
+            match self.execute(commit).await {
+                Ok(response) => responses.push(response),
+                Err(Error::InvalidCommand { line: message, .. }) => {
+                    failure = Some((lines.len() + 1, commit.clone(), message));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(start) = &start {
+            let back = self.acquire_priv(start).await;
+            if failure.is_none() {
+                back?;
+            } else if let Err(e) = back {
+                tracing::warn!(host = self.host.name(), error = %e, "could not leave configuration mode after a failure");
+            }
+        }
+        match failure {
+            None => Ok(responses),
+            Some((number, line, message)) => Err(Error::ConfigFailed {
+                host: self.host.name().to_owned(),
+                number,
+                line,
+                message,
+                applied: responses.len().min(number - 1),
+            }),
+        }
+    }
+}
+
+fn set_with_prompt(dialogs: &WaitSet, prompts: Vec<Pattern>) -> WaitSet {
+    let mut set = dialogs.clone();
+    set.add(prompts, |_| Role::Prompt);
+    set
+}

@@ -1,0 +1,214 @@
+//! Replays every built-in driver's transcript fixture
+//! (`crates/drivers/fixtures/<driver>.toml`) through a real Session: the
+//! device side plays the recording, and must receive exactly the bytes the
+//! recording says a correct client sends (logins, commands, pager answers,
+//! privilege changes, configuration).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use oxscript::emulator::Script;
+use oxscript::{Account, Error, Host, LinkKind, Session, SessionOptions};
+use toml::Value;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/drivers/fixtures")
+}
+
+fn string(table: &Value, key: &str) -> Option<String> {
+    table.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn strings(table: &Value, key: &str) -> Vec<String> {
+    table
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Replays one fixture; returns a description of the first problem.
+async fn replay(path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let doc: Value = toml::from_str(&text).map_err(|e| e.to_string())?;
+    let driver = string(&doc, "driver").ok_or("no driver")?;
+    let account_table = doc.get("account").ok_or("no account")?;
+    let mut builder = Account::builder(string(account_table, "name").unwrap_or_default())
+        .password(string(account_table, "password").unwrap_or_default());
+    if let Some(auth) = string(account_table, "authorization_password") {
+        builder = builder.authorization_password(auth);
+    }
+    let account = builder.build();
+    let steps = doc
+        .get("step")
+        .and_then(Value::as_array)
+        .ok_or("no steps")?;
+
+    let mut script = Script::new();
+    for step in steps {
+        for item in step
+            .get("script")
+            .and_then(Value::as_array)
+            .ok_or("step without script")?
+        {
+            if let Some(device) = item.get("device").and_then(Value::as_str) {
+                script = script.send(device);
+            } else if let Some(client) = item.get("client").and_then(Value::as_str) {
+                script = script.expect(client);
+            }
+        }
+    }
+    // A device closes the connection once it was told to log out.
+    if steps.last().and_then(|s| string(s, "action")).as_deref() == Some("logout") {
+        script = script.close();
+    }
+    let (stream, device) = script.spawn();
+    let host = Host::new("dummy://replay").unwrap();
+    let options = SessionOptions {
+        driver: Some(driver.clone()),
+        timeout: std::time::Duration::from_secs(10),
+        ..SessionOptions::default()
+    };
+    let mut session = Session::over_stream(&host, Box::new(stream), LinkKind::Raw, options)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let mut logged_out = false;
+    for (index, step) in steps.iter().enumerate() {
+        let action = string(step, "action").unwrap_or_default();
+        let context = |what: String| format!("step {} ({action}): {what}", index + 1);
+        match action.as_str() {
+            "login" => session
+                .login_with(&account)
+                .await
+                .map_err(|e| context(e.to_string()))?,
+            "authenticate" => session
+                .authenticate_with(&account)
+                .await
+                .map_err(|e| context(e.to_string()))?,
+            "autoinit" => session
+                .autoinit()
+                .await
+                .map_err(|e| context(e.to_string()))?,
+            "acquire_priv" => {
+                let level = string(step, "level").unwrap_or_default();
+                session
+                    .acquire_priv(&level)
+                    .await
+                    .map_err(|e| context(e.to_string()))?;
+                if session.privilege().as_deref() != Some(level.as_str()) {
+                    return Err(context(format!(
+                        "privilege is {:?}, not {level}",
+                        session.privilege()
+                    )));
+                }
+            }
+            "send_config" => {
+                let lines = strings(step, "lines");
+                session
+                    .send_config(&lines)
+                    .await
+                    .map_err(|e| context(e.to_string()))?;
+            }
+            "execute" => {
+                let command = string(step, "command").unwrap_or_default();
+                let result = session.execute(&command).await;
+                match (string(step, "error"), result) {
+                    (Some(expected), Err(Error::InvalidCommand { line, .. })) => {
+                        if line != expected {
+                            return Err(context(format!(
+                                "error line {line:?}, expected {expected:?}"
+                            )));
+                        }
+                    }
+                    (Some(expected), other) => {
+                        return Err(context(format!(
+                            "expected the error {expected:?}, got {other:?}"
+                        )));
+                    }
+                    (None, Err(e)) => return Err(context(e.to_string())),
+                    (None, Ok(response)) => {
+                        for needle in strings(step, "output_contains") {
+                            if !response.text().contains(&needle) {
+                                return Err(context(format!(
+                                    "output lacks {needle:?}:\n{}",
+                                    response.text()
+                                )));
+                            }
+                        }
+                        if let Some(exact) = string(step, "output")
+                            && response.text() != exact
+                        {
+                            return Err(context(format!(
+                                "output differs:\n--- expected\n{exact}\n--- got\n{}",
+                                response.text()
+                            )));
+                        }
+                        if response.text().contains("More") && response.text().contains("---") {
+                            return Err(context(format!(
+                                "pager residue in output:\n{}",
+                                response.text()
+                            )));
+                        }
+                    }
+                }
+            }
+            "logout" => {
+                logged_out = true;
+                break;
+            }
+            other => return Err(context(format!("unknown action {other:?}"))),
+        }
+        if let Some(prompt) = string(step, "prompt")
+            && session.prompt() != Some(prompt.as_str())
+        {
+            return Err(context(format!(
+                "prompt is {:?}, expected {prompt:?}",
+                session.prompt()
+            )));
+        }
+    }
+    if logged_out {
+        session.logout().await.map_err(|e| format!("logout: {e}"))?;
+    } else {
+        session.close().await.map_err(|e| format!("close: {e}"))?;
+    }
+    device
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("the device saw a different conversation: {e}"))?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_driver_fixture_replays_through_a_session() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 38, "a fixture per built-in driver");
+    let mut failures = Vec::new();
+    for path in &paths {
+        if let Err(e) = replay(path).await {
+            failures.push(format!(
+                "{}: {e}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        paths.len(),
+        failures.join("\n\n")
+    );
+}
