@@ -10,15 +10,23 @@
 //! - `telnet-logins`: connect + login + close, sessions/s (sequential and 50 at a time);
 //! - `prompt-search`: MB/s of a 50 MB response ending in a prompt (in memory and over Telnet);
 //! - `real-telnetd`: ms per command against GNU telnetd with `/bin/login`, with and
-//!   without TCP_QUICKACK (needs the interop servers: `.ci/interop-setup.sh`).
+//!   without TCP_QUICKACK (needs the interop servers: `.ci/interop-setup.sh`);
+//! - `ssh-logins`: SSH connect + authentication per second, against the emulator's
+//!   SSH server and against OpenSSH sshd;
+//! - `ssh-commands`: commands/s over one SSH shell session (emulated IOS, bash on sshd);
+//! - `ssh-exec`: exec channels/s on one connection (sequential and 16 in flight);
+//! - `sftp`: SFTP put and get MB/s of a 50 MB file against sshd.
 //!
 //! The emulated devices run in the same process, so wall time includes the
 //! device's work; the client's share is reported as process CPU time too.
 
 use std::time::{Duration, Instant};
 
-use oxscript::emulator::{Handler, TelnetServer, ios};
-use oxscript::{Account, Host, LinkKind, Session, SessionOptions};
+use futures::StreamExt;
+
+use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, ios};
+use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
+use oxscript::{Account, Host, LinkKind, PrivateKeyFile, Session, SessionOptions};
 
 fn cpu_time() -> Duration {
     // utime + stime of this process, from /proc (Linux); zero elsewhere.
@@ -240,18 +248,25 @@ async fn prompt_search(rows: &mut Vec<Row>) {
     server.shutdown().await;
 }
 
-async fn real_telnetd(rows: &mut Vec<Row>) {
+/// The interop servers' settings, if they run.
+fn interop(section: &str) -> Option<impl Fn(&str) -> String> {
     let path = std::env::var("OXSCRIPT_INTEROP_ENV")
         .unwrap_or_else(|_| "/tmp/oxscript-interop/interop.env".into());
     let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("real-telnetd     skipped: {path} not found (run .ci/interop-setup.sh as root)");
-        return;
+        println!("{section:<16} skipped: {path} not found (run .ci/interop-setup.sh as root)");
+        return None;
     };
-    let var = |k: &str| {
+    Some(move |k: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(&format!("{k}=")))
             .unwrap_or_default()
             .to_owned()
+    })
+}
+
+async fn real_telnetd(rows: &mut Vec<Row>) {
+    let Some(var) = interop("real-telnetd") else {
+        return;
     };
     let url = format!("telnet://127.0.0.1:{}", var("OXSCRIPT_INTEROP_TELNET_PORT"));
     let account = Account::new(
@@ -284,6 +299,258 @@ async fn real_telnetd(rows: &mut Vec<Row>) {
     }
 }
 
+/// An emulated IOS router over SSH, with a known_hosts file for it.
+async fn ssh_router() -> (SshServer, SshOptions) {
+    let server = SshServer::bind(
+        "127.0.0.1:0",
+        ios::device("bench").with_credentials("admin", "pw"),
+        SshServerConfig::default(),
+    )
+    .await
+    .expect("bind");
+    let known_hosts =
+        std::env::temp_dir().join(format!("oxscript-bench-known-hosts-{}", std::process::id()));
+    std::fs::write(&known_hosts, format!("{}\n", server.known_hosts_line())).expect("known_hosts");
+    let options = SshOptions {
+        host_key_policy: HostKeyPolicy::Strict,
+        known_hosts: Some(known_hosts),
+        use_agent: false,
+        default_identities: false,
+        ..SshOptions::default()
+    };
+    (server, options)
+}
+
+/// sshd of the interop suite: host, options (key auth), account.
+fn sshd(var: &dyn Fn(&str) -> String) -> (Host, SshOptions) {
+    let mut host = Host::new(&format!(
+        "ssh://127.0.0.1:{}",
+        var("OXSCRIPT_INTEROP_SSH_PORT")
+    ))
+    .expect("url");
+    host.set_account(Some(
+        Account::builder(var("OXSCRIPT_INTEROP_USER"))
+            .password(var("OXSCRIPT_INTEROP_PASSWORD"))
+            .key(PrivateKeyFile::new(var("OXSCRIPT_INTEROP_KEY")))
+            .build(),
+    ));
+    let options = SshOptions {
+        host_key_policy: HostKeyPolicy::Strict,
+        known_hosts: Some(var("OXSCRIPT_INTEROP_KNOWN_HOSTS").into()),
+        auth_methods: Some(vec![AuthMethod::PublicKey]),
+        use_agent: false,
+        default_identities: false,
+        ..SshOptions::default()
+    };
+    (host, options)
+}
+
+const CONNECT: Duration = Duration::from_secs(30);
+
+async fn ssh_logins(rows: &mut Vec<Row>) {
+    let (server, options) = ssh_router().await;
+    let mut host = Host::new(&server.url()).expect("url");
+    host.set_account(Some(Account::new("admin", "pw")));
+    let n = 300;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
+            .await
+            .expect("ssh");
+        ssh.close().await;
+    }
+    row(
+        rows,
+        "ssh-logins",
+        format!("emulator: connect + password auth + close x {n}, sequential"),
+        format!("{:.0} connections/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    let n = 1000;
+    let t0 = Instant::now();
+    let runs = (0..n).map(|_| {
+        let (host, options) = (host.clone(), options.clone());
+        async move {
+            let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
+                .await
+                .expect("ssh");
+            ssh.close().await;
+        }
+    });
+    futures::stream::iter(runs)
+        .buffer_unordered(50)
+        .collect::<Vec<_>>()
+        .await;
+    row(
+        rows,
+        "ssh-logins",
+        format!("emulator: connect + password auth + close x {n}, 50 at a time"),
+        format!("{:.0} connections/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    server.shutdown().await;
+
+    let Some(var) = interop("ssh-logins") else {
+        return;
+    };
+    let (host, options) = sshd(&var);
+    let n = 100;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
+            .await
+            .expect("sshd");
+        ssh.close().await;
+    }
+    row(
+        rows,
+        "ssh-logins",
+        format!("OpenSSH sshd: connect + ed25519 key auth + close x {n}, sequential"),
+        format!("{:.0} connections/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+}
+
+async fn ssh_commands(rows: &mut Vec<Row>) {
+    let (server, ssh) = ssh_router().await;
+    let options = SessionOptions {
+        ssh: ssh.clone(),
+        ..SessionOptions::default()
+    };
+    let mut session = logged_in(&server.url(), &Account::new("admin", "pw"), options).await;
+    session.autoinit().await.expect("autoinit");
+    let n = 5000;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        session.execute("show clock").await.expect("show clock");
+    }
+    row(
+        rows,
+        "ssh-commands",
+        format!("emulated IOS over SSH: `show clock` x {n}, one shell"),
+        format!("{:.0} commands/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    session.close().await.expect("close");
+
+    let mut host = Host::new(&server.url()).expect("url");
+    host.set_account(Some(Account::new("admin", "pw")));
+    let connection = SshConnection::connect_authenticated(&host, &ssh, CONNECT)
+        .await
+        .expect("ssh");
+    exec_rates(rows, "emulated IOS", &connection, "show clock", 1000).await;
+    connection.close().await;
+    server.shutdown().await;
+
+    let Some(var) = interop("ssh-commands") else {
+        return;
+    };
+    let (host, ssh) = sshd(&var);
+    let options = SessionOptions {
+        driver: Some("shell".into()),
+        ssh: ssh.clone(),
+        ..SessionOptions::default()
+    };
+    let mut session = Session::connect_with(&host, options)
+        .await
+        .expect("connect");
+    session.login().await.expect("login");
+    let n = 2000;
+    let t0 = Instant::now();
+    for _ in 0..n {
+        session.execute("true").await.expect("true");
+    }
+    row(
+        rows,
+        "ssh-commands",
+        format!("bash on OpenSSH sshd: `true` x {n}, one shell"),
+        format!("{:.0} commands/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    let connection = session.ssh().expect("ssh").clone();
+    exec_rates(rows, "OpenSSH sshd", &connection, "true", 300).await;
+    session.close().await.expect("close");
+}
+
+async fn exec_rates(
+    rows: &mut Vec<Row>,
+    target: &str,
+    ssh: &SshConnection,
+    command: &str,
+    n: usize,
+) {
+    let t0 = Instant::now();
+    for _ in 0..n {
+        ssh.run(command).await.expect("exec");
+    }
+    row(
+        rows,
+        "ssh-exec",
+        format!("{target}: exec `{command}` x {n}, one connection, sequential"),
+        format!("{:.0} execs/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+    let t0 = Instant::now();
+    let runs = (0..n).map(|_| {
+        let ssh = ssh.clone();
+        let command = command.to_owned();
+        async move { ssh.run(&command).await.expect("exec") }
+    });
+    futures::stream::iter(runs)
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    row(
+        rows,
+        "ssh-exec",
+        format!("{target}: exec `{command}` x {n}, one connection, 16 in flight"),
+        format!("{:.0} execs/s", n as f64 / t0.elapsed().as_secs_f64()),
+    );
+}
+
+async fn sftp(rows: &mut Vec<Row>) {
+    let Some(var) = interop("sftp") else {
+        return;
+    };
+    let (host, options) = sshd(&var);
+    let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
+        .await
+        .expect("sshd");
+    let dir = std::env::temp_dir().join(format!("oxscript-bench-sftp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let local = dir.join("payload.bin");
+    let size = 50 * 1024 * 1024;
+    let mut data = Vec::with_capacity(size);
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    while data.len() < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(&local, &data).expect("write");
+    let sftp = ssh.sftp().await.expect("sftp");
+    let remote = format!("/tmp/oxscript-bench-{}.bin", std::process::id());
+    let mb = size as f64 / (1024.0 * 1024.0);
+    let t0 = Instant::now();
+    sftp.put_file(&local, &remote).await.expect("put");
+    let put = t0.elapsed().as_secs_f64();
+    let back = dir.join("back.bin");
+    let t0 = Instant::now();
+    sftp.get_file(&remote, &back).await.expect("get");
+    let get = t0.elapsed().as_secs_f64();
+    assert_eq!(std::fs::read(&back).expect("read"), data, "round trip");
+    let _ = sftp.remove_file(&remote).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    row(
+        rows,
+        "sftp",
+        "put 50 MB to OpenSSH sshd (loopback)",
+        format!("{:.0} MB/s", mb / put),
+    );
+    row(
+        rows,
+        "sftp",
+        "get 50 MB from OpenSSH sshd (loopback)",
+        format!("{:.0} MB/s", mb / get),
+    );
+    ssh.close().await;
+}
+
 #[tokio::main]
 async fn main() {
     let filter: Vec<String> = std::env::args()
@@ -304,6 +571,15 @@ async fn main() {
     }
     if wanted("real-telnetd") {
         real_telnetd(&mut rows).await;
+    }
+    if wanted("ssh-logins") {
+        ssh_logins(&mut rows).await;
+    }
+    if wanted("ssh-commands") || wanted("ssh-exec") {
+        ssh_commands(&mut rows).await;
+    }
+    if wanted("sftp") {
+        sftp(&mut rows).await;
     }
     println!("\nMarkdown:\n\n| section | measurement | result |\n|---|---|---|");
     for r in &rows {

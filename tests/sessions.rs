@@ -289,3 +289,27 @@ async fn connect_to_a_closed_port_names_the_address() {
     assert!(matches!(err, Error::Connect { .. }), "{err}");
     assert!(err.to_string().contains(&port.to_string()));
 }
+
+async fn shell_emulator_is_guessed_and_driven(link: Link) {
+    let served = serve(
+        link,
+        oxscript::emulator::shell::device("deb1").with_credentials("alice", "pw"),
+    )
+    .await;
+    let host = served.host(Some(Account::new("alice", "pw")));
+    let mut session = Session::connect_with(&host, served.options())
+        .await
+        .unwrap();
+    session.login().await.unwrap();
+    assert_eq!(session.guess_os(), "shell");
+    assert_eq!(session.execute("whoami").await.unwrap().text(), "alice");
+    match session.execute("frobnicate").await {
+        Err(Error::InvalidCommand { line, .. }) => {
+            assert!(line.contains("command not found"), "{line}")
+        }
+        other => panic!("expected InvalidCommand, got {other:?}"),
+    }
+    session.logout().await.unwrap();
+    served.stop().await;
+}
+over_every_link!(shell_emulator_is_guessed_and_driven);

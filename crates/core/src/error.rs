@@ -36,12 +36,13 @@ pub enum Error {
         reason: String,
     },
     /// A file could not be read.
-    #[error("cannot read `{}`: {source}", path.display())]
+    #[error("cannot read `{}`: {error}", path.display())]
     Io {
         /// The file that was being read.
         path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
+        /// The underlying I/O error (part of the message, so not repeated
+        /// as the error's source).
+        error: std::io::Error,
     },
     /// An account was requested from a pool that has none (or from a pool
     /// that does not contain the requested account name).

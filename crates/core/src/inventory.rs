@@ -374,9 +374,9 @@ fn parse_error(file: &str, line: usize, reason: String) -> Error {
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io {
+    std::fs::read_to_string(path).map_err(|error| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -516,9 +516,9 @@ mod tests {
 
         let missing = std::env::temp_dir().join("oxscript-core-does-not-exist.txt");
         match hosts_from_file(&missing, &opts()) {
-            Err(Error::Io { path, source }) => {
+            Err(Error::Io { path, error }) => {
                 assert_eq!(path, missing);
-                assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+                assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
             }
             other => panic!("{other:?}"),
         }

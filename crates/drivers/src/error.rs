@@ -62,12 +62,13 @@ pub enum Error {
         reason: String,
     },
     /// A driver file or directory could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or directory.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (part of the message, so not repeated as the
+        /// error's source).
+        error: std::io::Error,
     },
 }
 

@@ -770,9 +770,9 @@ impl Registry {
     pub fn load_file(&mut self, path: impl AsRef<Path>) -> Result<String, Error> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
             path: shown.clone(),
-            source,
+            error,
         })?;
         self.load_str(&text, &shown)
     }
@@ -790,9 +790,9 @@ impl Registry {
     /// error stay registered.
     pub fn load_dir(&mut self, dir: impl AsRef<Path>) -> Result<Vec<String>, Error> {
         let dir = dir.as_ref();
-        let io = |source| Error::Io {
+        let io = |error| Error::Io {
             path: dir.display().to_string(),
-            source,
+            error,
         };
         let mut files = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
@@ -825,7 +825,7 @@ impl Registry {
             if deferred.len() == before {
                 return Err(first_error.unwrap_or_else(|| Error::Io {
                     path: dir.display().to_string(),
-                    source: std::io::Error::other("driver files inherit from unknown drivers"),
+                    error: std::io::Error::other("driver files inherit from unknown drivers"),
                 }));
             }
             pending = deferred;

@@ -9,6 +9,14 @@
 //!   handlers may change the session's [`DeviceContext`].
 //! - [`ios`]: a Cisco IOS emulator (login, `enable`, configuration modes,
 //!   `show` commands, abbreviations, IOS error markers, `--More--`).
+//! - [`junos`], [`nxos`], [`eos`], [`ios_xr`], [`vrp`], [`sros`]:
+//!   emulators of Juniper JunOS, Cisco NX-OS, Arista EOS, Cisco IOS XR,
+//!   Huawei VRP and Nokia SR OS (classic CLI), each with the platform's
+//!   login dialogue and banner, prompts and configuration modes, version,
+//!   interface and configuration displays that follow configuration
+//!   changes, error messages, pager and paging-off command, so that
+//!   oxscript's drivers for them can be tested end to end. They share
+//!   [`platform::Interface`] for their interface tables.
 //! - [`shell`]: a small bash-like Unix shell device.
 //! - [`TelnetServer`]: serves a device over real Telnet on loopback, one
 //!   task per client.
@@ -37,17 +45,24 @@ mod command;
 mod context;
 mod device;
 mod dummy;
+pub mod eos;
 mod error;
 pub mod ios;
+pub mod ios_xr;
+pub mod junos;
+pub mod nxos;
 mod pager;
+pub mod platform;
 mod script;
 mod server;
 mod session;
 pub mod shell;
+pub mod sros;
 mod ssh_server;
 mod stream;
 mod telnet_server;
 mod text;
+pub mod vrp;
 
 pub use command::{CommandSet, Handler, HandlerFn, Reply};
 pub use context::DeviceContext;

@@ -16,12 +16,14 @@
 //! let script = Script::new()
 //!     .send("router#")
 //!     .expect("show clock\r")
-//!     .send("show clock\r\n*10:00:00 UTC\r\nrouter#");
+//!     .send("show clock\r\n*10:00:00 UTC\r\nrouter#")
+//!     .close();
 //! let (mut client, device) = script.spawn();
-//! let mut prompt = [0u8; 7];
-//! client.read_exact(&mut prompt).await.unwrap();
 //! client.write_all(b"show clock\r").await.unwrap();
-//! drop(client);
+//! let mut received = Vec::new();
+//! client.read_to_end(&mut received).await.unwrap();
+//! assert!(received.ends_with(b"UTC\r\nrouter#"));
+//! // What the client sent was exactly what the recording expects.
 //! assert_eq!(device.await.unwrap().unwrap(), b"show clock\r");
 //! # }
 //! ```

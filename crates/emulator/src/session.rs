@@ -330,7 +330,8 @@ impl DeviceSession {
         match self.spec.on_login.clone() {
             Some(hook) => {
                 let text = hook(&mut self.ctx);
-                self.respond(Reply::new(text));
+                // A message of the day is shown whole, never paged.
+                self.respond_paged(Reply::new(text), false);
             }
             None => self.finish(true, false),
         }
@@ -359,6 +360,10 @@ impl DeviceSession {
     }
 
     fn respond(&mut self, reply: Reply) {
+        self.respond_paged(reply, true);
+    }
+
+    fn respond_paged(&mut self, reply: Reply, paged: bool) {
         let close = self.ctx.is_closing();
         let prompt = reply.prompt && !close && !self.ctx.is_reading_line();
         let mut text = String::with_capacity(reply.text.len() + 16);
@@ -366,7 +371,7 @@ impl DeviceSession {
         if prompt && !text.is_empty() && !text.ends_with('\n') {
             text.push_str("\r\n");
         }
-        if let Some(lines) = self.ctx.page_lines()
+        if let Some(lines) = self.ctx.page_lines().filter(|_| paged)
             && count_lines(&text) > lines
         {
             let mut pager = Pager::new(text, prompt, close);

@@ -14,6 +14,8 @@
 //!
 //! Backspace (`0x08`) is kept: the buffer applies it (see
 //! [`crate::buffer`]), which is how a device erases its own `--More--`.
+//! "Cursor back" (`ESC [ n D`) becomes n backspaces for the same reason:
+//! Huawei VRP erases its pager prompt with `ESC[42D`, 42 blanks, `ESC[42D`.
 
 /// Upper bound on the length of a control sequence. A longer one is not a
 /// real sequence: the cleaner gives up on it and returns to plain text, so a
@@ -38,11 +40,17 @@ enum State {
     OneMore,
 }
 
+/// Longest cursor-back turned into backspaces (a line is never longer).
+const MAX_CURSOR_BACK: u32 = 1024;
+
 /// Stateful remover of terminal control sequences (see the module docs).
 #[derive(Clone, Debug)]
 pub(crate) struct Cleaner {
     state: State,
     sequence_len: usize,
+    /// The numeric parameter of the current CSI sequence, `None` when it
+    /// has anything but digits.
+    csi_param: Option<u32>,
 }
 
 impl Default for Cleaner {
@@ -57,6 +65,7 @@ impl Cleaner {
         Cleaner {
             state: State::Text,
             sequence_len: 0,
+            csi_param: Some(0),
         }
     }
 
@@ -91,16 +100,32 @@ impl Cleaner {
             self.state = match self.state {
                 State::Text => State::Text,
                 State::Escape => match b {
-                    b'[' => State::Csi,
+                    b'[' => {
+                        self.csi_param = Some(0);
+                        State::Csi
+                    }
                     b']' | b'P' | b'_' | b'^' | b'X' => State::Str,
                     b'(' | b')' | b'*' | b'+' | b'#' | b'%' | b' ' => State::OneMore,
                     ESC => State::Escape,
                     _ => State::Text,
                 },
                 State::Csi => {
-                    if (0x40..=0x7e).contains(&b) {
+                    if b.is_ascii_digit() {
+                        self.csi_param = self
+                            .csi_param
+                            .map(|p| p.saturating_mul(10).saturating_add(u32::from(b - b'0')));
+                        State::Csi
+                    } else if (0x40..=0x7e).contains(&b) {
+                        if b == b'D'
+                            && let Some(n) = self.csi_param
+                        {
+                            // Cursor back: CSI D means one column.
+                            let n = n.clamp(1, MAX_CURSOR_BACK) as usize;
+                            out.extend(std::iter::repeat_n(0x08, n));
+                        }
                         State::Text
                     } else {
+                        self.csi_param = None;
                         State::Csi
                     }
                 }
@@ -187,6 +212,18 @@ mod tests {
         let out = strip_ansi(&input);
         // `]` counts as the first byte of the sequence; the byte that exceeds the bound is dropped too.
         assert_eq!(out.len(), 1000 - MAX_SEQUENCE);
+    }
+
+    #[test]
+    fn cursor_back_becomes_backspaces() {
+        assert_eq!(strip_ansi(b"ab\x1b[2Dc\x1b[Dd"), b"ab\x08\x08c\x08d");
+        // Other parameters or several of them: removed, not applied.
+        assert_eq!(strip_ansi(b"x\x1b[1;2Dy\x1b[?5Dz"), b"xyz");
+        clean_split(
+            b"  ---- More ----\x1b[42D                                          \x1b[42Dnext",
+        );
+        let erased = strip_ansi(b"\x1b[42D");
+        assert_eq!(erased.len(), 42);
     }
 
     #[test]

@@ -409,12 +409,12 @@ pub enum Error {
     },
 
     /// A local port forward cannot listen on its address.
-    #[error("cannot listen on {address}: {source}")]
+    #[error("cannot listen on {address}: {error}")]
     Bind {
         /// The address asked for.
         address: String,
-        /// The reason.
-        source: std::io::Error,
+        /// The reason (part of the message, so not repeated as the error's source).
+        error: std::io::Error,
     },
 
     /// An OpenSSH client configuration file is invalid or cannot be used.

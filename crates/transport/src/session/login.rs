@@ -18,7 +18,9 @@
 //! legal banner saying "unauthorized access is denied" is not a failure.
 
 use oxscript_core::Account;
-use oxscript_drivers::Pattern;
+use std::sync::Arc;
+
+use oxscript_drivers::{Answer, Driver, Pattern};
 
 use super::Session;
 use super::wait::{Consume, Role, WaitSet};
@@ -167,31 +169,69 @@ impl Session {
         self.dialog(account, Step::Authorize, password).await
     }
 
+    /// The drivers whose login patterns apply: the chosen one, or while the
+    /// driver is still being guessed, the current guess together with the
+    /// generic driver (an early guess such as `ios` from "User Access
+    /// Verification" must not hide an NX-OS `login:` prompt).
+    fn login_drivers(&self) -> Vec<Arc<Driver>> {
+        let current = self.driver();
+        if !self.is_auto_driver() || current.name == "generic" {
+            return vec![current];
+        }
+        let generic = self
+            .registry
+            .get("generic")
+            .unwrap_or_else(|| Arc::new(Driver::generic()));
+        vec![current, generic]
+    }
+
+    /// The wait sets of one round of a login dialog (built again each round:
+    /// the guessed driver may change as the device talks).
+    fn login_sets(&self, extra_password: Option<&Pattern>) -> (WaitSet, WaitSet) {
+        let drivers = self.login_drivers();
+        let pick = |own: &Option<Vec<Pattern>>, of: fn(&Driver) -> &Vec<Pattern>| -> Vec<Pattern> {
+            match own {
+                Some(patterns) => patterns.clone(),
+                None => union(drivers.iter().map(|d| of(d))),
+            }
+        };
+        let mut password = pick(&self.overrides.password, |d| &d.password_prompt);
+        if let Some(extra) = extra_password {
+            password.insert(0, extra.clone());
+        }
+        let prompts = match &self.overrides.prompt {
+            Some(patterns) => patterns.clone(),
+            None => union(drivers.iter().map(|d| &d.prompt)),
+        };
+        let answers: Vec<Answer> = drivers
+            .iter()
+            .flat_map(|d| d.login_answers.iter().cloned())
+            .collect();
+
+        let mut base = WaitSet::new();
+        base.add(prompts, |_| Role::Prompt);
+        base.add(
+            pick(&self.overrides.username, |d| &d.username_prompt),
+            |_| Role::Username,
+        );
+        base.add(password, |_| Role::Password);
+        base.add(answers.iter().map(|a| a.pattern.clone()), |i| {
+            Role::Answer(answers.get(i).map(|a| a.reply.clone()).unwrap_or_default())
+        });
+        let mut with_errors = base.clone();
+        with_errors.add(
+            pick(&self.overrides.login_error, |d| &d.login_error),
+            |_| Role::LoginError,
+        );
+        (base, with_errors)
+    }
+
     async fn dialog(
         &mut self,
         account: &Account,
         step: Step,
         extra_password: Option<Pattern>,
     ) -> Result<()> {
-        let driver = self.driver();
-        let username = self
-            .overrides
-            .username
-            .clone()
-            .unwrap_or_else(|| driver.username_prompt.clone());
-        let mut password = self
-            .overrides
-            .password
-            .clone()
-            .unwrap_or_else(|| driver.password_prompt.clone());
-        if let Some(extra) = extra_password {
-            password.insert(0, extra);
-        }
-        let login_error = self
-            .overrides
-            .login_error
-            .clone()
-            .unwrap_or_else(|| driver.login_error.clone());
         let secret = match step {
             Step::Authenticate => account.password().clone(),
             Step::Authorize => account.authorization_password().clone(),
@@ -200,25 +240,6 @@ impl Session {
             Step::Authenticate => ("during login", "login"),
             Step::Authorize => ("during authorization", "authorization"),
         };
-
-        let mut base = WaitSet::new();
-        base.add(self.prompt_patterns(), |_| Role::Prompt);
-        base.add(username, |_| Role::Username);
-        base.add(password, |_| Role::Password);
-        base.add(
-            driver.login_answers.iter().map(|a| a.pattern.clone()),
-            |i| {
-                Role::Answer(
-                    driver
-                        .login_answers
-                        .get(i)
-                        .map(|a| a.reply.clone())
-                        .unwrap_or_default(),
-                )
-            },
-        );
-        let mut with_errors = base.clone();
-        with_errors.add(login_error, |_| Role::LoginError);
 
         let mut sent_username = false;
         let mut sent_password = false;
@@ -238,6 +259,7 @@ impl Session {
 
         loop {
             let credentials_sent = sent_username || sent_password;
+            let (base, with_errors) = self.login_sets(extra_password.as_ref());
             let set = if credentials_sent && error_line.is_none() {
                 &with_errors
             } else {
@@ -311,4 +333,15 @@ impl Session {
         self.shared.lock().consume(n);
         self.shared.space_freed();
     }
+}
+
+/// The patterns of several drivers, each source once, in order.
+fn union<'a>(lists: impl Iterator<Item = &'a Vec<Pattern>>) -> Vec<Pattern> {
+    let mut out: Vec<Pattern> = Vec::new();
+    for pattern in lists.flatten() {
+        if !out.iter().any(|p| p.as_str() == pattern.as_str()) {
+            out.push(pattern.clone());
+        }
+    }
+    out
 }

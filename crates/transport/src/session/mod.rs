@@ -426,6 +426,11 @@ impl Session {
         Ok(())
     }
 
+    /// Whether the driver follows the OS guesser (none was chosen).
+    pub fn is_auto_driver(&self) -> bool {
+        matches!(self.driver, DriverChoice::Auto)
+    }
+
     /// Uses `driver` (a driver value built by the caller).
     pub fn use_driver(&mut self, driver: Driver) {
         self.driver = DriverChoice::Manual(Arc::new(driver));

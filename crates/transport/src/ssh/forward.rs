@@ -74,15 +74,13 @@ impl SshConnection {
                 reason: "not authenticated yet: call authenticate() first".into(),
             });
         }
-        let listener = TcpListener::bind(bind)
-            .await
-            .map_err(|source| Error::Bind {
-                address: bind.to_owned(),
-                source,
-            })?;
-        let local_addr = listener.local_addr().map_err(|source| Error::Bind {
+        let listener = TcpListener::bind(bind).await.map_err(|error| Error::Bind {
             address: bind.to_owned(),
-            source,
+            error,
+        })?;
+        let local_addr = listener.local_addr().map_err(|error| Error::Bind {
+            address: bind.to_owned(),
+            error,
         })?;
         let forward = PortForward {
             local_addr,
@@ -258,9 +256,9 @@ mod tests {
         let address = busy.local_addr().unwrap().to_string();
         let err = TcpListener::bind(&address)
             .await
-            .map_err(|source| Error::Bind {
+            .map_err(|error| Error::Bind {
                 address: address.clone(),
-                source,
+                error,
             });
         let text = err.unwrap_err().to_string();
         assert!(

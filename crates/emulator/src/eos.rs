@@ -1,0 +1,854 @@
+//! An Arista EOS emulator.
+//!
+//! [`device`] returns a [`VirtualDevice`] that behaves like a vEOS-lab
+//! switch running EOS 4.31 over Telnet:
+//!
+//! - login: `<host> login: `, `Password: `, `Login incorrect` (three
+//!   tries), `Last login: …`, then `host>`; EOS prints no vendor banner
+//!   before login unless one is configured ([`EosEmulator::login_banner`]),
+//!   so a client recognises EOS from `show version` (`Arista vEOS-lab`);
+//! - `enable` (asks `Password: ` when an enable secret is configured,
+//!   `% Access denied` when it is wrong) to `host#`, `disable`;
+//! - `show version`, `show ip interface brief`, `show interfaces status`,
+//!   `show running-config` and `show startup-config` (privileged),
+//!   `show clock`, `show hostname` — in every mode —, `terminal dont-ask`,
+//!   `terminal length` (`Pagination disabled.`), `terminal width`,
+//!   `copy running-config startup-config`, `write memory`,
+//!   `exit`/`logout`/`quit` (end the session);
+//! - `configure` / `configure terminal` to `host(config)#`, `interface
+//!   Ethernet1` (or `et1`) to `host(config-if-Et1)#` (loopbacks,
+//!   port-channels and VLAN interfaces are created), `description`,
+//!   `shutdown`, `no shutdown`, `switchport`, `no switchport`,
+//!   `ip address A/len`, `no ip address`, `hostname` (the prompt follows
+//!   at once), `exit`, `end`;
+//! - errors as EOS words them: `% Invalid input (at token 1: 'foo')`,
+//!   `% Invalid input (privileged mode required)`, `% Incomplete
+//!   command`, `% Ambiguous command`;
+//! - filters `| include`, `| exclude`, `| begin`, `| count`, `| no-more`;
+//! - paging at ` --More-- ` (24 lines by default), erased with
+//!   backspaces, blanks and backspaces.
+//!
+//! ```
+//! use oxscript_emulator::eos;
+//!
+//! let device = eos::device("leaf1")
+//!     .with_credentials("admin", "Arista-1")
+//!     .with_enable_password("Arista-en1");
+//! let mut session = device.session();
+//! assert_eq!(session.start().text, "\r\nleaf1 login: ");
+//! session.feed(b"admin\r");
+//! assert!(session.feed(b"Arista-1\r").text.ends_with("\r\nleaf1>"));
+//! assert!(session.feed(b"enable\r").text.ends_with("Password: "));
+//! assert!(session.feed(b"Arista-en1\r").text.ends_with("leaf1#"));
+//! assert!(session.feed(b"conf\r").text.ends_with("leaf1(config)#"));
+//! assert!(session.feed(b"int et1\r").text.ends_with("leaf1(config-if-Et1)#"));
+//! ```
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use crate::command::Reply;
+use crate::context::DeviceContext;
+use crate::device::VirtualDevice;
+use crate::platform::{
+    Arg, Clock, FilterKind, IfError, Interface, Parsed, Syntax, Tok, apply_filters,
+    canonical_interface, cmd, pad, parse, parse_filters, parse_prefix, restore_paging, split_pipe,
+    suspend_paging, upsert_interface, valid_hostname, wants_no_more, with_state, words,
+};
+
+/// An EOS emulator named `hostname` with the default interfaces
+/// (`Ethernet1` to `Ethernet4`, `Loopback0`, `Management1`).
+pub fn device(hostname: &str) -> VirtualDevice {
+    EosEmulator::new(hostname).build()
+}
+
+/// Builds an EOS [`VirtualDevice`].
+///
+/// ```
+/// use oxscript_emulator::eos::EosEmulator;
+///
+/// let device = EosEmulator::new("spine1")
+///     .model("DCS-7280SR-48C6")
+///     .privileged(true)
+///     .login_banner("Authorized access only")
+///     .build();
+/// assert_eq!(device.prompt(), "spine1#");
+/// ```
+#[derive(Clone, Debug)]
+pub struct EosEmulator {
+    hostname: String,
+    model: String,
+    version: String,
+    serial: String,
+    interfaces: Vec<Interface>,
+    page_lines: usize,
+    paging_locked: bool,
+    privileged: bool,
+    login_banner: Option<String>,
+}
+
+impl EosEmulator {
+    /// A vEOS-lab switch named `hostname` running EOS 4.31.2F, with the
+    /// default interfaces, paging at 24 lines, sessions starting in
+    /// unprivileged mode (`host>`).
+    pub fn new(hostname: impl Into<String>) -> Self {
+        EosEmulator {
+            hostname: hostname.into(),
+            model: "vEOS-lab".to_owned(),
+            version: "4.31.2F".to_owned(),
+            serial: "5A8D0C2B1F3E".to_owned(),
+            interfaces: vec![
+                Interface::new("Ethernet1")
+                    .with_description("uplink to spine1")
+                    .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+                Interface::new("Ethernet2").with_description("server-41"),
+                Interface::new("Ethernet3"),
+                Interface::new("Ethernet4").with_shutdown(true),
+                Interface::new("Loopback0").with_address(Ipv4Addr::new(10, 255, 255, 13), 32),
+                Interface::new("Management1").with_address(Ipv4Addr::new(192, 168, 122, 13), 24),
+            ],
+            page_lines: 24,
+            paging_locked: false,
+            privileged: false,
+            login_banner: None,
+        }
+    }
+
+    /// Sets the model (`vEOS-lab`, `DCS-7050SX3-48YC8`, `cEOSLab`).
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// Sets the EOS release (default `4.31.2F`).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Adds an interface (replacing one of the same name).
+    pub fn interface(mut self, interface: Interface) -> Self {
+        upsert_interface(&mut self.interfaces, interface);
+        self
+    }
+
+    /// Removes every interface.
+    pub fn without_interfaces(mut self) -> Self {
+        self.interfaces.clear();
+        self
+    }
+
+    /// Sets the page length (0: no paging until the client asks for it).
+    pub fn page_lines(mut self, lines: usize) -> Self {
+        self.page_lines = lines;
+        self
+    }
+
+    /// With `true`, `terminal length 0` is accepted but paging stays on.
+    pub fn paging_locked(mut self, locked: bool) -> Self {
+        self.paging_locked = locked;
+        self
+    }
+
+    /// Whether sessions start in privileged mode (`host#`), as for a user
+    /// with privilege 15.
+    pub fn privileged(mut self, privileged: bool) -> Self {
+        self.privileged = privileged;
+        self
+    }
+
+    /// Shows `text` before the login prompt (EOS `banner login`).
+    pub fn login_banner(mut self, text: impl Into<String>) -> Self {
+        self.login_banner = Some(text.into());
+        self
+    }
+
+    /// The device.
+    pub fn build(self) -> VirtualDevice {
+        let start = if self.privileged {
+            Mode::Privileged
+        } else {
+            Mode::Exec
+        };
+        let cfg = Arc::new(Config {
+            model: self.model,
+            version: self.version,
+            serial: self.serial,
+            interfaces: self
+                .interfaces
+                .into_iter()
+                .map(|iface| Port {
+                    switchport: iface.address.is_none() && iface.name.starts_with("Ethernet"),
+                    iface,
+                })
+                .collect(),
+            start,
+        });
+        let banner = match &self.login_banner {
+            Some(text) => format!("{text}\n"),
+            None => "\n".to_owned(),
+        };
+        let hook_cfg = Arc::clone(&cfg);
+        VirtualDevice::new(self.hostname.clone())
+            .with_banner(banner)
+            .with_username_prompt(format!("{} login: ", self.hostname))
+            .with_password_prompt("Password: ")
+            .with_login_failure_message("\nLogin incorrect")
+            .with_prompt(start.prompt(&self.hostname, ""))
+            .with_paging(self.page_lines)
+            .with_paging_disable_allowed(!self.paging_locked)
+            .with_more_prompt(" --More-- ")
+            .with_login_hook(move |ctx| {
+                let mut st = EosState::new(&hook_cfg);
+                set_mode(&mut st, ctx, hook_cfg.start);
+                ctx.insert_state(st);
+                let now = Clock::now();
+                format!(
+                    "Last login: {} {} {:2} {} {} from 192.0.2.10",
+                    now.weekday_name(),
+                    now.month_name(),
+                    now.day,
+                    now.hms(),
+                    now.year
+                )
+            })
+            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Port {
+    iface: Interface,
+    switchport: bool,
+}
+
+#[derive(Debug)]
+struct Config {
+    model: String,
+    version: String,
+    serial: String,
+    interfaces: Vec<Port>,
+    start: Mode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Exec,
+    Privileged,
+    Config,
+    ConfigIf,
+}
+
+const EXEC: u32 = 1;
+const PRIV: u32 = 2;
+const CONF: u32 = 4;
+const CONF_IF: u32 = 8;
+const ANY_CONF: u32 = CONF | CONF_IF;
+const ENABLED: u32 = PRIV | CONF | CONF_IF;
+const ALL: u32 = EXEC | ENABLED;
+
+impl Mode {
+    fn mask(self) -> u32 {
+        match self {
+            Mode::Exec => EXEC,
+            Mode::Privileged => PRIV,
+            Mode::Config => CONF,
+            Mode::ConfigIf => CONF_IF,
+        }
+    }
+
+    fn prompt(self, host: &str, interface: &str) -> String {
+        match self {
+            Mode::Exec => format!("{host}>"),
+            Mode::Privileged => format!("{host}#"),
+            Mode::Config => format!("{host}(config)#"),
+            Mode::ConfigIf => format!("{host}(config-if-{interface})#"),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct EosState {
+    mode: Mode,
+    ports: Vec<Port>,
+    current: usize,
+    startup: String,
+}
+
+impl EosState {
+    fn new(cfg: &Config) -> Self {
+        EosState {
+            mode: cfg.start,
+            ports: cfg.interfaces.clone(),
+            current: 0,
+            startup: String::new(),
+        }
+    }
+}
+
+fn short_name(name: &str) -> String {
+    for (long, short) in [
+        ("Ethernet", "Et"),
+        ("Management", "Ma"),
+        ("Loopback", "Lo"),
+        ("Port-Channel", "Po"),
+        ("Vlan", "Vl"),
+    ] {
+        if let Some(rest) = name.strip_prefix(long) {
+            return format!("{short}{rest}");
+        }
+    }
+    name.to_owned()
+}
+
+fn set_mode(st: &mut EosState, ctx: &mut DeviceContext, mode: Mode) {
+    st.mode = mode;
+    let interface = st
+        .ports
+        .get(st.current)
+        .map(|p| short_name(&p.iface.name))
+        .unwrap_or_default();
+    let prompt = mode.prompt(ctx.hostname(), &interface);
+    ctx.set_prompt(prompt);
+    ctx.set_privileged(mode != Mode::Exec);
+    ctx.set_mode(match mode {
+        Mode::Exec => "exec",
+        Mode::Privileged => "privileged",
+        Mode::Config => "config",
+        Mode::ConfigIf => "config-if",
+    });
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Act {
+    Enable,
+    Disable,
+    Logout,
+    ShowVersion,
+    ShowIpInterfaceBrief,
+    ShowInterfacesStatus,
+    ShowRunning,
+    ShowStartup,
+    ShowClock,
+    ShowHostname,
+    DontAsk,
+    TermLength,
+    TermWidth,
+    Configure,
+    CopyRunStart,
+    Hostname,
+    Interface,
+    Exit,
+    End,
+    Description,
+    NoDescription,
+    Shutdown,
+    NoShutdown,
+    Switchport,
+    NoSwitchport,
+    IpAddress,
+    NoIpAddress,
+}
+
+use Tok::{Kw, Num, Rest, Word};
+
+static SYNTAX: &[Syntax<Act>] = &[
+    cmd(EXEC | PRIV, &[Kw("enable")], Act::Enable),
+    cmd(PRIV, &[Kw("disable")], Act::Disable),
+    cmd(EXEC | PRIV, &[Kw("exit")], Act::Logout),
+    cmd(EXEC | PRIV, &[Kw("logout")], Act::Logout),
+    cmd(EXEC | PRIV, &[Kw("quit")], Act::Logout),
+    cmd(ALL, &[Kw("show"), Kw("version")], Act::ShowVersion),
+    cmd(
+        ALL,
+        &[Kw("show"), Kw("ip"), Kw("interface"), Kw("brief")],
+        Act::ShowIpInterfaceBrief,
+    ),
+    cmd(
+        ALL,
+        &[Kw("show"), Kw("interfaces"), Kw("status")],
+        Act::ShowInterfacesStatus,
+    ),
+    cmd(
+        ENABLED,
+        &[Kw("show"), Kw("running-config")],
+        Act::ShowRunning,
+    ),
+    cmd(
+        ENABLED,
+        &[Kw("show"), Kw("startup-config")],
+        Act::ShowStartup,
+    ),
+    cmd(ALL, &[Kw("show"), Kw("clock")], Act::ShowClock),
+    cmd(ALL, &[Kw("show"), Kw("hostname")], Act::ShowHostname),
+    cmd(EXEC | PRIV, &[Kw("terminal"), Kw("dont-ask")], Act::DontAsk),
+    cmd(
+        EXEC | PRIV,
+        &[Kw("terminal"), Kw("length"), Num(0, 32767)],
+        Act::TermLength,
+    ),
+    cmd(
+        EXEC | PRIV,
+        &[Kw("terminal"), Kw("width"), Num(10, 32767)],
+        Act::TermWidth,
+    ),
+    cmd(PRIV, &[Kw("configure")], Act::Configure),
+    cmd(PRIV, &[Kw("configure"), Kw("terminal")], Act::Configure),
+    cmd(
+        PRIV,
+        &[Kw("copy"), Kw("running-config"), Kw("startup-config")],
+        Act::CopyRunStart,
+    ),
+    cmd(PRIV, &[Kw("write")], Act::CopyRunStart),
+    cmd(PRIV, &[Kw("write"), Kw("memory")], Act::CopyRunStart),
+    cmd(ANY_CONF, &[Kw("hostname"), Word], Act::Hostname),
+    cmd(ANY_CONF, &[Kw("interface"), Rest], Act::Interface),
+    cmd(ANY_CONF, &[Kw("exit")], Act::Exit),
+    cmd(ANY_CONF, &[Kw("end")], Act::End),
+    cmd(CONF_IF, &[Kw("description"), Rest], Act::Description),
+    cmd(CONF_IF, &[Kw("no"), Kw("description")], Act::NoDescription),
+    cmd(CONF_IF, &[Kw("shutdown")], Act::Shutdown),
+    cmd(CONF_IF, &[Kw("no"), Kw("shutdown")], Act::NoShutdown),
+    cmd(CONF_IF, &[Kw("switchport")], Act::Switchport),
+    cmd(CONF_IF, &[Kw("no"), Kw("switchport")], Act::NoSwitchport),
+    cmd(CONF_IF, &[Kw("ip"), Kw("address"), Word], Act::IpAddress),
+    cmd(
+        CONF_IF,
+        &[Kw("no"), Kw("ip"), Kw("address")],
+        Act::NoIpAddress,
+    ),
+];
+
+const FILTERS: &[(&str, FilterKind)] = &[
+    ("include", FilterKind::Include),
+    ("grep", FilterKind::Include),
+    ("exclude", FilterKind::Exclude),
+    ("begin", FilterKind::Begin),
+    ("count", FilterKind::Count),
+    ("no-more", FilterKind::NoMore),
+];
+
+const INTERFACE_TYPES: &[(&str, &str)] = &[
+    ("Ethernet", "Ethernet"),
+    ("Management", "Management"),
+    ("Loopback", "Loopback"),
+    ("Port-Channel", "Port-Channel"),
+    ("Vlan", "Vlan"),
+];
+
+const INCOMPLETE: &str = "% Incomplete command\n";
+const AMBIGUOUS: &str = "% Ambiguous command\n";
+
+fn interpret(cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
+    restore_paging(ctx);
+    with_state(
+        ctx,
+        |_| EosState::new(cfg),
+        |st, ctx| run_line(st, cfg, ctx, line),
+    )
+}
+
+fn invalid_token(line: &str, word: usize) -> String {
+    let token = words(line).get(word).map_or("", |w| w.1).to_owned();
+    format!("% Invalid input (at token {word}: '{token}')\n")
+}
+
+fn run_line(st: &mut EosState, cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
+    let (command, pipe) = split_pipe(line);
+    let filters = match pipe {
+        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
+            Ok(f) => f,
+            Err(_) => return "% Invalid input\n".to_owned(),
+        },
+        None => Vec::new(),
+    };
+    let mask = st.mode.mask();
+    let text = match parse(SYNTAX, mask, command) {
+        Parsed::Empty => return String::new(),
+        Parsed::Invalid(spot) => {
+            if mask == EXEC && matches!(parse(SYNTAX, PRIV, command), Parsed::Command { .. }) {
+                return "% Invalid input (privileged mode required)\n".to_owned();
+            }
+            return invalid_token(command, spot.word);
+        }
+        Parsed::Incomplete { .. } => return INCOMPLETE.to_owned(),
+        Parsed::Ambiguous(_) => return AMBIGUOUS.to_owned(),
+        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
+    };
+    if filters.is_empty() {
+        return text;
+    }
+    if wants_no_more(&filters) {
+        suspend_paging(ctx);
+    }
+    apply_filters(&text, &filters)
+}
+
+fn execute(
+    cfg: &Config,
+    st: &mut EosState,
+    ctx: &mut DeviceContext,
+    act: Act,
+    args: &[Arg<'_>],
+) -> String {
+    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
+    match act {
+        Act::Enable => enable(st, ctx),
+        Act::Disable => {
+            set_mode(st, ctx, Mode::Exec);
+            String::new()
+        }
+        Act::Logout => {
+            ctx.close();
+            String::new()
+        }
+        Act::ShowVersion => show_version(cfg),
+        Act::ShowIpInterfaceBrief => ip_interface_brief(&st.ports),
+        Act::ShowInterfacesStatus => interfaces_status(&st.ports),
+        Act::ShowRunning => running_config(cfg, st, ctx.hostname()),
+        Act::ShowStartup => {
+            if st.startup.is_empty() {
+                st.startup = running_config(cfg, st, ctx.hostname());
+            }
+            st.startup.replacen(
+                "! Command: show running-config",
+                "! Command: show startup-config",
+                1,
+            )
+        }
+        Act::ShowClock => {
+            let now = Clock::now();
+            format!(
+                "{} {} {:2} {} {}\nTimezone: UTC\nClock source: local\n",
+                now.weekday_name(),
+                now.month_name(),
+                now.day,
+                now.hms(),
+                now.year
+            )
+        }
+        Act::ShowHostname => format!("Hostname: {0}\nFQDN:     {0}\n", ctx.hostname()),
+        Act::DontAsk => String::new(),
+        Act::TermLength => {
+            let n: usize = arg(0).parse().unwrap_or(0);
+            ctx.set_page_lines(Some(n));
+            if n == 0 {
+                "Pagination disabled.\n".to_owned()
+            } else {
+                format!("Pagination set to {n} lines.\n")
+            }
+        }
+        Act::TermWidth => format!("Width set to {} columns.\n", arg(0)),
+        Act::Configure => {
+            set_mode(st, ctx, Mode::Config);
+            String::new()
+        }
+        Act::CopyRunStart => {
+            st.startup = running_config(cfg, st, ctx.hostname());
+            "Copy completed successfully.\n".to_owned()
+        }
+        Act::Hostname => {
+            if !valid_hostname(arg(0)) {
+                return "% Invalid input\n".to_owned();
+            }
+            ctx.set_hostname(arg(0));
+            let mode = st.mode;
+            set_mode(st, ctx, mode);
+            String::new()
+        }
+        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
+            Ok(name) => {
+                let create = !name.starts_with("Ethernet") && !name.starts_with("Management");
+                let found = st.ports.iter().position(|p| p.iface.name == name);
+                let index = found.or_else(|| {
+                    create.then(|| {
+                        st.ports.push(Port {
+                            iface: Interface::new(name),
+                            switchport: false,
+                        });
+                        st.ports.len() - 1
+                    })
+                });
+                match index {
+                    Some(i) => {
+                        st.current = i;
+                        set_mode(st, ctx, Mode::ConfigIf);
+                        String::new()
+                    }
+                    None => format!("% Interface {} not found\n", arg(0)),
+                }
+            }
+            Err(IfError::Ambiguous) => AMBIGUOUS.to_owned(),
+            Err(IfError::BadNumber) => INCOMPLETE.to_owned(),
+            Err(IfError::UnknownType) => invalid_token(ctx.line(), 1),
+        },
+        Act::Exit => {
+            let mode = if st.mode == Mode::ConfigIf {
+                Mode::Config
+            } else {
+                Mode::Privileged
+            };
+            set_mode(st, ctx, mode);
+            String::new()
+        }
+        Act::End => {
+            set_mode(st, ctx, Mode::Privileged);
+            String::new()
+        }
+        _ => interface_command(st, ctx, act, arg(0)),
+    }
+}
+
+fn interface_command(st: &mut EosState, ctx: &DeviceContext, act: Act, arg: &str) -> String {
+    let address = if act == Act::IpAddress {
+        match parse_prefix(arg) {
+            Some(a) => Some(a),
+            None => return invalid_token(ctx.line(), 2),
+        }
+    } else {
+        None
+    };
+    let Some(port) = st.ports.get_mut(st.current) else {
+        return String::new();
+    };
+    match act {
+        Act::Description => port.iface.description = Some(arg.to_owned()),
+        Act::NoDescription => port.iface.description = None,
+        Act::Shutdown => port.iface.shutdown = true,
+        Act::NoShutdown => port.iface.shutdown = false,
+        Act::Switchport => {
+            port.switchport = true;
+            port.iface.address = None;
+        }
+        Act::NoSwitchport => port.switchport = false,
+        Act::IpAddress => {
+            if port.switchport {
+                return "% Address determined by switchport mode; use 'no switchport' first\n"
+                    .to_owned();
+            }
+            port.iface.address = address;
+        }
+        _ => port.iface.address = None,
+    }
+    String::new()
+}
+
+fn enable(st: &mut EosState, ctx: &mut DeviceContext) -> String {
+    if st.mode != Mode::Exec || !ctx.has_enable_password() {
+        set_mode(st, ctx, Mode::Privileged);
+        return String::new();
+    }
+    ctx.read_line(true, |ctx, password| {
+        let ok = ctx.check_enable_password(password);
+        let Some(mut st) = ctx.take_state::<EosState>() else {
+            return String::new();
+        };
+        let text = if ok {
+            set_mode(&mut st, ctx, Mode::Privileged);
+            String::new()
+        } else {
+            "% Access denied\n".to_owned()
+        };
+        ctx.insert_state(st);
+        text
+    });
+    "Password: ".to_owned()
+}
+
+fn show_version(cfg: &Config) -> String {
+    let build = format!("{}-35442176.{}", cfg.version, cfg.version.replace('.', ""));
+    format!(
+        "Arista {model}
+Hardware version:
+Serial number: {serial}
+Hardware MAC address: 5254.00b2.9a3c
+System MAC address: 5254.00b2.9a3c
+
+Software image version: {version}
+Architecture: x86_64
+Internal build version: {build}
+Internal build ID: 0d7d5b2b-b7b8-4d9b-86f7-1ad9e0a3c4a3
+Image format version: 1.0
+Image optimization: None
+
+Uptime: 3 weeks, 2 days, 4 hours and 11 minutes
+Total memory: 4002148 kB
+Free memory: 2722960 kB
+",
+        model = cfg.model,
+        serial = cfg.serial,
+        version = cfg.version,
+    )
+}
+
+fn ip_interface_brief(ports: &[Port]) -> String {
+    let mut out = String::from(
+        "                                                                        Address\n\
+         Interface         IP Address            Status       Protocol            MTU    Owner\n\
+         ----------------- --------------------- ------------ -------------- ----------- -------\n",
+    );
+    let mut routed: Vec<&Port> = ports.iter().filter(|p| !p.switchport).collect();
+    routed.sort_by(|a, b| a.iface.name.cmp(&b.iface.name));
+    for p in routed {
+        let address = p
+            .iface
+            .address
+            .map_or("unassigned".to_owned(), |(a, l)| format!("{a}/{l}"));
+        let (status, protocol) = if p.iface.shutdown {
+            ("admin down", "down")
+        } else {
+            ("up", "up")
+        };
+        let mtu = if p.iface.name.starts_with("Loopback") {
+            "65535"
+        } else {
+            "1500"
+        };
+        let _ = writeln!(
+            out,
+            "{}{}{}{}{:>11}",
+            pad(&p.iface.name, 18),
+            pad(&address, 22),
+            pad(status, 13),
+            pad(protocol, 15),
+            mtu
+        );
+    }
+    out
+}
+
+fn interfaces_status(ports: &[Port]) -> String {
+    let mut out = String::from(
+        "Port       Name              Status       Vlan     Duplex Speed  Type            Flags Encapsulation\n",
+    );
+    for p in ports
+        .iter()
+        .filter(|p| p.iface.name.starts_with("Ethernet"))
+    {
+        let status = if p.iface.shutdown {
+            "disabled"
+        } else {
+            "connected"
+        };
+        let vlan = if p.switchport { "1" } else { "routed" };
+        let name: String = p
+            .iface
+            .description
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(17)
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}{}{}{}full   1G     EbraTestPhyPort",
+            pad(&short_name(&p.iface.name), 11),
+            pad(&name, 18),
+            pad(status, 13),
+            pad(vlan, 9)
+        );
+    }
+    out
+}
+
+fn running_config(cfg: &Config, st: &EosState, hostname: &str) -> String {
+    let mut out = format!(
+        "! Command: show running-config\n! device: {hostname} ({}, EOS-{})\n!\n! boot system flash:/vEOS-lab.swi\n!\nno aaa root\n!\nusername admin privilege 15 role network-admin secret sha512 $6$oZ/Y7soa0jnzZY.q$ng59V5ArhD\n!\ntransceiver qsfp default-mode 4x10G\n!\nservice routing protocols model multi-agent\n!\nhostname {hostname}\n!\nspanning-tree mode mstp\n!\n",
+        cfg.model, cfg.version
+    );
+    for p in &st.ports {
+        let _ = writeln!(out, "interface {}", p.iface.name);
+        if let Some(d) = &p.iface.description {
+            let _ = writeln!(out, "   description {d}");
+        }
+        if p.iface.shutdown {
+            out.push_str("   shutdown\n");
+        }
+        if p.iface.name.starts_with("Ethernet") && !p.switchport {
+            out.push_str("   no switchport\n");
+        }
+        if let Some((a, l)) = p.iface.address {
+            let _ = writeln!(out, "   ip address {a}/{l}");
+        }
+        out.push_str("!\n");
+    }
+    out.push_str("ip routing\n!\nmanagement telnet\n   no shutdown\n!\nend\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LoginType;
+
+    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
+        s.feed(format!("{line}\r").as_bytes()).text
+    }
+
+    #[test]
+    fn login_enable_and_errors() {
+        let device = device("leaf1")
+            .with_credentials("admin", "pw")
+            .with_enable_password("en");
+        let mut s = device.session();
+        s.start();
+        s.feed(b"admin\r");
+        assert_eq!(
+            s.feed(b"nope\r").text,
+            "\r\n\r\nLogin incorrect\r\nleaf1 login: "
+        );
+        s.feed(b"admin\r");
+        let text = s.feed(b"pw\r").text;
+        assert!(text.starts_with("\r\nLast login: "), "{text:?}");
+        assert!(text.ends_with(" from 192.0.2.10\r\nleaf1>"), "{text:?}");
+        assert_eq!(
+            cmd(&mut s, "show running-config"),
+            "show running-config\r\n% Invalid input (privileged mode required)\r\nleaf1>"
+        );
+        assert_eq!(cmd(&mut s, "enable"), "enable\r\nPassword: ");
+        assert_eq!(s.feed(b"bad\r").text, "\r\n% Access denied\r\nleaf1>");
+        cmd(&mut s, "enable");
+        assert_eq!(s.feed(b"en\r").text, "\r\nleaf1#");
+        assert_eq!(
+            cmd(&mut s, "show ip bgp sumary"),
+            "show ip bgp sumary\r\n% Invalid input (at token 2: 'bgp')\r\nleaf1#"
+        );
+        assert_eq!(
+            cmd(&mut s, "show"),
+            "show\r\n% Incomplete command\r\nleaf1#"
+        );
+        assert_eq!(cmd(&mut s, "sh i"), "sh i\r\n% Ambiguous command\r\nleaf1#");
+        assert_eq!(
+            cmd(&mut s, "terminal length 0"),
+            "terminal length 0\r\nPagination disabled.\r\nleaf1#"
+        );
+    }
+
+    #[test]
+    fn configuration_changes_show_up() {
+        let device = EosEmulator::new("leaf1")
+            .privileged(true)
+            .build()
+            .with_login_type(LoginType::None);
+        let mut s = device.session();
+        assert!(s.start().text.ends_with("leaf1#"));
+        assert!(cmd(&mut s, "configure terminal").ends_with("leaf1(config)#"));
+        assert!(cmd(&mut s, "interface Ethernet3").ends_with("leaf1(config-if-Et3)#"));
+        cmd(&mut s, "description to spine2");
+        cmd(&mut s, "no switchport");
+        cmd(&mut s, "ip address 10.3.3.1/31");
+        assert!(cmd(&mut s, "interface lo9").ends_with("leaf1(config-if-Lo9)#"));
+        assert!(cmd(&mut s, "hostname leaf7").ends_with("leaf7(config-if-Lo9)#"));
+        assert!(cmd(&mut s, "end").ends_with("\r\nleaf7#"));
+        let run = cmd(&mut s, "show running-config | begin Ethernet3");
+        assert!(
+            run.contains("interface Ethernet3\r\n   description to spine2\r\n   no switchport\r\n   ip address 10.3.3.1/31\r\n!\r\n"),
+            "{run}"
+        );
+        assert!(
+            cmd(&mut s, "show ip int brief").contains("Ethernet3         10.3.3.1/31           up")
+        );
+        assert!(cmd(&mut s, "show version").contains("Arista vEOS-lab\r\n"));
+    }
+}

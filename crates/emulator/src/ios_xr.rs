@@ -1,0 +1,817 @@
+//! A Cisco IOS XR emulator.
+//!
+//! [`device`] returns a [`VirtualDevice`] that behaves like an ASR 9000
+//! running IOS XR 7.9 over Telnet:
+//!
+//! - login: `User Access Verification`, `Username: `, `Password: `,
+//!   `% Authentication failed` (three tries), then
+//!   `RP/0/RSP0/CPU0:host#`;
+//! - exec commands print a timestamp line first (`Mon Mar  4
+//!   10:42:17.312 UTC`) until `terminal exec prompt no-timestamp`;
+//!   `show version`, `show ipv4 interface brief` (also `show ip interface
+//!   brief`), `show running-config`, `show clock`, `terminal length`,
+//!   `terminal width`, `exit`/`logout` (end the session);
+//! - `configure` / `configure terminal` to `RP/0/RSP0/CPU0:host(config)#`,
+//!   `interface GigabitEthernet0/0/0/0` (or `gi0/0/0/0`; loopbacks and
+//!   bundles are created) to `(config-if)#`, `description`, `shutdown`,
+//!   `no shutdown`, `ipv4 address A M` (or `A/len`), `no ipv4 address`,
+//!   `hostname`: all of it goes to a candidate configuration that
+//!   `commit` applies (the prompt follows a committed host name),
+//!   `show configuration` lists and `abort` drops; `end`/`exit` with
+//!   uncommitted changes ask `Uncommitted changes found, commit them
+//!   before exiting(yes/no/cancel)? [cancel]:` (see
+//!   [`IosXrEmulator::confirm_uncommitted_exit`]);
+//! - errors: `% Invalid input detected at '^' marker.` under a `^`,
+//!   `% Incomplete command.`, `% Ambiguous command:  "…"`;
+//! - filters `| include`, `| exclude`, `| begin`, `| count`;
+//! - paging at ` --More-- ` (24 lines by default), erased with
+//!   backspaces, blanks and backspaces.
+//!
+//! ```
+//! use oxscript_emulator::ios_xr;
+//!
+//! let device = ios_xr::device("pe1").with_credentials("admin", "Xr-secret1");
+//! let mut session = device.session();
+//! assert!(session.start().text.ends_with("User Access Verification\r\n\r\nUsername: "));
+//! session.feed(b"admin\r");
+//! assert!(session.feed(b"Xr-secret1\r").text.ends_with("RP/0/RSP0/CPU0:pe1#"));
+//! session.feed(b"configure\r");
+//! assert!(session.feed(b"hostname pe9\r").text.ends_with("RP/0/RSP0/CPU0:pe1(config)#"));
+//! assert!(session.feed(b"commit\r").text.ends_with("RP/0/RSP0/CPU0:pe9(config)#"));
+//! assert!(session.feed(b"end\r").text.ends_with("RP/0/RSP0/CPU0:pe9#"));
+//! ```
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use crate::command::Reply;
+use crate::context::DeviceContext;
+use crate::device::VirtualDevice;
+use crate::platform::{
+    Arg, Clock, FilterKind, IfError, Interface, Parsed, Spot, Syntax, Tok, apply_filters,
+    canonical_interface, caret, cmd, len_mask, mask_len, pad, parse, parse_filters, parse_prefix,
+    restore_paging, split_pipe, suspend_paging, upsert_interface, valid_hostname, wants_no_more,
+    with_state,
+};
+
+/// An IOS XR emulator named `hostname` with the default interfaces
+/// (`MgmtEth0/RSP0/CPU0/0`, `GigabitEthernet0/0/0/0` to `0/0/0/3`,
+/// `Loopback0`).
+pub fn device(hostname: &str) -> VirtualDevice {
+    IosXrEmulator::new(hostname).build()
+}
+
+/// Builds an IOS XR [`VirtualDevice`].
+///
+/// ```
+/// use oxscript_emulator::ios_xr::IosXrEmulator;
+///
+/// let device = IosXrEmulator::new("xrv9k")
+///     .node("RP/0/RP0/CPU0")
+///     .confirm_uncommitted_exit(false)
+///     .build();
+/// assert_eq!(device.prompt(), "RP/0/RP0/CPU0:xrv9k#");
+/// ```
+#[derive(Clone, Debug)]
+pub struct IosXrEmulator {
+    hostname: String,
+    node: String,
+    version: String,
+    interfaces: Vec<Interface>,
+    page_lines: usize,
+    paging_locked: bool,
+    confirm_uncommitted_exit: bool,
+}
+
+impl IosXrEmulator {
+    /// An ASR 9000 named `hostname` running IOS XR 7.9.2 on node
+    /// `RP/0/RSP0/CPU0`, with the default interfaces, paging at 24
+    /// lines.
+    pub fn new(hostname: impl Into<String>) -> Self {
+        IosXrEmulator {
+            hostname: hostname.into(),
+            node: "RP/0/RSP0/CPU0".to_owned(),
+            version: "7.9.2".to_owned(),
+            interfaces: vec![
+                Interface::new("Loopback0").with_address(Ipv4Addr::new(10, 255, 255, 14), 32),
+                Interface::new("MgmtEth0/RSP0/CPU0/0")
+                    .with_address(Ipv4Addr::new(192, 168, 122, 14), 24),
+                Interface::new("GigabitEthernet0/0/0/0")
+                    .with_description("uplink to core")
+                    .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+                Interface::new("GigabitEthernet0/0/0/1").with_description("customer-17"),
+                Interface::new("GigabitEthernet0/0/0/2"),
+                Interface::new("GigabitEthernet0/0/0/3").with_shutdown(true),
+            ],
+            page_lines: 24,
+            paging_locked: false,
+            confirm_uncommitted_exit: true,
+        }
+    }
+
+    /// Sets the node of the prompt (default `RP/0/RSP0/CPU0`).
+    pub fn node(mut self, node: impl Into<String>) -> Self {
+        self.node = node.into();
+        self
+    }
+
+    /// Sets the IOS XR release (default `7.9.2`).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Adds an interface (replacing one of the same name).
+    pub fn interface(mut self, interface: Interface) -> Self {
+        upsert_interface(&mut self.interfaces, interface);
+        self
+    }
+
+    /// Removes every interface.
+    pub fn without_interfaces(mut self) -> Self {
+        self.interfaces.clear();
+        self
+    }
+
+    /// Sets the page length (0: no paging until the client asks for it).
+    pub fn page_lines(mut self, lines: usize) -> Self {
+        self.page_lines = lines;
+        self
+    }
+
+    /// With `true`, `terminal length 0` is accepted but paging stays on.
+    pub fn paging_locked(mut self, locked: bool) -> Self {
+        self.paging_locked = locked;
+        self
+    }
+
+    /// Whether `end`/`exit` with uncommitted changes ask what to do with
+    /// them (default `true`, as IOS XR does); with `false` the changes
+    /// are dropped silently.
+    pub fn confirm_uncommitted_exit(mut self, confirm: bool) -> Self {
+        self.confirm_uncommitted_exit = confirm;
+        self
+    }
+
+    /// The device.
+    pub fn build(self) -> VirtualDevice {
+        let cfg = Arc::new(Config {
+            node: self.node,
+            version: self.version,
+            interfaces: self.interfaces,
+            confirm_uncommitted_exit: self.confirm_uncommitted_exit,
+        });
+        let prompt = format!("{}:{}#", cfg.node, self.hostname);
+        let hook_cfg = Arc::clone(&cfg);
+        VirtualDevice::new(self.hostname)
+            .with_banner("\n\nUser Access Verification\n\n")
+            .with_username_prompt("Username: ")
+            .with_password_prompt("Password: ")
+            .with_login_failure_message("\n% Authentication failed\n\n")
+            .with_prompt(prompt)
+            .with_paging(self.page_lines)
+            .with_paging_disable_allowed(!self.paging_locked)
+            .with_more_prompt(" --More-- ")
+            .with_login_hook(move |ctx| {
+                let mut st = XrState::new(&hook_cfg, ctx.hostname());
+                set_mode(&hook_cfg, &mut st, ctx, Mode::Exec);
+                ctx.insert_state(st);
+                "\n\n".to_owned()
+            })
+            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+    }
+}
+
+#[derive(Debug)]
+struct Config {
+    node: String,
+    version: String,
+    interfaces: Vec<Interface>,
+    confirm_uncommitted_exit: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Exec,
+    Config,
+    ConfigIf,
+}
+
+const EXEC: u32 = 1;
+const CONF: u32 = 2;
+const CONF_IF: u32 = 4;
+const ANY_CONF: u32 = CONF | CONF_IF;
+
+impl Mode {
+    fn mask(self) -> u32 {
+        match self {
+            Mode::Exec => EXEC,
+            Mode::Config => CONF,
+            Mode::ConfigIf => CONF_IF,
+        }
+    }
+}
+
+/// The configuration that `commit` applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct XrConfig {
+    hostname: String,
+    interfaces: Vec<Interface>,
+}
+
+#[derive(Debug)]
+struct XrState {
+    mode: Mode,
+    running: XrConfig,
+    candidate: XrConfig,
+    current: usize,
+    timestamps: bool,
+    last_change: String,
+}
+
+impl XrState {
+    fn new(cfg: &Config, hostname: &str) -> Self {
+        let running = XrConfig {
+            hostname: hostname.to_owned(),
+            interfaces: cfg.interfaces.clone(),
+        };
+        XrState {
+            mode: Mode::Exec,
+            candidate: running.clone(),
+            running,
+            current: 0,
+            timestamps: true,
+            last_change: stamp(&Clock::from_unix_millis(1_709_200_000_000)),
+        }
+    }
+}
+
+fn stamp(c: &Clock) -> String {
+    format!(
+        "{} {} {:2} {}.{:03} UTC",
+        c.weekday_name(),
+        c.month_name(),
+        c.day,
+        c.hms(),
+        c.millis
+    )
+}
+
+fn set_mode(cfg: &Config, st: &mut XrState, ctx: &mut DeviceContext, mode: Mode) {
+    st.mode = mode;
+    if st.running.hostname != ctx.hostname() {
+        let host = st.running.hostname.clone();
+        ctx.set_hostname(&host);
+    }
+    let suffix = match mode {
+        Mode::Exec => "",
+        Mode::Config => "(config)",
+        Mode::ConfigIf => "(config-if)",
+    };
+    let prompt = format!("{}:{}{suffix}#", cfg.node, st.running.hostname);
+    ctx.set_prompt(prompt);
+    ctx.set_privileged(true);
+    ctx.set_mode(match mode {
+        Mode::Exec => "exec",
+        Mode::Config => "config",
+        Mode::ConfigIf => "config-if",
+    });
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Act {
+    ShowVersion,
+    ShowIpv4Brief,
+    ShowRunning,
+    ShowClock,
+    ShowConfiguration,
+    TermLength,
+    TermWidth,
+    NoTimestamp,
+    Timestamp,
+    Configure,
+    Logout,
+    Hostname,
+    Interface,
+    Commit,
+    Abort,
+    Exit,
+    End,
+    Do,
+    Description,
+    NoDescription,
+    Shutdown,
+    NoShutdown,
+    Ipv4Address,
+    Ipv4Prefix,
+    NoIpv4Address,
+}
+
+use Tok::{Kw, Num, Rest, Word};
+
+static SYNTAX: &[Syntax<Act>] = &[
+    cmd(EXEC, &[Kw("show"), Kw("version")], Act::ShowVersion),
+    cmd(
+        EXEC,
+        &[Kw("show"), Kw("ipv4"), Kw("interface"), Kw("brief")],
+        Act::ShowIpv4Brief,
+    ),
+    cmd(
+        EXEC,
+        &[Kw("show"), Kw("ip"), Kw("interface"), Kw("brief")],
+        Act::ShowIpv4Brief,
+    ),
+    cmd(
+        EXEC | ANY_CONF,
+        &[Kw("show"), Kw("running-config")],
+        Act::ShowRunning,
+    ),
+    cmd(EXEC, &[Kw("show"), Kw("clock")], Act::ShowClock),
+    cmd(
+        ANY_CONF,
+        &[Kw("show"), Kw("configuration")],
+        Act::ShowConfiguration,
+    ),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("length"), Num(0, 512)],
+        Act::TermLength,
+    ),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("width"), Num(0, 512)],
+        Act::TermWidth,
+    ),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("exec"), Kw("prompt"), Kw("no-timestamp")],
+        Act::NoTimestamp,
+    ),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("exec"), Kw("prompt"), Kw("timestamp")],
+        Act::Timestamp,
+    ),
+    cmd(EXEC, &[Kw("configure")], Act::Configure),
+    cmd(EXEC, &[Kw("configure"), Kw("terminal")], Act::Configure),
+    cmd(EXEC, &[Kw("exit")], Act::Logout),
+    cmd(EXEC, &[Kw("logout")], Act::Logout),
+    cmd(ANY_CONF, &[Kw("hostname"), Word], Act::Hostname),
+    cmd(ANY_CONF, &[Kw("interface"), Rest], Act::Interface),
+    cmd(ANY_CONF, &[Kw("commit")], Act::Commit),
+    cmd(ANY_CONF, &[Kw("abort")], Act::Abort),
+    cmd(ANY_CONF, &[Kw("exit")], Act::Exit),
+    cmd(ANY_CONF, &[Kw("end")], Act::End),
+    cmd(ANY_CONF, &[Kw("do"), Rest], Act::Do),
+    cmd(CONF_IF, &[Kw("description"), Rest], Act::Description),
+    cmd(CONF_IF, &[Kw("no"), Kw("description")], Act::NoDescription),
+    cmd(CONF_IF, &[Kw("shutdown")], Act::Shutdown),
+    cmd(CONF_IF, &[Kw("no"), Kw("shutdown")], Act::NoShutdown),
+    cmd(
+        CONF_IF,
+        &[Kw("ipv4"), Kw("address"), Word, Word],
+        Act::Ipv4Address,
+    ),
+    cmd(CONF_IF, &[Kw("ipv4"), Kw("address"), Word], Act::Ipv4Prefix),
+    cmd(
+        CONF_IF,
+        &[Kw("no"), Kw("ipv4"), Kw("address")],
+        Act::NoIpv4Address,
+    ),
+];
+
+const FILTERS: &[(&str, FilterKind)] = &[
+    ("include", FilterKind::Include),
+    ("exclude", FilterKind::Exclude),
+    ("begin", FilterKind::Begin),
+    ("count", FilterKind::Count),
+];
+
+const INTERFACE_TYPES: &[(&str, &str)] = &[
+    ("GigabitEthernet", "GigabitEthernet"),
+    ("TenGigE", "TenGigE"),
+    ("HundredGigE", "HundredGigE"),
+    ("Bundle-Ether", "Bundle-Ether"),
+    ("BE", "Bundle-Ether"),
+    ("Loopback", "Loopback"),
+    ("MgmtEth", "MgmtEth"),
+    ("BVI", "BVI"),
+];
+
+fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
+    restore_paging(ctx);
+    let host = ctx.hostname().to_owned();
+    with_state(
+        ctx,
+        |_| XrState::new(cfg, &host),
+        |st, ctx| {
+            let mask = st.mode.mask();
+            run_line(cfg, st, ctx, line, mask, 0)
+        },
+    )
+}
+
+fn invalid(ctx: &DeviceContext, column: usize) -> String {
+    format!(
+        "{}% Invalid input detected at '^' marker.\n",
+        caret(ctx, column)
+    )
+}
+
+fn run_line(
+    cfg: &Arc<Config>,
+    st: &mut XrState,
+    ctx: &mut DeviceContext,
+    line: &str,
+    mask: u32,
+    base: usize,
+) -> String {
+    // Exec commands (and their errors) start with a timestamp.
+    let stamped = mask == EXEC && st.timestamps && !line.trim().is_empty();
+    let mut out = if stamped {
+        format!("{}\n", stamp(&Clock::now()))
+    } else {
+        String::new()
+    };
+    let (command, pipe) = split_pipe(line);
+    let filters = match pipe {
+        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
+            Ok(f) => f,
+            Err(bad) => {
+                out.push_str(&invalid(ctx, base + bad.column));
+                return out;
+            }
+        },
+        None => Vec::new(),
+    };
+    let text = match parse(SYNTAX, mask, command) {
+        Parsed::Empty => return String::new(),
+        Parsed::Invalid(Spot { column, .. }) => invalid(ctx, base + column),
+        Parsed::Incomplete { .. } => "% Incomplete command.\n".to_owned(),
+        Parsed::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", command.trim()),
+        Parsed::Command { act, args } => {
+            if matches!(
+                act,
+                Act::NoTimestamp | Act::Timestamp | Act::TermLength | Act::TermWidth
+            ) {
+                // Terminal settings print nothing, not even the stamp.
+                out.clear();
+            }
+            execute(cfg, st, ctx, act, &args, base)
+        }
+    };
+    if !filters.is_empty() {
+        if wants_no_more(&filters) {
+            suspend_paging(ctx);
+        }
+        out.push_str(&apply_filters(&text, &filters));
+    } else {
+        out.push_str(&text);
+    }
+    out
+}
+
+fn execute(
+    cfg: &Arc<Config>,
+    st: &mut XrState,
+    ctx: &mut DeviceContext,
+    act: Act,
+    args: &[Arg<'_>],
+    base: usize,
+) -> String {
+    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
+    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    match act {
+        Act::ShowVersion => show_version(cfg, &st.running.hostname),
+        Act::ShowIpv4Brief => ipv4_brief(&st.running.interfaces),
+        Act::ShowRunning => running_config(cfg, &st.running, &st.last_change, ctx),
+        Act::ShowClock => format!("{}\n", stamp(&Clock::now())),
+        Act::ShowConfiguration => candidate_diff(cfg, st),
+        Act::TermLength => {
+            ctx.set_page_lines(Some(arg(0).parse().unwrap_or(0)));
+            String::new()
+        }
+        Act::TermWidth => String::new(),
+        Act::NoTimestamp => {
+            st.timestamps = false;
+            String::new()
+        }
+        Act::Timestamp => {
+            st.timestamps = true;
+            String::new()
+        }
+        Act::Configure => {
+            st.candidate = st.running.clone();
+            set_mode(cfg, st, ctx, Mode::Config);
+            String::new()
+        }
+        Act::Logout => {
+            ctx.close();
+            String::new()
+        }
+        Act::Hostname => {
+            if !valid_hostname(arg(0)) {
+                return invalid(ctx, col(0));
+            }
+            st.candidate.hostname = arg(0).to_owned();
+            String::new()
+        }
+        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
+            Ok(name) => {
+                let create = ["Loopback", "Bundle-Ether", "BVI"]
+                    .iter()
+                    .any(|t| name.starts_with(t));
+                let list = &mut st.candidate.interfaces;
+                let found = list.iter().position(|i| i.name == name);
+                let index = found.or_else(|| {
+                    create.then(|| {
+                        list.push(Interface::new(name));
+                        list.len() - 1
+                    })
+                });
+                match index {
+                    Some(i) => {
+                        st.current = i;
+                        set_mode(cfg, st, ctx, Mode::ConfigIf);
+                        String::new()
+                    }
+                    None => invalid(ctx, col(0) + arg(0).chars().count().saturating_sub(1)),
+                }
+            }
+            Err(IfError::Ambiguous) => {
+                format!("% Ambiguous command:  \"{}\"\n", ctx.line().trim())
+            }
+            Err(IfError::BadNumber) => "% Incomplete command.\n".to_owned(),
+            Err(IfError::UnknownType) => invalid(ctx, col(0)),
+        },
+        Act::Commit => {
+            if st.candidate != st.running {
+                st.running = st.candidate.clone();
+                st.last_change = stamp(&Clock::now());
+            }
+            let mode = st.mode;
+            set_mode(cfg, st, ctx, mode);
+            String::new()
+        }
+        Act::Abort => {
+            st.candidate = st.running.clone();
+            set_mode(cfg, st, ctx, Mode::Exec);
+            String::new()
+        }
+        Act::Exit if st.mode == Mode::ConfigIf => {
+            set_mode(cfg, st, ctx, Mode::Config);
+            String::new()
+        }
+        Act::Exit | Act::End => leave(cfg, st, ctx),
+        Act::Do => {
+            let mode = st.mode;
+            let text = run_line(cfg, st, ctx, arg(0), EXEC, col(0));
+            if st.mode != mode && !ctx.is_closing() {
+                set_mode(cfg, st, ctx, mode);
+            }
+            text
+        }
+        _ => interface_command(st, ctx, act, args, base),
+    }
+}
+
+fn leave(cfg: &Arc<Config>, st: &mut XrState, ctx: &mut DeviceContext) -> String {
+    if st.candidate == st.running || !cfg.confirm_uncommitted_exit {
+        st.candidate = st.running.clone();
+        set_mode(cfg, st, ctx, Mode::Exec);
+        return String::new();
+    }
+    let shared = Arc::clone(cfg);
+    ctx.read_line(false, move |ctx, answer| {
+        let answer = answer.trim().to_ascii_lowercase();
+        let host = ctx.hostname().to_owned();
+        with_state(
+            ctx,
+            |_| XrState::new(&shared, &host),
+            |st, ctx| {
+                if !answer.is_empty() && "yes".starts_with(&answer) {
+                    st.running = st.candidate.clone();
+                    st.last_change = stamp(&Clock::now());
+                    set_mode(&shared, st, ctx, Mode::Exec);
+                } else if !answer.is_empty() && "no".starts_with(&answer) {
+                    st.candidate = st.running.clone();
+                    set_mode(&shared, st, ctx, Mode::Exec);
+                }
+                String::new()
+            },
+        )
+    });
+    "Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:".to_owned()
+}
+
+fn interface_command(
+    st: &mut XrState,
+    ctx: &DeviceContext,
+    act: Act,
+    args: &[Arg<'_>],
+    base: usize,
+) -> String {
+    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
+    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    let address = match act {
+        Act::Ipv4Address => {
+            let Ok(ip) = arg(0).parse::<Ipv4Addr>() else {
+                return invalid(ctx, col(0));
+            };
+            let Some(len) = mask_len(arg(1)) else {
+                return invalid(ctx, col(1));
+            };
+            Some((ip, len))
+        }
+        Act::Ipv4Prefix => match parse_prefix(arg(0)) {
+            Some(a) => Some(a),
+            None => return invalid(ctx, col(0)),
+        },
+        _ => None,
+    };
+    let Some(iface) = st.candidate.interfaces.get_mut(st.current) else {
+        return String::new();
+    };
+    match act {
+        Act::Description => iface.description = Some(arg(0).to_owned()),
+        Act::NoDescription => iface.description = None,
+        Act::Shutdown => iface.shutdown = true,
+        Act::NoShutdown => iface.shutdown = false,
+        Act::Ipv4Address | Act::Ipv4Prefix => iface.address = address,
+        _ => iface.address = None,
+    }
+    String::new()
+}
+
+fn show_version(cfg: &Config, hostname: &str) -> String {
+    format!(
+        "Cisco IOS XR Software, Version {version}
+Copyright (c) 2013-2023 by Cisco Systems, Inc.
+
+Build Information:
+ Built By     : swtools
+ Built On     : Thu Aug 10 14:12:33 PDT 2023
+ Built Host   : iox-ucs-031
+ Workspace    : /auto/srcarchive13/prod/{version}/asr9k-x64/ws
+ Version      : {version}
+ Location     : /opt/cisco/XR/packages/
+ Label        : {version}
+
+cisco ASR9K () processor
+System uptime is 41 weeks 2 days 3 hours 12 minutes
+
+{hostname} uptime is 41 weeks, 2 days, 3 hours, 12 minutes
+Configuration register on node {node} is 0x1922
+",
+        version = cfg.version,
+        node = cfg.node,
+    )
+}
+
+fn ipv4_brief(interfaces: &[Interface]) -> String {
+    let mut out = String::from(
+        "\nInterface                      IP-Address      Status          Protocol Vrf-Name\n",
+    );
+    for i in interfaces {
+        let ip = i
+            .address
+            .map_or("unassigned".to_owned(), |(a, _)| a.to_string());
+        let (status, protocol) = if i.shutdown {
+            ("Shutdown", "Down")
+        } else {
+            ("Up", "Up")
+        };
+        let _ = writeln!(
+            out,
+            "{}{}{}{}default",
+            pad(&i.name, 31),
+            pad(&ip, 16),
+            pad(status, 16),
+            pad(protocol, 9)
+        );
+    }
+    out
+}
+
+fn interface_lines(i: &Interface, out: &mut String) {
+    let _ = writeln!(out, "interface {}", i.name);
+    if let Some(d) = &i.description {
+        let _ = writeln!(out, " description {d}");
+    }
+    if let Some((a, l)) = i.address {
+        let _ = writeln!(out, " ipv4 address {a} {}", len_mask(l));
+    }
+    if i.shutdown {
+        out.push_str(" shutdown\n");
+    }
+    out.push_str("!\n");
+}
+
+fn running_config(cfg: &Config, running: &XrConfig, changed: &str, ctx: &DeviceContext) -> String {
+    let mut out = format!(
+        "Building configuration...\n!! IOS XR Configuration {}\n!! Last configuration change at {changed} by {}\n!\nhostname {}\nusername admin\n group root-lr\n group cisco-support\n secret 10 $6$Vg4nZ0$VYhr8Ub1bNwGZk\n!\n",
+        cfg.version,
+        ctx.username().unwrap_or("admin"),
+        running.hostname
+    );
+    for i in &running.interfaces {
+        interface_lines(i, &mut out);
+    }
+    out.push_str("router static\n address-family ipv4 unicast\n  0.0.0.0/0 192.168.122.1\n !\n!\nssh server v2\ntelnet vrf default ipv4 server max-servers 10\nend\n");
+    out
+}
+
+fn candidate_diff(cfg: &Config, st: &XrState) -> String {
+    let mut out = format!(
+        "Building configuration...\n!! IOS XR Configuration {}\n",
+        cfg.version
+    );
+    if st.candidate.hostname != st.running.hostname {
+        let _ = writeln!(out, "hostname {}", st.candidate.hostname);
+    }
+    for i in &st.candidate.interfaces {
+        if !st.running.interfaces.contains(i) {
+            interface_lines(i, &mut out);
+        }
+    }
+    out.push_str("end\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LoginType;
+
+    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
+        s.feed(format!("{line}\r").as_bytes()).text
+    }
+
+    #[test]
+    fn login_failure_and_timestamps() {
+        let device = device("pe1").with_credentials("admin", "pw");
+        let mut s = device.session();
+        assert_eq!(
+            s.start().text,
+            "\r\n\r\nUser Access Verification\r\n\r\nUsername: "
+        );
+        s.feed(b"admin\r");
+        assert_eq!(
+            s.feed(b"bad\r").text,
+            "\r\n\r\n% Authentication failed\r\n\r\nUsername: "
+        );
+        s.feed(b"admin\r");
+        assert_eq!(s.feed(b"pw\r").text, "\r\n\r\n\r\nRP/0/RSP0/CPU0:pe1#");
+        let text = cmd(&mut s, "show ip bgp summari");
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(lines[1].ends_with(" UTC"), "{text:?}");
+        assert_eq!(lines[2], format!("{}^", " ".repeat(19 + 8)));
+        assert_eq!(lines[3], "% Invalid input detected at '^' marker.");
+        assert_eq!(
+            cmd(&mut s, "terminal exec prompt no-timestamp"),
+            "terminal exec prompt no-timestamp\r\nRP/0/RSP0/CPU0:pe1#"
+        );
+        assert!(
+            cmd(&mut s, "show version")
+                .starts_with("show version\r\nCisco IOS XR Software, Version 7.9.2\r\n")
+        );
+    }
+
+    #[test]
+    fn candidate_commit_and_exit_dialog() {
+        let device = IosXrEmulator::new("pe1")
+            .page_lines(0)
+            .build()
+            .with_login_type(LoginType::None);
+        let mut s = device.session();
+        s.start();
+        cmd(&mut s, "terminal exec prompt no-timestamp");
+        assert!(cmd(&mut s, "conf t").ends_with("RP/0/RSP0/CPU0:pe1(config)#"));
+        assert!(cmd(&mut s, "int gi0/0/0/2").ends_with("RP/0/RSP0/CPU0:pe1(config-if)#"));
+        cmd(&mut s, "description to-customer-18");
+        cmd(&mut s, "ipv4 address 10.18.0.1 255.255.255.252");
+        let diff = cmd(&mut s, "show configuration");
+        assert!(diff.contains("interface GigabitEthernet0/0/0/2\r\n description to-customer-18\r\n ipv4 address 10.18.0.1 255.255.255.252\r\n!"), "{diff}");
+        assert_eq!(
+            cmd(&mut s, "end"),
+            "end\r\nUncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:"
+        );
+        assert!(cmd(&mut s, "").ends_with("RP/0/RSP0/CPU0:pe1(config-if)#"));
+        cmd(&mut s, "end");
+        assert!(cmd(&mut s, "no").ends_with("\r\nRP/0/RSP0/CPU0:pe1#"));
+        assert!(!cmd(&mut s, "show running-config").contains("to-customer-18"));
+        cmd(&mut s, "configure");
+        cmd(&mut s, "interface GigabitEthernet0/0/0/2");
+        cmd(&mut s, "ipv4 address 10.18.0.1/30");
+        cmd(&mut s, "commit");
+        assert!(cmd(&mut s, "end").ends_with("\r\nRP/0/RSP0/CPU0:pe1#"));
+        let brief = cmd(&mut s, "show ipv4 interface brief | include 0/0/0/2");
+        assert!(
+            brief.contains(
+                "GigabitEthernet0/0/0/2         10.18.0.1       Up              Up       default"
+            ),
+            "{brief}"
+        );
+    }
+}

@@ -1,0 +1,956 @@
+//! A Cisco NX-OS emulator.
+//!
+//! [`device`] returns a [`VirtualDevice`] that behaves like a Nexus 9000
+//! running NX-OS 9.3 over Telnet:
+//!
+//! - login: `User Access Verification`, `<host> login: `, `Password: `,
+//!   `Login incorrect` (three tries), then the `Cisco Nexus Operating
+//!   System (NX-OS) Software` banner and the `host# ` prompt;
+//! - `show version`, `show interface brief`, `show ip interface brief`,
+//!   `show running-config` (following every change), `show
+//!   startup-config`, `show clock`, `show hostname` — in every mode, as
+//!   NX-OS allows —, `terminal length`, `terminal width`,
+//!   `copy running-config startup-config`, `exit` (ends the session);
+//! - `configure terminal` to `host(config)# `, `interface Ethernet1/1`
+//!   (or `eth1/1`, `e1/1`; loopbacks, port-channels and VLAN interfaces
+//!   are created) to `host(config-if)# `, `description`, `shutdown`,
+//!   `no shutdown`, `switchport`, `no switchport`, `ip address A/len` (or
+//!   `A M`), `no ip address`, `hostname`/`switchname` (the prompt follows
+//!   at once), `feature`, `exit`, `end`, `do`;
+//! - errors under a `^` marker: `% Invalid command at '^' marker.`,
+//!   `% Invalid parameter detected at '^' marker.`, `% Incomplete
+//!   command at '^' marker.`, `% Ambiguous command at '^' marker.`;
+//! - filters `| include`, `| exclude`, `| begin`, `| count`, `| no-more`;
+//! - paging at ` --More-- ` (24 lines by default), erased with a carriage
+//!   return, blanks and another carriage return.
+//!
+//! ```
+//! use oxscript_emulator::nxos;
+//!
+//! let device = nxos::device("n9k-leaf1").with_credentials("admin", "Nexus123");
+//! let mut session = device.session();
+//! assert!(session.start().text.ends_with("User Access Verification\r\nn9k-leaf1 login: "));
+//! session.feed(b"admin\r");
+//! let text = session.feed(b"Nexus123\r").text;
+//! assert!(text.contains("Cisco Nexus Operating System (NX-OS) Software"));
+//! assert!(text.ends_with("\r\nn9k-leaf1# "));
+//! assert!(session.feed(b"conf t\r").text.ends_with("n9k-leaf1(config)# "));
+//! assert!(session.feed(b"int eth1/1\r").text.ends_with("n9k-leaf1(config-if)# "));
+//! assert!(session.feed(b"end\r").text.ends_with("n9k-leaf1# "));
+//! ```
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use crate::command::Reply;
+use crate::context::DeviceContext;
+use crate::device::VirtualDevice;
+use crate::platform::{
+    Arg, Clock, FilterKind, IfError, Interface, Parsed, Spot, Syntax, Tok, apply_filters,
+    canonical_interface, caret, cmd, mask_len, pad, parse, parse_filters, parse_prefix,
+    restore_paging, split_pipe, suspend_paging, upsert_interface, valid_hostname, wants_no_more,
+    with_state,
+};
+
+/// An NX-OS emulator named `hostname` with the default interfaces
+/// (`mgmt0`, `Ethernet1/1` to `Ethernet1/4`, `loopback0`).
+pub fn device(hostname: &str) -> VirtualDevice {
+    NxosEmulator::new(hostname).build()
+}
+
+/// Builds an NX-OS [`VirtualDevice`].
+///
+/// ```
+/// use oxscript_emulator::nxos::NxosEmulator;
+/// use oxscript_emulator::platform::Interface;
+///
+/// let device = NxosEmulator::new("n9k-spine1")
+///     .interface(Interface::new("Ethernet1/48").with_description("to border"))
+///     .paging_locked(true)
+///     .build()
+///     .with_credentials("admin", "pw");
+/// assert_eq!(device.prompt(), "n9k-spine1# ");
+/// ```
+#[derive(Clone, Debug)]
+pub struct NxosEmulator {
+    hostname: String,
+    version: String,
+    chassis: String,
+    serial: String,
+    interfaces: Vec<Interface>,
+    page_lines: usize,
+    paging_locked: bool,
+}
+
+impl NxosEmulator {
+    /// A Nexus 93180YC-EX named `hostname` running NX-OS 9.3(12), with
+    /// the default interfaces, paging at 24 lines.
+    pub fn new(hostname: impl Into<String>) -> Self {
+        NxosEmulator {
+            hostname: hostname.into(),
+            version: "9.3(12)".to_owned(),
+            chassis: "Nexus9000 C93180YC-EX".to_owned(),
+            serial: "FDO21120U8N".to_owned(),
+            interfaces: vec![
+                Interface::new("mgmt0").with_address(Ipv4Addr::new(192, 168, 122, 12), 24),
+                Interface::new("Ethernet1/1")
+                    .with_description("uplink to spine1")
+                    .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+                Interface::new("Ethernet1/2").with_description("server-41"),
+                Interface::new("Ethernet1/3"),
+                Interface::new("Ethernet1/4").with_shutdown(true),
+                Interface::new("loopback0").with_address(Ipv4Addr::new(10, 255, 255, 12), 32),
+            ],
+            page_lines: 24,
+            paging_locked: false,
+        }
+    }
+
+    /// Sets the NX-OS release (default `9.3(12)`).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Sets the chassis shown by `show version` (default `Nexus9000
+    /// C93180YC-EX`).
+    pub fn chassis(mut self, chassis: impl Into<String>) -> Self {
+        self.chassis = chassis.into();
+        self
+    }
+
+    /// Adds an interface (replacing one of the same name).
+    pub fn interface(mut self, interface: Interface) -> Self {
+        upsert_interface(&mut self.interfaces, interface);
+        self
+    }
+
+    /// Removes every interface.
+    pub fn without_interfaces(mut self) -> Self {
+        self.interfaces.clear();
+        self
+    }
+
+    /// Sets the page length (0: no paging until the client asks for it).
+    pub fn page_lines(mut self, lines: usize) -> Self {
+        self.page_lines = lines;
+        self
+    }
+
+    /// With `true`, `terminal length 0` is accepted but paging stays on.
+    pub fn paging_locked(mut self, locked: bool) -> Self {
+        self.paging_locked = locked;
+        self
+    }
+
+    /// The device.
+    pub fn build(self) -> VirtualDevice {
+        let cfg = Arc::new(Config {
+            version: self.version,
+            chassis: self.chassis,
+            serial: self.serial,
+            interfaces: self
+                .interfaces
+                .into_iter()
+                .map(|iface| Port {
+                    switchport: iface.address.is_none() && iface.name.starts_with("Ethernet"),
+                    iface,
+                })
+                .collect(),
+        });
+        let banner_cfg = Arc::clone(&cfg);
+        VirtualDevice::new(self.hostname.clone())
+            .with_banner("\n\nUser Access Verification\n")
+            .with_username_prompt(format!("{} login: ", self.hostname))
+            .with_password_prompt("Password: ")
+            .with_login_failure_message("\nLogin incorrect")
+            .with_prompt(format!("{}# ", self.hostname))
+            .with_paging(self.page_lines)
+            .with_paging_disable_allowed(!self.paging_locked)
+            .with_more_prompt(MORE)
+            .with_more_erase(format!("\r{}\r", " ".repeat(MORE.len())))
+            .with_login_hook(move |ctx| {
+                let mut st = NxState::new(&banner_cfg);
+                set_mode(&mut st, ctx, Mode::Exec);
+                ctx.insert_state(st);
+                format!("\n{BANNER}")
+            })
+            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+    }
+}
+
+const MORE: &str = " --More-- ";
+
+const BANNER: &str = "Cisco Nexus Operating System (NX-OS) Software
+TAC support: http://www.cisco.com/tac
+Copyright (C) 2002-2023, Cisco and/or its affiliates.
+All rights reserved.
+The copyrights to certain works contained in this software are
+owned by other third parties and used and distributed under their own
+licenses, such as open source. This software is provided \"as is,\" and
+unless otherwise stated, there is no warranty, express or implied.";
+
+/// An interface and whether it is a layer-2 port.
+#[derive(Clone, Debug)]
+struct Port {
+    iface: Interface,
+    switchport: bool,
+}
+
+#[derive(Debug)]
+struct Config {
+    version: String,
+    chassis: String,
+    serial: String,
+    interfaces: Vec<Port>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Exec,
+    Config,
+    ConfigIf,
+}
+
+const EXEC: u32 = 1;
+const CONF: u32 = 2;
+const CONF_IF: u32 = 4;
+const ANY_CONF: u32 = CONF | CONF_IF;
+const ALL: u32 = EXEC | CONF | CONF_IF;
+
+impl Mode {
+    fn mask(self) -> u32 {
+        match self {
+            Mode::Exec => EXEC,
+            Mode::Config => CONF,
+            Mode::ConfigIf => CONF_IF,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct NxState {
+    mode: Mode,
+    ports: Vec<Port>,
+    current: usize,
+    features: Vec<String>,
+    startup: String,
+}
+
+impl NxState {
+    fn new(cfg: &Config) -> Self {
+        NxState {
+            mode: Mode::Exec,
+            ports: cfg.interfaces.clone(),
+            current: 0,
+            features: vec!["telnet".to_owned(), "interface-vlan".to_owned()],
+            startup: String::new(),
+        }
+    }
+}
+
+fn set_mode(st: &mut NxState, ctx: &mut DeviceContext, mode: Mode) {
+    st.mode = mode;
+    let host = ctx.hostname().to_owned();
+    let (prompt, name) = match mode {
+        Mode::Exec => (format!("{host}# "), "exec"),
+        Mode::Config => (format!("{host}(config)# "), "config"),
+        Mode::ConfigIf => (format!("{host}(config-if)# "), "config-if"),
+    };
+    ctx.set_prompt(prompt);
+    ctx.set_mode(name);
+    ctx.set_privileged(true);
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Act {
+    ShowVersion,
+    ShowInterfaceBrief,
+    ShowIpInterfaceBrief,
+    ShowRunning,
+    ShowStartup,
+    ShowClock,
+    ShowHostname,
+    TermLength,
+    TermWidth,
+    Configure,
+    CopyRunStart,
+    Logout,
+    Hostname,
+    Feature,
+    NoFeature,
+    Interface,
+    Exit,
+    End,
+    Do,
+    Description,
+    NoDescription,
+    Shutdown,
+    NoShutdown,
+    Switchport,
+    NoSwitchport,
+    IpAddress,
+    IpAddressMask,
+    NoIpAddress,
+}
+
+use Tok::{Kw, Num, Rest, Word};
+
+static SYNTAX: &[Syntax<Act>] = &[
+    cmd(ALL, &[Kw("show"), Kw("version")], Act::ShowVersion),
+    cmd(
+        ALL,
+        &[Kw("show"), Kw("interface"), Kw("brief")],
+        Act::ShowInterfaceBrief,
+    ),
+    cmd(
+        ALL,
+        &[Kw("show"), Kw("ip"), Kw("interface"), Kw("brief")],
+        Act::ShowIpInterfaceBrief,
+    ),
+    cmd(ALL, &[Kw("show"), Kw("running-config")], Act::ShowRunning),
+    cmd(ALL, &[Kw("show"), Kw("startup-config")], Act::ShowStartup),
+    cmd(ALL, &[Kw("show"), Kw("clock")], Act::ShowClock),
+    cmd(ALL, &[Kw("show"), Kw("hostname")], Act::ShowHostname),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("length"), Num(0, 511)],
+        Act::TermLength,
+    ),
+    cmd(
+        EXEC,
+        &[Kw("terminal"), Kw("width"), Num(24, 511)],
+        Act::TermWidth,
+    ),
+    cmd(EXEC, &[Kw("configure")], Act::Configure),
+    cmd(EXEC, &[Kw("configure"), Kw("terminal")], Act::Configure),
+    cmd(
+        EXEC,
+        &[Kw("copy"), Kw("running-config"), Kw("startup-config")],
+        Act::CopyRunStart,
+    ),
+    cmd(EXEC, &[Kw("exit")], Act::Logout),
+    cmd(ANY_CONF, &[Kw("hostname"), Word], Act::Hostname),
+    cmd(ANY_CONF, &[Kw("switchname"), Word], Act::Hostname),
+    cmd(ANY_CONF, &[Kw("feature"), Word], Act::Feature),
+    cmd(ANY_CONF, &[Kw("no"), Kw("feature"), Word], Act::NoFeature),
+    cmd(ANY_CONF, &[Kw("interface"), Rest], Act::Interface),
+    cmd(ANY_CONF, &[Kw("exit")], Act::Exit),
+    cmd(ANY_CONF, &[Kw("end")], Act::End),
+    cmd(ANY_CONF, &[Kw("do"), Rest], Act::Do),
+    cmd(CONF_IF, &[Kw("description"), Rest], Act::Description),
+    cmd(CONF_IF, &[Kw("no"), Kw("description")], Act::NoDescription),
+    cmd(CONF_IF, &[Kw("shutdown")], Act::Shutdown),
+    cmd(CONF_IF, &[Kw("no"), Kw("shutdown")], Act::NoShutdown),
+    cmd(CONF_IF, &[Kw("switchport")], Act::Switchport),
+    cmd(CONF_IF, &[Kw("no"), Kw("switchport")], Act::NoSwitchport),
+    cmd(CONF_IF, &[Kw("ip"), Kw("address"), Word], Act::IpAddress),
+    cmd(
+        CONF_IF,
+        &[Kw("ip"), Kw("address"), Word, Word],
+        Act::IpAddressMask,
+    ),
+    cmd(
+        CONF_IF,
+        &[Kw("no"), Kw("ip"), Kw("address")],
+        Act::NoIpAddress,
+    ),
+];
+
+const FILTERS: &[(&str, FilterKind)] = &[
+    ("include", FilterKind::Include),
+    ("grep", FilterKind::Include),
+    ("exclude", FilterKind::Exclude),
+    ("begin", FilterKind::Begin),
+    ("count", FilterKind::Count),
+    ("no-more", FilterKind::NoMore),
+];
+
+const INTERFACE_TYPES: &[(&str, &str)] = &[
+    ("Ethernet", "Ethernet"),
+    ("loopback", "loopback"),
+    ("mgmt", "mgmt"),
+    ("port-channel", "port-channel"),
+    ("Vlan", "Vlan"),
+];
+
+fn interpret(cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
+    restore_paging(ctx);
+    with_state(
+        ctx,
+        |_| NxState::new(cfg),
+        |st, ctx| {
+            let mask = st.mode.mask();
+            run_line(cfg, st, ctx, line, mask, 0)
+        },
+    )
+}
+
+fn invalid(ctx: &DeviceContext, column: usize) -> String {
+    format!("{}% Invalid command at '^' marker.\n", caret(ctx, column))
+}
+
+fn bad_parameter(ctx: &DeviceContext, column: usize) -> String {
+    format!(
+        "{}% Invalid parameter detected at '^' marker.\n",
+        caret(ctx, column)
+    )
+}
+
+fn run_line(
+    cfg: &Config,
+    st: &mut NxState,
+    ctx: &mut DeviceContext,
+    line: &str,
+    mask: u32,
+    base: usize,
+) -> String {
+    let (command, pipe) = split_pipe(line);
+    let filters = match pipe {
+        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
+            Ok(f) => f,
+            Err(bad) => return invalid(ctx, base + bad.column),
+        },
+        None => Vec::new(),
+    };
+    let text = match parse(SYNTAX, mask, command) {
+        Parsed::Empty => return String::new(),
+        Parsed::Invalid(Spot { column, .. }) => return invalid(ctx, base + column),
+        Parsed::Incomplete { column } => {
+            return format!(
+                "{}% Incomplete command at '^' marker.\n",
+                caret(ctx, base + column + 1)
+            );
+        }
+        Parsed::Ambiguous(Spot { word_column, .. }) => {
+            return format!(
+                "{}% Ambiguous command at '^' marker.\n",
+                caret(ctx, base + word_column)
+            );
+        }
+        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args, base),
+    };
+    if filters.is_empty() {
+        return text;
+    }
+    if wants_no_more(&filters) {
+        suspend_paging(ctx);
+    }
+    apply_filters(&text, &filters)
+}
+
+fn execute(
+    cfg: &Config,
+    st: &mut NxState,
+    ctx: &mut DeviceContext,
+    act: Act,
+    args: &[Arg<'_>],
+    base: usize,
+) -> String {
+    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
+    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    match act {
+        Act::ShowVersion => show_version(cfg, ctx.hostname()),
+        Act::ShowInterfaceBrief => interface_brief(&st.ports),
+        Act::ShowIpInterfaceBrief => ip_interface_brief(&st.ports),
+        Act::ShowRunning => running_config(cfg, st, ctx.hostname()),
+        Act::ShowStartup => {
+            if st.startup.is_empty() {
+                st.startup = running_config(cfg, st, ctx.hostname());
+            }
+            st.startup
+                .replacen("show running-config", "show startup-config", 1)
+        }
+        Act::ShowClock => {
+            let now = Clock::now();
+            format!(
+                "{}.{:03} UTC {} {} {:02} {}\nTime source is NTP\n",
+                now.hms(),
+                now.millis,
+                now.weekday_name(),
+                now.month_name(),
+                now.day,
+                now.year
+            )
+        }
+        Act::ShowHostname => format!("{}\n", ctx.hostname()),
+        Act::TermLength => {
+            ctx.set_page_lines(Some(arg(0).parse().unwrap_or(0)));
+            String::new()
+        }
+        Act::TermWidth => String::new(),
+        Act::Configure => {
+            set_mode(st, ctx, Mode::Config);
+            "Enter configuration commands, one per line. End with CNTL/Z.\n".to_owned()
+        }
+        Act::CopyRunStart => {
+            st.startup = running_config(cfg, st, ctx.hostname());
+            "[########################################] 100%\nCopy complete, now saving to disk (please wait)...\nCopy complete.\n".to_owned()
+        }
+        Act::Logout => {
+            ctx.close();
+            String::new()
+        }
+        Act::Hostname => {
+            if !valid_hostname(arg(0)) {
+                return bad_parameter(ctx, col(0));
+            }
+            ctx.set_hostname(arg(0));
+            let mode = st.mode;
+            set_mode(st, ctx, mode);
+            String::new()
+        }
+        Act::Feature => {
+            if !st.features.iter().any(|f| f == arg(0)) {
+                st.features.push(arg(0).to_owned());
+            }
+            String::new()
+        }
+        Act::NoFeature => {
+            st.features.retain(|f| f != arg(0));
+            String::new()
+        }
+        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
+            Ok(name) => {
+                let create = !name.starts_with("Ethernet") && !name.starts_with("mgmt");
+                let found = st.ports.iter().position(|p| p.iface.name == name);
+                let index = found.or_else(|| {
+                    create.then(|| {
+                        st.ports.push(Port {
+                            iface: Interface::new(name),
+                            switchport: false,
+                        });
+                        st.ports.len() - 1
+                    })
+                });
+                match index {
+                    Some(i) => {
+                        st.current = i;
+                        set_mode(st, ctx, Mode::ConfigIf);
+                        String::new()
+                    }
+                    None => format!(
+                        "{}% Invalid range at '^' marker.\n",
+                        caret(ctx, col(0) + arg(0).len())
+                    ),
+                }
+            }
+            Err(IfError::BadNumber) => format!(
+                "{}% Invalid interface format at '^' marker.\n",
+                caret(ctx, col(0))
+            ),
+            Err(IfError::Ambiguous) => {
+                format!("{}% Ambiguous command at '^' marker.\n", caret(ctx, col(0)))
+            }
+            Err(IfError::UnknownType) => invalid(ctx, col(0)),
+        },
+        Act::Exit => {
+            let mode = if st.mode == Mode::ConfigIf {
+                Mode::Config
+            } else {
+                Mode::Exec
+            };
+            set_mode(st, ctx, mode);
+            String::new()
+        }
+        Act::End => {
+            set_mode(st, ctx, Mode::Exec);
+            String::new()
+        }
+        Act::Do => {
+            let mode = st.mode;
+            let text = run_line(cfg, st, ctx, arg(0), EXEC, col(0));
+            if st.mode != mode && !ctx.is_closing() {
+                set_mode(st, ctx, mode);
+            }
+            text
+        }
+        _ => interface_command(st, ctx, act, args, base),
+    }
+}
+
+fn interface_command(
+    st: &mut NxState,
+    ctx: &mut DeviceContext,
+    act: Act,
+    args: &[Arg<'_>],
+    base: usize,
+) -> String {
+    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
+    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    let address = match act {
+        Act::IpAddress => match parse_prefix(arg(0)) {
+            Some(a) => Some(a),
+            None => return bad_parameter(ctx, col(0)),
+        },
+        Act::IpAddressMask => {
+            let Ok(ip) = arg(0).parse::<Ipv4Addr>() else {
+                return bad_parameter(ctx, col(0));
+            };
+            let Some(len) = mask_len(arg(1)) else {
+                return bad_parameter(ctx, col(1));
+            };
+            Some((ip, len))
+        }
+        _ => None,
+    };
+    let Some(port) = st.ports.get_mut(st.current) else {
+        return String::new();
+    };
+    match act {
+        Act::Description => port.iface.description = Some(arg(0).to_owned()),
+        Act::NoDescription => port.iface.description = None,
+        Act::Shutdown => port.iface.shutdown = true,
+        Act::NoShutdown => port.iface.shutdown = false,
+        Act::Switchport => {
+            if port.iface.address.is_some() {
+                return "ERROR: Configuration has layer 3 configuration, remove it first\n"
+                    .to_owned();
+            }
+            port.switchport = true;
+        }
+        Act::NoSwitchport => port.switchport = false,
+        Act::IpAddress | Act::IpAddressMask => {
+            if port.switchport {
+                return "ERROR: Ip address cannot be configured on a layer 2 interface\n"
+                    .to_owned();
+            }
+            port.iface.address = address;
+        }
+        _ => port.iface.address = None,
+    }
+    String::new()
+}
+
+fn short_name(name: &str) -> String {
+    for (long, short) in [
+        ("Ethernet", "Eth"),
+        ("loopback", "Lo"),
+        ("port-channel", "Po"),
+    ] {
+        if let Some(rest) = name.strip_prefix(long) {
+            return format!("{short}{rest}");
+        }
+    }
+    name.to_owned()
+}
+
+fn show_version(cfg: &Config, hostname: &str) -> String {
+    let image = cfg.version.replace(['(', ')'], ".");
+    let image = image.trim_end_matches('.');
+    format!(
+        "{BANNER}
+
+Software
+  BIOS: version 05.45
+ NXOS: version {version}
+  BIOS compile time:  07/05/2021
+  NXOS image file is: bootflash:///nxos.{image}.bin
+  NXOS compile time:  6/26/2023 11:00:00 [06/27/2023 04:08:09]
+
+
+Hardware
+  cisco {chassis} chassis
+  Intel(R) Xeon(R) CPU  @ 1.80GHz with 24569356 kB of memory.
+  Processor Board ID {serial}
+
+  Device name: {hostname}
+  bootflash:   53298520 kB
+Kernel uptime is 112 day(s), 6 hour(s), 14 minute(s), 2 second(s)
+
+Last reset
+  Reason: Unknown
+  System version: {version}
+  Service:
+
+plugin
+  Core Plugin, Ethernet Plugin
+
+Active Package(s):
+",
+        version = cfg.version,
+        chassis = cfg.chassis,
+        serial = cfg.serial,
+    )
+}
+
+const RULE: &str =
+    "--------------------------------------------------------------------------------\n";
+
+fn interface_brief(ports: &[Port]) -> String {
+    let mut out = String::from("\n");
+    let status = |p: &Port| if p.iface.shutdown { "down" } else { "up" };
+    for p in ports.iter().filter(|p| p.iface.name.starts_with("mgmt")) {
+        out.push_str(RULE);
+        out.push_str(
+            "Port   VRF          Status IP Address                              Speed    MTU\n",
+        );
+        out.push_str(RULE);
+        let ip = p
+            .iface
+            .address
+            .map_or("--".to_owned(), |(a, _)| a.to_string());
+        let _ = writeln!(
+            out,
+            "{}{}{}{}1000     1500",
+            pad(&p.iface.name, 7),
+            pad("--", 13),
+            pad(status(p), 7),
+            pad(&ip, 40)
+        );
+        out.push('\n');
+    }
+    let eth: Vec<&Port> = ports
+        .iter()
+        .filter(|p| {
+            p.iface.name.starts_with("Ethernet") || p.iface.name.starts_with("port-channel")
+        })
+        .collect();
+    if !eth.is_empty() {
+        out.push_str(RULE);
+        out.push_str(
+            "Ethernet      VLAN    Type Mode   Status  Reason                   Speed     Port\n",
+        );
+        out.push_str(
+            "Interface                                                                    Ch #\n",
+        );
+        out.push_str(RULE);
+        for p in eth {
+            let (vlan, mode) = if p.switchport {
+                ("1", "access")
+            } else {
+                ("--", "routed")
+            };
+            let reason = if p.iface.shutdown {
+                "Administratively down"
+            } else {
+                "none"
+            };
+            let _ = writeln!(
+                out,
+                "{}{}{}{}{}{}  10G(D) --",
+                pad(&short_name(&p.iface.name), 14),
+                pad(vlan, 8),
+                pad("eth", 5),
+                pad(mode, 7),
+                pad(status(p), 8),
+                pad(reason, 23),
+            );
+        }
+        out.push('\n');
+    }
+    let other: Vec<&Port> = ports
+        .iter()
+        .filter(|p| p.iface.name.starts_with("loopback") || p.iface.name.starts_with("Vlan"))
+        .collect();
+    if !other.is_empty() {
+        out.push_str(RULE);
+        out.push_str("Interface     Secondary VLAN(Type)                    Status Reason\n");
+        out.push_str(RULE);
+        for p in other {
+            let reason = if p.iface.shutdown {
+                "Administratively down"
+            } else {
+                "--"
+            };
+            let _ = writeln!(
+                out,
+                "{}{}{}{}",
+                pad(&short_name(&p.iface.name), 14),
+                pad("--", 40),
+                pad(status(p), 7),
+                reason
+            );
+        }
+    }
+    out
+}
+
+fn ip_interface_brief(ports: &[Port]) -> String {
+    let mut out = String::from(
+        "IP Interface Status for VRF \"default\"(1)\nInterface            IP Address      Interface Status\n",
+    );
+    for p in ports {
+        let Some((addr, _)) = p.iface.address else {
+            continue;
+        };
+        if p.iface.name.starts_with("mgmt") {
+            continue;
+        }
+        let state = if p.iface.shutdown {
+            "protocol-down/link-down/admin-down"
+        } else {
+            "protocol-up/link-up/admin-up"
+        };
+        let _ = writeln!(
+            out,
+            "{}{}{state}",
+            pad(&short_name(&p.iface.name), 21),
+            pad(&addr.to_string(), 16)
+        );
+    }
+    out
+}
+
+fn running_config(cfg: &Config, st: &NxState, hostname: &str) -> String {
+    let now = Clock::now();
+    let stamp = format!(
+        "{} {} {:2} {} {}",
+        now.weekday_name(),
+        now.month_name(),
+        now.day,
+        now.hms(),
+        now.year
+    );
+    let mut out = format!(
+        "\n!Command: show running-config\n!Running configuration last done at: {stamp}\n!Time: {stamp}\n\nversion {} Bios:version 05.45\nhostname {hostname}\n",
+        cfg.version
+    );
+    for feature in &st.features {
+        let _ = writeln!(out, "feature {feature}");
+    }
+    out.push_str("\nno password strength-check\nusername admin password 5 $5$Oi1E$dZ8bZ0 role network-admin\nip domain-lookup\ncopp profile strict\n\nvlan 1\n\nvrf context management\n  ip route 0.0.0.0/0 192.168.122.1\n");
+    for p in &st.ports {
+        let _ = writeln!(out, "\ninterface {}", p.iface.name);
+        if let Some(d) = &p.iface.description {
+            let _ = writeln!(out, "  description {d}");
+        }
+        if p.iface.name.starts_with("Ethernet") && !p.switchport {
+            out.push_str("  no switchport\n");
+        }
+        if p.iface.name.starts_with("mgmt") {
+            out.push_str("  vrf member management\n");
+        }
+        if let Some((addr, len)) = p.iface.address {
+            let _ = writeln!(out, "  ip address {addr}/{len}");
+        }
+        if p.iface.name.starts_with("Ethernet") || p.iface.shutdown {
+            out.push_str(if p.iface.shutdown {
+                "  shutdown\n"
+            } else {
+                "  no shutdown\n"
+            });
+        }
+    }
+    out.push_str("line console\nline vty\nboot nxos bootflash:/nxos.bin\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LoginType;
+
+    fn open(device: &VirtualDevice) -> crate::DeviceSession {
+        let mut s = device.session();
+        s.start();
+        s
+    }
+
+    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
+        s.feed(format!("{line}\r").as_bytes()).text
+    }
+
+    #[test]
+    fn login_and_failure() {
+        let device = device("n9k").with_credentials("admin", "pw");
+        let mut s = device.session();
+        assert_eq!(
+            s.start().text,
+            "\r\n\r\nUser Access Verification\r\nn9k login: "
+        );
+        assert_eq!(s.feed(b"admin\r").text, "admin\r\nPassword: ");
+        assert_eq!(
+            s.feed(b"x\r").text,
+            "\r\n\r\nLogin incorrect\r\nn9k login: "
+        );
+    }
+
+    #[test]
+    fn errors_and_markers() {
+        let mut s = open(&device("n9k").with_login_type(LoginType::None));
+        assert_eq!(
+            cmd(&mut s, "show interfaces brief"),
+            format!(
+                "show interfaces brief\r\n{}^\r\n% Invalid command at '^' marker.\r\nn9k# ",
+                " ".repeat(5 + 14)
+            )
+        );
+        assert!(cmd(&mut s, "show").contains("% Incomplete command at '^' marker."));
+        assert!(cmd(&mut s, "sh i").contains("% Ambiguous command at '^' marker."));
+        cmd(&mut s, "conf t");
+        cmd(&mut s, "interface ethernet 1/3");
+        assert!(cmd(&mut s, "ip address 10.1.1.1/24").contains("layer 2 interface"));
+        cmd(&mut s, "no switchport");
+        assert!(cmd(&mut s, "ip address 10.1.1.300/24").contains("% Invalid parameter"));
+        assert!(cmd(&mut s, "interface Ethernet1/99").contains("% Invalid range"));
+    }
+
+    #[test]
+    fn configuration_changes_show_up() {
+        let mut s = open(
+            &NxosEmulator::new("n9k")
+                .page_lines(0)
+                .build()
+                .with_login_type(LoginType::None),
+        );
+        assert!(cmd(&mut s, "configure terminal").ends_with("n9k(config)# "));
+        assert!(cmd(&mut s, "int e1/3").ends_with("n9k(config-if)# "));
+        cmd(&mut s, "description server-42");
+        cmd(&mut s, "no switchport");
+        cmd(&mut s, "ip address 10.9.9.1 255.255.255.0");
+        assert!(cmd(&mut s, "interface loopback7").ends_with("(config-if)# "));
+        assert!(cmd(&mut s, "hostname leaf9").ends_with("leaf9(config-if)# "));
+        assert!(cmd(&mut s, "exit").ends_with("leaf9(config)# "));
+        assert!(cmd(&mut s, "end").ends_with("\r\nleaf9# "));
+        let run = cmd(&mut s, "show running-config | begin Ethernet1/3");
+        assert!(
+            run.starts_with("show running-config | begin Ethernet1/3\r\ninterface Ethernet1/3\r\n  description server-42\r\n  no switchport\r\n  ip address 10.9.9.1/24\r\n"),
+            "{run}"
+        );
+        assert!(run.contains("interface loopback7"));
+        let brief = cmd(&mut s, "show ip interface brief");
+        assert!(
+            brief.contains("Eth1/3               10.9.9.1        protocol-up/link-up/admin-up"),
+            "{brief}"
+        );
+        let brief = cmd(&mut s, "sh int br");
+        assert!(
+            brief.contains("Eth1/4        1       eth  access down    Administratively down"),
+            "{brief}"
+        );
+    }
+
+    #[test]
+    fn login_banner_is_not_paged() {
+        let device = NxosEmulator::new("n9k")
+            .page_lines(3)
+            .build()
+            .with_credentials("admin", "pw");
+        let mut s = device.session();
+        s.start();
+        s.feed(b"admin\r");
+        let text = s.feed(b"pw\r").text;
+        assert!(!text.contains("More"), "{text:?}");
+        assert!(text.ends_with("express or implied.\r\nn9k# "), "{text:?}");
+    }
+
+    #[test]
+    fn paging_erases_with_carriage_returns() {
+        let mut s = open(
+            &NxosEmulator::new("n9k")
+                .page_lines(10)
+                .paging_locked(true)
+                .build()
+                .with_login_type(LoginType::None),
+        );
+        assert_eq!(
+            cmd(&mut s, "terminal length 0"),
+            "terminal length 0\r\nn9k# "
+        );
+        assert!(cmd(&mut s, "show version").ends_with(" --More-- "));
+        let next = s.feed(b" ").text;
+        assert!(next.starts_with("\r          \r"), "{next:?}");
+    }
+}

@@ -1,0 +1,960 @@
+//! A Huawei VRP emulator.
+//!
+//! [`device`] returns a [`VirtualDevice`] that behaves like an S5720
+//! switch running VRP 5.170 over Telnet:
+//!
+//! - login: `Login authentication`, `Username:`, `Password:`, `Error:
+//!   Local authentication is rejected.` (three tries); optionally the
+//!   forced password change, `The password needs to be changed. Change
+//!   now? [Y/N]: ` ([`VrpEmulator::password_change_prompt`]); then the
+//!   `Info: The max number of VTY users is …` lines and `<host>`;
+//! - the user view `<host>`: `display version`, `display ip interface
+//!   brief`, `display interface brief`, `display current-configuration`,
+//!   `display saved-configuration`, `display clock` (in every view, as
+//!   VRP allows), `screen-length N temporary` (0 turns paging off),
+//!   `screen-width N`, `save`, `system-view`, `quit` (ends the session);
+//! - the system view `[host]`: `sysname` (the prompt follows at once),
+//!   `interface GigabitEthernet0/0/1` (or `g0/0/1`; `LoopBack`,
+//!   `Vlanif` and `Eth-Trunk` interfaces are created) to
+//!   `[host-GigabitEthernet0/0/1]`, `vlan N` to `[host-vlanN]`; in an
+//!   interface `description`, `undo description`, `shutdown`, `undo
+//!   shutdown`, `ip address A M` (or `A len`), `undo ip address`, `port
+//!   link-type access|trunk|hybrid`, `port default vlan N`, `port trunk
+//!   allow-pass vlan …`; `quit` goes one view up, `return` to the user
+//!   view;
+//! - errors under a `^` at the start of the bad word: `Error:
+//!   Unrecognized command found at '^' position.`, `Error: Wrong parameter
+//!   found at '^' position.`, `Error: Incomplete command found at '^'
+//!   position.`, `Error: Ambiguous command found at '^' position.`;
+//! - filters `| include`, `| exclude`, `| begin`, `| count`;
+//! - paging at `  ---- More ----` (24 lines by default), erased as VRP
+//!   does it: `ESC [42D`, 42 blanks, `ESC [42D`.
+//!
+//! ```
+//! use oxscript_emulator::vrp;
+//!
+//! let device = vrp::device("S5720-core").with_credentials("admin", "Huawei@123");
+//! let mut session = device.session();
+//! assert!(session.start().text.ends_with("Login authentication\r\n\r\n\r\nUsername:"));
+//! session.feed(b"admin\r");
+//! let text = session.feed(b"Huawei@123\r").text;
+//! assert!(text.contains("Info: The max number of VTY users is 5"));
+//! assert!(text.ends_with("\r\n<S5720-core>"));
+//! assert!(session.feed(b"system-view\r").text.ends_with("\r\n[S5720-core]"));
+//! let text = session.feed(b"interface GigabitEthernet0/0/1\r").text;
+//! assert!(text.ends_with("[S5720-core-GigabitEthernet0/0/1]"));
+//! assert!(session.feed(b"return\r").text.ends_with("\r\n<S5720-core>"));
+//! ```
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use crate::command::Reply;
+use crate::context::DeviceContext;
+use crate::device::VirtualDevice;
+use crate::platform::{
+    Arg, Clock, FilterKind, IfError, Interface, Parsed, Syntax, Tok, apply_filters,
+    canonical_interface, caret, cmd, len_mask, mask_len, pad, parse, parse_filters, restore_paging,
+    split_pipe, suspend_paging, upsert_interface, valid_hostname, wants_no_more, with_state,
+};
+
+/// A VRP emulator named `hostname` with the default interfaces
+/// (`MEth0/0/1`, `GigabitEthernet0/0/1` to `0/0/4`, `Vlanif10`,
+/// `LoopBack0`).
+pub fn device(hostname: &str) -> VirtualDevice {
+    VrpEmulator::new(hostname).build()
+}
+
+/// Builds a VRP [`VirtualDevice`].
+///
+/// ```
+/// use oxscript_emulator::vrp::VrpEmulator;
+///
+/// let device = VrpEmulator::new("AR1")
+///     .model("AR6120")
+///     .password_change_prompt(true)
+///     .max_vty_users(10)
+///     .build();
+/// assert_eq!(device.prompt(), "<AR1>");
+/// ```
+#[derive(Clone, Debug)]
+pub struct VrpEmulator {
+    hostname: String,
+    model: String,
+    software: String,
+    interfaces: Vec<Interface>,
+    page_lines: usize,
+    paging_locked: bool,
+    password_change_prompt: bool,
+    max_vty_users: u32,
+}
+
+impl VrpEmulator {
+    /// An S5720-28X-SI-AC named `hostname` running VRP 5.170
+    /// (V200R019C10SPC500), with the default interfaces, paging at 24
+    /// lines, no password-change question.
+    pub fn new(hostname: impl Into<String>) -> Self {
+        VrpEmulator {
+            hostname: hostname.into(),
+            model: "S5720-28X-SI-AC".to_owned(),
+            software: "V200R019C10SPC500".to_owned(),
+            interfaces: vec![
+                Interface::new("MEth0/0/1").with_address(Ipv4Addr::new(192, 168, 122, 15), 24),
+                Interface::new("GigabitEthernet0/0/1").with_description("uplink to core"),
+                Interface::new("GigabitEthernet0/0/2").with_description("server-41"),
+                Interface::new("GigabitEthernet0/0/3"),
+                Interface::new("GigabitEthernet0/0/4").with_shutdown(true),
+                Interface::new("Vlanif10").with_address(Ipv4Addr::new(10, 0, 10, 1), 24),
+                Interface::new("LoopBack0").with_address(Ipv4Addr::new(10, 255, 255, 15), 32),
+            ],
+            page_lines: 24,
+            paging_locked: false,
+            password_change_prompt: false,
+            max_vty_users: 5,
+        }
+    }
+
+    /// Sets the model (default `S5720-28X-SI-AC`).
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// Sets the software version (default `V200R019C10SPC500`).
+    pub fn software(mut self, software: impl Into<String>) -> Self {
+        self.software = software.into();
+        self
+    }
+
+    /// Adds an interface (replacing one of the same name).
+    pub fn interface(mut self, interface: Interface) -> Self {
+        upsert_interface(&mut self.interfaces, interface);
+        self
+    }
+
+    /// Removes every interface.
+    pub fn without_interfaces(mut self) -> Self {
+        self.interfaces.clear();
+        self
+    }
+
+    /// Sets the page length (0: no paging until the client asks for it).
+    pub fn page_lines(mut self, lines: usize) -> Self {
+        self.page_lines = lines;
+        self
+    }
+
+    /// With `true`, `screen-length 0 temporary` is accepted but paging
+    /// stays on.
+    pub fn paging_locked(mut self, locked: bool) -> Self {
+        self.paging_locked = locked;
+        self
+    }
+
+    /// Whether the login ends with VRP's forced password-change question
+    /// (`Change now? [Y/N]: `), as after a first login with an initial
+    /// password. `N` goes on; `Y` asks for the old and the new password.
+    pub fn password_change_prompt(mut self, ask: bool) -> Self {
+        self.password_change_prompt = ask;
+        self
+    }
+
+    /// Sets the number in `Info: The max number of VTY users is N`.
+    pub fn max_vty_users(mut self, users: u32) -> Self {
+        self.max_vty_users = users;
+        self
+    }
+
+    /// The device.
+    pub fn build(self) -> VirtualDevice {
+        let cfg = Arc::new(Config {
+            model: self.model,
+            software: self.software,
+            interfaces: self.interfaces,
+            max_vty_users: self.max_vty_users,
+        });
+        let hook_cfg = Arc::clone(&cfg);
+        let ask = self.password_change_prompt;
+        VirtualDevice::new(self.hostname.clone())
+            .with_banner("\n\nLogin authentication\n\n\n")
+            .with_username_prompt("Username:")
+            .with_password_prompt("Password:")
+            .with_login_failure_message("\nError: Local authentication is rejected.\n")
+            .with_prompt(format!("<{}>", self.hostname))
+            .with_paging(self.page_lines)
+            .with_paging_disable_allowed(!self.paging_locked)
+            .with_more_prompt(MORE)
+            .with_more_erase(format!("\x1b[42D{}\x1b[42D", " ".repeat(42)))
+            .with_login_hook(move |ctx| login(&hook_cfg, ctx, ask))
+            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+    }
+}
+
+const MORE: &str = "  ---- More ----";
+
+#[derive(Debug)]
+struct Config {
+    model: String,
+    software: String,
+    interfaces: Vec<Interface>,
+    max_vty_users: u32,
+}
+
+/// An interface and its layer-2 settings.
+#[derive(Clone, Debug)]
+struct Port {
+    iface: Interface,
+    link_type: Option<String>,
+    default_vlan: Option<u32>,
+    trunk_vlans: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum View {
+    User,
+    System,
+    Interface,
+    Vlan(u32),
+}
+
+const USER: u32 = 1;
+const SYS: u32 = 2;
+const IF: u32 = 4;
+const VLAN: u32 = 8;
+const SYS_ANY: u32 = SYS | IF | VLAN;
+const ALL: u32 = USER | SYS_ANY;
+
+impl View {
+    fn mask(self) -> u32 {
+        match self {
+            View::User => USER,
+            View::System => SYS,
+            View::Interface => IF,
+            View::Vlan(_) => VLAN,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct VrpState {
+    view: View,
+    ports: Vec<Port>,
+    vlans: Vec<u32>,
+    current: usize,
+    saved: String,
+}
+
+impl VrpState {
+    fn new(cfg: &Config) -> Self {
+        VrpState {
+            view: View::User,
+            ports: cfg
+                .interfaces
+                .iter()
+                .map(|iface| Port {
+                    iface: iface.clone(),
+                    link_type: None,
+                    default_vlan: None,
+                    trunk_vlans: None,
+                })
+                .collect(),
+            vlans: vec![10],
+            current: 0,
+            saved: String::new(),
+        }
+    }
+}
+
+fn set_view(st: &mut VrpState, ctx: &mut DeviceContext, view: View) {
+    st.view = view;
+    let host = ctx.hostname().to_owned();
+    let prompt = match view {
+        View::User => format!("<{host}>"),
+        View::System => format!("[{host}]"),
+        View::Interface => {
+            let name = st
+                .ports
+                .get(st.current)
+                .map(|p| p.iface.name.as_str())
+                .unwrap_or_default();
+            format!("[{host}-{name}]")
+        }
+        View::Vlan(id) => format!("[{host}-vlan{id}]"),
+    };
+    ctx.set_prompt(prompt);
+    ctx.set_mode(match view {
+        View::User => "user-view",
+        View::System => "system-view",
+        View::Interface => "interface-view",
+        View::Vlan(_) => "vlan-view",
+    });
+}
+
+fn login(cfg: &Config, ctx: &mut DeviceContext, ask: bool) -> String {
+    let mut st = VrpState::new(cfg);
+    set_view(&mut st, ctx, View::User);
+    ctx.insert_state(st);
+    let info = vty_info(cfg);
+    if !ask {
+        return info;
+    }
+    ctx.read_line(false, move |ctx, answer| {
+        change_password_answer(ctx, answer, info)
+    });
+    "Warning: The password will expire in 3 days.\nThe password needs to be changed. Change now? [Y/N]: ".to_owned()
+}
+
+fn vty_info(cfg: &Config) -> String {
+    let now = Clock::now();
+    format!(
+        "Info: The max number of VTY users is {}, and the number\n      of current VTY users on line is 1.\n      The current login time is {}+00:00.",
+        cfg.max_vty_users,
+        now.iso()
+    )
+}
+
+fn change_password_answer(ctx: &mut DeviceContext, answer: &str, info: String) -> String {
+    match answer.trim() {
+        "N" | "n" => info,
+        "Y" | "y" => {
+            ctx.read_line(true, move |ctx, _old| {
+                ctx.read_line(true, move |ctx, new| {
+                    let new = new.to_owned();
+                    ctx.read_line(true, move |_ctx, confirm| {
+                        if confirm == new {
+                            format!("Info: The password has been changed successfully.\n{info}")
+                        } else {
+                            format!("Error: The passwords do not match.\n{info}")
+                        }
+                    });
+                    "Please confirm new password:".to_owned()
+                });
+                "Please enter new password:".to_owned()
+            });
+            "Please enter old password:".to_owned()
+        }
+        _ => {
+            ctx.read_line(false, move |ctx, answer| {
+                change_password_answer(ctx, answer, info)
+            });
+            "The password needs to be changed. Change now? [Y/N]: ".to_owned()
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Act {
+    DisplayVersion,
+    DisplayIpIntBrief,
+    DisplayIntBrief,
+    DisplayCurrent,
+    DisplaySaved,
+    DisplayClock,
+    ScreenLength,
+    ScreenWidth,
+    Save,
+    SystemView,
+    Quit,
+    Return,
+    Sysname,
+    Interface,
+    Vlan,
+    VlanBatch,
+    Description,
+    UndoDescription,
+    Shutdown,
+    UndoShutdown,
+    IpAddress,
+    UndoIpAddress,
+    LinkType,
+    DefaultVlan,
+    TrunkAllow,
+}
+
+use Tok::{Kw, Num, Rest, Word};
+
+static SYNTAX: &[Syntax<Act>] = &[
+    cmd(ALL, &[Kw("display"), Kw("version")], Act::DisplayVersion),
+    cmd(
+        ALL,
+        &[Kw("display"), Kw("ip"), Kw("interface"), Kw("brief")],
+        Act::DisplayIpIntBrief,
+    ),
+    cmd(
+        ALL,
+        &[Kw("display"), Kw("interface"), Kw("brief")],
+        Act::DisplayIntBrief,
+    ),
+    cmd(
+        ALL,
+        &[Kw("display"), Kw("current-configuration")],
+        Act::DisplayCurrent,
+    ),
+    cmd(
+        ALL,
+        &[Kw("display"), Kw("saved-configuration")],
+        Act::DisplaySaved,
+    ),
+    cmd(ALL, &[Kw("display"), Kw("clock")], Act::DisplayClock),
+    cmd(
+        USER,
+        &[Kw("screen-length"), Num(0, 512), Kw("temporary")],
+        Act::ScreenLength,
+    ),
+    cmd(USER, &[Kw("screen-width"), Num(80, 512)], Act::ScreenWidth),
+    cmd(USER | SYS, &[Kw("save")], Act::Save),
+    cmd(USER, &[Kw("system-view")], Act::SystemView),
+    cmd(ALL, &[Kw("quit")], Act::Quit),
+    cmd(SYS_ANY, &[Kw("return")], Act::Return),
+    cmd(SYS, &[Kw("sysname"), Word], Act::Sysname),
+    cmd(SYS_ANY, &[Kw("interface"), Rest], Act::Interface),
+    cmd(SYS_ANY, &[Kw("vlan"), Num(1, 4094)], Act::Vlan),
+    cmd(SYS, &[Kw("vlan"), Kw("batch"), Rest], Act::VlanBatch),
+    cmd(IF | VLAN, &[Kw("description"), Rest], Act::Description),
+    cmd(
+        IF | VLAN,
+        &[Kw("undo"), Kw("description")],
+        Act::UndoDescription,
+    ),
+    cmd(IF, &[Kw("shutdown")], Act::Shutdown),
+    cmd(IF, &[Kw("undo"), Kw("shutdown")], Act::UndoShutdown),
+    cmd(IF, &[Kw("ip"), Kw("address"), Word, Word], Act::IpAddress),
+    cmd(
+        IF,
+        &[Kw("undo"), Kw("ip"), Kw("address")],
+        Act::UndoIpAddress,
+    ),
+    cmd(
+        IF,
+        &[Kw("port"), Kw("link-type"), Kw("access")],
+        Act::LinkType,
+    ),
+    cmd(
+        IF,
+        &[Kw("port"), Kw("link-type"), Kw("trunk")],
+        Act::LinkType,
+    ),
+    cmd(
+        IF,
+        &[Kw("port"), Kw("link-type"), Kw("hybrid")],
+        Act::LinkType,
+    ),
+    cmd(
+        IF,
+        &[Kw("port"), Kw("default"), Kw("vlan"), Num(1, 4094)],
+        Act::DefaultVlan,
+    ),
+    cmd(
+        IF,
+        &[Kw("port"), Kw("trunk"), Kw("allow-pass"), Kw("vlan"), Rest],
+        Act::TrunkAllow,
+    ),
+];
+
+const FILTERS: &[(&str, FilterKind)] = &[
+    ("include", FilterKind::Include),
+    ("exclude", FilterKind::Exclude),
+    ("begin", FilterKind::Begin),
+    ("count", FilterKind::Count),
+    ("no-more", FilterKind::NoMore),
+];
+
+const INTERFACE_TYPES: &[(&str, &str)] = &[
+    ("GigabitEthernet", "GigabitEthernet"),
+    ("GE", "GigabitEthernet"),
+    ("XGigabitEthernet", "XGigabitEthernet"),
+    ("XGE", "XGigabitEthernet"),
+    ("LoopBack", "LoopBack"),
+    ("Vlanif", "Vlanif"),
+    ("MEth", "MEth"),
+    ("Eth-Trunk", "Eth-Trunk"),
+    ("NULL", "NULL"),
+];
+
+fn interpret(cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
+    restore_paging(ctx);
+    with_state(
+        ctx,
+        |_| VrpState::new(cfg),
+        |st, ctx| run_line(cfg, st, ctx, line),
+    )
+}
+
+fn error_at(ctx: &DeviceContext, column: usize, what: &str) -> String {
+    format!(
+        "{}Error: {what} found at '^' position.\n",
+        caret(ctx, column)
+    )
+}
+
+fn run_line(cfg: &Config, st: &mut VrpState, ctx: &mut DeviceContext, line: &str) -> String {
+    let (command, pipe) = split_pipe(line);
+    let filters = match pipe {
+        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
+            Ok(f) => f,
+            Err(bad) => return error_at(ctx, bad.column, "Unrecognized command"),
+        },
+        None => Vec::new(),
+    };
+    let text = match parse(SYNTAX, st.view.mask(), command) {
+        Parsed::Empty => return String::new(),
+        Parsed::Invalid(spot) => {
+            return error_at(ctx, spot.word_column, "Unrecognized command");
+        }
+        Parsed::Incomplete { column } => {
+            return error_at(ctx, column + 1, "Incomplete command");
+        }
+        Parsed::Ambiguous(spot) => return error_at(ctx, spot.word_column, "Ambiguous command"),
+        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
+    };
+    if filters.is_empty() {
+        return text;
+    }
+    if wants_no_more(&filters) {
+        suspend_paging(ctx);
+    }
+    apply_filters(&text, &filters)
+}
+
+fn execute(
+    cfg: &Config,
+    st: &mut VrpState,
+    ctx: &mut DeviceContext,
+    act: Act,
+    args: &[Arg<'_>],
+) -> String {
+    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
+    let col = |i: usize| args.get(i).map_or(0, |a| a.column);
+    match act {
+        Act::DisplayVersion => display_version(cfg),
+        Act::DisplayIpIntBrief => ip_interface_brief(&st.ports),
+        Act::DisplayIntBrief => interface_brief(&st.ports),
+        Act::DisplayCurrent => current_configuration(cfg, st, ctx.hostname()),
+        Act::DisplaySaved => {
+            if st.saved.is_empty() {
+                st.saved = current_configuration(cfg, st, ctx.hostname());
+            }
+            st.saved.clone()
+        }
+        Act::DisplayClock => {
+            let now = Clock::now();
+            format!(
+                "{}+00:00\n{}\nTime Zone(UTC) : UTC\n",
+                now.iso(),
+                match now.weekday {
+                    0 => "Monday",
+                    1 => "Tuesday",
+                    2 => "Wednesday",
+                    3 => "Thursday",
+                    4 => "Friday",
+                    5 => "Saturday",
+                    _ => "Sunday",
+                }
+            )
+        }
+        Act::ScreenLength => {
+            ctx.set_page_lines(Some(arg(0).parse().unwrap_or(0)));
+            "Info: The configuration takes effect on the current user terminal interface only.\n"
+                .to_owned()
+        }
+        Act::ScreenWidth => {
+            "Info: The configuration takes effect on the current user terminal interface only.\n"
+                .to_owned()
+        }
+        Act::Save => {
+            let config = current_configuration(cfg, st, ctx.hostname());
+            ctx.read_line(false, move |ctx, answer| {
+                if !answer.trim().eq_ignore_ascii_case("y") {
+                    return String::new();
+                }
+                if let Some(mut st) = ctx.take_state::<VrpState>() {
+                    st.saved = config;
+                    ctx.insert_state(st);
+                }
+                "Now saving the current configuration to the slot 0.\nInfo: Save the configuration successfully.\n".to_owned()
+            });
+            "The current configuration will be written to the device.\nAre you sure to continue?[Y/N]".to_owned()
+        }
+        Act::SystemView => {
+            set_view(st, ctx, View::System);
+            "Enter system view, return user view with Ctrl+Z.\n".to_owned()
+        }
+        Act::Quit => {
+            match st.view {
+                View::User => {
+                    ctx.close();
+                    return "  Info: The connection was closed by the remote host.\n".to_owned();
+                }
+                View::System => set_view(st, ctx, View::User),
+                View::Interface | View::Vlan(_) => set_view(st, ctx, View::System),
+            }
+            String::new()
+        }
+        Act::Return => {
+            set_view(st, ctx, View::User);
+            String::new()
+        }
+        Act::Sysname => {
+            if !valid_hostname(arg(0)) {
+                return error_at(ctx, col(0), "Wrong parameter");
+            }
+            ctx.set_hostname(arg(0));
+            let view = st.view;
+            set_view(st, ctx, view);
+            String::new()
+        }
+        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
+            Ok(name) => {
+                let create = ["LoopBack", "Vlanif", "Eth-Trunk"]
+                    .iter()
+                    .any(|t| name.starts_with(t));
+                let found = st.ports.iter().position(|p| p.iface.name == name);
+                let index = found.or_else(|| {
+                    create.then(|| {
+                        st.ports.push(Port {
+                            iface: Interface::new(name),
+                            link_type: None,
+                            default_vlan: None,
+                            trunk_vlans: None,
+                        });
+                        st.ports.len() - 1
+                    })
+                });
+                match index {
+                    Some(i) => {
+                        st.current = i;
+                        set_view(st, ctx, View::Interface);
+                        String::new()
+                    }
+                    None => error_at(ctx, col(0), "Wrong parameter"),
+                }
+            }
+            Err(IfError::Ambiguous) => error_at(ctx, col(0), "Ambiguous command"),
+            Err(IfError::BadNumber) => error_at(
+                ctx,
+                col(0) + arg(0).chars().count() + 1,
+                "Incomplete command",
+            ),
+            Err(IfError::UnknownType) => error_at(ctx, col(0), "Wrong parameter"),
+        },
+        Act::Vlan => {
+            let id: u32 = arg(0).parse().unwrap_or(1);
+            if !st.vlans.contains(&id) {
+                st.vlans.push(id);
+                st.vlans.sort_unstable();
+            }
+            set_view(st, ctx, View::Vlan(id));
+            String::new()
+        }
+        Act::VlanBatch => {
+            for word in arg(0).split_whitespace() {
+                match word.parse::<u32>() {
+                    Ok(id) if (1..=4094).contains(&id) => {
+                        if !st.vlans.contains(&id) {
+                            st.vlans.push(id);
+                        }
+                    }
+                    _ => {
+                        let offset = ctx.line().find(word).unwrap_or(0);
+                        return error_at(
+                            ctx,
+                            crate::platform::column(ctx.line(), offset),
+                            "Wrong parameter",
+                        );
+                    }
+                }
+            }
+            st.vlans.sort_unstable();
+            "Info: This operation may take a few seconds. Please wait for a moment...done.\n"
+                .to_owned()
+        }
+        Act::Description | Act::UndoDescription if matches!(st.view, View::Vlan(_)) => {
+            String::new()
+        }
+        _ => interface_command(st, ctx, act, args),
+    }
+}
+
+fn interface_command(st: &mut VrpState, ctx: &DeviceContext, act: Act, args: &[Arg<'_>]) -> String {
+    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
+    let col = |i: usize| args.get(i).map_or(0, |a| a.column);
+    let address = if act == Act::IpAddress {
+        let Ok(ip) = arg(0).parse::<Ipv4Addr>() else {
+            return error_at(ctx, col(0), "Wrong parameter");
+        };
+        let len = match arg(1).parse::<u8>() {
+            Ok(n) if n <= 32 => Some(n),
+            Ok(_) => None,
+            Err(_) => mask_len(arg(1)),
+        };
+        let Some(len) = len else {
+            return error_at(ctx, col(1), "Wrong parameter");
+        };
+        Some((ip, len))
+    } else {
+        None
+    };
+    let Some(port) = st.ports.get_mut(st.current) else {
+        return String::new();
+    };
+    let layer2 = port.iface.name.contains("Ethernet") || port.iface.name.starts_with("Eth-Trunk");
+    match act {
+        Act::Description => port.iface.description = Some(arg(0).to_owned()),
+        Act::UndoDescription => port.iface.description = None,
+        Act::Shutdown => port.iface.shutdown = true,
+        Act::UndoShutdown => port.iface.shutdown = false,
+        Act::IpAddress => {
+            if layer2 {
+                return "Error: The interface is a layer 2 port and cannot be configured with an IP address.\n".to_owned();
+            }
+            port.iface.address = address;
+        }
+        Act::UndoIpAddress => port.iface.address = None,
+        Act::LinkType if layer2 => {
+            let kind = ctx.line().split_whitespace().last().unwrap_or("access");
+            let kind = ["access", "trunk", "hybrid"]
+                .into_iter()
+                .find(|k| k.starts_with(kind))
+                .unwrap_or("access");
+            port.link_type = Some(kind.to_owned());
+        }
+        Act::DefaultVlan if layer2 => {
+            if port.link_type.as_deref() == Some("trunk") {
+                return "Error: The link type of the port is trunk, so the default VLAN cannot be configured.\n".to_owned();
+            }
+            port.default_vlan = arg(0).parse().ok();
+        }
+        Act::TrunkAllow if layer2 => {
+            if port.link_type.as_deref() != Some("trunk") {
+                return "Error: Please renew the default configurations.\n".to_owned();
+            }
+            port.trunk_vlans = Some(arg(0).to_owned());
+        }
+        _ => return error_at(ctx, 0, "Unrecognized command"),
+    }
+    String::new()
+}
+
+fn display_version(cfg: &Config) -> String {
+    format!(
+        "Huawei Versatile Routing Platform Software
+VRP (R) software, Version 5.170 (S5720 {sw})
+Copyright (C) 2000-2020 HUAWEI TECH Co., Ltd.
+HUAWEI {model} Routing Switch uptime is 87 days, 3 hours, 12 minutes
+
+ES5D2S28S001 0(Master) : uptime is 87 days, 3 hours, 11 minutes
+DDR             Memory Size : 512   M bytes
+FLASH Total     Memory Size : 512   M bytes
+FLASH Available Memory Size : 207   M bytes
+Pcb           Version : ES5D2S28S001 VER A
+BootROM       Version : 020a.0001
+BootLoad      Version : 020a.0001
+CPLD          Version : 0106
+Software      Version : VRP (R) Software, Version 5.170 ({sw})
+FLASH         Version : 0000.0000
+",
+        sw = cfg.software,
+        model = cfg.model
+    )
+}
+
+fn states(p: &Port) -> (&'static str, &'static str) {
+    if p.iface.shutdown {
+        ("*down", "down")
+    } else if p.iface.name.starts_with("LoopBack") {
+        ("up", "up(s)")
+    } else {
+        ("up", "up")
+    }
+}
+
+fn ip_interface_brief(ports: &[Port]) -> String {
+    let routed: Vec<&Port> = ports
+        .iter()
+        .filter(|p| !p.iface.name.contains("Ethernet") || p.iface.address.is_some())
+        .collect();
+    let up = routed.iter().filter(|p| !p.iface.shutdown).count();
+    let down = routed.len() - up;
+    let mut out = format!(
+        "*down: administratively down\n^down: standby\n(l): loopback\n(s): spoofing\n(E): E-Trunk down\nThe number of interface that is UP in Physical is {up}\nThe number of interface that is DOWN in Physical is {down}\nThe number of interface that is UP in Protocol is {up}\nThe number of interface that is DOWN in Protocol is {down}\n\nInterface                         IP Address/Mask      Physical   Protocol  \n"
+    );
+    for p in routed {
+        let ip = p
+            .iface
+            .address
+            .map_or("unassigned".to_owned(), |(a, l)| format!("{a}/{l}"));
+        let (phy, proto) = states(p);
+        let _ = writeln!(
+            out,
+            "{}{}{}{}",
+            pad(&p.iface.name, 34),
+            pad(&ip, 21),
+            pad(phy, 11),
+            pad(proto, 10)
+        );
+    }
+    out
+}
+
+fn short_name(name: &str) -> String {
+    for (long, short) in [("XGigabitEthernet", "XGE"), ("GigabitEthernet", "GE")] {
+        if let Some(rest) = name.strip_prefix(long) {
+            return format!("{short}{rest}");
+        }
+    }
+    name.to_owned()
+}
+
+fn interface_brief(ports: &[Port]) -> String {
+    let mut out = String::from(
+        "PHY: Physical\n*down: administratively down\n(l): loopback\n(s): spoofing\n(b): BFD down\n(e): ETHOAM down\n(dl): DLDP down\n(d): Dampening Suppressed\nInUti/OutUti: input utility/output utility\nInterface                   PHY   Protocol  InUti OutUti   inErrors  outErrors\n",
+    );
+    for p in ports {
+        let (phy, proto) = states(p);
+        let _ = writeln!(
+            out,
+            "{}{}{}0%     0%           0          0",
+            pad(&short_name(&p.iface.name), 28),
+            pad(phy, 6),
+            pad(proto, 10)
+        );
+    }
+    out
+}
+
+fn current_configuration(cfg: &Config, st: &VrpState, hostname: &str) -> String {
+    let mut out = format!(
+        "!Software Version {}\n#\n sysname {hostname}\n#\n",
+        cfg.software
+    );
+    if !st.vlans.is_empty() {
+        let list: Vec<String> = st.vlans.iter().map(u32::to_string).collect();
+        let _ = writeln!(out, "vlan batch {}\n#", list.join(" "));
+    }
+    out.push_str("aaa\n authentication-scheme default\n authorization-scheme default\n accounting-scheme default\n domain default\n local-user admin password irreversible-cipher $1a$Xk9+!\n local-user admin privilege level 15\n local-user admin service-type telnet terminal ssh\n#\n");
+    for p in &st.ports {
+        let _ = writeln!(out, "interface {}", p.iface.name);
+        if let Some(d) = &p.iface.description {
+            let _ = writeln!(out, " description {d}");
+        }
+        if p.iface.shutdown {
+            out.push_str(" shutdown\n");
+        }
+        if let Some(kind) = &p.link_type {
+            let _ = writeln!(out, " port link-type {kind}");
+        }
+        if let Some(vlan) = p.default_vlan {
+            let _ = writeln!(out, " port default vlan {vlan}");
+        }
+        if let Some(vlans) = &p.trunk_vlans {
+            let _ = writeln!(out, " port trunk allow-pass vlan {vlans}");
+        }
+        if let Some((a, l)) = p.iface.address {
+            let _ = writeln!(out, " ip address {a} {}", len_mask(l));
+        }
+        out.push_str("#\n");
+    }
+    out.push_str("user-interface con 0\n authentication-mode aaa\nuser-interface vty 0 4\n authentication-mode aaa\n protocol inbound all\n#\nreturn\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LoginType;
+
+    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
+        s.feed(format!("{line}\r").as_bytes()).text
+    }
+
+    #[test]
+    fn login_with_password_change_question() {
+        let device = VrpEmulator::new("S5720")
+            .password_change_prompt(true)
+            .build()
+            .with_credentials("admin", "pw");
+        let mut s = device.session();
+        s.start();
+        s.feed(b"admin\r");
+        assert_eq!(
+            s.feed(b"bad\r").text,
+            "\r\n\r\nError: Local authentication is rejected.\r\nUsername:"
+        );
+        s.feed(b"admin\r");
+        let text = s.feed(b"pw\r").text;
+        assert!(text.ends_with("Change now? [Y/N]: "), "{text:?}");
+        let text = cmd(&mut s, "N");
+        assert!(
+            text.starts_with("N\r\nInfo: The max number of VTY users is 5, and the number\r\n"),
+            "{text:?}"
+        );
+        assert!(text.ends_with("\r\n<S5720>"), "{text:?}");
+    }
+
+    #[test]
+    fn views_errors_and_configuration() {
+        let device = VrpEmulator::new("S5720")
+            .page_lines(0)
+            .build()
+            .with_login_type(LoginType::None);
+        let mut s = device.session();
+        s.start();
+        assert_eq!(
+            cmd(&mut s, "display interfce brief"),
+            format!(
+                "display interfce brief\r\n{}^\r\nError: Unrecognized command found at '^' position.\r\n<S5720>",
+                " ".repeat(7 + 8)
+            )
+        );
+        assert!(
+            cmd(&mut s, "display").contains("Error: Incomplete command found at '^' position.")
+        );
+        assert!(cmd(&mut s, "sys").ends_with("[S5720]"));
+        assert!(cmd(&mut s, "sysname core-sw").ends_with("\r\n[core-sw]"));
+        assert!(cmd(&mut s, "int g0/0/3").ends_with("[core-sw-GigabitEthernet0/0/3]"));
+        cmd(&mut s, "description to server 7");
+        cmd(&mut s, "port link-type trunk");
+        cmd(&mut s, "port trunk allow-pass vlan 10 20");
+        assert!(cmd(&mut s, "ip address 10.1.1.1 24").contains("layer 2 port"));
+        assert!(cmd(&mut s, "interface Vlanif20").ends_with("[core-sw-Vlanif20]"));
+        cmd(&mut s, "ip address 10.0.20.1 255.255.255.0");
+        assert!(cmd(&mut s, "quit").ends_with("[core-sw]"));
+        assert!(cmd(&mut s, "quit").ends_with("<core-sw>"));
+        let config = cmd(
+            &mut s,
+            "display current-configuration | begin GigabitEthernet0/0/3",
+        );
+        assert!(config.contains("interface GigabitEthernet0/0/3\r\n description to server 7\r\n port link-type trunk\r\n port trunk allow-pass vlan 10 20\r\n#"), "{config}");
+        assert!(
+            config.contains("interface Vlanif20\r\n ip address 10.0.20.1 255.255.255.0\r\n#"),
+            "{config}"
+        );
+        let brief = cmd(&mut s, "display ip interface brief");
+        assert!(
+            brief.contains("Vlanif20                          10.0.20.1/24         up         up"),
+            "{brief}"
+        );
+        assert_eq!(
+            cmd(&mut s, "screen-length 0 temporary"),
+            "screen-length 0 temporary\r\nInfo: The configuration takes effect on the current user terminal interface only.\r\n<core-sw>"
+        );
+        assert!(cmd(&mut s, "save").ends_with("Are you sure to continue?[Y/N]"));
+        assert!(cmd(&mut s, "y").contains("Info: Save the configuration successfully."));
+        assert!(cmd(&mut s, "display saved-configuration").contains(" sysname core-sw\r\n"));
+    }
+
+    #[test]
+    fn pager_erases_with_ansi_movements() {
+        let device = VrpEmulator::new("S5720")
+            .page_lines(8)
+            .build()
+            .with_login_type(LoginType::None);
+        let mut s = device.session();
+        s.start();
+        assert!(cmd(&mut s, "display version").ends_with("\r\n  ---- More ----"));
+        let next = s.feed(b" ").text;
+        let erase = format!("\x1b[42D{}\x1b[42D", " ".repeat(42));
+        assert!(next.starts_with(&erase), "{next:?}");
+    }
+}

@@ -1,0 +1,85 @@
+//! Through a bastion: SSH sessions to routers behind a gateway host, all
+//! sharing one connection to the gateway. Runs against emulated devices
+//! (an SSH gateway and two routers on 127.0.0.1); no outside server.
+//!
+//! ```text
+//! cargo run --example gateway
+//! ```
+
+use oxscript::emulator::{SshServer, SshServerConfig, ios};
+use oxscript::transport::ssh::{HostKeyPolicy, SshOptions, SshPool};
+use oxscript::{Account, Host, Session, SessionOptions};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // The bastion relays direct-tcpip tunnels; the routers only speak SSH.
+    let bastion = SshServer::bind(
+        "127.0.0.1:0",
+        ios::device("bastion").with_credentials("jump", "jump-secret"),
+        SshServerConfig {
+            direct_tcpip: true,
+            ..SshServerConfig::default()
+        },
+    )
+    .await?;
+    let mut routers = Vec::new();
+    for name in ["edge1", "edge2"] {
+        let device = ios::device(name).with_credentials("admin", "secret");
+        routers.push(SshServer::bind("127.0.0.1:0", device, SshServerConfig::default()).await?);
+    }
+
+    // Host keys are checked strictly against a known_hosts file.
+    let known_hosts =
+        std::env::temp_dir().join(format!("oxscript-gateway-example-{}", std::process::id()));
+    let lines: String = std::iter::once(&bastion)
+        .chain(&routers)
+        .map(|s| format!("{}\n", s.known_hosts_line()))
+        .collect();
+    std::fs::write(&known_hosts, lines)?;
+
+    // One pool: the bastion connection is opened once and shared.
+    let pool = SshPool::new();
+    let options = SessionOptions {
+        ssh: SshOptions {
+            host_key_policy: HostKeyPolicy::Strict,
+            known_hosts: Some(known_hosts.clone()),
+            use_agent: false,
+            default_identities: false,
+            pool: Some(pool.clone()),
+            ..SshOptions::default()
+        },
+        ..SessionOptions::default()
+    };
+    let mut jump = Host::new(&bastion.url())?;
+    jump.set_account(Some(Account::new("jump", "jump-secret")));
+
+    for server in &routers {
+        let mut router = Host::new(&server.url())?;
+        router.set_account(Some(Account::new("admin", "secret")));
+        router.set_gateway(Some(jump.clone()));
+
+        let mut session = Session::connect_with(&router, options.clone()).await?;
+        session.login().await?;
+        let version = session.execute("show version").await?;
+        let [uptime] = version.first_match(r"^(\S+ uptime is .+)$")?;
+        println!("{}", uptime.unwrap_or_default());
+        // An exec channel on the same connection, through the same tunnel.
+        if let Some(ssh) = session.ssh() {
+            let clock = ssh.run("show clock").await?;
+            println!("  clock: {}", clock.stdout_text().trim());
+        }
+        session.close().await?;
+    }
+    println!(
+        "connections to the bastion: {}",
+        bastion.connections_accepted()
+    );
+
+    pool.close_all().await;
+    for server in routers {
+        server.shutdown().await;
+    }
+    bastion.shutdown().await;
+    let _ = std::fs::remove_file(known_hosts);
+    Ok(())
+}
