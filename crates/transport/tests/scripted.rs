@@ -10,76 +10,26 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oxscript_core::{Account, Host};
+use oxscript_emulator::{Script, ScriptError, ScriptStep};
 use oxscript_transport::{Error, LinkKind, Session, SessionOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::task::JoinHandle;
 
-/// One step of a fake device's script.
+/// One step of a fake device's script (see [`oxscript_emulator::Script`]).
 enum Step {
     /// Write these bytes.
     Send(&'static [u8]),
     /// Write these bytes one at a time (every split position).
     Trickle(&'static [u8]),
-    /// Read until the received data contains this.
+    /// Wait until the client sent exactly these bytes.
     Expect(&'static [u8]),
     /// Close the connection.
     Close,
 }
 use Step::*;
 
-/// Runs `script` on the device end; returns everything the client sent.
-fn device(script: Vec<Step>) -> (DuplexStream, tokio::task::JoinHandle<Vec<u8>>) {
-    let (client, mut server) = tokio::io::duplex(1 << 16);
-    let task = tokio::spawn(async move {
-        let mut received = Vec::new();
-        let mut seen = 0;
-        for step in script {
-            match step {
-                Send(bytes) => server.write_all(bytes).await.unwrap(),
-                Trickle(bytes) => {
-                    for b in bytes {
-                        server.write_all(std::slice::from_ref(b)).await.unwrap();
-                        server.flush().await.unwrap();
-                        tokio::task::yield_now().await;
-                    }
-                }
-                Expect(needle) => loop {
-                    if let Some(pos) = find(&received[seen..], needle) {
-                        seen += pos + needle.len();
-                        break;
-                    }
-                    let mut buf = [0u8; 1024];
-                    let n = server.read(&mut buf).await.unwrap();
-                    assert!(
-                        n > 0,
-                        "client closed while the device expected {:?}",
-                        String::from_utf8_lossy(needle)
-                    );
-                    received.extend_from_slice(&buf[..n]);
-                },
-                Close => {
-                    drop(server);
-                    return received;
-                }
-            }
-        }
-        // Keep the connection open until the client is done.
-        let mut buf = [0u8; 1024];
-        while let Ok(n) = server.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-            received.extend_from_slice(&buf[..n]);
-        }
-        received
-    });
-    (client, task)
-}
+type Device = JoinHandle<Result<Vec<u8>, ScriptError>>;
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-async fn session(script: Vec<Step>, driver: &str) -> (Session, tokio::task::JoinHandle<Vec<u8>>) {
+async fn session(script: Vec<Step>, driver: &str) -> (Session, Device) {
     session_with(script, driver, SessionOptions::default()).await
 }
 
@@ -87,8 +37,16 @@ async fn session_with(
     script: Vec<Step>,
     driver: &str,
     options: SessionOptions,
-) -> (Session, tokio::task::JoinHandle<Vec<u8>>) {
-    let (stream, task) = device(script);
+) -> (Session, Device) {
+    let script = script.into_iter().fold(Script::new(), |script, step| {
+        script.step(match step {
+            Send(bytes) => ScriptStep::Send(bytes.to_vec()),
+            Trickle(bytes) => ScriptStep::Trickle(bytes.to_vec()),
+            Expect(bytes) => ScriptStep::Expect(bytes.to_vec()),
+            Close => ScriptStep::Close,
+        })
+    });
+    let (stream, device) = script.spawn();
     let host = Host::new("dummy://scripted").unwrap();
     let options = SessionOptions {
         driver: Some(driver.into()),
@@ -97,7 +55,12 @@ async fn session_with(
     let session = Session::over_stream(&host, Box::new(stream), LinkKind::Raw, options)
         .await
         .unwrap();
-    (session, task)
+    (session, device)
+}
+
+/// Everything the client sent, once the device is done.
+async fn sent(device: Device) -> Vec<u8> {
+    device.await.unwrap().unwrap()
 }
 
 fn admin() -> Account {
@@ -196,8 +159,11 @@ async fn pager_prompts_are_answered_and_erased() {
     let r = s.execute("show run").await.unwrap();
     assert_eq!(r.text(), "line 1\nline 2\nline 3\nline 4");
     s.close().await.unwrap();
-    let sent = dev.await.unwrap();
-    assert_eq!(sent, b"show run\r  ", "exactly one space per pager prompt");
+    assert_eq!(
+        sent(dev).await,
+        b"show run\r  ",
+        "exactly one space per pager prompt"
+    );
 }
 
 #[tokio::test]
@@ -432,7 +398,7 @@ async fn login_sends_username_then_password_then_enable() {
     assert_eq!(s.prompt(), Some("router#"));
     assert_eq!(s.guess_os(), "ios");
     s.close().await.unwrap();
-    assert_eq!(dev.await.unwrap(), b"admin\rs3cret\renable\ren4ble\r");
+    assert_eq!(sent(dev).await, b"admin\rs3cret\renable\ren4ble\r");
 }
 
 #[tokio::test]
@@ -537,5 +503,30 @@ async fn no_login_needed_when_the_prompt_comes_first() {
     s.login_with(&admin()).await.unwrap();
     assert!(s.is_app_authorized(), "already privileged: no enable sent");
     s.close().await.unwrap();
-    assert!(dev.await.unwrap().is_empty());
+    assert!(sent(dev).await.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_device_that_stops_reading_makes_sends_time_out() {
+    // The device end is kept open but never read: the pipe fills up.
+    let (client, _device) = tokio::io::duplex(1024);
+    let host = Host::new("dummy://stuck").unwrap();
+    let options = SessionOptions {
+        driver: Some("ios".into()),
+        timeout: Duration::from_secs(5),
+        ..SessionOptions::default()
+    };
+    let mut s = Session::over_stream(&host, Box::new(client), LinkKind::Raw, options)
+        .await
+        .unwrap();
+    let err = s.send(vec![b'x'; 100_000]).await.unwrap_err();
+    match err {
+        Error::Timeout {
+            during, timeout, ..
+        } => {
+            assert!(during.contains("stopped reading"), "{during}");
+            assert_eq!(timeout, Duration::from_secs(5));
+        }
+        other => panic!("expected a timeout, got {other}"),
+    }
 }

@@ -698,20 +698,27 @@ impl Session {
     }
 
     pub(crate) async fn write(&mut self, data: Bytes) -> Result<()> {
+        let timeout = self.timeout;
+        let tx = self.io()?.tx.clone();
         let (done, result) = oneshot::channel();
-        let closed = || self.closed_error("while sending");
-        if self
-            .io()?
-            .tx
-            .send(IoCommand::Write { data, done })
-            .await
-            .is_err()
-        {
-            return Err(closed());
-        }
-        match result.await {
-            Ok(r) => r,
-            Err(_) => Err(closed()),
+        // A peer that stops reading fills the socket: the write must not
+        // wait for it forever.
+        let sent = tokio::time::timeout(timeout, async {
+            if tx.send(IoCommand::Write { data, done }).await.is_err() {
+                return None;
+            }
+            result.await.ok()
+        })
+        .await;
+        match sent {
+            Ok(Some(result)) => result,
+            Ok(None) => Err(self.closed_error("while sending")),
+            Err(_) => Err(Error::Timeout {
+                during: "while sending (the device stopped reading)".into(),
+                expected: crate::Expected(vec!["the write to complete".into()]),
+                timeout,
+                tail: crate::Tail::of(&self.shared.lock().buf),
+            }),
         }
     }
 

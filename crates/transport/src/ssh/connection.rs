@@ -255,6 +255,30 @@ impl SshConnection {
         if self.is_authenticated() {
             return Ok(());
         }
+        let timeout = self.inner.options.request_timeout;
+        self.within(timeout, "during SSH authentication", self.authenticate_inner(account))
+            .await
+    }
+
+    /// Runs `work` with a deadline; a timeout names what was being done.
+    async fn within<T>(
+        &self,
+        timeout: Duration,
+        during: &str,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                during: format!("{during} with {}", self.inner.label),
+                expected: crate::Expected(vec!["an answer from the SSH server".into()]),
+                timeout,
+                tail: crate::Tail::default(),
+            }),
+        }
+    }
+
+    async fn authenticate_inner(&self, account: &Account) -> Result<()> {
         let mut handle = self.inner.handle.write().await;
         let user = account.name().to_owned();
         let mut tried: Vec<String> = Vec::new();
@@ -536,9 +560,14 @@ impl SshConnection {
     pub async fn open_direct_tcpip(&self, host: &str, port: u16) -> Result<ChannelStream> {
         self.ensure_authenticated()?;
         let handle = self.inner.handle.read().await;
-        let opened = handle
-            .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
-            .await;
+        let timeout = self.inner.options.request_timeout;
+        let opened = self
+            .within(timeout, &format!("opening a tunnel to {host}:{port}"), async {
+                Ok(handle
+                    .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
+                    .await)
+            })
+            .await?;
         drop(handle);
         let channel = match opened {
             Ok(channel) => channel,

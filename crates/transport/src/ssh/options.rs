@@ -194,6 +194,10 @@ pub struct SshOptions {
     pub keepalive_max: usize,
     /// Deadline of an exec command when the caller sets none. Default 10 minutes.
     pub exec_timeout: Duration,
+    /// Deadline of each authentication exchange and channel request (a
+    /// server that stops answering gives an error instead of a hang).
+    /// Default 30 s.
+    pub request_timeout: Duration,
     /// Shares gateway connections between sessions (one connection per
     /// hop, opened on first use). `None`: each connection opens its own
     /// hops and closes them when it closes.
@@ -214,6 +218,7 @@ impl Default for SshOptions {
             keepalive_interval: Some(Duration::from_secs(30)),
             keepalive_max: 3,
             exec_timeout: Duration::from_secs(600),
+            request_timeout: Duration::from_secs(30),
             pool: None,
         }
     }
