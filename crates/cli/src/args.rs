@@ -90,6 +90,15 @@ pub(crate) struct Args {
     #[arg(long = "no-auto-logout")]
     pub(crate) no_auto_logout: bool,
 
+    /// Run a host's whole job up to N more times when it fails (any error).
+    #[arg(long = "retry", value_name = "N", default_value_t = 0)]
+    pub(crate) retry: u32,
+
+    /// Try logging in up to N more times (on a new connection each time)
+    /// when the device rejects the credentials.
+    #[arg(long = "retry-login", value_name = "N", default_value_t = 0)]
+    pub(crate) retry_login: u32,
+
     /// Start N emulated Cisco IOS routers in this process and run against them
     /// (in addition to any URLs given).
     #[arg(long = "emulate", value_name = "N")]

@@ -4,12 +4,16 @@
 //! oxscript [-c N] [-e "cmd; cmd"] [-i] [-l LOGDIR] URL...
 //! oxscript --emulate 5 -e "show version"
 //! ```
+//!
+//! Hosts run through an `oxscript::jobs` queue (`-c` at a time, `--retry`,
+//! `--retry-login`); with several hosts and stdout on a terminal a
+//! progress bar shows on stderr, and a summary ends every run.
 
 mod args;
 mod credentials;
 mod emulate;
 mod hosts;
-mod logs;
+mod progress;
 mod run;
 
 use std::process::ExitCode;

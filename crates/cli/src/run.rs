@@ -1,23 +1,20 @@
-//! Running the commands on every host, at most N at a time.
+//! Running the commands on every host through an `oxscript::jobs` queue:
+//! at most N at a time, with retries, per-host logs, a progress bar on
+//! terminals and a summary at the end.
 
-use std::io::Write;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use oxscript::jobs::log::{FileLogOptions, FileLogger, LogMode};
+use oxscript::jobs::queue::{JobContext, JobStatus, Queue, QueueOptions};
 use oxscript::{Account, AccountPool, Host, Session, SessionOptions, inventory};
-use tokio::sync::Semaphore;
 
 use crate::args::Args;
-use crate::logs::HostLog;
+use crate::progress::{Printer, Progress};
 use crate::{credentials, emulate, hosts};
-
-/// What one host's run produced.
-struct Outcome {
-    label: String,
-    error: Option<String>,
-}
 
 /// Where accounts come from for hosts without one.
 #[derive(Clone)]
@@ -25,6 +22,16 @@ enum Accounts {
     None,
     One(Account),
     Pool(AccountPool),
+}
+
+/// What every host job needs.
+struct Plan {
+    commands: Vec<String>,
+    accounts: Accounts,
+    authorize: bool,
+    init: bool,
+    auto_logout: bool,
+    printer: Printer,
 }
 
 pub(crate) async fn main(args: Args) -> Result<ExitCode> {
@@ -39,11 +46,27 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
     if hosts.is_empty() {
         bail!("no hosts given: pass URLs, --hosts FILE, --csv-hosts FILE or --emulate N");
     }
-    if let Some(dir) = &args.logdir {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .with_context(|| format!("creating {}", dir.display()))?;
+    // Jobs (and log files) are named after the host; names shared by
+    // several hosts get their port.
+    let labels = hosts::labels(&hosts);
+    for (host, label) in hosts.iter_mut().zip(labels) {
+        host.set_name(label);
     }
+    let logger = match &args.logdir {
+        Some(dir) => {
+            let files = FileLogger::new(
+                dir,
+                FileLogOptions {
+                    mode: LogMode::Overwrite,
+                    ..FileLogOptions::default()
+                },
+            )
+            .await
+            .with_context(|| format!("log directory {}", dir.display()))?;
+            Some(files.logger())
+        }
+        None => None,
+    };
 
     let accounts = if let Some(file) = &args.account_pool {
         let list = inventory::accounts_from_file(file)?;
@@ -64,52 +87,65 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
         Accounts::None
     };
 
-    let options = SessionOptions {
-        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
-        connect_timeout: Duration::from_secs_f64(args.connect_timeout.max(0.001)),
-        ..SessionOptions::default()
-    };
-    let labels = hosts::labels(&hosts);
-    let limit = Arc::new(Semaphore::new(args.connections.max(1)));
-    let args = Arc::new(args);
-    let commands = Arc::new(commands);
+    let queue = Queue::new(QueueOptions {
+        max_connections: args.connections.max(1),
+        session: SessionOptions {
+            timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+            connect_timeout: Duration::from_secs_f64(args.connect_timeout.max(0.001)),
+            ..SessionOptions::default()
+        },
+        attempts: args.retry.saturating_add(1),
+        login_attempts: args.retry_login.saturating_add(1),
+        logger,
+        ..QueueOptions::default()
+    });
+    let total = hosts.len();
+    let progress = (total > 1 && std::io::stdout().is_terminal())
+        .then(|| Progress::start(total, queue.subscribe()));
+    let plan = Arc::new(Plan {
+        commands,
+        accounts,
+        authorize: !args.no_authorize,
+        init: !args.no_init,
+        auto_logout: !args.no_auto_logout,
+        printer: progress.as_ref().map(Progress::printer).unwrap_or_default(),
+    });
+    let labels: Vec<String> = hosts.iter().map(|h| h.name().to_owned()).collect();
     let started = Instant::now();
-
-    let mut tasks = Vec::with_capacity(hosts.len());
-    for (host, label) in hosts.into_iter().zip(labels) {
-        let limit = limit.clone();
-        let args = args.clone();
-        let commands = commands.clone();
-        let options = options.clone();
-        let accounts = accounts.clone();
-        tasks.push(tokio::spawn(async move {
-            let Ok(_permit) = limit.acquire_owned().await else {
-                return Outcome {
-                    label,
-                    error: Some("scheduler closed".into()),
-                };
-            };
-            run_host(host, label, &args, &commands, options, accounts).await
-        }));
-    }
-
-    let mut failed = Vec::new();
-    let total = tasks.len();
-    for task in tasks {
-        match task.await {
-            Ok(Outcome {
-                label,
-                error: Some(e),
-            }) => failed.push((label, e)),
-            Ok(_) => {}
-            Err(e) => failed.push(("?".into(), format!("task failed: {e}"))),
+    let mut ids = Vec::with_capacity(total);
+    for host in hosts {
+        if host.account().is_none() && matches!(plan.accounts, Accounts::None) {
+            // Known to fail: no connection is opened for it.
+            ids.push(queue.enqueue(|_ctx| async { Err(no_login_details()) }, host.name(), 1)?);
+            continue;
         }
+        let plan = Arc::clone(&plan);
+        ids.extend(queue.run(host, move |ctx, host, session| {
+            let plan = Arc::clone(&plan);
+            async move { converse(ctx, host, session, &plan).await }
+        })?);
+    }
+    let joined = queue.join().await;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    if let Err(e) = joined {
+        eprintln!("oxscript: {e}");
     }
     for server in servers {
         server.shutdown().await;
     }
 
     let elapsed = started.elapsed();
+    let mut failed = Vec::new();
+    for (id, label) in ids.into_iter().zip(labels) {
+        match queue.status(id) {
+            Some(JobStatus::Succeeded { .. }) => {}
+            Some(JobStatus::Failed { error, .. }) => failed.push((label, error.chain().join(": "))),
+            Some(JobStatus::Cancelled) => failed.push((label, "cancelled".to_owned())),
+            _ => failed.push((label, "did not finish".to_owned())),
+        }
+    }
     if failed.is_empty() {
         if total > 1 {
             eprintln!("{total} hosts ok in {:.2}s", elapsed.as_secs_f64());
@@ -128,56 +164,15 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
     }
 }
 
-async fn run_host(
-    host: Host,
-    label: String,
-    args: &Args,
-    commands: &[String],
-    options: SessionOptions,
-    accounts: Accounts,
-) -> Outcome {
-    let log = match &args.logdir {
-        Some(dir) => match HostLog::create(dir, &label).await {
-            Ok(log) => Some(log),
-            Err(e) => {
-                return Outcome {
-                    label,
-                    error: Some(format!("{e:#}")),
-                };
-            }
-        },
-        None => None,
-    };
-    let result = converse(
-        &host,
-        &label,
-        args,
-        commands,
-        options,
-        accounts,
-        log.as_ref(),
-    )
-    .await;
-    let error = result.err().map(|e| format!("{e:#}"));
-    if let Some(log) = log
-        && let Err(e) = log.finish(error.as_deref()).await
-    {
-        eprintln!("oxscript: {label}: {e:#}");
-    }
-    Outcome { label, error }
-}
-
+/// One host: log in, run the commands (printing their output), log out.
 async fn converse(
-    host: &Host,
-    label: &str,
-    args: &Args,
-    commands: &[String],
-    options: SessionOptions,
-    accounts: Accounts,
-    log: Option<&HostLog>,
-) -> Result<()> {
+    ctx: JobContext,
+    host: Host,
+    session: Session,
+    plan: &Plan,
+) -> oxscript::jobs::Result<()> {
     let _pooled;
-    let account = match (host.account(), &accounts) {
+    let account = match (host.account(), &plan.accounts) {
         (Some(a), _) if !a.password().is_empty() => a.clone(),
         (_, Accounts::One(a)) => a.clone(),
         (_, Accounts::Pool(pool)) => {
@@ -187,53 +182,38 @@ async fn converse(
             account
         }
         (Some(a), Accounts::None) => a.clone(),
-        (None, Accounts::None) => {
-            bail!("no login details for this host (run without -i, or put them in the URL)")
-        }
+        (None, Accounts::None) => return Err(no_login_details()),
     };
-    let mut session = Session::connect_with(host, options).await?;
-    if let Some(log) = log {
-        session.set_transcript(log.sink());
-    }
-    if args.no_authorize {
-        session.authenticate_with(&account).await?;
+    // Rejected credentials are retried on a new connection (--retry-login).
+    let mut session = if plan.authorize {
+        ctx.login(session, &account).await?
     } else {
-        session.login_with(&account).await?;
-    }
-    if !args.no_init {
+        ctx.authenticate(session, &account).await?
+    };
+    if plan.init {
         session.autoinit().await?;
     }
-    for command in commands {
+    let label = host.name();
+    for command in &plan.commands {
         let result = session.execute(command).await;
         let text = match &result {
-            Ok(response) => response.text().to_owned(),
-            Err(oxscript::Error::InvalidCommand { response, .. }) => response.clone(),
-            Err(_) => String::new(),
+            Ok(response) => response.text(),
+            Err(oxscript::Error::InvalidCommand { response, .. }) => response.as_str(),
+            Err(_) => "",
         };
-        print_lines(label, &text);
+        plan.printer.print(label, text);
         result?;
     }
-    if args.no_auto_logout {
-        session.close().await?;
-    } else {
+    if plan.auto_logout {
         session.logout().await?;
+    } else {
+        session.close().await?;
     }
     Ok(())
 }
 
-fn print_lines(label: &str, text: &str) {
-    if text.is_empty() {
-        return;
-    }
-    let mut out = String::with_capacity(text.len() + 32);
-    for line in text.lines() {
-        out.push_str(label);
-        out.push(':');
-        out.push_str(line);
-        out.push('\n');
-    }
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    // A closed stdout (e.g. `| head`) is not an error of the host.
-    let _ = lock.write_all(out.as_bytes());
+fn no_login_details() -> oxscript::jobs::Error {
+    oxscript::jobs::Error::msg(
+        "no login details for this host (run without -i, or put them in the URL)",
+    )
 }

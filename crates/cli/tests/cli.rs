@@ -120,3 +120,90 @@ fn bad_urls_are_reported_before_connecting() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("99999"), "{stderr}");
 }
+
+#[test]
+fn retry_runs_a_failing_host_again_with_a_log_per_attempt() {
+    let dir = std::env::temp_dir().join(format!("oxscript-cli-retry-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = oxscript()
+        .args([
+            "--emulate",
+            "1",
+            "--retry",
+            "2",
+            "-e",
+            "show clock; show nonsense",
+            "-l",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("1 of 1 hosts failed"), "{stderr}");
+    // Three attempts: router1.log, router1_retry1.log, router1_retry2.log.
+    for name in ["router1", "router1_retry1", "router1_retry2"] {
+        let log = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap();
+        assert!(log.contains("show clock"), "{name}: {log}");
+        let error = std::fs::read_to_string(dir.join(format!("{name}.log.error"))).unwrap();
+        assert!(error.contains("Invalid input detected"), "{error}");
+    }
+    assert!(!dir.join("router1_retry3.log").exists());
+    // Every attempt printed its output.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("router1:") && l.contains("% Invalid input"))
+            .count(),
+        3,
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_login_reconnects_after_rejected_credentials() {
+    use oxscript::emulator::{TelnetServer, ios};
+    let server = TelnetServer::bind(
+        "127.0.0.1:0",
+        ios::device("edge1").with_credentials("admin", "cisco"),
+    )
+    .await
+    .unwrap();
+    let url = format!("telnet://admin:wrong@127.0.0.1:{}", server.port());
+    let binary = env!("CARGO_BIN_EXE_oxscript");
+    let out = tokio::process::Command::new(binary)
+        .args([
+            "-i",
+            "--retry-login",
+            "2",
+            "--timeout",
+            "10",
+            "-e",
+            "show clock",
+        ])
+        .arg(&url)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("1 of 1 hosts failed"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("login"), "{stderr}");
+    assert_eq!(
+        server.connections_accepted(),
+        3,
+        "one connection per login attempt"
+    );
+    // Without --retry-login: one attempt.
+    let out = tokio::process::Command::new(binary)
+        .args(["-i", "--timeout", "10", "-e", "show clock"])
+        .arg(&url)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.connections_accepted(), 4);
+    server.shutdown().await;
+}

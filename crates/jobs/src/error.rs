@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oxscript_transport::Tail;
+
 /// Result alias for the jobs crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -128,6 +130,38 @@ pub enum Error {
         reason: String,
     },
 
+    /// A command of an [`SshJob`](crate::ssh::SshJob) ended with an exit
+    /// status (or a signal) that the command does not allow.
+    #[error(
+        "command `{command}` on {node} failed with {status}{}",
+        failure_detail(stderr, output)
+    )]
+    CommandFailed {
+        /// The node's label (the host's name, or `localhost`).
+        node: String,
+        /// The command line that ran.
+        command: String,
+        /// `status N`, `signal X` or `no exit status`.
+        status: String,
+        /// The end of what the command wrote to stderr.
+        stderr: Tail,
+        /// The end of what it wrote to stdout (network devices print their
+        /// errors there).
+        output: Tail,
+    },
+
+    /// A command of an [`SshJob`](crate::ssh::SshJob) cannot run on this
+    /// kind of node (file transfers on a [`LocalNode`](crate::ssh::LocalNode)).
+    #[error("{command} cannot run on {node}: {reason}")]
+    Unsupported {
+        /// The command, as labels show it.
+        command: String,
+        /// The node's label.
+        node: String,
+        /// Why.
+        reason: String,
+    },
+
     /// The queue was destroyed ([`Queue::destroy`](crate::queue::Queue::destroy)) and takes no more jobs.
     #[error("the queue was destroyed and takes no more jobs")]
     QueueDestroyed,
@@ -232,6 +266,18 @@ impl Error {
             next = cause.source();
         }
         out
+    }
+}
+
+/// The part of a [`Error::CommandFailed`] message that shows what the
+/// command printed: stderr when it wrote any, else the end of its output.
+fn failure_detail(stderr: &Tail, output: &Tail) -> String {
+    if !stderr.is_empty() {
+        format!("; stderr: {stderr}")
+    } else if !output.is_empty() {
+        format!("; output: {output}")
+    } else {
+        String::new()
     }
 }
 

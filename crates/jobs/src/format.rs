@@ -43,6 +43,13 @@ pub trait Formatter: Send + Sync {
     /// the job's task: keep it short and non-blocking.
     fn line(&self, host: &str, line: &str);
 
+    /// One line a command wrote to stderr (remote commands of an
+    /// [`SshJob`](crate::ssh::SshJob)). The default treats it like
+    /// [`line`](Formatter::line).
+    fn stderr_line(&self, host: &str, line: &str) {
+        self.line(host, line);
+    }
+
     /// Waits until everything received so far is written out (for
     /// formatters that write files). The default does nothing.
     fn flush(&self) -> BoxFuture<'_, Result<()>> {

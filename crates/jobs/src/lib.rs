@@ -14,6 +14,9 @@
 //! - [`vars`], [`node`] and [`session_job`]: apssh-style building blocks
 //!   for graphs: commands run on a host's shared lazy connection, outputs
 //!   captured into variables and used later by deferred commands.
+//! - [`ssh`]: apssh's `SshNode`, `LocalNode` and `SshJob`: remote
+//!   commands with exit codes, scripts and file transfers over SSH,
+//!   through shared gateway chains, and the DOT topology of the nodes.
 //! - [`format`](mod@format): where command output lines go (`host:line`, files per
 //!   host, memory).
 //! - [`events`]: started / finished / failed / retried / progress events
@@ -61,6 +64,7 @@ pub mod node;
 pub mod queue;
 pub mod report;
 pub mod session_job;
+pub mod ssh;
 mod value;
 pub mod vars;
 

@@ -38,8 +38,9 @@ use crate::vars::Variables;
 
 /// One step of a [`SessionJob`].
 ///
-/// More kinds of commands (scripts, file transfers, remote exec with
-/// allowed exit codes) are planned for SSH nodes; match with a wildcard arm.
+/// Scripts, file transfers and remote commands with exit codes run on SSH
+/// exec channels instead: see [`SshJob`](crate::ssh::SshJob) and its
+/// [`SshCommand`](crate::ssh::SshCommand). Match with a wildcard arm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Command {

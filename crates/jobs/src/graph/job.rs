@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures::FutureExt;
@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 use super::Scheduler;
 use crate::error::{Error, Result};
 use crate::node::Node;
+use crate::ssh::SshNode;
 use crate::value::Value;
 
 /// A graph job function, boxed.
@@ -58,6 +59,9 @@ pub(super) struct Inner {
     config: Mutex<Config>,
     record: Mutex<Record>,
     nodes: Mutex<Vec<Node>>,
+    ssh_nodes: Mutex<Vec<SshNode>>,
+    /// Whether the job holds a claim on its SSH nodes (see `crate::ssh::lifecycle`).
+    claimed: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -120,6 +124,8 @@ impl Job {
                 result: None,
             }),
             nodes: Mutex::new(Vec::new()),
+            ssh_nodes: Mutex::new(Vec::new()),
+            claimed: AtomicBool::new(false),
         }))
     }
 
@@ -271,6 +277,23 @@ impl Job {
 
     pub(super) fn nodes(&self) -> Vec<Node> {
         lock(&self.0.nodes).clone()
+    }
+
+    /// Registers an SSH node the job runs on: a scheduler run claims it
+    /// for the job and closes its connection once no job needs it.
+    pub(crate) fn attach_ssh_node(&self, node: SshNode) {
+        lock(&self.0.ssh_nodes).push(node);
+    }
+
+    /// The SSH nodes the job runs on.
+    pub(crate) fn ssh_nodes(&self) -> Vec<SshNode> {
+        lock(&self.0.ssh_nodes).clone()
+    }
+
+    /// Sets whether the job holds a claim on its SSH nodes; returns the
+    /// previous value.
+    pub(crate) fn swap_claimed(&self, claimed: bool) -> bool {
+        self.0.claimed.swap(claimed, Ordering::AcqRel)
     }
 
     /// The future that runs the job once.

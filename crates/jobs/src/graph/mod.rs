@@ -264,10 +264,17 @@ impl Scheduler {
     /// requirements, until all regular jobs are done, a critical job
     /// fails, or the timeout expires. At the end the connections of the
     /// [`Node`](crate::node::Node)s used by its jobs are closed (unless
-    /// they keep their connection). Cancelling this future cancels the jobs.
+    /// they keep their connection). The connection of an
+    /// [`SshNode`](crate::ssh::SshNode) is closed as soon as no job of the
+    /// run needs it (unless a job on it keeps it), and at the end the
+    /// gateway hops of the run's SSH nodes are closed, remotest first,
+    /// unless a kept connection still runs through them. Cancelling this
+    /// future cancels the jobs.
     pub async fn run(&self) -> Result<()> {
+        crate::ssh::lifecycle::claim_all(self);
         let result = self.run_inner().await;
         self.close_nodes().await;
+        crate::ssh::lifecycle::finish_run(self).await;
         result
     }
 
@@ -433,6 +440,7 @@ impl Run<'_> {
             let jobs = self.jobs;
             let job = &jobs[index];
             job.finish(JobState::Done, result.clone());
+            crate::ssh::lifecycle::release(job).await;
             match &result {
                 Ok(_) => self.events.emit(|| Event::Succeeded {
                     job: info(job),

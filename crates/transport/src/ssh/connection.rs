@@ -256,8 +256,12 @@ impl SshConnection {
             return Ok(());
         }
         let timeout = self.inner.options.request_timeout;
-        self.within(timeout, "during SSH authentication", self.authenticate_inner(account))
-            .await
+        self.within(
+            timeout,
+            "during SSH authentication",
+            self.authenticate_inner(account),
+        )
+        .await
     }
 
     /// Runs `work` with a deadline; a timeout names what was being done.
@@ -562,11 +566,15 @@ impl SshConnection {
         let handle = self.inner.handle.read().await;
         let timeout = self.inner.options.request_timeout;
         let opened = self
-            .within(timeout, &format!("opening a tunnel to {host}:{port}"), async {
-                Ok(handle
-                    .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
-                    .await)
-            })
+            .within(
+                timeout,
+                &format!("opening a tunnel to {host}:{port}"),
+                async {
+                    Ok(handle
+                        .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
+                        .await)
+                },
+            )
             .await?;
         drop(handle);
         let channel = match opened {

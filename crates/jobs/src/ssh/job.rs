@@ -1,0 +1,509 @@
+//! [`SshJob`]: commands run in order on an SSH or local node, as a graph
+//! job (apssh `SshJob`).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use oxscript_transport::Tail;
+use oxscript_transport::ssh::ExecOutput;
+
+use super::command::{ExecSettings, Pull, Push, Run, RunScript, RunString, SshCommand};
+use super::target::{JobNode, ScriptRun};
+use super::util::{is_plain_file_name, random_token};
+use crate::error::{Error, Result};
+use crate::format::SharedFormatter;
+use crate::graph::Job;
+use crate::value::Value;
+use crate::vars::Variables;
+
+/// Commands run one after the other on a node (apssh `SshJob`): remote
+/// commands with allowed exit codes, scripts, file transfers, captures
+/// into [`Variables`] and deferred commands rendered from them.
+///
+/// As a graph job ([`into_job`](SshJob::into_job)) it is critical unless
+/// told otherwise (set `critical`, `forever` and `requires` on the
+/// returned [`Job`]); the first command that fails fails the job with the
+/// command, its status and the end of its stderr. Its value is a
+/// [`Value::List`] with one entry per command: the stdout of commands that
+/// run something, the number of files copied for [`Push`] and [`Pull`].
+///
+/// ```no_run
+/// use oxscript_core::Host;
+/// use oxscript_jobs::graph::{Scheduler, Sequence};
+/// use oxscript_jobs::ssh::{Run, RunScript, SshJob, SshNode};
+/// use oxscript_jobs::vars::Variables;
+/// use oxscript_transport::ssh::{SshOptions, SshPool};
+///
+/// # async fn demo() -> oxscript_jobs::Result<()> {
+/// let ssh = SshOptions { pool: Some(SshPool::new()), ..SshOptions::default() };
+/// let mut gateway = Host::new("ssh://jump@gw.example.net")?;
+/// let mut server = Host::new("ssh://root@10.0.0.5")?;
+/// server.set_gateway(Some(gateway));
+/// let node = SshNode::new(server, ssh);
+///
+/// let vars = Variables::new();
+/// let scheduler = Scheduler::new();
+/// scheduler.add_sequence(&Sequence::new([
+///     SshJob::new(&node)
+///         .push(["setup.sh", "configs"], "/tmp/deploy")
+///         .command(RunScript::new("check.sh").args(["--quick"]).includes(["lib.sh"]))
+///         .capture("hostname", "name")
+///         .with_variables(&vars)
+///         .into_job(),
+///     SshJob::new(&node)
+///         .command(Run::new("grep -q ready /tmp/deploy/state").allowed_exits([1]))
+///         .run_deferred("logger deployed on {{name}}")
+///         .with_variables(&vars)
+///         .into_job(),
+/// ]));
+/// scheduler.run().await?; // connections, then gateways, closed at the end
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SshJob {
+    node: JobNode,
+    commands: Vec<SshCommand>,
+    vars: Variables,
+    label: Option<String>,
+    keep_connection: bool,
+    formatter: Option<SharedFormatter>,
+}
+
+impl fmt::Debug for SshJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SshJob")
+            .field("node", &self.node.label())
+            .field("commands", &self.commands)
+            .field("label", &self.label)
+            .field("keep_connection", &self.keep_connection)
+            .field("formatter", &self.formatter.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SshJob {
+    /// An empty job on `node` (an [`SshNode`](super::SshNode) or a
+    /// [`LocalNode`](super::LocalNode)), with a variables map of its own.
+    pub fn new(node: impl Into<JobNode>) -> SshJob {
+        SshJob {
+            node: node.into(),
+            commands: Vec::new(),
+            vars: Variables::new(),
+            label: None,
+            keep_connection: false,
+            formatter: None,
+        }
+    }
+
+    /// Adds a [`Run`] of `command` (only exit status 0 allowed).
+    pub fn run(self, command: impl Into<String>) -> SshJob {
+        self.command(Run::new(command))
+    }
+
+    /// Adds a [`Run`] of `command` that also accepts the exit statuses `codes`.
+    pub fn run_allowing(
+        self,
+        command: impl Into<String>,
+        codes: impl IntoIterator<Item = u32>,
+    ) -> SshJob {
+        self.command(Run::new(command).allowed_exits(codes))
+    }
+
+    /// Adds a [`Run`] of `command` whose stdout is stored in `var`.
+    pub fn capture(self, command: impl Into<String>, var: impl Into<String>) -> SshJob {
+        self.command(Run::new(command).capture(var))
+    }
+
+    /// Adds a [`Run`] of a template rendered from the variables when its
+    /// turn comes ([`Run::deferred`]).
+    pub fn run_deferred(self, template: impl Into<String>) -> SshJob {
+        self.command(Run::deferred(template))
+    }
+
+    /// Adds a [`RunScript`] of a local script with arguments.
+    pub fn run_script<S: Into<String>>(
+        self,
+        local_path: impl Into<PathBuf>,
+        args: impl IntoIterator<Item = S>,
+    ) -> SshJob {
+        self.command(RunScript::new(local_path).args(args))
+    }
+
+    /// Adds a [`RunString`] of a script's text with arguments.
+    pub fn run_string<S: Into<String>>(
+        self,
+        script: impl Into<String>,
+        args: impl IntoIterator<Item = S>,
+    ) -> SshJob {
+        self.command(RunString::new(script).args(args))
+    }
+
+    /// Adds a [`Push`] of local paths into a remote directory.
+    pub fn push<P: Into<PathBuf>>(
+        self,
+        local_paths: impl IntoIterator<Item = P>,
+        remote_dir: impl Into<String>,
+    ) -> SshJob {
+        self.command(Push::new(local_paths, remote_dir))
+    }
+
+    /// Adds a [`Pull`] of remote paths into a local directory.
+    pub fn pull<S: Into<String>>(
+        self,
+        remote_paths: impl IntoIterator<Item = S>,
+        local_dir: impl Into<PathBuf>,
+    ) -> SshJob {
+        self.command(Pull::new(remote_paths, local_dir))
+    }
+
+    /// Adds any command (a `&str` is a [`Run`]).
+    pub fn command(mut self, command: impl Into<SshCommand>) -> SshJob {
+        self.commands.push(command.into());
+        self
+    }
+
+    /// Adds several commands.
+    pub fn commands<C: Into<SshCommand>>(
+        mut self,
+        commands: impl IntoIterator<Item = C>,
+    ) -> SshJob {
+        self.commands.extend(commands.into_iter().map(Into::into));
+        self
+    }
+
+    /// Uses `vars` for captures and deferred commands (share one map
+    /// between the jobs that exchange values).
+    pub fn with_variables(mut self, vars: &Variables) -> SshJob {
+        self.vars = vars.clone();
+        self
+    }
+
+    /// Sets the label (default: `host: first command`, with the number of
+    /// further commands).
+    pub fn with_label(mut self, label: impl Into<String>) -> SshJob {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Keeps the node's connection open when the job ends (apssh
+    /// `keep_connection`). Otherwise a scheduler closes it as soon as no
+    /// other job of its run still needs the node.
+    pub fn keep_connection(mut self, keep: bool) -> SshJob {
+        self.keep_connection = keep;
+        self
+    }
+
+    /// Sends this job's output lines to `formatter` instead of the node's
+    /// (lines are still labelled with the node's name).
+    pub fn with_formatter(mut self, formatter: SharedFormatter) -> SshJob {
+        self.formatter = Some(formatter);
+        self
+    }
+
+    /// Where this job's output lines go: its own formatter, else the node's.
+    pub fn formatter(&self) -> Option<&SharedFormatter> {
+        self.formatter.as_ref().or_else(|| self.node.formatter())
+    }
+
+    /// The commands.
+    pub fn command_list(&self) -> &[SshCommand] {
+        &self.commands
+    }
+
+    /// The node.
+    pub fn node(&self) -> &JobNode {
+        &self.node
+    }
+
+    /// The variables map.
+    pub fn variables(&self) -> &Variables {
+        &self.vars
+    }
+
+    /// Whether the job keeps the node's connection.
+    pub fn keeps_connection(&self) -> bool {
+        self.keep_connection
+    }
+
+    /// The label.
+    pub fn label(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        let name = self.node.label();
+        match self.commands.as_slice() {
+            [] => format!("{name}: (no command)"),
+            [one] => format!("{name}: {}", one.describe()),
+            [first, rest @ ..] => format!("{name}: {} (+{} more)", first.describe(), rest.len()),
+        }
+    }
+
+    /// Runs the commands now, in order, on the node's connection (opened
+    /// if needed; left open: a scheduler closes it, or call
+    /// [`SshNode::close`](super::SshNode::close)).
+    pub async fn execute(&self) -> Result<Value> {
+        if self.keep_connection
+            && let Some(node) = self.node.as_ssh()
+        {
+            node.keep();
+        }
+        let mut values = Vec::with_capacity(self.commands.len());
+        for command in &self.commands {
+            values.push(self.run_one(command).await?);
+        }
+        Ok(Value::List(values))
+    }
+
+    async fn run_one(&self, command: &SshCommand) -> Result<Value> {
+        match command {
+            SshCommand::Run(run) => {
+                let line = self.render(&run.command, run.settings.deferred)?;
+                let output = self
+                    .node
+                    .exec(&line, run.settings.timeout, self.formatter())
+                    .await?;
+                self.judge(&line, &output, &run.settings)
+            }
+            SshCommand::RunScript(script) => {
+                let path = &script.local_path;
+                let content = tokio::fs::read(path)
+                    .await
+                    .map_err(|e| Error::io(format!("reading the script {}", path.display()), e))?;
+                let base = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "script".to_owned());
+                let name = format!("{}-{base}", random_token());
+                let args = self.render_args(&script.args, script.settings.deferred)?;
+                let (line, output) = self
+                    .node
+                    .run_script(&ScriptRun {
+                        name: &name,
+                        content: &content,
+                        includes: &script.includes,
+                        args: &args,
+                        timeout: script.settings.timeout,
+                        formatter: self.formatter(),
+                    })
+                    .await?;
+                self.judge(&line, &output, &script.settings)
+            }
+            SshCommand::RunString(script) => {
+                let name = match &script.remote_name {
+                    Some(name) if is_plain_file_name(name) => name.clone(),
+                    Some(name) => {
+                        return Err(Error::msg(format!(
+                            "remote_name `{name}` of a RunString must be a plain file name (no `/`, not `.` or `..`)"
+                        )));
+                    }
+                    None => format!("run-string-{}", random_token()),
+                };
+                let text = self.render(&script.script, script.settings.deferred)?;
+                let args = self.render_args(&script.args, script.settings.deferred)?;
+                let (line, output) = self
+                    .node
+                    .run_script(&ScriptRun {
+                        name: &name,
+                        content: text.as_bytes(),
+                        includes: &script.includes,
+                        args: &args,
+                        timeout: script.settings.timeout,
+                        formatter: self.formatter(),
+                    })
+                    .await?;
+                self.judge(&line, &output, &script.settings)
+            }
+            SshCommand::Push(push) => {
+                let t = self
+                    .node
+                    .push(&push.describe(), &push.local_paths, &push.remote_dir)
+                    .await?;
+                Ok(Value::Int(i64::try_from(t.files).unwrap_or(i64::MAX)))
+            }
+            SshCommand::Pull(pull) => {
+                let t = self
+                    .node
+                    .pull(&pull.describe(), &pull.remote_paths, &pull.local_dir)
+                    .await?;
+                Ok(Value::Int(i64::try_from(t.files).unwrap_or(i64::MAX)))
+            }
+        }
+    }
+
+    fn render(&self, text: &str, deferred: bool) -> Result<String> {
+        if deferred {
+            self.vars.render(text)
+        } else {
+            Ok(text.to_owned())
+        }
+    }
+
+    fn render_args(&self, args: &[String], deferred: bool) -> Result<String> {
+        let rendered: Result<Vec<String>> = args.iter().map(|a| self.render(a, deferred)).collect();
+        Ok(rendered?.join(" "))
+    }
+
+    /// Checks the status against the allowed exits, stores a capture, and
+    /// returns stdout as the command's value.
+    fn judge(&self, line: &str, output: &ExecOutput, settings: &ExecSettings) -> Result<Value> {
+        let allowed =
+            output.exit_signal.is_none() && output.exit_status.is_some_and(|s| settings.allows(s));
+        if !allowed {
+            let status = match (&output.exit_signal, output.exit_status) {
+                (Some(signal), _) => format!("signal {signal}"),
+                (None, Some(code)) => format!("status {code}"),
+                (None, None) => "no exit status".to_owned(),
+            };
+            return Err(Error::CommandFailed {
+                node: self.node.label().to_owned(),
+                command: line.to_owned(),
+                status,
+                stderr: Tail::of(&output.stderr),
+                output: Tail::of(&output.stdout),
+            });
+        }
+        let stdout = output.stdout_text();
+        if let Some(var) = &settings.capture {
+            self.vars.set(var.clone(), stdout.trim_end());
+        }
+        Ok(Value::Text(stdout))
+    }
+
+    /// A graph job running [`execute`](SshJob::execute). The scheduler
+    /// that runs it closes the node's connection once no job of the run
+    /// needs it any more (unless a job keeps it), and the gateway hops at
+    /// the end of the run.
+    pub fn into_job(self) -> Job {
+        let label = self.label();
+        let node = self.node.as_ssh().cloned();
+        let job = Job::new(label, move || {
+            let this = self.clone();
+            async move { this.execute().await }
+        });
+        if let Some(node) = node {
+            job.attach_ssh_node(node);
+        }
+        job
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssh::{LocalNode, SshNode};
+    use oxscript_core::Host;
+    use oxscript_transport::ssh::SshOptions;
+
+    #[test]
+    fn labels_and_builders() {
+        let node = SshNode::new(Host::new("ssh://u@r1").unwrap(), SshOptions::default());
+        let job = SshJob::new(&node);
+        assert_eq!(job.label(), "r1: (no command)");
+        let job = job
+            .run("uname -a")
+            .run_allowing("grep x y", [1])
+            .capture("hostname", "h")
+            .run_deferred("echo {{h}}")
+            .run_script("a/b.sh", ["1", "2"])
+            .run_string("#!/bin/sh\n", ["x"])
+            .push(["f"], "/tmp")
+            .pull(["/etc/hostname"], "out")
+            .command("id")
+            .commands(["a", "b"])
+            .keep_connection(true);
+        assert_eq!(job.label(), "r1: uname -a (+10 more)");
+        assert_eq!(job.command_list().len(), 11);
+        assert!(job.keeps_connection());
+        assert_eq!(
+            job.command_list()[1],
+            SshCommand::Run(Run::new("grep x y").allowed_exits([0, 1]))
+        );
+        assert_eq!(job.command_list()[4].describe(), "RunScript b.sh 1 2");
+        assert_eq!(job.clone().with_label("x").label(), "x");
+        assert!(format!("{job:?}").contains("r1"));
+        let local = SshJob::new(LocalNode::new()).run("true");
+        assert_eq!(local.label(), "localhost: true");
+        assert!(local.node().as_ssh().is_none());
+        assert!(job.node().as_ssh().is_some());
+    }
+
+    #[tokio::test]
+    async fn local_commands_capture_defer_and_fail_with_details() {
+        let vars = Variables::new();
+        let job = SshJob::new(LocalNode::new())
+            .capture("echo 10.0.0.1", "peer")
+            .run_deferred("echo ping {{peer}}")
+            .run_allowing("exit 3", [3])
+            .run_string("#!/bin/sh\necho \"$1-$2\"\n", ["a", "b"])
+            .with_variables(&vars);
+        let value = job.execute().await.unwrap();
+        assert_eq!(vars.get("peer").as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            value,
+            Value::List(vec![
+                Value::Text("10.0.0.1\n".into()),
+                Value::Text("ping 10.0.0.1\n".into()),
+                Value::Text(String::new()),
+                Value::Text("a-b\n".into()),
+            ])
+        );
+
+        let err = SshJob::new(LocalNode::new())
+            .run("echo partial; echo 'no such thing' >&2; exit 4")
+            .execute()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "command `echo partial; echo 'no such thing' >&2; exit 4` on localhost failed with status 4; stderr: \"no such thing\\n\""
+        );
+        let err = SshJob::new(LocalNode::new())
+            .run("echo '% Invalid input'; exit 1")
+            .execute()
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("status 1; output: \"% Invalid input\\n\""),
+            "{err}"
+        );
+        let err = SshJob::new(LocalNode::new())
+            .run_deferred("echo {{missing}}")
+            .execute()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::MissingVariable { .. }), "{err}");
+        let err = SshJob::new(LocalNode::new())
+            .push(["x"], "/tmp")
+            .execute()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Push x -> /tmp cannot run on localhost: file transfers need an SSH node"
+        );
+        // The job's own formatter wins over the node's.
+        let node_lines = std::sync::Arc::new(crate::format::CaptureFormatter::new());
+        let job_lines = std::sync::Arc::new(crate::format::CaptureFormatter::new());
+        let local = LocalNode::new().with_formatter(node_lines.clone());
+        SshJob::new(&local)
+            .run("echo to node")
+            .execute()
+            .await
+            .unwrap();
+        let job = SshJob::new(&local)
+            .run_string("#!/bin/sh\necho to job\n", Vec::<String>::new())
+            .with_formatter(job_lines.clone());
+        assert!(job.formatter().is_some());
+        job.execute().await.unwrap();
+        assert_eq!(node_lines.lines_of("localhost"), ["to node"]);
+        assert_eq!(job_lines.lines_of("localhost"), ["to job"]);
+
+        let err = SshJob::new(LocalNode::new())
+            .command(RunString::new("#!/bin/sh\n").remote_name("../x"))
+            .execute()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("plain file name"), "{err}");
+    }
+}

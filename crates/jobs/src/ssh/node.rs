@@ -1,0 +1,288 @@
+//! [`SshNode`]: a host reached over SSH (through its gateways), with one
+//! lazily opened connection shared by every job on it.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use oxscript_core::Host;
+use oxscript_transport::ssh::{SshConnection, SshOptions, SshPool};
+
+use crate::error::Result;
+use crate::format::SharedFormatter;
+
+/// Settings of an [`SshNode`]. Build with struct-update syntax from `default()`.
+#[derive(Clone)]
+pub struct SshNodeOptions {
+    /// SSH settings: host key policy, known_hosts, algorithms, keys, and
+    /// the [`SshPool`] that shares gateway hops (give every node the same
+    /// pool so each gateway is connected once).
+    pub ssh: SshOptions,
+    /// How long opening the connection (all hops included) may take.
+    /// Default 30 s (apssh's default).
+    pub connect_timeout: Duration,
+    /// Where the output lines of the node's commands go (`None`: nowhere).
+    pub formatter: Option<SharedFormatter>,
+}
+
+impl Default for SshNodeOptions {
+    fn default() -> Self {
+        SshNodeOptions {
+            ssh: SshOptions::default(),
+            connect_timeout: Duration::from_secs(30),
+            formatter: None,
+        }
+    }
+}
+
+impl fmt::Debug for SshNodeOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SshNodeOptions")
+            .field("ssh", &self.ssh)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("formatter", &self.formatter.is_some())
+            .finish()
+    }
+}
+
+/// How many scheduled jobs still need the node, and whether one that ran
+/// asked to keep the connection.
+#[derive(Debug, Default)]
+struct Usage {
+    claims: usize,
+    keep: bool,
+}
+
+struct Inner {
+    host: Host,
+    options: SshNodeOptions,
+    conn: tokio::sync::Mutex<Option<SshConnection>>,
+    opened: AtomicU64,
+    usage: Mutex<Usage>,
+}
+
+/// A host reached over SSH, directly or through its gateway chain
+/// ([`Host::gateway`], any depth), and its one shared connection (apssh
+/// `SshNode`). Clones are handles to the same node.
+///
+/// The connection is opened and authenticated (with the host's account)
+/// by the first job that needs it; jobs that run at the same time on the
+/// node share it, each command on a channel of its own. The gateway hops
+/// come from the [`SshPool`] of the node's [`SshOptions`]: nodes that share
+/// a pool share their hops, one connection per gateway. Without a pool the
+/// node's connection opens its own hops and closes them with itself.
+///
+/// In a [`Scheduler`](crate::graph::Scheduler) the connection is closed
+/// as soon as no job of the run still needs the node, unless a job on it
+/// [keeps the connection](super::SshJob::keep_connection); at the end of
+/// the run the pool's hops are closed too, remotest first (see
+/// [`close_ssh_in_scheduler`](super::close_ssh_in_scheduler)).
+///
+/// ```no_run
+/// use oxscript_core::Host;
+/// use oxscript_jobs::ssh::SshNode;
+/// use oxscript_transport::ssh::{SshOptions, SshPool};
+///
+/// # async fn demo() -> oxscript_jobs::Result<()> {
+/// let ssh = SshOptions { pool: Some(SshPool::new()), ..SshOptions::default() };
+/// let bastion = Host::new("ssh://jump@bastion.example.net")?;
+/// let mut r1 = Host::new("ssh://admin@r1")?;
+/// r1.set_gateway(Some(bastion));
+/// let node = SshNode::new(r1, ssh);
+/// let out = node.connection().await?.run("uname -a").await?;
+/// assert_eq!(node.connections_opened(), 1);
+/// # let _ = out;
+/// node.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SshNode(Arc<Inner>);
+
+impl fmt::Debug for SshNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SshNode")
+            .field("host", &self.0.host.name())
+            .field("depth", &self.depth())
+            .field("connections_opened", &self.connections_opened())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock(m: &Mutex<Usage>) -> MutexGuard<'_, Usage> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SshNode {
+    /// A node for `host` with `ssh` settings and default node options.
+    pub fn new(host: Host, ssh: SshOptions) -> SshNode {
+        SshNode::with_options(
+            host,
+            SshNodeOptions {
+                ssh,
+                ..SshNodeOptions::default()
+            },
+        )
+    }
+
+    /// A node for `host` with `options`.
+    pub fn with_options(host: Host, options: SshNodeOptions) -> SshNode {
+        SshNode(Arc::new(Inner {
+            host,
+            options,
+            conn: tokio::sync::Mutex::new(None),
+            opened: AtomicU64::new(0),
+            usage: Mutex::new(Usage::default()),
+        }))
+    }
+
+    /// A node for an `ssh://user@host` URL.
+    pub fn from_url(url: &str, ssh: SshOptions) -> Result<SshNode> {
+        Ok(SshNode::new(Host::new(url)?, ssh))
+    }
+
+    /// The host.
+    pub fn host(&self) -> &Host {
+        &self.0.host
+    }
+
+    /// The host's name (the label of its output lines).
+    pub fn name(&self) -> &str {
+        self.0.host.name()
+    }
+
+    /// The options.
+    pub fn options(&self) -> &SshNodeOptions {
+        &self.0.options
+    }
+
+    /// The pool sharing the gateway hops, if any.
+    pub fn pool(&self) -> Option<&SshPool> {
+        self.0.options.ssh.pool.as_ref()
+    }
+
+    /// How many gateways stand between us and the host (0: direct).
+    pub fn depth(&self) -> usize {
+        std::iter::successors(self.0.host.gateway(), |h| h.gateway()).count()
+    }
+
+    /// Identifies the node (clones share it).
+    pub(crate) fn key(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
+    /// How many connections were opened so far.
+    pub fn connections_opened(&self) -> u64 {
+        self.0.opened.load(Ordering::Relaxed)
+    }
+
+    /// Whether a connection is open now (`false` while one is being opened).
+    pub fn is_connected(&self) -> bool {
+        self.0
+            .conn
+            .try_lock()
+            .map(|c| c.as_ref().is_some_and(|c| !c.is_closed()))
+            .unwrap_or(false)
+    }
+
+    /// The open connection, if any (without opening one).
+    pub fn current_connection(&self) -> Option<SshConnection> {
+        self.0
+            .conn
+            .try_lock()
+            .ok()
+            .and_then(|c| c.as_ref().filter(|c| !c.is_closed()).cloned())
+    }
+
+    /// The node's connection: the open one, or a new one (connected
+    /// through the gateways and authenticated with the host's account)
+    /// when there is none or the server closed it. Concurrent callers wait
+    /// for the same attempt; a failed attempt is not kept, the next caller
+    /// tries again.
+    pub async fn connection(&self) -> Result<SshConnection> {
+        let mut slot = self.0.conn.lock().await;
+        if let Some(conn) = slot.as_ref() {
+            if !conn.is_closed() {
+                return Ok(conn.clone());
+            }
+            tracing::debug!(node = %self.name(), "connection lost; reconnecting");
+        }
+        *slot = None;
+        self.0.opened.fetch_add(1, Ordering::Relaxed);
+        let conn = SshConnection::connect_authenticated(
+            &self.0.host,
+            &self.0.options.ssh,
+            self.0.options.connect_timeout,
+        )
+        .await?;
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Closes the node's connection, if one is open (its own hops too when
+    /// it has no pool; pooled hops stay for the other nodes). The next
+    /// [`connection`](SshNode::connection) opens a new one.
+    pub async fn close(&self) {
+        let conn = self.0.conn.lock().await.take();
+        if let Some(conn) = conn {
+            conn.close().await;
+        }
+    }
+
+    // ----- scheduler bookkeeping -----------------------------------------
+
+    /// A job of a scheduler run will use the node.
+    pub(crate) fn claim(&self) {
+        let mut usage = lock(&self.0.usage);
+        if usage.claims == 0 {
+            // A keep request left by a job run outside any scheduler run.
+            usage.keep = false;
+        }
+        usage.claims += 1;
+    }
+
+    /// A job that runs on the node keeps its connection.
+    pub(crate) fn keep(&self) {
+        lock(&self.0.usage).keep = true;
+    }
+
+    /// A job of a run is done with the node; returns whether the
+    /// connection should be closed now (no other job of a run needs it
+    /// and none that ran asked to keep it).
+    pub(crate) fn release(&self) -> bool {
+        let mut usage = lock(&self.0.usage);
+        usage.claims = usage.claims.saturating_sub(1);
+        if usage.claims > 0 {
+            return false;
+        }
+        let keep = std::mem::take(&mut usage.keep);
+        !keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_release_closes_unless_a_job_kept_the_connection() {
+        let node = SshNode::new(Host::new("ssh://u@r1").unwrap(), SshOptions::default());
+        node.claim();
+        node.claim();
+        assert!(!node.release(), "another job still needs it");
+        assert!(node.release(), "the last one closes");
+        node.claim();
+        node.keep();
+        assert!(!node.release(), "kept");
+        node.claim();
+        assert!(node.release(), "the keep request was for the previous run");
+        node.keep(); // outside a run
+        node.claim();
+        assert!(node.release(), "a stale keep request is forgotten");
+        assert!(node.release(), "releasing more than claimed stays at zero");
+        assert_eq!(node.depth(), 0);
+        assert!(!node.is_connected());
+        assert!(node.current_connection().is_none());
+        assert!(format!("{node:?} {:?}", node.options()).contains("r1"));
+    }
+}
