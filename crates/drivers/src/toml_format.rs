@@ -322,33 +322,29 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     fn strings(&self, src: &Source<'_>, name: &str) -> Result<Option<Vec<String>>, Error> {
-        let Some(value) = self.get(name) else {
-            return Ok(None);
-        };
-        let key = self.key(name);
-        array(src, &key, value)?
-            .iter()
-            .enumerate()
-            .map(|(i, item)| as_string(src, &format!("{key}[{i}]"), item))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        self.list(src, name, |key, item| as_string(src, &key, item))
     }
 
     fn patterns(&self, src: &Source<'_>, name: &str) -> Result<Option<Vec<Pattern>>, Error> {
-        let Some(value) = self.get(name) else {
-            return Ok(None);
-        };
-        let key = self.key(name);
-        array(src, &key, value)?
-            .iter()
-            .enumerate()
-            .map(|(i, item)| as_pattern(src, &format!("{key}[{i}]"), item))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        self.list(src, name, |key, item| as_pattern(src, &key, item))
     }
 
     /// The tables of an array of tables, each with its key path and span.
     fn tables(&self, src: &Source<'_>, name: &str) -> Result<Option<Tables<'t, 'i>>, Error> {
+        self.list(src, name, |key, item| match item.get_ref() {
+            DeValue::Table(table) => Ok((key, table, item.span())),
+            _ => Err(src.error(&key, "expected a table", Some(&item.span()))),
+        })
+    }
+
+    /// The array `name`, each item converted by `convert` (which gets the
+    /// item's key path, `name[i]`, and the item).
+    fn list<T>(
+        &self,
+        src: &Source<'_>,
+        name: &str,
+        convert: impl Fn(String, &'t Value<'i>) -> Result<T, Error>,
+    ) -> Result<Option<Vec<T>>, Error> {
         let Some(value) = self.get(name) else {
             return Ok(None);
         };
@@ -356,13 +352,7 @@ impl<'t, 'i> Table<'t, 'i> {
         array(src, &key, value)?
             .iter()
             .enumerate()
-            .map(|(i, item)| {
-                let item_key = format!("{key}[{i}]");
-                match item.get_ref() {
-                    DeValue::Table(table) => Ok((item_key, table, item.span())),
-                    _ => Err(src.error(&item_key, "expected a table", Some(&item.span()))),
-                }
-            })
+            .map(|(i, item)| convert(format!("{key}[{i}]"), item))
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }

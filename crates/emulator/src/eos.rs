@@ -48,13 +48,12 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use crate::command::Reply;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Arg, Clock, FilterKind, IfError, Interface, Parsed, Syntax, Tok, apply_filters,
-    canonical_interface, cmd, pad, parse, parse_filters, parse_prefix, restore_paging, split_pipe,
-    suspend_paging, upsert_interface, valid_hostname, wants_no_more, with_state, words,
+    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, SwitchPort, Syntax, Tok,
+    ask_enable_password, cmd, emulate, filter_output, find_interface, interface_setters, pad,
+    paging_setters, parse, parse_prefix, split_filters, valid_hostname, with_state, words,
 };
 
 /// An EOS emulator named `hostname` with the default interfaces
@@ -77,13 +76,10 @@ pub fn device(hostname: &str) -> VirtualDevice {
 /// ```
 #[derive(Clone, Debug)]
 pub struct EosEmulator {
-    hostname: String,
+    common: Common,
     model: String,
     version: String,
     serial: String,
-    interfaces: Vec<Interface>,
-    page_lines: usize,
-    paging_locked: bool,
     privileged: bool,
     login_banner: Option<String>,
 }
@@ -93,23 +89,21 @@ impl EosEmulator {
     /// default interfaces, paging at 24 lines, sessions starting in
     /// unprivileged mode (`host>`).
     pub fn new(hostname: impl Into<String>) -> Self {
+        let interfaces = vec![
+            Interface::new("Ethernet1")
+                .with_description("uplink to spine1")
+                .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+            Interface::new("Ethernet2").with_description("server-41"),
+            Interface::new("Ethernet3"),
+            Interface::new("Ethernet4").with_shutdown(true),
+            Interface::new("Loopback0").with_address(Ipv4Addr::new(10, 255, 255, 13), 32),
+            Interface::new("Management1").with_address(Ipv4Addr::new(192, 168, 122, 13), 24),
+        ];
         EosEmulator {
-            hostname: hostname.into(),
+            common: Common::new(hostname.into(), interfaces),
             model: "vEOS-lab".to_owned(),
             version: "4.31.2F".to_owned(),
             serial: "5A8D0C2B1F3E".to_owned(),
-            interfaces: vec![
-                Interface::new("Ethernet1")
-                    .with_description("uplink to spine1")
-                    .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
-                Interface::new("Ethernet2").with_description("server-41"),
-                Interface::new("Ethernet3"),
-                Interface::new("Ethernet4").with_shutdown(true),
-                Interface::new("Loopback0").with_address(Ipv4Addr::new(10, 255, 255, 13), 32),
-                Interface::new("Management1").with_address(Ipv4Addr::new(192, 168, 122, 13), 24),
-            ],
-            page_lines: 24,
-            paging_locked: false,
             privileged: false,
             login_banner: None,
         }
@@ -127,29 +121,8 @@ impl EosEmulator {
         self
     }
 
-    /// Adds an interface (replacing one of the same name).
-    pub fn interface(mut self, interface: Interface) -> Self {
-        upsert_interface(&mut self.interfaces, interface);
-        self
-    }
-
-    /// Removes every interface.
-    pub fn without_interfaces(mut self) -> Self {
-        self.interfaces.clear();
-        self
-    }
-
-    /// Sets the page length (0: no paging until the client asks for it).
-    pub fn page_lines(mut self, lines: usize) -> Self {
-        self.page_lines = lines;
-        self
-    }
-
-    /// With `true`, `terminal length 0` is accepted but paging stays on.
-    pub fn paging_locked(mut self, locked: bool) -> Self {
-        self.paging_locked = locked;
-        self
-    }
+    interface_setters!();
+    paging_setters!("terminal length 0");
 
     /// Whether sessions start in privileged mode (`host#`), as for a user
     /// with privilege 15.
@@ -171,56 +144,29 @@ impl EosEmulator {
         } else {
             Mode::Exec
         };
-        let cfg = Arc::new(Config {
-            model: self.model,
-            version: self.version,
-            serial: self.serial,
-            interfaces: self
-                .interfaces
-                .into_iter()
-                .map(|iface| Port {
-                    switchport: iface.address.is_none() && iface.name.starts_with("Ethernet"),
-                    iface,
-                })
-                .collect(),
-            start,
-        });
         let banner = match &self.login_banner {
             Some(text) => format!("{text}\n"),
             None => "\n".to_owned(),
         };
-        let hook_cfg = Arc::clone(&cfg);
-        VirtualDevice::new(self.hostname.clone())
+        let host = &self.common.hostname;
+        let device = self
+            .common
+            .device()
             .with_banner(banner)
-            .with_username_prompt(format!("{} login: ", self.hostname))
+            .with_username_prompt(format!("{host} login: "))
             .with_password_prompt("Password: ")
             .with_login_failure_message("\nLogin incorrect")
-            .with_prompt(start.prompt(&self.hostname, ""))
-            .with_paging(self.page_lines)
-            .with_paging_disable_allowed(!self.paging_locked)
-            .with_more_prompt(" --More-- ")
-            .with_login_hook(move |ctx| {
-                let mut st = EosState::new(&hook_cfg);
-                set_mode(&mut st, ctx, hook_cfg.start);
-                ctx.insert_state(st);
-                let now = Clock::now();
-                format!(
-                    "Last login: {} {} {:2} {} {} from 192.0.2.10",
-                    now.weekday_name(),
-                    now.month_name(),
-                    now.day,
-                    now.hms(),
-                    now.year
-                )
-            })
-            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+            .with_prompt(start.prompt(host, ""))
+            .with_more_prompt(" --More-- ");
+        let cfg = Config {
+            model: self.model,
+            version: self.version,
+            serial: self.serial,
+            interfaces: SwitchPort::from_definitions(self.common.interfaces),
+            start,
+        };
+        emulate(device, cfg, login, interpret)
     }
-}
-
-#[derive(Clone, Debug)]
-struct Port {
-    iface: Interface,
-    switchport: bool,
 }
 
 #[derive(Debug)]
@@ -228,8 +174,15 @@ struct Config {
     model: String,
     version: String,
     serial: String,
-    interfaces: Vec<Port>,
+    interfaces: Vec<SwitchPort>,
     start: Mode,
+}
+
+fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
+    let mut st = EosState::new(cfg);
+    set_mode(&mut st, ctx, cfg.start);
+    ctx.insert_state(st);
+    format!("Last login: {} from 192.0.2.10", Clock::now().ctime())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,7 +224,7 @@ impl Mode {
 #[derive(Debug)]
 struct EosState {
     mode: Mode,
-    ports: Vec<Port>,
+    ports: Vec<SwitchPort>,
     current: usize,
     startup: String,
 }
@@ -440,8 +393,7 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
 const INCOMPLETE: &str = "% Incomplete command\n";
 const AMBIGUOUS: &str = "% Ambiguous command\n";
 
-fn interpret(cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
-    restore_paging(ctx);
+fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
     with_state(
         ctx,
         |_| EosState::new(cfg),
@@ -455,13 +407,8 @@ fn invalid_token(line: &str, word: usize) -> String {
 }
 
 fn run_line(st: &mut EosState, cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
-    let (command, pipe) = split_pipe(line);
-    let filters = match pipe {
-        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
-            Ok(f) => f,
-            Err(_) => return "% Invalid input\n".to_owned(),
-        },
-        None => Vec::new(),
+    let Ok((command, filters)) = split_filters(line, FILTERS) else {
+        return "% Invalid input\n".to_owned();
     };
     let mask = st.mode.mask();
     let text = match parse(SYNTAX, mask, command) {
@@ -476,13 +423,7 @@ fn run_line(st: &mut EosState, cfg: &Config, ctx: &mut DeviceContext, line: &str
         Parsed::Ambiguous(_) => return AMBIGUOUS.to_owned(),
         Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
     };
-    if filters.is_empty() {
-        return text;
-    }
-    if wants_no_more(&filters) {
-        suspend_paging(ctx);
-    }
-    apply_filters(&text, &filters)
+    filter_output(ctx, text, &filters)
 }
 
 fn execute(
@@ -490,9 +431,8 @@ fn execute(
     st: &mut EosState,
     ctx: &mut DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
 ) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
     match act {
         Act::Enable => enable(st, ctx),
         Act::Disable => {
@@ -517,21 +457,14 @@ fn execute(
                 1,
             )
         }
-        Act::ShowClock => {
-            let now = Clock::now();
-            format!(
-                "{} {} {:2} {} {}\nTimezone: UTC\nClock source: local\n",
-                now.weekday_name(),
-                now.month_name(),
-                now.day,
-                now.hms(),
-                now.year
-            )
-        }
+        Act::ShowClock => format!(
+            "{}\nTimezone: UTC\nClock source: local\n",
+            Clock::now().ctime()
+        ),
         Act::ShowHostname => format!("Hostname: {0}\nFQDN:     {0}\n", ctx.hostname()),
         Act::DontAsk => String::new(),
         Act::TermLength => {
-            let n: usize = arg(0).parse().unwrap_or(0);
+            let n: usize = args.text(0).parse().unwrap_or(0);
             ctx.set_page_lines(Some(n));
             if n == 0 {
                 "Pagination disabled.\n".to_owned()
@@ -539,7 +472,7 @@ fn execute(
                 format!("Pagination set to {n} lines.\n")
             }
         }
-        Act::TermWidth => format!("Width set to {} columns.\n", arg(0)),
+        Act::TermWidth => format!("Width set to {} columns.\n", args.text(0)),
         Act::Configure => {
             set_mode(st, ctx, Mode::Config);
             String::new()
@@ -549,40 +482,37 @@ fn execute(
             "Copy completed successfully.\n".to_owned()
         }
         Act::Hostname => {
-            if !valid_hostname(arg(0)) {
+            if !valid_hostname(args.text(0)) {
                 return "% Invalid input\n".to_owned();
             }
-            ctx.set_hostname(arg(0));
+            ctx.set_hostname(args.text(0));
             let mode = st.mode;
             set_mode(st, ctx, mode);
             String::new()
         }
-        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
-            Ok(name) => {
-                let create = !name.starts_with("Ethernet") && !name.starts_with("Management");
-                let found = st.ports.iter().position(|p| p.iface.name == name);
-                let index = found.or_else(|| {
-                    create.then(|| {
-                        st.ports.push(Port {
-                            iface: Interface::new(name),
-                            switchport: false,
-                        });
-                        st.ports.len() - 1
-                    })
-                });
-                match index {
-                    Some(i) => {
-                        st.current = i;
-                        set_mode(st, ctx, Mode::ConfigIf);
-                        String::new()
-                    }
-                    None => format!("% Interface {} not found\n", arg(0)),
+        Act::Interface => {
+            let found = find_interface(
+                &mut st.ports,
+                args.text(0),
+                INTERFACE_TYPES,
+                |p| &p.iface.name,
+                |name| {
+                    (!name.starts_with("Ethernet") && !name.starts_with("Management"))
+                        .then(|| SwitchPort::routed(name))
+                },
+            );
+            match found {
+                Ok(i) => {
+                    st.current = i;
+                    set_mode(st, ctx, Mode::ConfigIf);
+                    String::new()
                 }
+                Err(IfError::Missing) => format!("% Interface {} not found\n", args.text(0)),
+                Err(IfError::Ambiguous) => AMBIGUOUS.to_owned(),
+                Err(IfError::BadNumber) => INCOMPLETE.to_owned(),
+                Err(IfError::UnknownType) => invalid_token(ctx.line(), 1),
             }
-            Err(IfError::Ambiguous) => AMBIGUOUS.to_owned(),
-            Err(IfError::BadNumber) => INCOMPLETE.to_owned(),
-            Err(IfError::UnknownType) => invalid_token(ctx.line(), 1),
-        },
+        }
         Act::Exit => {
             let mode = if st.mode == Mode::ConfigIf {
                 Mode::Config
@@ -596,7 +526,7 @@ fn execute(
             set_mode(st, ctx, Mode::Privileged);
             String::new()
         }
-        _ => interface_command(st, ctx, act, arg(0)),
+        _ => interface_command(st, ctx, act, args.text(0)),
     }
 }
 
@@ -639,21 +569,11 @@ fn enable(st: &mut EosState, ctx: &mut DeviceContext) -> String {
         set_mode(st, ctx, Mode::Privileged);
         return String::new();
     }
-    ctx.read_line(true, |ctx, password| {
-        let ok = ctx.check_enable_password(password);
-        let Some(mut st) = ctx.take_state::<EosState>() else {
-            return String::new();
-        };
-        let text = if ok {
-            set_mode(&mut st, ctx, Mode::Privileged);
-            String::new()
-        } else {
-            "% Access denied\n".to_owned()
-        };
-        ctx.insert_state(st);
-        text
-    });
-    "Password: ".to_owned()
+    ask_enable_password(
+        ctx,
+        |st: &mut EosState, ctx| set_mode(st, ctx, Mode::Privileged),
+        "% Access denied\n",
+    )
 }
 
 fn show_version(cfg: &Config) -> String {
@@ -682,13 +602,13 @@ Free memory: 2722960 kB
     )
 }
 
-fn ip_interface_brief(ports: &[Port]) -> String {
+fn ip_interface_brief(ports: &[SwitchPort]) -> String {
     let mut out = String::from(
         "                                                                        Address\n\
          Interface         IP Address            Status       Protocol            MTU    Owner\n\
          ----------------- --------------------- ------------ -------------- ----------- -------\n",
     );
-    let mut routed: Vec<&Port> = ports.iter().filter(|p| !p.switchport).collect();
+    let mut routed: Vec<&SwitchPort> = ports.iter().filter(|p| !p.switchport).collect();
     routed.sort_by(|a, b| a.iface.name.cmp(&b.iface.name));
     for p in routed {
         let address = p
@@ -718,7 +638,7 @@ fn ip_interface_brief(ports: &[Port]) -> String {
     out
 }
 
-fn interfaces_status(ports: &[Port]) -> String {
+fn interfaces_status(ports: &[SwitchPort]) -> String {
     let mut out = String::from(
         "Port       Name              Status       Vlan     Duplex Speed  Type            Flags Encapsulation\n",
     );

@@ -45,14 +45,12 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use crate::command::Reply;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Arg, Clock, FilterKind, IfError, Interface, Parsed, Spot, Syntax, Tok, apply_filters,
-    canonical_interface, caret, cmd, len_mask, mask_len, pad, parse, parse_filters, parse_prefix,
-    restore_paging, split_pipe, suspend_paging, upsert_interface, valid_hostname, wants_no_more,
-    with_state,
+    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, Spot, Syntax, Tok, caret, cmd,
+    emulate, filter_output, find_interface, interface_setters, len_mask, pad, paging_setters,
+    parse, parse_address_mask, parse_prefix, split_filters, valid_hostname, with_state,
 };
 
 /// An IOS XR emulator named `hostname` with the default interfaces
@@ -75,12 +73,9 @@ pub fn device(hostname: &str) -> VirtualDevice {
 /// ```
 #[derive(Clone, Debug)]
 pub struct IosXrEmulator {
-    hostname: String,
+    common: Common,
     node: String,
     version: String,
-    interfaces: Vec<Interface>,
-    page_lines: usize,
-    paging_locked: bool,
     confirm_uncommitted_exit: bool,
 }
 
@@ -89,23 +84,21 @@ impl IosXrEmulator {
     /// `RP/0/RSP0/CPU0`, with the default interfaces, paging at 24
     /// lines.
     pub fn new(hostname: impl Into<String>) -> Self {
+        let interfaces = vec![
+            Interface::new("Loopback0").with_address(Ipv4Addr::new(10, 255, 255, 14), 32),
+            Interface::new("MgmtEth0/RSP0/CPU0/0")
+                .with_address(Ipv4Addr::new(192, 168, 122, 14), 24),
+            Interface::new("GigabitEthernet0/0/0/0")
+                .with_description("uplink to core")
+                .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+            Interface::new("GigabitEthernet0/0/0/1").with_description("customer-17"),
+            Interface::new("GigabitEthernet0/0/0/2"),
+            Interface::new("GigabitEthernet0/0/0/3").with_shutdown(true),
+        ];
         IosXrEmulator {
-            hostname: hostname.into(),
+            common: Common::new(hostname.into(), interfaces),
             node: "RP/0/RSP0/CPU0".to_owned(),
             version: "7.9.2".to_owned(),
-            interfaces: vec![
-                Interface::new("Loopback0").with_address(Ipv4Addr::new(10, 255, 255, 14), 32),
-                Interface::new("MgmtEth0/RSP0/CPU0/0")
-                    .with_address(Ipv4Addr::new(192, 168, 122, 14), 24),
-                Interface::new("GigabitEthernet0/0/0/0")
-                    .with_description("uplink to core")
-                    .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
-                Interface::new("GigabitEthernet0/0/0/1").with_description("customer-17"),
-                Interface::new("GigabitEthernet0/0/0/2"),
-                Interface::new("GigabitEthernet0/0/0/3").with_shutdown(true),
-            ],
-            page_lines: 24,
-            paging_locked: false,
             confirm_uncommitted_exit: true,
         }
     }
@@ -122,29 +115,8 @@ impl IosXrEmulator {
         self
     }
 
-    /// Adds an interface (replacing one of the same name).
-    pub fn interface(mut self, interface: Interface) -> Self {
-        upsert_interface(&mut self.interfaces, interface);
-        self
-    }
-
-    /// Removes every interface.
-    pub fn without_interfaces(mut self) -> Self {
-        self.interfaces.clear();
-        self
-    }
-
-    /// Sets the page length (0: no paging until the client asks for it).
-    pub fn page_lines(mut self, lines: usize) -> Self {
-        self.page_lines = lines;
-        self
-    }
-
-    /// With `true`, `terminal length 0` is accepted but paging stays on.
-    pub fn paging_locked(mut self, locked: bool) -> Self {
-        self.paging_locked = locked;
-        self
-    }
+    interface_setters!();
+    paging_setters!("terminal length 0");
 
     /// Whether `end`/`exit` with uncommitted changes ask what to do with
     /// them (default `true`, as IOS XR does); with `false` the changes
@@ -156,30 +128,22 @@ impl IosXrEmulator {
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let cfg = Arc::new(Config {
-            node: self.node,
-            version: self.version,
-            interfaces: self.interfaces,
-            confirm_uncommitted_exit: self.confirm_uncommitted_exit,
-        });
-        let prompt = format!("{}:{}#", cfg.node, self.hostname);
-        let hook_cfg = Arc::clone(&cfg);
-        VirtualDevice::new(self.hostname)
+        let device = self
+            .common
+            .device()
             .with_banner("\n\nUser Access Verification\n\n")
             .with_username_prompt("Username: ")
             .with_password_prompt("Password: ")
             .with_login_failure_message("\n% Authentication failed\n\n")
-            .with_prompt(prompt)
-            .with_paging(self.page_lines)
-            .with_paging_disable_allowed(!self.paging_locked)
-            .with_more_prompt(" --More-- ")
-            .with_login_hook(move |ctx| {
-                let mut st = XrState::new(&hook_cfg, ctx.hostname());
-                set_mode(&hook_cfg, &mut st, ctx, Mode::Exec);
-                ctx.insert_state(st);
-                "\n\n".to_owned()
-            })
-            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+            .with_prompt(format!("{}:{}#", self.node, self.common.hostname))
+            .with_more_prompt(" --More-- ");
+        let cfg = Config {
+            node: self.node,
+            version: self.version,
+            interfaces: self.common.interfaces,
+            confirm_uncommitted_exit: self.confirm_uncommitted_exit,
+        };
+        emulate(device, cfg, login, interpret)
     }
 }
 
@@ -189,6 +153,13 @@ struct Config {
     version: String,
     interfaces: Vec<Interface>,
     confirm_uncommitted_exit: bool,
+}
+
+fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
+    let mut st = XrState::new(cfg, ctx.hostname());
+    set_mode(cfg, &mut st, ctx, Mode::Exec);
+    ctx.insert_state(st);
+    "\n\n".to_owned()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -400,7 +371,6 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
 ];
 
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    restore_paging(ctx);
     let host = ctx.hostname().to_owned();
     with_state(
         ctx,
@@ -434,16 +404,12 @@ fn run_line(
     } else {
         String::new()
     };
-    let (command, pipe) = split_pipe(line);
-    let filters = match pipe {
-        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
-            Ok(f) => f,
-            Err(bad) => {
-                out.push_str(&invalid(ctx, base + bad.column));
-                return out;
-            }
-        },
-        None => Vec::new(),
+    let (command, filters) = match split_filters(line, FILTERS) {
+        Ok(split) => split,
+        Err(bad) => {
+            out.push_str(&invalid(ctx, base + bad.column));
+            return out;
+        }
     };
     let text = match parse(SYNTAX, mask, command) {
         Parsed::Empty => return String::new(),
@@ -461,14 +427,7 @@ fn run_line(
             execute(cfg, st, ctx, act, &args, base)
         }
     };
-    if !filters.is_empty() {
-        if wants_no_more(&filters) {
-            suspend_paging(ctx);
-        }
-        out.push_str(&apply_filters(&text, &filters));
-    } else {
-        out.push_str(&text);
-    }
+    out.push_str(&filter_output(ctx, text, &filters));
     out
 }
 
@@ -477,11 +436,10 @@ fn execute(
     st: &mut XrState,
     ctx: &mut DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
     base: usize,
 ) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    let col = |i: usize| base + args.column(i);
     match act {
         Act::ShowVersion => show_version(cfg, &st.running.hostname),
         Act::ShowIpv4Brief => ipv4_brief(&st.running.interfaces),
@@ -489,7 +447,7 @@ fn execute(
         Act::ShowClock => format!("{}\n", stamp(&Clock::now())),
         Act::ShowConfiguration => candidate_diff(cfg, st),
         Act::TermLength => {
-            ctx.set_page_lines(Some(arg(0).parse().unwrap_or(0)));
+            ctx.set_page_lines(Some(args.text(0).parse().unwrap_or(0)));
             String::new()
         }
         Act::TermWidth => String::new(),
@@ -511,40 +469,41 @@ fn execute(
             String::new()
         }
         Act::Hostname => {
-            if !valid_hostname(arg(0)) {
+            if !valid_hostname(args.text(0)) {
                 return invalid(ctx, col(0));
             }
-            st.candidate.hostname = arg(0).to_owned();
+            st.candidate.hostname = args.text(0).to_owned();
             String::new()
         }
-        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
-            Ok(name) => {
-                let create = ["Loopback", "Bundle-Ether", "BVI"]
-                    .iter()
-                    .any(|t| name.starts_with(t));
-                let list = &mut st.candidate.interfaces;
-                let found = list.iter().position(|i| i.name == name);
-                let index = found.or_else(|| {
-                    create.then(|| {
-                        list.push(Interface::new(name));
-                        list.len() - 1
-                    })
-                });
-                match index {
-                    Some(i) => {
-                        st.current = i;
-                        set_mode(cfg, st, ctx, Mode::ConfigIf);
-                        String::new()
-                    }
-                    None => invalid(ctx, col(0) + arg(0).chars().count().saturating_sub(1)),
+        Act::Interface => {
+            let found = find_interface(
+                &mut st.candidate.interfaces,
+                args.text(0),
+                INTERFACE_TYPES,
+                |i| &i.name,
+                |name| {
+                    (["Loopback", "Bundle-Ether", "BVI"]
+                        .iter()
+                        .any(|t| name.starts_with(t)))
+                    .then(|| Interface::new(name))
+                },
+            );
+            match found {
+                Ok(i) => {
+                    st.current = i;
+                    set_mode(cfg, st, ctx, Mode::ConfigIf);
+                    String::new()
                 }
+                Err(IfError::Missing) => {
+                    invalid(ctx, col(0) + args.text(0).chars().count().saturating_sub(1))
+                }
+                Err(IfError::Ambiguous) => {
+                    format!("% Ambiguous command:  \"{}\"\n", ctx.line().trim())
+                }
+                Err(IfError::BadNumber) => "% Incomplete command.\n".to_owned(),
+                Err(IfError::UnknownType) => invalid(ctx, col(0)),
             }
-            Err(IfError::Ambiguous) => {
-                format!("% Ambiguous command:  \"{}\"\n", ctx.line().trim())
-            }
-            Err(IfError::BadNumber) => "% Incomplete command.\n".to_owned(),
-            Err(IfError::UnknownType) => invalid(ctx, col(0)),
-        },
+        }
         Act::Commit => {
             if st.candidate != st.running {
                 st.running = st.candidate.clone();
@@ -566,7 +525,7 @@ fn execute(
         Act::Exit | Act::End => leave(cfg, st, ctx),
         Act::Do => {
             let mode = st.mode;
-            let text = run_line(cfg, st, ctx, arg(0), EXEC, col(0));
+            let text = run_line(cfg, st, ctx, args.text(0), EXEC, col(0));
             if st.mode != mode && !ctx.is_closing() {
                 set_mode(cfg, st, ctx, mode);
             }
@@ -609,22 +568,16 @@ fn interface_command(
     st: &mut XrState,
     ctx: &DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
     base: usize,
 ) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    let col = |i: usize| base + args.column(i);
     let address = match act {
-        Act::Ipv4Address => {
-            let Ok(ip) = arg(0).parse::<Ipv4Addr>() else {
-                return invalid(ctx, col(0));
-            };
-            let Some(len) = mask_len(arg(1)) else {
-                return invalid(ctx, col(1));
-            };
-            Some((ip, len))
-        }
-        Act::Ipv4Prefix => match parse_prefix(arg(0)) {
+        Act::Ipv4Address => match parse_address_mask(args.text(0), args.text(1)) {
+            Ok(address) => Some(address),
+            Err(bad) => return invalid(ctx, col(bad)),
+        },
+        Act::Ipv4Prefix => match parse_prefix(args.text(0)) {
             Some(a) => Some(a),
             None => return invalid(ctx, col(0)),
         },
@@ -634,7 +587,7 @@ fn interface_command(
         return String::new();
     };
     match act {
-        Act::Description => iface.description = Some(arg(0).to_owned()),
+        Act::Description => iface.description = Some(args.text(0).to_owned()),
         Act::NoDescription => iface.description = None,
         Act::Shutdown => iface.shutdown = true,
         Act::NoShutdown => iface.shutdown = false,

@@ -49,13 +49,12 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::command::Reply;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Clock, FilterKind, Interface, Parsed, Syntax, Tok, apply_filters, caret, cmd, parse,
-    parse_filters, restore_paging, split_pipe, suspend_paging, upsert_interface, valid_hostname,
-    wants_no_more, with_state,
+    Clock, Common, FilterKind, Interface, Parsed, Syntax, Tok, caret, carriage_erase, cmd, emulate,
+    filter_output, interface_setters, paging_setters, parse, split_filters, valid_hostname,
+    with_state,
 };
 
 /// A JunOS emulator named `hostname` with the default interfaces
@@ -83,12 +82,9 @@ pub fn device(hostname: &str) -> VirtualDevice {
 /// ```
 #[derive(Clone, Debug)]
 pub struct JunosEmulator {
-    hostname: String,
+    common: Common,
     model: String,
     version: String,
-    interfaces: Vec<Interface>,
-    page_lines: usize,
-    paging_locked: bool,
     confirm_uncommitted_exit: bool,
     routing_engine: Option<String>,
 }
@@ -98,23 +94,21 @@ impl JunosEmulator {
     /// default interfaces, paging at 24 lines.
     pub fn new(hostname: impl Into<String>) -> Self {
         use std::net::Ipv4Addr;
+        let interfaces = vec![
+            Interface::new("fxp0")
+                .with_description("management")
+                .with_address(Ipv4Addr::new(192, 168, 122, 11), 24),
+            Interface::new("ge-0/0/0")
+                .with_description("uplink to core")
+                .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+            Interface::new("ge-0/0/1"),
+            Interface::new("ge-0/0/2").with_shutdown(true),
+            Interface::new("lo0").with_address(Ipv4Addr::new(10, 255, 255, 11), 32),
+        ];
         JunosEmulator {
-            hostname: hostname.into(),
+            common: Common::new(hostname.into(), interfaces),
             model: "mx480".to_owned(),
             version: "22.4R3.25".to_owned(),
-            interfaces: vec![
-                Interface::new("fxp0")
-                    .with_description("management")
-                    .with_address(Ipv4Addr::new(192, 168, 122, 11), 24),
-                Interface::new("ge-0/0/0")
-                    .with_description("uplink to core")
-                    .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
-                Interface::new("ge-0/0/1"),
-                Interface::new("ge-0/0/2").with_shutdown(true),
-                Interface::new("lo0").with_address(Ipv4Addr::new(10, 255, 255, 11), 32),
-            ],
-            page_lines: 24,
-            paging_locked: false,
             confirm_uncommitted_exit: true,
             routing_engine: None,
         }
@@ -132,31 +126,10 @@ impl JunosEmulator {
         self
     }
 
-    /// Adds an interface (replacing one of the same name). Units are
-    /// implied: an address goes to unit 0, family inet.
-    pub fn interface(mut self, interface: Interface) -> Self {
-        upsert_interface(&mut self.interfaces, interface);
-        self
-    }
-
-    /// Removes every interface.
-    pub fn without_interfaces(mut self) -> Self {
-        self.interfaces.clear();
-        self
-    }
-
-    /// Sets the page length (0: no paging until the client asks for it).
-    pub fn page_lines(mut self, lines: usize) -> Self {
-        self.page_lines = lines;
-        self
-    }
-
-    /// With `true`, `set cli screen-length 0` is accepted but paging
-    /// stays on.
-    pub fn paging_locked(mut self, locked: bool) -> Self {
-        self.paging_locked = locked;
-        self
-    }
+    interface_setters!(
+        /// Units are implied: an address goes to unit 0, family inet.
+    );
+    paging_setters!("set cli screen-length 0");
 
     /// Whether leaving configuration mode with uncommitted changes asks
     /// `Exit with uncommitted changes? [yes,no] (yes)` (default `true`,
@@ -175,28 +148,26 @@ impl JunosEmulator {
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let banner = format!("\n\n{} (ttyp0)\n\n", self.hostname);
-        let cfg = Arc::new(Config {
-            initial: initial_config(&self.hostname, &self.version, &self.interfaces),
-            model: self.model,
-            version: self.version,
-            confirm_uncommitted_exit: self.confirm_uncommitted_exit,
-            routing_engine: self.routing_engine,
-        });
-        let prompt = render_prompt(cfg.routing_engine.as_deref(), "root", &self.hostname, None);
-        let hook_cfg = Arc::clone(&cfg);
-        VirtualDevice::new(self.hostname)
-            .with_banner(banner)
+        let host = &self.common.hostname;
+        let prompt = render_prompt(self.routing_engine.as_deref(), "root", host, None);
+        let device = self
+            .common
+            .device()
+            .with_banner(format!("\n\n{host} (ttyp0)\n\n"))
             .with_username_prompt("login: ")
             .with_password_prompt("Password:")
             .with_login_failure_message("\nLogin incorrect")
             .with_prompt(prompt)
-            .with_paging(self.page_lines)
-            .with_paging_disable_allowed(!self.paging_locked)
             .with_more_prompt(MORE)
-            .with_more_erase(format!("\r{}\r", " ".repeat(MORE.len())))
-            .with_login_hook(move |ctx| login(&hook_cfg, ctx))
-            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+            .with_more_erase(carriage_erase(MORE));
+        let cfg = Config {
+            initial: initial_config(host, &self.version, &self.common.interfaces),
+            model: self.model,
+            version: self.version,
+            confirm_uncommitted_exit: self.confirm_uncommitted_exit,
+            routing_engine: self.routing_engine,
+        };
+        emulate(device, cfg, login, interpret)
     }
 }
 
@@ -595,19 +566,14 @@ fn update_prompt(cfg: &Config, st: &JunosState, ctx: &mut DeviceContext) {
     });
 }
 
-fn login(cfg: &Config, ctx: &mut DeviceContext) -> String {
+fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
     let user = ctx.username().unwrap_or("root").to_owned();
     let st = JunosState::new(cfg, &user);
     update_prompt(cfg, &st, ctx);
     ctx.insert_state(st);
-    let now = Clock::now();
     format!(
-        "Last login: {} {} {:2} {} {} from 192.0.2.10\n\n--- JUNOS {} built 2023-11-10 06:39:09 UTC",
-        now.weekday_name(),
-        now.month_name(),
-        now.day,
-        now.hms(),
-        now.year,
+        "Last login: {} from 192.0.2.10\n\n--- JUNOS {} built 2023-11-10 06:39:09 UTC",
+        Clock::now().ctime(),
         cfg.version
     )
 }
@@ -725,7 +691,6 @@ const FILTERS: &[(&str, FilterKind)] = &[
 ];
 
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    restore_paging(ctx);
     let user = ctx.username().unwrap_or("root").to_owned();
     with_state(
         ctx,
@@ -747,18 +712,14 @@ fn run_line(
     line: &str,
     mask: u32,
 ) -> String {
-    let (command, pipe) = split_pipe(line);
-    let filters = match pipe {
-        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
-            Ok(f) => f,
-            Err(bad) => {
-                return format!(
-                    "{}syntax error, expecting <command>.\n",
-                    caret(ctx, bad.column)
-                );
-            }
-        },
-        None => Vec::new(),
+    let (command, filters) = match split_filters(line, FILTERS) {
+        Ok(split) => split,
+        Err(bad) => {
+            return format!(
+                "{}syntax error, expecting <command>.\n",
+                caret(ctx, bad.column)
+            );
+        }
     };
     let text = match parse(SYNTAX, mask, command) {
         Parsed::Empty => return String::new(),
@@ -786,23 +747,15 @@ fn run_line(
             return format!("{}'{word}' is ambiguous.\n", caret(ctx, spot.word_column));
         }
         Parsed::Command { act, args } => {
-            let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-            let arg_col = |i: usize| args.get(i).map_or(0, |a| a.column);
-            execute(cfg, st, ctx, act, &filters, arg(0), arg_col(0))
+            execute(cfg, st, ctx, act, &filters, args.text(0), args.column(0))
         }
     };
-    if wants_no_more(&filters) {
-        suspend_paging(ctx);
-    }
+    // `| display` and `| compare` were done by the command itself.
     let plain: Vec<_> = filters
         .into_iter()
         .filter(|f| !matches!(f.kind, FilterKind::Display | FilterKind::Compare))
         .collect();
-    if plain.is_empty() {
-        text
-    } else {
-        apply_filters(&text, &plain)
-    }
+    filter_output(ctx, text, &plain)
 }
 
 fn display_set(filters: &[crate::platform::Filter]) -> bool {

@@ -50,6 +50,7 @@ mod error;
 pub mod ios;
 pub mod ios_xr;
 pub mod junos;
+mod listener;
 pub mod nxos;
 mod pager;
 pub mod platform;

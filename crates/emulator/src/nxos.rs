@@ -43,13 +43,12 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use crate::command::Reply;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Arg, Clock, FilterKind, IfError, Interface, Parsed, Spot, Syntax, Tok, apply_filters,
-    canonical_interface, caret, cmd, mask_len, pad, parse, parse_filters, parse_prefix,
-    restore_paging, split_pipe, suspend_paging, upsert_interface, valid_hostname, wants_no_more,
+    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, Spot, SwitchPort, Syntax, Tok,
+    caret, carriage_erase, cmd, emulate, filter_output, find_interface, interface_setters, pad,
+    paging_setters, parse, parse_address_mask, parse_prefix, split_filters, valid_hostname,
     with_state,
 };
 
@@ -74,36 +73,31 @@ pub fn device(hostname: &str) -> VirtualDevice {
 /// ```
 #[derive(Clone, Debug)]
 pub struct NxosEmulator {
-    hostname: String,
+    common: Common,
     version: String,
     chassis: String,
     serial: String,
-    interfaces: Vec<Interface>,
-    page_lines: usize,
-    paging_locked: bool,
 }
 
 impl NxosEmulator {
     /// A Nexus 93180YC-EX named `hostname` running NX-OS 9.3(12), with
     /// the default interfaces, paging at 24 lines.
     pub fn new(hostname: impl Into<String>) -> Self {
+        let interfaces = vec![
+            Interface::new("mgmt0").with_address(Ipv4Addr::new(192, 168, 122, 12), 24),
+            Interface::new("Ethernet1/1")
+                .with_description("uplink to spine1")
+                .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+            Interface::new("Ethernet1/2").with_description("server-41"),
+            Interface::new("Ethernet1/3"),
+            Interface::new("Ethernet1/4").with_shutdown(true),
+            Interface::new("loopback0").with_address(Ipv4Addr::new(10, 255, 255, 12), 32),
+        ];
         NxosEmulator {
-            hostname: hostname.into(),
+            common: Common::new(hostname.into(), interfaces),
             version: "9.3(12)".to_owned(),
             chassis: "Nexus9000 C93180YC-EX".to_owned(),
             serial: "FDO21120U8N".to_owned(),
-            interfaces: vec![
-                Interface::new("mgmt0").with_address(Ipv4Addr::new(192, 168, 122, 12), 24),
-                Interface::new("Ethernet1/1")
-                    .with_description("uplink to spine1")
-                    .with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
-                Interface::new("Ethernet1/2").with_description("server-41"),
-                Interface::new("Ethernet1/3"),
-                Interface::new("Ethernet1/4").with_shutdown(true),
-                Interface::new("loopback0").with_address(Ipv4Addr::new(10, 255, 255, 12), 32),
-            ],
-            page_lines: 24,
-            paging_locked: false,
         }
     }
 
@@ -120,63 +114,29 @@ impl NxosEmulator {
         self
     }
 
-    /// Adds an interface (replacing one of the same name).
-    pub fn interface(mut self, interface: Interface) -> Self {
-        upsert_interface(&mut self.interfaces, interface);
-        self
-    }
-
-    /// Removes every interface.
-    pub fn without_interfaces(mut self) -> Self {
-        self.interfaces.clear();
-        self
-    }
-
-    /// Sets the page length (0: no paging until the client asks for it).
-    pub fn page_lines(mut self, lines: usize) -> Self {
-        self.page_lines = lines;
-        self
-    }
-
-    /// With `true`, `terminal length 0` is accepted but paging stays on.
-    pub fn paging_locked(mut self, locked: bool) -> Self {
-        self.paging_locked = locked;
-        self
-    }
+    interface_setters!();
+    paging_setters!("terminal length 0");
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let cfg = Arc::new(Config {
+        let host = &self.common.hostname;
+        let device = self
+            .common
+            .device()
+            .with_banner("\n\nUser Access Verification\n")
+            .with_username_prompt(format!("{host} login: "))
+            .with_password_prompt("Password: ")
+            .with_login_failure_message("\nLogin incorrect")
+            .with_prompt(format!("{host}# "))
+            .with_more_prompt(MORE)
+            .with_more_erase(carriage_erase(MORE));
+        let cfg = Config {
             version: self.version,
             chassis: self.chassis,
             serial: self.serial,
-            interfaces: self
-                .interfaces
-                .into_iter()
-                .map(|iface| Port {
-                    switchport: iface.address.is_none() && iface.name.starts_with("Ethernet"),
-                    iface,
-                })
-                .collect(),
-        });
-        let banner_cfg = Arc::clone(&cfg);
-        VirtualDevice::new(self.hostname.clone())
-            .with_banner("\n\nUser Access Verification\n")
-            .with_username_prompt(format!("{} login: ", self.hostname))
-            .with_password_prompt("Password: ")
-            .with_login_failure_message("\nLogin incorrect")
-            .with_prompt(format!("{}# ", self.hostname))
-            .with_paging(self.page_lines)
-            .with_paging_disable_allowed(!self.paging_locked)
-            .with_more_prompt(MORE)
-            .with_more_erase(format!("\r{}\r", " ".repeat(MORE.len())))
-            .with_login_hook(move |ctx| {
-                let mut st = NxState::new(&banner_cfg);
-                set_mode(&mut st, ctx, Mode::Exec);
-                ctx.insert_state(st);
-                format!("\n{BANNER}")
-            })
-            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+            interfaces: SwitchPort::from_definitions(self.common.interfaces),
+        };
+        emulate(device, cfg, login, interpret)
     }
 }
 
@@ -191,19 +151,19 @@ owned by other third parties and used and distributed under their own
 licenses, such as open source. This software is provided \"as is,\" and
 unless otherwise stated, there is no warranty, express or implied.";
 
-/// An interface and whether it is a layer-2 port.
-#[derive(Clone, Debug)]
-struct Port {
-    iface: Interface,
-    switchport: bool,
-}
-
 #[derive(Debug)]
 struct Config {
     version: String,
     chassis: String,
     serial: String,
-    interfaces: Vec<Port>,
+    interfaces: Vec<SwitchPort>,
+}
+
+fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
+    let mut st = NxState::new(cfg);
+    set_mode(&mut st, ctx, Mode::Exec);
+    ctx.insert_state(st);
+    format!("\n{BANNER}")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,7 +192,7 @@ impl Mode {
 #[derive(Debug)]
 struct NxState {
     mode: Mode,
-    ports: Vec<Port>,
+    ports: Vec<SwitchPort>,
     current: usize,
     features: Vec<String>,
     startup: String,
@@ -375,8 +335,7 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Vlan", "Vlan"),
 ];
 
-fn interpret(cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
-    restore_paging(ctx);
+fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
     with_state(
         ctx,
         |_| NxState::new(cfg),
@@ -406,13 +365,9 @@ fn run_line(
     mask: u32,
     base: usize,
 ) -> String {
-    let (command, pipe) = split_pipe(line);
-    let filters = match pipe {
-        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
-            Ok(f) => f,
-            Err(bad) => return invalid(ctx, base + bad.column),
-        },
-        None => Vec::new(),
+    let (command, filters) = match split_filters(line, FILTERS) {
+        Ok(split) => split,
+        Err(bad) => return invalid(ctx, base + bad.column),
     };
     let text = match parse(SYNTAX, mask, command) {
         Parsed::Empty => return String::new(),
@@ -431,13 +386,7 @@ fn run_line(
         }
         Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args, base),
     };
-    if filters.is_empty() {
-        return text;
-    }
-    if wants_no_more(&filters) {
-        suspend_paging(ctx);
-    }
-    apply_filters(&text, &filters)
+    filter_output(ctx, text, &filters)
 }
 
 fn execute(
@@ -445,11 +394,10 @@ fn execute(
     st: &mut NxState,
     ctx: &mut DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
     base: usize,
 ) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    let col = |i: usize| base + args.column(i);
     match act {
         Act::ShowVersion => show_version(cfg, ctx.hostname()),
         Act::ShowInterfaceBrief => interface_brief(&st.ports),
@@ -476,7 +424,7 @@ fn execute(
         }
         Act::ShowHostname => format!("{}\n", ctx.hostname()),
         Act::TermLength => {
-            ctx.set_page_lines(Some(arg(0).parse().unwrap_or(0)));
+            ctx.set_page_lines(Some(args.text(0).parse().unwrap_or(0)));
             String::new()
         }
         Act::TermWidth => String::new(),
@@ -493,58 +441,55 @@ fn execute(
             String::new()
         }
         Act::Hostname => {
-            if !valid_hostname(arg(0)) {
+            if !valid_hostname(args.text(0)) {
                 return bad_parameter(ctx, col(0));
             }
-            ctx.set_hostname(arg(0));
+            ctx.set_hostname(args.text(0));
             let mode = st.mode;
             set_mode(st, ctx, mode);
             String::new()
         }
         Act::Feature => {
-            if !st.features.iter().any(|f| f == arg(0)) {
-                st.features.push(arg(0).to_owned());
+            if !st.features.iter().any(|f| f == args.text(0)) {
+                st.features.push(args.text(0).to_owned());
             }
             String::new()
         }
         Act::NoFeature => {
-            st.features.retain(|f| f != arg(0));
+            st.features.retain(|f| f != args.text(0));
             String::new()
         }
-        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
-            Ok(name) => {
-                let create = !name.starts_with("Ethernet") && !name.starts_with("mgmt");
-                let found = st.ports.iter().position(|p| p.iface.name == name);
-                let index = found.or_else(|| {
-                    create.then(|| {
-                        st.ports.push(Port {
-                            iface: Interface::new(name),
-                            switchport: false,
-                        });
-                        st.ports.len() - 1
-                    })
-                });
-                match index {
-                    Some(i) => {
-                        st.current = i;
-                        set_mode(st, ctx, Mode::ConfigIf);
-                        String::new()
-                    }
-                    None => format!(
-                        "{}% Invalid range at '^' marker.\n",
-                        caret(ctx, col(0) + arg(0).len())
-                    ),
+        Act::Interface => {
+            let found = find_interface(
+                &mut st.ports,
+                args.text(0),
+                INTERFACE_TYPES,
+                |p| &p.iface.name,
+                |name| {
+                    (!name.starts_with("Ethernet") && !name.starts_with("mgmt"))
+                        .then(|| SwitchPort::routed(name))
+                },
+            );
+            match found {
+                Ok(i) => {
+                    st.current = i;
+                    set_mode(st, ctx, Mode::ConfigIf);
+                    String::new()
                 }
+                Err(IfError::Missing) => format!(
+                    "{}% Invalid range at '^' marker.\n",
+                    caret(ctx, col(0) + args.text(0).len())
+                ),
+                Err(IfError::BadNumber) => format!(
+                    "{}% Invalid interface format at '^' marker.\n",
+                    caret(ctx, col(0))
+                ),
+                Err(IfError::Ambiguous) => {
+                    format!("{}% Ambiguous command at '^' marker.\n", caret(ctx, col(0)))
+                }
+                Err(IfError::UnknownType) => invalid(ctx, col(0)),
             }
-            Err(IfError::BadNumber) => format!(
-                "{}% Invalid interface format at '^' marker.\n",
-                caret(ctx, col(0))
-            ),
-            Err(IfError::Ambiguous) => {
-                format!("{}% Ambiguous command at '^' marker.\n", caret(ctx, col(0)))
-            }
-            Err(IfError::UnknownType) => invalid(ctx, col(0)),
-        },
+        }
         Act::Exit => {
             let mode = if st.mode == Mode::ConfigIf {
                 Mode::Config
@@ -560,7 +505,7 @@ fn execute(
         }
         Act::Do => {
             let mode = st.mode;
-            let text = run_line(cfg, st, ctx, arg(0), EXEC, col(0));
+            let text = run_line(cfg, st, ctx, args.text(0), EXEC, col(0));
             if st.mode != mode && !ctx.is_closing() {
                 set_mode(st, ctx, mode);
             }
@@ -574,32 +519,26 @@ fn interface_command(
     st: &mut NxState,
     ctx: &mut DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
     base: usize,
 ) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| base + args.get(i).map_or(0, |a| a.column);
+    let col = |i: usize| base + args.column(i);
     let address = match act {
-        Act::IpAddress => match parse_prefix(arg(0)) {
+        Act::IpAddress => match parse_prefix(args.text(0)) {
             Some(a) => Some(a),
             None => return bad_parameter(ctx, col(0)),
         },
-        Act::IpAddressMask => {
-            let Ok(ip) = arg(0).parse::<Ipv4Addr>() else {
-                return bad_parameter(ctx, col(0));
-            };
-            let Some(len) = mask_len(arg(1)) else {
-                return bad_parameter(ctx, col(1));
-            };
-            Some((ip, len))
-        }
+        Act::IpAddressMask => match parse_address_mask(args.text(0), args.text(1)) {
+            Ok(address) => Some(address),
+            Err(bad) => return bad_parameter(ctx, col(bad)),
+        },
         _ => None,
     };
     let Some(port) = st.ports.get_mut(st.current) else {
         return String::new();
     };
     match act {
-        Act::Description => port.iface.description = Some(arg(0).to_owned()),
+        Act::Description => port.iface.description = Some(args.text(0).to_owned()),
         Act::NoDescription => port.iface.description = None,
         Act::Shutdown => port.iface.shutdown = true,
         Act::NoShutdown => port.iface.shutdown = false,
@@ -678,9 +617,9 @@ Active Package(s):
 const RULE: &str =
     "--------------------------------------------------------------------------------\n";
 
-fn interface_brief(ports: &[Port]) -> String {
+fn interface_brief(ports: &[SwitchPort]) -> String {
     let mut out = String::from("\n");
-    let status = |p: &Port| if p.iface.shutdown { "down" } else { "up" };
+    let status = |p: &SwitchPort| if p.iface.shutdown { "down" } else { "up" };
     for p in ports.iter().filter(|p| p.iface.name.starts_with("mgmt")) {
         out.push_str(RULE);
         out.push_str(
@@ -701,7 +640,7 @@ fn interface_brief(ports: &[Port]) -> String {
         );
         out.push('\n');
     }
-    let eth: Vec<&Port> = ports
+    let eth: Vec<&SwitchPort> = ports
         .iter()
         .filter(|p| {
             p.iface.name.starts_with("Ethernet") || p.iface.name.starts_with("port-channel")
@@ -740,7 +679,7 @@ fn interface_brief(ports: &[Port]) -> String {
         }
         out.push('\n');
     }
-    let other: Vec<&Port> = ports
+    let other: Vec<&SwitchPort> = ports
         .iter()
         .filter(|p| p.iface.name.starts_with("loopback") || p.iface.name.starts_with("Vlan"))
         .collect();
@@ -767,7 +706,7 @@ fn interface_brief(ports: &[Port]) -> String {
     out
 }
 
-fn ip_interface_brief(ports: &[Port]) -> String {
+fn ip_interface_brief(ports: &[SwitchPort]) -> String {
     let mut out = String::from(
         "IP Interface Status for VRF \"default\"(1)\nInterface            IP Address      Interface Status\n",
     );
@@ -794,15 +733,7 @@ fn ip_interface_brief(ports: &[Port]) -> String {
 }
 
 fn running_config(cfg: &Config, st: &NxState, hostname: &str) -> String {
-    let now = Clock::now();
-    let stamp = format!(
-        "{} {} {:2} {} {}",
-        now.weekday_name(),
-        now.month_name(),
-        now.day,
-        now.hms(),
-        now.year
-    );
+    let stamp = Clock::now().ctime();
     let mut out = format!(
         "\n!Command: show running-config\n!Running configuration last done at: {stamp}\n!Time: {stamp}\n\nversion {} Bios:version 05.45\nhostname {hostname}\n",
         cfg.version

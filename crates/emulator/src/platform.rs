@@ -2,12 +2,16 @@
 //! [`nxos`], [`eos`], [`ios_xr`], [`vrp`], [`sros`]).
 //!
 //! The public part is [`Interface`], the interface definition every
-//! platform builder takes. The rest is crate-private: a keyword-prefix
-//! command parser (each typed word is any unambiguous prefix of its
-//! keyword, as on every one of these CLIs), output filters (`| include`,
-//! `| match` …), interface-name resolution (`eth1/1` → `Ethernet1/1`), a
-//! wall clock for timestamps and small text helpers.
+//! platform builder takes (the [`ios`] emulator's too). The rest is
+//! crate-private: the builder scaffolding (common settings, setters, the
+//! wiring into a [`VirtualDevice`](crate::VirtualDevice)), a
+//! keyword-prefix command parser (each typed word is any unambiguous
+//! prefix of its keyword, as on every one of these CLIs), output filters
+//! (`| include`, `| match` …), interface-name resolution (`eth1/1` →
+//! `Ethernet1/1`), `enable` with a password, a wall clock for timestamps
+//! and small text helpers.
 //!
+//! [`ios`]: crate::ios
 //! [`junos`]: crate::junos
 //! [`nxos`]: crate::nxos
 //! [`eos`]: crate::eos
@@ -22,6 +26,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use regex::Regex;
 
 use crate::context::DeviceContext;
+
+mod builder;
+
+pub(crate) use builder::{Common, emulate, interface_setters, paging_setters};
 
 /// An interface of an emulated device: its name as the platform spells
 /// it (`ge-0/0/1`, `Ethernet1/1`, `GigabitEthernet0/0/0/0`,
@@ -73,6 +81,23 @@ impl Interface {
         self
     }
 
+    /// Sets the address with a dotted mask, as IOS writes it
+    /// (`255.255.255.0` is a prefix length of 24). A mask that is not
+    /// contiguous counts its leading ones.
+    ///
+    /// ```
+    /// use oxscript_emulator::platform::Interface;
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let lan = Interface::new("GigabitEthernet0/1")
+    ///     .with_mask(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(255, 255, 255, 252));
+    /// assert_eq!(lan.address, Some((Ipv4Addr::new(10, 0, 0, 1), 30)));
+    /// ```
+    pub fn with_mask(self, address: Ipv4Addr, mask: Ipv4Addr) -> Self {
+        let ones = u32::from(mask).leading_ones();
+        self.with_address(address, u8::try_from(ones).unwrap_or(32))
+    }
+
     /// Sets whether the interface is administratively down.
     pub fn with_shutdown(mut self, shutdown: bool) -> Self {
         self.shutdown = shutdown;
@@ -82,9 +107,44 @@ impl Interface {
 
 /// Adds `interface` to `list`, replacing one of the same name.
 pub(crate) fn upsert_interface(list: &mut Vec<Interface>, interface: Interface) {
-    match list.iter_mut().find(|i| i.name == interface.name) {
-        Some(existing) => *existing = interface,
-        None => list.push(interface),
+    upsert(list, interface, |i| &i.name);
+}
+
+/// Adds `item` to `list`, replacing the one of the same `name`.
+pub(crate) fn upsert<T>(list: &mut Vec<T>, item: T, name: impl Fn(&T) -> &str) {
+    match list.iter_mut().find(|i| name(i) == name(&item)) {
+        Some(existing) => *existing = item,
+        None => list.push(item),
+    }
+}
+
+/// An interface and whether it is a layer-2 (switched) port, as NX-OS
+/// and EOS keep them.
+#[derive(Clone, Debug)]
+pub(crate) struct SwitchPort {
+    pub(crate) iface: Interface,
+    pub(crate) switchport: bool,
+}
+
+impl SwitchPort {
+    /// The ports of the defined interfaces: an Ethernet port without an
+    /// address is switched.
+    pub(crate) fn from_definitions(interfaces: Vec<Interface>) -> Vec<Self> {
+        interfaces
+            .into_iter()
+            .map(|iface| SwitchPort {
+                switchport: iface.address.is_none() && iface.name.starts_with("Ethernet"),
+                iface,
+            })
+            .collect()
+    }
+
+    /// A routed interface created in configuration mode.
+    pub(crate) fn routed(name: String) -> Self {
+        SwitchPort {
+            iface: Interface::new(name),
+            switchport: false,
+        }
     }
 }
 
@@ -143,6 +203,27 @@ pub(crate) struct Arg<'a> {
     pub(crate) column: usize,
 }
 
+/// The arguments of a parsed command, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Args<'a>(pub(crate) Vec<Arg<'a>>);
+
+impl<'a> Args<'a> {
+    /// Argument `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<Arg<'a>> {
+        self.0.get(i).copied()
+    }
+
+    /// The text of argument `i`; empty when there is none.
+    pub(crate) fn text(&self, i: usize) -> &'a str {
+        self.get(i).map_or("", |a| a.text)
+    }
+
+    /// The column of argument `i`; 0 when there is none.
+    pub(crate) fn column(&self, i: usize) -> usize {
+        self.get(i).map_or(0, |a| a.column)
+    }
+}
+
 /// Where a parse failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Spot {
@@ -160,7 +241,7 @@ pub(crate) enum Parsed<'a, A> {
     /// Nothing but blanks.
     Empty,
     /// A complete command.
-    Command { act: A, args: Vec<Arg<'a>> },
+    Command { act: A, args: Args<'a> },
     /// Bad input at `Spot`.
     Invalid(Spot),
     /// A valid start of a command, but not a complete one; `column` is
@@ -307,7 +388,7 @@ pub(crate) fn parse<'a, A: Copy>(
     }
 }
 
-fn collect_args<'a, A>(s: &Syntax<A>, line: &'a str, words: &[(usize, &'a str)]) -> Vec<Arg<'a>> {
+fn collect_args<'a, A>(s: &Syntax<A>, line: &'a str, words: &[(usize, &'a str)]) -> Args<'a> {
     let mut args = Vec::new();
     for (tok, &(offset, word)) in s.toks.iter().zip(words) {
         let text = match tok {
@@ -320,7 +401,7 @@ fn collect_args<'a, A>(s: &Syntax<A>, line: &'a str, words: &[(usize, &'a str)])
             column: column(line, offset),
         });
     }
-    args
+    Args(args)
 }
 
 /// Removes one pair of surrounding double quotes.
@@ -468,6 +549,32 @@ pub(crate) fn parse_filters(
     }
 }
 
+/// Splits `line` into its command and its `| filters`, parsed with the
+/// platform's filter keywords.
+pub(crate) fn split_filters<'a>(
+    line: &'a str,
+    keywords: &[(&str, FilterKind)],
+) -> Result<(&'a str, Vec<Filter>), BadFilter> {
+    let (command, pipe) = split_pipe(line);
+    let filters = match pipe {
+        Some((offset, _)) => parse_filters(line, offset, keywords)?,
+        None => Vec::new(),
+    };
+    Ok((command, filters))
+}
+
+/// A command's output through its filters; a `| no-more` shows it
+/// without paging.
+pub(crate) fn filter_output(ctx: &mut DeviceContext, text: String, filters: &[Filter]) -> String {
+    if filters.is_empty() {
+        return text;
+    }
+    if wants_no_more(filters) {
+        suspend_paging(ctx);
+    }
+    apply_filters(&text, filters)
+}
+
 /// Whether the filters ask for the output without paging.
 pub(crate) fn wants_no_more(filters: &[Filter]) -> bool {
     filters.iter().any(|f| f.kind == FilterKind::NoMore)
@@ -520,6 +627,33 @@ pub(crate) fn restore_paging(ctx: &mut DeviceContext) {
     }
 }
 
+// ----- enable ------------------------------------------------------------------------------
+
+/// Asks for the enable password (`Password: `); a good one runs `grant`
+/// on the session's state `S` (which moves it to the privileged mode), a
+/// bad one answers `denied`.
+pub(crate) fn ask_enable_password<S: Any + Send>(
+    ctx: &mut DeviceContext,
+    grant: fn(&mut S, &mut DeviceContext),
+    denied: &'static str,
+) -> String {
+    ctx.read_line(true, move |ctx, password| {
+        let ok = ctx.check_enable_password(password);
+        let Some(mut st) = ctx.take_state::<S>() else {
+            return String::new();
+        };
+        let text = if ok {
+            grant(&mut st, ctx);
+            String::new()
+        } else {
+            denied.to_owned()
+        };
+        ctx.insert_state(st);
+        text
+    });
+    "Password: ".to_owned()
+}
+
 // ----- interface names ------------------------------------------------------------------
 
 /// Why an interface name was refused.
@@ -531,6 +665,9 @@ pub(crate) enum IfError {
     Ambiguous,
     /// The type is known but the number is missing or malformed.
     BadNumber,
+    /// The name is well formed but no such interface exists, and it is
+    /// not one that configuring creates.
+    Missing,
 }
 
 /// Turns a typed interface name (`eth1/1`, `Ethernet 1/1`, `gi0/0/0/1`)
@@ -577,6 +714,25 @@ pub(crate) fn canonical_interface(typed: &str, types: &[(&str, &str)]) -> Result
     Ok(format!("{canonical}{number}"))
 }
 
+/// The index in `list` of the interface `typed` names (resolved with
+/// [`canonical_interface`]); one that does not exist yet is added when
+/// `create` makes it from its canonical name (loopbacks, VLAN
+/// interfaces …), else it is [`IfError::Missing`].
+pub(crate) fn find_interface<T>(
+    list: &mut Vec<T>,
+    typed: &str,
+    types: &[(&str, &str)],
+    name_of: impl Fn(&T) -> &str,
+    create: impl FnOnce(String) -> Option<T>,
+) -> Result<usize, IfError> {
+    let name = canonical_interface(typed, types)?;
+    if let Some(i) = list.iter().position(|item| name_of(item) == name) {
+        return Ok(i);
+    }
+    list.push(create(name).ok_or(IfError::Missing)?);
+    Ok(list.len() - 1)
+}
+
 // ----- addresses --------------------------------------------------------------------------
 
 /// Parses `A.B.C.D/len`.
@@ -587,10 +743,23 @@ pub(crate) fn parse_prefix(text: &str) -> Option<(Ipv4Addr, u8)> {
     (len <= 32).then_some((addr, len))
 }
 
+/// Parses an address and a dotted mask (`10.0.0.1 255.255.255.0`); the
+/// error is the index of the bad word (0: the address, 1: the mask).
+pub(crate) fn parse_address_mask(address: &str, mask: &str) -> Result<(Ipv4Addr, u8), usize> {
+    let address = address.parse().map_err(|_| 0_usize)?;
+    let len = mask_len(mask).ok_or(1_usize)?;
+    Ok((address, len))
+}
+
 /// Parses a dotted mask (`255.255.255.0`) into a prefix length; `None`
 /// for a mask that is not contiguous.
 pub(crate) fn mask_len(mask: &str) -> Option<u8> {
-    let m = u32::from(mask.parse::<Ipv4Addr>().ok()?);
+    mask_prefix_len(mask.parse().ok()?)
+}
+
+/// The prefix length of a mask; `None` for a mask that is not contiguous.
+pub(crate) fn mask_prefix_len(mask: Ipv4Addr) -> Option<u8> {
+    let m = u32::from(mask);
     (m.leading_ones() + m.trailing_zeros() == 32)
         .then(|| u8::try_from(m.leading_ones()).ok())
         .flatten()
@@ -689,6 +858,18 @@ impl Clock {
     pub(crate) fn hms(&self) -> String {
         format!("{:02}:{:02}:{:02}", self.hour, self.minute, self.second)
     }
+
+    /// `Mon Mar  4 10:42:17 2024`, as C's `ctime` writes it.
+    pub(crate) fn ctime(&self) -> String {
+        format!(
+            "{} {} {:2} {} {}",
+            self.weekday_name(),
+            self.month_name(),
+            self.day,
+            self.hms(),
+            self.year
+        )
+    }
 }
 
 // ----- text -------------------------------------------------------------------------------------
@@ -698,6 +879,13 @@ pub(crate) fn prompt_width(ctx: &DeviceContext) -> usize {
     let prompt = ctx.prompt();
     let last = prompt.rsplit(['\n', '\r']).next().unwrap_or(prompt);
     last.chars().count()
+}
+
+/// What erases a pager prompt `more` by returning the cursor: a carriage
+/// return, blanks over it and another carriage return (NX-OS, JunOS, SR
+/// OS).
+pub(crate) fn carriage_erase(more: &str) -> String {
+    format!("\r{}\r", " ".repeat(more.len()))
 }
 
 /// A caret line with the `^` under column `column` of the typed line.
@@ -792,7 +980,7 @@ mod tests {
             Parsed::Command { act, args } => {
                 assert_eq!(act, T::Len);
                 assert_eq!(
-                    args,
+                    args.0,
                     vec![Arg {
                         text: "0",
                         column: 14
@@ -802,9 +990,61 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse(TABLE, 1, "desc \"a | b\"") {
-            Parsed::Command { args, .. } => assert_eq!(args[0].text, "\"a | b\""),
+            Parsed::Command { args, .. } => assert_eq!(args.text(0), "\"a | b\""),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// What the IOS emulator relies on: abbreviations, arguments, and
+    /// where its `^` marker goes.
+    #[test]
+    fn parser_ios_style() {
+        static IOS: &[Syntax<T>] = &[
+            cmd(3, &[Tok::Kw("show"), Tok::Kw("version")], T::ShowVersion),
+            cmd(3, &[Tok::Kw("show"), Tok::Kw("clock")], T::ShowVlan),
+            cmd(2, &[Tok::Kw("show"), Tok::Kw("configuration")], T::Desc),
+            cmd(3, &[Tok::Kw("description"), Tok::Rest], T::Desc),
+            cmd(3, &[Tok::Kw("enable")], T::Len),
+            cmd(3, &[Tok::Kw("exit")], T::Len),
+            cmd(
+                3,
+                &[Tok::Kw("terminal"), Tok::Kw("length"), Tok::Num(0, 512)],
+                T::Len,
+            ),
+        ];
+        let act = |line| match parse(IOS, 2, line) {
+            Parsed::Command { act, .. } => Some(act),
+            _ => None,
+        };
+        let invalid_at = |mode, line| match parse(IOS, mode, line) {
+            Parsed::Invalid(spot) => Some(spot.column),
+            _ => None,
+        };
+        assert_eq!(act("  SH   VER  "), Some(T::ShowVersion));
+        assert_eq!(act("sh conf"), Some(T::Desc));
+        match parse(IOS, 2, "desc  uplink to core  ") {
+            Parsed::Command { args, .. } => assert_eq!(
+                args.0,
+                vec![Arg {
+                    text: "uplink to core",
+                    column: 6
+                }]
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse(IOS, 2, "   "), Parsed::Empty);
+        assert!(matches!(
+            parse(IOS, 2, "description"),
+            Parsed::Incomplete { .. }
+        ));
+        assert!(matches!(parse(IOS, 2, "e"), Parsed::Ambiguous(_)));
+        assert_eq!(invalid_at(2, "show verx"), Some(8));
+        assert_eq!(invalid_at(2, "foo"), Some(0));
+        assert_eq!(invalid_at(2, "show version now"), Some(13));
+        assert_eq!(invalid_at(2, "term len 600"), Some(9));
+        assert_eq!(invalid_at(2, "term len 1x"), Some(10));
+        // A command of another mode does not exist here.
+        assert_eq!(invalid_at(1, "sh conf"), Some(4));
     }
 
     #[test]
@@ -891,6 +1131,12 @@ mod tests {
         assert_eq!(parse_prefix("10.0.0.1"), None);
         assert_eq!(mask_len("255.255.255.0"), Some(24));
         assert_eq!(mask_len("255.0.255.0"), None);
+        assert_eq!(
+            parse_address_mask("10.0.0.1", "255.255.255.252"),
+            Ok((Ipv4Addr::new(10, 0, 0, 1), 30))
+        );
+        assert_eq!(parse_address_mask("10.0.0", "255.255.255.252"), Err(0));
+        assert_eq!(parse_address_mask("10.0.0.1", "255.0.255.0"), Err(1));
         assert_eq!(len_mask(24), Ipv4Addr::new(255, 255, 255, 0));
         assert_eq!(len_mask(0), Ipv4Addr::new(0, 0, 0, 0));
         assert_eq!(len_mask(32), Ipv4Addr::new(255, 255, 255, 255));
@@ -904,6 +1150,7 @@ mod tests {
         assert_eq!(c.millis, 312);
         assert_eq!(c.weekday_name(), "Mon");
         assert_eq!(c.month_name(), "Mar");
+        assert_eq!(c.ctime(), "Mon Mar  4 10:42:17 2024");
         let epoch = Clock::from_unix_millis(0);
         assert_eq!(epoch.iso(), "1970-01-01 00:00:00");
         assert_eq!(epoch.weekday_name(), "Thu");

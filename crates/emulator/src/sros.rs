@@ -44,13 +44,12 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use crate::command::Reply;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Arg, Clock, FilterKind, Interface, Parsed, Syntax, Tok, apply_filters, caret, cmd, pad, parse,
-    parse_filters, parse_prefix, restore_paging, split_pipe, suspend_paging, unquote,
-    valid_hostname, wants_no_more, with_state,
+    Args, Clock, Common, FilterKind, Interface, Parsed, Syntax, Tok, caret, carriage_erase, cmd,
+    emulate, filter_output, pad, paging_setters, parse, parse_prefix, split_filters, unquote,
+    upsert, upsert_interface, valid_hostname, with_state,
 };
 
 /// An SR OS emulator named `hostname` with the default ports (`1/1/1`
@@ -81,45 +80,38 @@ pub fn device(hostname: &str) -> VirtualDevice {
 /// ```
 #[derive(Clone, Debug)]
 pub struct SrosEmulator {
-    hostname: String,
+    /// The ports are the interfaces.
+    common: Common,
     version: String,
     chassis: String,
-    ports: Vec<Interface>,
     router_interfaces: Vec<RouterIf>,
-    page_lines: usize,
-    paging_locked: bool,
 }
 
 impl SrosEmulator {
     /// A 7750 SR-1 named `hostname` running SR OS 21.10.R1, with the
     /// default ports and interfaces, paging at 24 lines.
     pub fn new(hostname: impl Into<String>) -> Self {
+        let ports = vec![
+            Interface::new("1/1/1").with_description("to-core"),
+            Interface::new("1/1/2"),
+            Interface::new("1/1/3").with_shutdown(true),
+            Interface::new("1/1/4").with_shutdown(true),
+            Interface::new("1/1/5"),
+        ];
         SrosEmulator {
-            hostname: hostname.into(),
+            common: Common::new(hostname.into(), ports),
             version: "21.10.R1".to_owned(),
             chassis: "7750 SR-1".to_owned(),
-            ports: vec![
-                Interface::new("1/1/1").with_description("to-core"),
-                Interface::new("1/1/2"),
-                Interface::new("1/1/3").with_shutdown(true),
-                Interface::new("1/1/4").with_shutdown(true),
-                Interface::new("1/1/5"),
-            ],
             router_interfaces: vec![
-                RouterIf {
-                    iface: Interface::new("system")
-                        .with_address(Ipv4Addr::new(10, 255, 255, 16), 32),
-                    port: Some("system".to_owned()),
-                    loopback: false,
-                },
-                RouterIf {
-                    iface: Interface::new("to-core").with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
-                    port: Some("1/1/1".to_owned()),
-                    loopback: false,
-                },
+                RouterIf::new(
+                    Interface::new("system").with_address(Ipv4Addr::new(10, 255, 255, 16), 32),
+                    Some("system".to_owned()),
+                ),
+                RouterIf::new(
+                    Interface::new("to-core").with_address(Ipv4Addr::new(10, 0, 12, 1), 30),
+                    Some("1/1/1".to_owned()),
+                ),
             ],
-            page_lines: 24,
-            paging_locked: false,
         }
     }
 
@@ -138,30 +130,14 @@ impl SrosEmulator {
     /// Adds a port such as `1/1/6` (replacing one of the same name); its
     /// address is ignored.
     pub fn port(mut self, port: Interface) -> Self {
-        match self.ports.iter_mut().find(|p| p.name == port.name) {
-            Some(existing) => *existing = port,
-            None => self.ports.push(port),
-        }
+        upsert_interface(&mut self.common.interfaces, port);
         self
     }
 
     /// Adds a router interface bound to `port` (replacing one of the same
     /// name).
-    pub fn router_interface(mut self, interface: Interface, port: impl Into<String>) -> Self {
-        let entry = RouterIf {
-            iface: interface,
-            port: Some(port.into()),
-            loopback: false,
-        };
-        match self
-            .router_interfaces
-            .iter_mut()
-            .find(|r| r.iface.name == entry.iface.name)
-        {
-            Some(existing) => *existing = entry,
-            None => self.router_interfaces.push(entry),
-        }
-        self
+    pub fn router_interface(self, interface: Interface, port: impl Into<String>) -> Self {
+        self.add_router_interface(RouterIf::new(interface, Some(port.into())))
     }
 
     /// Adds an interface: a port when its name looks like one (`1/1/6`),
@@ -170,70 +146,44 @@ impl SrosEmulator {
         if is_port_id(&interface.name) {
             self.port(interface)
         } else {
-            let mut this = self;
-            let entry = RouterIf {
-                iface: interface,
-                port: None,
-                loopback: false,
-            };
-            match this
-                .router_interfaces
-                .iter_mut()
-                .find(|r| r.iface.name == entry.iface.name)
-            {
-                Some(existing) => *existing = entry,
-                None => this.router_interfaces.push(entry),
-            }
-            this
+            self.add_router_interface(RouterIf::new(interface, None))
         }
+    }
+
+    fn add_router_interface(mut self, entry: RouterIf) -> Self {
+        upsert(&mut self.router_interfaces, entry, |r| &r.iface.name);
+        self
     }
 
     /// Removes every port and router interface.
     pub fn without_interfaces(mut self) -> Self {
-        self.ports.clear();
+        self.common.interfaces.clear();
         self.router_interfaces.clear();
         self
     }
 
-    /// Sets the page length (0: no paging until the client asks for it).
-    pub fn page_lines(mut self, lines: usize) -> Self {
-        self.page_lines = lines;
-        self
-    }
-
-    /// With `true`, `environment no more` is accepted but paging stays on.
-    pub fn paging_locked(mut self, locked: bool) -> Self {
-        self.paging_locked = locked;
-        self
-    }
+    paging_setters!("environment no more");
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let cfg = Arc::new(Config {
-            version: self.version,
-            chassis: self.chassis,
-            ports: self.ports,
-            router_interfaces: self.router_interfaces,
-            page_lines: self.page_lines,
-        });
-        let hook_cfg = Arc::clone(&cfg);
-        VirtualDevice::new(self.hostname.clone())
+        let device = self
+            .common
+            .device()
             .with_banner("\n\n")
             .with_username_prompt("Login: ")
             .with_password_prompt("Password: ")
             .with_login_failure_message("\nLogin incorrect")
-            .with_prompt(format!("A:{}# ", self.hostname))
-            .with_paging(self.page_lines)
-            .with_paging_disable_allowed(!self.paging_locked)
+            .with_prompt(format!("A:{}# ", self.common.hostname))
             .with_more_prompt(MORE)
-            .with_more_erase(format!("\r{}\r", " ".repeat(MORE.len())))
-            .with_login_hook(move |ctx| {
-                let mut st = SrState::new(&hook_cfg);
-                update_prompt(&mut st, ctx);
-                ctx.insert_state(st);
-                NOTICE.to_owned()
-            })
-            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+            .with_more_erase(carriage_erase(MORE));
+        let cfg = Config {
+            version: self.version,
+            chassis: self.chassis,
+            ports: self.common.interfaces,
+            router_interfaces: self.router_interfaces,
+            page_lines: self.common.page_lines,
+        };
+        emulate(device, cfg, login, interpret)
     }
 }
 
@@ -266,6 +216,16 @@ struct RouterIf {
     loopback: bool,
 }
 
+impl RouterIf {
+    fn new(iface: Interface, port: Option<String>) -> Self {
+        RouterIf {
+            iface,
+            port,
+            loopback: false,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Config {
     version: String,
@@ -273,6 +233,13 @@ struct Config {
     ports: Vec<Interface>,
     router_interfaces: Vec<RouterIf>,
     page_lines: usize,
+}
+
+fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
+    let mut st = SrState::new(cfg);
+    update_prompt(&mut st, ctx);
+    ctx.insert_state(st);
+    NOTICE.to_owned()
 }
 
 /// Where in the command tree the session is.
@@ -450,8 +417,7 @@ static SYNTAX: &[Syntax<Act>] = &[
 const FILTERS: &[(&str, FilterKind)] =
     &[("match", FilterKind::Include), ("count", FilterKind::Count)];
 
-fn interpret(cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
-    restore_paging(ctx);
+fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
     with_state(
         ctx,
         |_| SrState::new(cfg),
@@ -464,13 +430,9 @@ fn bad_command(ctx: &DeviceContext, column: usize) -> String {
 }
 
 fn run_line(cfg: &Config, st: &mut SrState, ctx: &mut DeviceContext, line: &str) -> String {
-    let (command, pipe) = split_pipe(line);
-    let filters = match pipe {
-        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
-            Ok(f) => f,
-            Err(bad) => return bad_command(ctx, bad.column),
-        },
-        None => Vec::new(),
+    let (command, filters) = match split_filters(line, FILTERS) {
+        Ok(split) => split,
+        Err(bad) => return bad_command(ctx, bad.column),
     };
     let text = match parse(SYNTAX, st.level.mask(), command) {
         Parsed::Empty => return String::new(),
@@ -486,13 +448,7 @@ fn run_line(cfg: &Config, st: &mut SrState, ctx: &mut DeviceContext, line: &str)
         }
         Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
     };
-    if filters.is_empty() {
-        return text;
-    }
-    if wants_no_more(&filters) {
-        suspend_paging(ctx);
-    }
-    apply_filters(&text, &filters)
+    filter_output(ctx, text, &filters)
 }
 
 fn execute(
@@ -500,10 +456,8 @@ fn execute(
     st: &mut SrState,
     ctx: &mut DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
 ) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| args.get(i).map_or(0, |a| a.column);
     match act {
         Act::ShowVersion => format!("{}\n", version_line(cfg)),
         Act::ShowRouterInterface => router_interfaces(&st.router_interfaces),
@@ -547,19 +501,19 @@ fn execute(
             String::new()
         }
         Act::RouterBase => {
-            if unquote(arg(0)) != "Base" {
+            if unquote(args.text(0)) != "Base" {
                 return format!(
                     "MINOR: CLI Router instance \"{}\" does not exist.\n",
-                    unquote(arg(0))
+                    unquote(args.text(0))
                 );
             }
             go(st, ctx, Level::Router, false);
             String::new()
         }
         Act::Port => {
-            let id = unquote(arg(0));
+            let id = unquote(args.text(0));
             if !is_port_id(id) {
-                return bad_command(ctx, col(0));
+                return bad_command(ctx, args.column(0));
             }
             match st.ports.iter().position(|p| p.name == id) {
                 Some(i) => {
@@ -575,7 +529,7 @@ fn execute(
             String::new()
         }
         Act::Name => {
-            let name = unquote(arg(0));
+            let name = unquote(args.text(0));
             if !valid_hostname(name) {
                 return format!("MINOR: CLI Invalid system name \"{name}\".\n");
             }
@@ -585,9 +539,9 @@ fn execute(
             String::new()
         }
         Act::Interface => {
-            let name = unquote(arg(0));
+            let name = unquote(args.text(0));
             if name.is_empty() || name.len() > 32 {
-                return bad_command(ctx, col(0));
+                return bad_command(ctx, args.column(0));
             }
             let created = match st
                 .router_interfaces
@@ -599,11 +553,8 @@ fn execute(
                     false
                 }
                 None => {
-                    st.router_interfaces.push(RouterIf {
-                        iface: Interface::new(name),
-                        port: None,
-                        loopback: false,
-                    });
+                    st.router_interfaces
+                        .push(RouterIf::new(Interface::new(name), None));
                     st.current = st.router_interfaces.len() - 1;
                     st.unsaved = true;
                     true
@@ -616,20 +567,13 @@ fn execute(
     }
 }
 
-fn context_command(
-    st: &mut SrState,
-    ctx: &mut DeviceContext,
-    act: Act,
-    args: &[Arg<'_>],
-) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| args.get(i).map_or(0, |a| a.column);
+fn context_command(st: &mut SrState, ctx: &mut DeviceContext, act: Act, args: &Args<'_>) -> String {
     if st.level == Level::Port {
         let Some(port) = st.ports.get_mut(st.current) else {
             return String::new();
         };
         match act {
-            Act::Description => port.description = Some(unquote(arg(0)).to_owned()),
+            Act::Description => port.description = Some(unquote(args.text(0)).to_owned()),
             Act::NoDescription => port.description = None,
             Act::Shutdown => port.shutdown = true,
             Act::NoShutdown => port.shutdown = false,
@@ -637,14 +581,16 @@ fn context_command(
         }
     } else {
         let address = if act == Act::Address {
-            match parse_prefix(arg(0)) {
+            match parse_prefix(args.text(0)) {
                 Some(a) => Some(a),
-                None => return format!("{}Error: Invalid IP address.\n", caret(ctx, col(0))),
+                None => {
+                    return format!("{}Error: Invalid IP address.\n", caret(ctx, args.column(0)));
+                }
             }
         } else {
             None
         };
-        let port_id = unquote(arg(0)).to_owned();
+        let port_id = unquote(args.text(0)).to_owned();
         if act == Act::IfPort && !st.ports.iter().any(|p| p.name == port_id) {
             return format!("MINOR: CLI Port {port_id} is not provisioned.\n");
         }
@@ -654,7 +600,7 @@ fn context_command(
         match act {
             Act::Address => rif.iface.address = address,
             Act::IfPort => rif.port = Some(port_id),
-            Act::Description => rif.iface.description = Some(unquote(arg(0)).to_owned()),
+            Act::Description => rif.iface.description = Some(unquote(args.text(0)).to_owned()),
             Act::NoDescription => rif.iface.description = None,
             Act::Shutdown => rif.iface.shutdown = true,
             Act::NoShutdown => rif.iface.shutdown = false,

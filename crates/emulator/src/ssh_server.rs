@@ -9,28 +9,19 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use russh::keys::{PrivateKey, PublicKey};
 use russh::server::{self, Config};
 use russh::{Disconnect, MethodKind, MethodSet, SshId};
-use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs};
+use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::device::VirtualDevice;
+use crate::listener::{Listener, listener_accessors};
 
 use self::handler::{ConnectionHandler, Shared};
 use self::killable::Killable;
-
-/// The listen backlog: room for a burst of hundreds of clients connecting
-/// at once (the kernel caps it at `net.core.somaxconn`).
-const BACKLOG: u32 = 4096;
-
-/// How long the accept loop pauses after a failed `accept` before trying
-/// again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
 /// How long a rejected authentication attempt takes: short, so tests of
 /// wrong passwords are fast, but the rejection path still runs.
@@ -190,21 +181,6 @@ impl SshServerConfig {
     }
 }
 
-#[derive(Debug, Default)]
-struct Counters {
-    accepted: AtomicUsize,
-    active: AtomicUsize,
-}
-
-/// Decrements the active-connection count when a connection task ends.
-struct ActiveGuard(Arc<Counters>);
-
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 /// An SSH server for a [`VirtualDevice`], one Tokio task per connection.
 ///
 /// Clients authenticate with a password, keyboard-interactive or a public
@@ -252,11 +228,8 @@ impl Drop for ActiveGuard {
 /// ```
 #[derive(Debug)]
 pub struct SshServer {
-    local_addr: SocketAddr,
+    listener: Listener,
     host_key: PublicKey,
-    cancel: CancellationToken,
-    tracker: TaskTracker,
-    counters: Arc<Counters>,
 }
 
 impl SshServer {
@@ -301,55 +274,37 @@ impl SshServer {
             ..Config::default()
         });
 
-        let listener = listen(addr).await?;
-        let local_addr = listener.local_addr()?;
-        let cancel = CancellationToken::new();
-        let tracker = TaskTracker::new();
-        let counters = Arc::new(Counters::default());
+        let mut listener = Listener::bind("ssh", addr).await?;
         let shared = Arc::new(Shared::new(
             device,
             SshServerConfig {
                 host_key: None,
                 ..config
             },
-            tracker.clone(),
-            cancel.clone(),
+            listener.tracker.clone(),
+            listener.cancel.clone(),
         ));
-        tracker.spawn(accept_loop(
-            listener,
-            russh_config,
-            shared,
-            Arc::clone(&counters),
-        ));
-        tracing::debug!(%local_addr, "ssh emulator listening");
+        listener.accept(move |socket, peer| {
+            serve_connection(socket, peer, Arc::clone(&russh_config), Arc::clone(&shared))
+        });
         Ok(SshServer {
-            local_addr,
+            listener,
             host_key: public,
-            cancel,
-            tracker,
-            counters,
         })
     }
 
-    /// The address the server listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// The port the server listens on.
-    pub fn port(&self) -> u16 {
-        self.local_addr.port()
-    }
+    listener_accessors!();
 
     /// The address clients dial: the listening address, with a wildcard
     /// address (`0.0.0.0`, `::`) replaced by loopback.
     fn dial_addr(&self) -> SocketAddr {
-        let ip = match self.local_addr.ip() {
+        let addr = self.local_addr();
+        let ip = match addr.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
             IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        SocketAddr::new(ip, self.local_addr.port())
+        SocketAddr::new(ip, addr.port())
     }
 
     /// The server's URL, e.g. `ssh://127.0.0.1:40123`
@@ -381,93 +336,12 @@ impl SshServer {
         format!("{host} {}", keys::openssh_public(&self.host_key))
     }
 
-    /// How many connections were accepted so far.
-    pub fn connections_accepted(&self) -> usize {
-        self.counters.accepted.load(Ordering::Acquire)
-    }
-
-    /// How many clients are connected now.
-    pub fn active_connections(&self) -> usize {
-        self.counters.active.load(Ordering::Acquire)
-    }
-
     /// Stops accepting, disconnects every client (cutting the connections
     /// of clients that do not close within a second) and waits until all
-    /// the server's tasks have ended.
+    /// the server's tasks have ended. Dropping the server stops it too,
+    /// without waiting for its tasks.
     pub async fn shutdown(self) {
-        self.cancel.cancel();
-        self.tracker.close();
-        self.tracker.wait().await;
-        tracing::debug!(local_addr = %self.local_addr, "ssh emulator stopped");
-    }
-}
-
-impl Drop for SshServer {
-    /// Dropping the server stops it too, without waiting for its tasks.
-    fn drop(&mut self) {
-        self.cancel.cancel();
-        self.tracker.close();
-    }
-}
-
-/// Binds the first address `addr` resolves to that works, with
-/// [`BACKLOG`].
-async fn listen(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-    let mut last_error = None;
-    for addr in tokio::net::lookup_host(addr).await? {
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        match socket.bind(addr).and_then(|()| socket.listen(BACKLOG)) {
-            Ok(listener) => return Ok(listener),
-            Err(e) => last_error = Some(e),
-        }
-    }
-    Err(last_error.unwrap_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the address resolved to nothing",
-        )
-    }))
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    config: Arc<Config>,
-    shared: Arc<Shared>,
-    counters: Arc<Counters>,
-) {
-    let cancel = shared.cancel.clone();
-    loop {
-        let accepted = tokio::select! {
-            () = cancel.cancelled() => break,
-            res = listener.accept() => res,
-        };
-        let (socket, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(e) => {
-                tracing::warn!(error = %e, "ssh emulator: accept failed");
-                tokio::select! {
-                    () = cancel.cancelled() => break,
-                    () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
-                }
-            }
-        };
-        if let Err(e) = socket.set_nodelay(true) {
-            tracing::debug!(%peer, error = %e, "ssh emulator: TCP_NODELAY failed");
-        }
-        counters.accepted.fetch_add(1, Ordering::AcqRel);
-        counters.active.fetch_add(1, Ordering::AcqRel);
-        let guard = ActiveGuard(Arc::clone(&counters));
-        let config = Arc::clone(&config);
-        let shared = Arc::clone(&shared);
-        shared.tracker.clone().spawn(async move {
-            let _guard = guard;
-            serve_connection(socket, peer, config, shared).await;
-        });
+        self.listener.shutdown().await;
     }
 }
 

@@ -41,36 +41,31 @@ where
     framed.flush().await?;
     let mut close = output.close;
     while !close {
-        let Some(event) = framed.next().await else {
+        let mut next = framed.next().await;
+        if next.is_none() {
             break;
-        };
+        }
         let mut data = String::new();
-        close = handle(
-            &mut framed,
-            &mut negotiator,
-            &mut session,
-            event?,
-            &mut data,
-        )
-        .await?;
-        // Handle what already arrived, then write everything at once.
-        for _ in 0..MAX_BATCH {
-            if close {
+        // Handle this event and what already arrived (up to MAX_BATCH
+        // more), then write everything at once.
+        let mut batch = 0;
+        while let Some(event) = next.take() {
+            close = handle(
+                &mut framed,
+                &mut negotiator,
+                &mut session,
+                event?,
+                &mut data,
+            )
+            .await?;
+            if close || batch == MAX_BATCH {
                 break;
             }
+            batch += 1;
             match framed.next().now_or_never() {
-                Some(Some(event)) => {
-                    close = handle(
-                        &mut framed,
-                        &mut negotiator,
-                        &mut session,
-                        event?,
-                        &mut data,
-                    )
-                    .await?;
-                }
+                Some(Some(event)) => next = Some(event),
                 Some(None) => close = true,
-                None => break,
+                None => {}
             }
         }
         if !data.is_empty() {

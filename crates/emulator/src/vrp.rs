@@ -50,13 +50,12 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use crate::command::Reply;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Arg, Clock, FilterKind, IfError, Interface, Parsed, Syntax, Tok, apply_filters,
-    canonical_interface, caret, cmd, len_mask, mask_len, pad, parse, parse_filters, restore_paging,
-    split_pipe, suspend_paging, upsert_interface, valid_hostname, wants_no_more, with_state,
+    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, Syntax, Tok, caret, cmd, emulate,
+    filter_output, find_interface, interface_setters, len_mask, mask_len, pad, paging_setters,
+    parse, split_filters, valid_hostname, with_state,
 };
 
 /// A VRP emulator named `hostname` with the default interfaces
@@ -80,12 +79,9 @@ pub fn device(hostname: &str) -> VirtualDevice {
 /// ```
 #[derive(Clone, Debug)]
 pub struct VrpEmulator {
-    hostname: String,
+    common: Common,
     model: String,
     software: String,
-    interfaces: Vec<Interface>,
-    page_lines: usize,
-    paging_locked: bool,
     password_change_prompt: bool,
     max_vty_users: u32,
 }
@@ -95,21 +91,19 @@ impl VrpEmulator {
     /// (V200R019C10SPC500), with the default interfaces, paging at 24
     /// lines, no password-change question.
     pub fn new(hostname: impl Into<String>) -> Self {
+        let interfaces = vec![
+            Interface::new("MEth0/0/1").with_address(Ipv4Addr::new(192, 168, 122, 15), 24),
+            Interface::new("GigabitEthernet0/0/1").with_description("uplink to core"),
+            Interface::new("GigabitEthernet0/0/2").with_description("server-41"),
+            Interface::new("GigabitEthernet0/0/3"),
+            Interface::new("GigabitEthernet0/0/4").with_shutdown(true),
+            Interface::new("Vlanif10").with_address(Ipv4Addr::new(10, 0, 10, 1), 24),
+            Interface::new("LoopBack0").with_address(Ipv4Addr::new(10, 255, 255, 15), 32),
+        ];
         VrpEmulator {
-            hostname: hostname.into(),
+            common: Common::new(hostname.into(), interfaces),
             model: "S5720-28X-SI-AC".to_owned(),
             software: "V200R019C10SPC500".to_owned(),
-            interfaces: vec![
-                Interface::new("MEth0/0/1").with_address(Ipv4Addr::new(192, 168, 122, 15), 24),
-                Interface::new("GigabitEthernet0/0/1").with_description("uplink to core"),
-                Interface::new("GigabitEthernet0/0/2").with_description("server-41"),
-                Interface::new("GigabitEthernet0/0/3"),
-                Interface::new("GigabitEthernet0/0/4").with_shutdown(true),
-                Interface::new("Vlanif10").with_address(Ipv4Addr::new(10, 0, 10, 1), 24),
-                Interface::new("LoopBack0").with_address(Ipv4Addr::new(10, 255, 255, 15), 32),
-            ],
-            page_lines: 24,
-            paging_locked: false,
             password_change_prompt: false,
             max_vty_users: 5,
         }
@@ -127,30 +121,8 @@ impl VrpEmulator {
         self
     }
 
-    /// Adds an interface (replacing one of the same name).
-    pub fn interface(mut self, interface: Interface) -> Self {
-        upsert_interface(&mut self.interfaces, interface);
-        self
-    }
-
-    /// Removes every interface.
-    pub fn without_interfaces(mut self) -> Self {
-        self.interfaces.clear();
-        self
-    }
-
-    /// Sets the page length (0: no paging until the client asks for it).
-    pub fn page_lines(mut self, lines: usize) -> Self {
-        self.page_lines = lines;
-        self
-    }
-
-    /// With `true`, `screen-length 0 temporary` is accepted but paging
-    /// stays on.
-    pub fn paging_locked(mut self, locked: bool) -> Self {
-        self.paging_locked = locked;
-        self
-    }
+    interface_setters!();
+    paging_setters!("screen-length 0 temporary");
 
     /// Whether the login ends with VRP's forced password-change question
     /// (`Change now? [Y/N]: `), as after a first login with an initial
@@ -168,26 +140,24 @@ impl VrpEmulator {
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let cfg = Arc::new(Config {
-            model: self.model,
-            software: self.software,
-            interfaces: self.interfaces,
-            max_vty_users: self.max_vty_users,
-        });
-        let hook_cfg = Arc::clone(&cfg);
-        let ask = self.password_change_prompt;
-        VirtualDevice::new(self.hostname.clone())
+        let device = self
+            .common
+            .device()
             .with_banner("\n\nLogin authentication\n\n\n")
             .with_username_prompt("Username:")
             .with_password_prompt("Password:")
             .with_login_failure_message("\nError: Local authentication is rejected.\n")
-            .with_prompt(format!("<{}>", self.hostname))
-            .with_paging(self.page_lines)
-            .with_paging_disable_allowed(!self.paging_locked)
+            .with_prompt(format!("<{}>", self.common.hostname))
             .with_more_prompt(MORE)
-            .with_more_erase(format!("\x1b[42D{}\x1b[42D", " ".repeat(42)))
-            .with_login_hook(move |ctx| login(&hook_cfg, ctx, ask))
-            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+            .with_more_erase(format!("\x1b[42D{}\x1b[42D", " ".repeat(42)));
+        let cfg = Config {
+            model: self.model,
+            software: self.software,
+            interfaces: self.common.interfaces,
+            password_change_prompt: self.password_change_prompt,
+            max_vty_users: self.max_vty_users,
+        };
+        emulate(device, cfg, login, interpret)
     }
 }
 
@@ -198,6 +168,7 @@ struct Config {
     model: String,
     software: String,
     interfaces: Vec<Interface>,
+    password_change_prompt: bool,
     max_vty_users: u32,
 }
 
@@ -208,6 +179,17 @@ struct Port {
     link_type: Option<String>,
     default_vlan: Option<u32>,
     trunk_vlans: Option<String>,
+}
+
+impl Port {
+    fn new(iface: Interface) -> Self {
+        Port {
+            iface,
+            link_type: None,
+            default_vlan: None,
+            trunk_vlans: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,16 +231,7 @@ impl VrpState {
     fn new(cfg: &Config) -> Self {
         VrpState {
             view: View::User,
-            ports: cfg
-                .interfaces
-                .iter()
-                .map(|iface| Port {
-                    iface: iface.clone(),
-                    link_type: None,
-                    default_vlan: None,
-                    trunk_vlans: None,
-                })
-                .collect(),
+            ports: cfg.interfaces.iter().cloned().map(Port::new).collect(),
             vlans: vec![10],
             current: 0,
             saved: String::new(),
@@ -291,12 +264,12 @@ fn set_view(st: &mut VrpState, ctx: &mut DeviceContext, view: View) {
     });
 }
 
-fn login(cfg: &Config, ctx: &mut DeviceContext, ask: bool) -> String {
+fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
     let mut st = VrpState::new(cfg);
     set_view(&mut st, ctx, View::User);
     ctx.insert_state(st);
     let info = vty_info(cfg);
-    if !ask {
+    if !cfg.password_change_prompt {
         return info;
     }
     ctx.read_line(false, move |ctx, answer| {
@@ -472,8 +445,7 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("NULL", "NULL"),
 ];
 
-fn interpret(cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
-    restore_paging(ctx);
+fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
     with_state(
         ctx,
         |_| VrpState::new(cfg),
@@ -489,13 +461,9 @@ fn error_at(ctx: &DeviceContext, column: usize, what: &str) -> String {
 }
 
 fn run_line(cfg: &Config, st: &mut VrpState, ctx: &mut DeviceContext, line: &str) -> String {
-    let (command, pipe) = split_pipe(line);
-    let filters = match pipe {
-        Some((offset, _)) => match parse_filters(line, offset, FILTERS) {
-            Ok(f) => f,
-            Err(bad) => return error_at(ctx, bad.column, "Unrecognized command"),
-        },
-        None => Vec::new(),
+    let (command, filters) = match split_filters(line, FILTERS) {
+        Ok(split) => split,
+        Err(bad) => return error_at(ctx, bad.column, "Unrecognized command"),
     };
     let text = match parse(SYNTAX, st.view.mask(), command) {
         Parsed::Empty => return String::new(),
@@ -508,13 +476,7 @@ fn run_line(cfg: &Config, st: &mut VrpState, ctx: &mut DeviceContext, line: &str
         Parsed::Ambiguous(spot) => return error_at(ctx, spot.word_column, "Ambiguous command"),
         Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
     };
-    if filters.is_empty() {
-        return text;
-    }
-    if wants_no_more(&filters) {
-        suspend_paging(ctx);
-    }
-    apply_filters(&text, &filters)
+    filter_output(ctx, text, &filters)
 }
 
 fn execute(
@@ -522,10 +484,8 @@ fn execute(
     st: &mut VrpState,
     ctx: &mut DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
 ) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| args.get(i).map_or(0, |a| a.column);
     match act {
         Act::DisplayVersion => display_version(cfg),
         Act::DisplayIpIntBrief => ip_interface_brief(&st.ports),
@@ -554,7 +514,7 @@ fn execute(
             )
         }
         Act::ScreenLength => {
-            ctx.set_page_lines(Some(arg(0).parse().unwrap_or(0)));
+            ctx.set_page_lines(Some(args.text(0).parse().unwrap_or(0)));
             "Info: The configuration takes effect on the current user terminal interface only.\n"
                 .to_owned()
         }
@@ -596,50 +556,45 @@ fn execute(
             String::new()
         }
         Act::Sysname => {
-            if !valid_hostname(arg(0)) {
-                return error_at(ctx, col(0), "Wrong parameter");
+            if !valid_hostname(args.text(0)) {
+                return error_at(ctx, args.column(0), "Wrong parameter");
             }
-            ctx.set_hostname(arg(0));
+            ctx.set_hostname(args.text(0));
             let view = st.view;
             set_view(st, ctx, view);
             String::new()
         }
-        Act::Interface => match canonical_interface(arg(0), INTERFACE_TYPES) {
-            Ok(name) => {
-                let create = ["LoopBack", "Vlanif", "Eth-Trunk"]
-                    .iter()
-                    .any(|t| name.starts_with(t));
-                let found = st.ports.iter().position(|p| p.iface.name == name);
-                let index = found.or_else(|| {
-                    create.then(|| {
-                        st.ports.push(Port {
-                            iface: Interface::new(name),
-                            link_type: None,
-                            default_vlan: None,
-                            trunk_vlans: None,
-                        });
-                        st.ports.len() - 1
-                    })
-                });
-                match index {
-                    Some(i) => {
-                        st.current = i;
-                        set_view(st, ctx, View::Interface);
-                        String::new()
-                    }
-                    None => error_at(ctx, col(0), "Wrong parameter"),
+        Act::Interface => {
+            let found = find_interface(
+                &mut st.ports,
+                args.text(0),
+                INTERFACE_TYPES,
+                |p| &p.iface.name,
+                |name| {
+                    (["LoopBack", "Vlanif", "Eth-Trunk"]
+                        .iter()
+                        .any(|t| name.starts_with(t)))
+                    .then(|| Port::new(Interface::new(name)))
+                },
+            );
+            match found {
+                Ok(i) => {
+                    st.current = i;
+                    set_view(st, ctx, View::Interface);
+                    String::new()
                 }
+                Err(IfError::Missing) => error_at(ctx, args.column(0), "Wrong parameter"),
+                Err(IfError::Ambiguous) => error_at(ctx, args.column(0), "Ambiguous command"),
+                Err(IfError::BadNumber) => error_at(
+                    ctx,
+                    args.column(0) + args.text(0).chars().count() + 1,
+                    "Incomplete command",
+                ),
+                Err(IfError::UnknownType) => error_at(ctx, args.column(0), "Wrong parameter"),
             }
-            Err(IfError::Ambiguous) => error_at(ctx, col(0), "Ambiguous command"),
-            Err(IfError::BadNumber) => error_at(
-                ctx,
-                col(0) + arg(0).chars().count() + 1,
-                "Incomplete command",
-            ),
-            Err(IfError::UnknownType) => error_at(ctx, col(0), "Wrong parameter"),
-        },
+        }
         Act::Vlan => {
-            let id: u32 = arg(0).parse().unwrap_or(1);
+            let id: u32 = args.text(0).parse().unwrap_or(1);
             if !st.vlans.contains(&id) {
                 st.vlans.push(id);
                 st.vlans.sort_unstable();
@@ -648,7 +603,7 @@ fn execute(
             String::new()
         }
         Act::VlanBatch => {
-            for word in arg(0).split_whitespace() {
+            for word in args.text(0).split_whitespace() {
                 match word.parse::<u32>() {
                     Ok(id) if (1..=4094).contains(&id) => {
                         if !st.vlans.contains(&id) {
@@ -676,20 +631,18 @@ fn execute(
     }
 }
 
-fn interface_command(st: &mut VrpState, ctx: &DeviceContext, act: Act, args: &[Arg<'_>]) -> String {
-    let arg = |i: usize| args.get(i).map_or("", |a| a.text);
-    let col = |i: usize| args.get(i).map_or(0, |a| a.column);
+fn interface_command(st: &mut VrpState, ctx: &DeviceContext, act: Act, args: &Args<'_>) -> String {
     let address = if act == Act::IpAddress {
-        let Ok(ip) = arg(0).parse::<Ipv4Addr>() else {
-            return error_at(ctx, col(0), "Wrong parameter");
+        let Ok(ip) = args.text(0).parse::<Ipv4Addr>() else {
+            return error_at(ctx, args.column(0), "Wrong parameter");
         };
-        let len = match arg(1).parse::<u8>() {
+        let len = match args.text(1).parse::<u8>() {
             Ok(n) if n <= 32 => Some(n),
             Ok(_) => None,
-            Err(_) => mask_len(arg(1)),
+            Err(_) => mask_len(args.text(1)),
         };
         let Some(len) = len else {
-            return error_at(ctx, col(1), "Wrong parameter");
+            return error_at(ctx, args.column(1), "Wrong parameter");
         };
         Some((ip, len))
     } else {
@@ -700,7 +653,7 @@ fn interface_command(st: &mut VrpState, ctx: &DeviceContext, act: Act, args: &[A
     };
     let layer2 = port.iface.name.contains("Ethernet") || port.iface.name.starts_with("Eth-Trunk");
     match act {
-        Act::Description => port.iface.description = Some(arg(0).to_owned()),
+        Act::Description => port.iface.description = Some(args.text(0).to_owned()),
         Act::UndoDescription => port.iface.description = None,
         Act::Shutdown => port.iface.shutdown = true,
         Act::UndoShutdown => port.iface.shutdown = false,
@@ -723,13 +676,13 @@ fn interface_command(st: &mut VrpState, ctx: &DeviceContext, act: Act, args: &[A
             if port.link_type.as_deref() == Some("trunk") {
                 return "Error: The link type of the port is trunk, so the default VLAN cannot be configured.\n".to_owned();
             }
-            port.default_vlan = arg(0).parse().ok();
+            port.default_vlan = args.text(0).parse().ok();
         }
         Act::TrunkAllow if layer2 => {
             if port.link_type.as_deref() != Some("trunk") {
                 return "Error: Please renew the default configurations.\n".to_owned();
             }
-            port.trunk_vlans = Some(arg(0).to_owned());
+            port.trunk_vlans = Some(args.text(0).to_owned());
         }
         _ => return error_at(ctx, 0, "Unrecognized command"),
     }

@@ -3,32 +3,12 @@
 // Test code: failing loudly is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
+mod common;
 
+use common::{DEADLINE, read_to_end, read_until};
 use oxscript_emulator::{DeviceConnector, LoginType, ios, register_dummy, serve_stream};
 use oxscript_transport::dummy;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Reads until `needle`; returns everything read up to and including it.
-async fn read_until<R: AsyncRead + Unpin>(r: &mut R, buf: &mut String, needle: &str) -> String {
-    let wait = async {
-        let mut chunk = [0u8; 4096];
-        loop {
-            if let Some(pos) = buf.find(needle) {
-                let rest = buf.split_off(pos + needle.len());
-                return std::mem::replace(buf, rest);
-            }
-            let n = r.read(&mut chunk).await.expect("read");
-            assert!(n > 0, "EOF while waiting for {needle:?}; got {buf:?}");
-            buf.push_str(&String::from_utf8_lossy(&chunk[..n]));
-        }
-    };
-    tokio::time::timeout(DEADLINE, wait)
-        .await
-        .unwrap_or_else(|_| panic!("timeout waiting for {needle:?}"))
-}
+use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
 async fn registered_device_is_reachable_by_name() {
@@ -55,12 +35,7 @@ async fn registered_device_is_reachable_by_name() {
 
     stream.write_all(b"exit\r\n").await.unwrap();
     read_until(&mut stream, &mut buf, "exit\r\n").await;
-    let mut rest = Vec::new();
-    tokio::time::timeout(DEADLINE, stream.read_to_end(&mut rest))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(rest.is_empty());
+    assert_eq!(read_to_end(&mut stream).await, "");
     assert!(dummy::unregister("emulator-test-r1"));
 }
 

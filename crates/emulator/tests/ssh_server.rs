@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{DEADLINE, wait_for};
+use common::{DEADLINE, read_to_end, read_until, wait_for};
 use oxscript_core::{Account, Host, PrivateKeyFile};
 use oxscript_emulator::{
     DEFAULT_SERVER_ID, Handler, LoginType, SshServer, SshServerConfig, VirtualDevice, ios,
@@ -24,7 +24,7 @@ use russh::client;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey, PublicKey, PublicKeyOrCertificate};
 use russh::{ChannelId, ChannelMsg, ChannelOpenFailure};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A scratch directory, removed when dropped.
 struct Scratch {
@@ -108,6 +108,18 @@ async fn bind(device: VirtualDevice, config: SshServerConfig) -> SshServer {
         .unwrap()
 }
 
+/// A server for `device` on loopback, a scratch directory whose
+/// known_hosts file trusts it, and strict SSH options using that file.
+async fn trusted(
+    device: VirtualDevice,
+    config: SshServerConfig,
+) -> (SshServer, Scratch, SshOptions) {
+    let server = bind(device, config).await;
+    let scratch = Scratch::new();
+    let options = ssh_options(&scratch.known_hosts(&[&server]));
+    (server, scratch, options)
+}
+
 async fn connect(host: &Host, options: &SshOptions) -> Result<SshConnection, Error> {
     SshConnection::connect_authenticated(host, options, DEADLINE).await
 }
@@ -128,34 +140,6 @@ fn expected_text(device: &VirtualDevice, user: &str, setup: &[&str], command: &s
         .strip_suffix(s.context().prompt())
         .unwrap();
     body.replace("\r\n", "\n").trim_end().to_owned()
-}
-
-/// Reads until `needle`; returns everything read up to and including it.
-async fn read_until<R: AsyncRead + Unpin>(r: &mut R, buf: &mut String, needle: &str) -> String {
-    let wait = async {
-        let mut chunk = [0u8; 4096];
-        loop {
-            if let Some(pos) = buf.find(needle) {
-                let rest = buf.split_off(pos + needle.len());
-                return std::mem::replace(buf, rest);
-            }
-            let n = r.read(&mut chunk).await.expect("read");
-            assert!(n > 0, "EOF while waiting for {needle:?}; got {buf:?}");
-            buf.push_str(&String::from_utf8_lossy(&chunk[..n]));
-        }
-    };
-    tokio::time::timeout(DEADLINE, wait)
-        .await
-        .unwrap_or_else(|_| panic!("timeout waiting for {needle:?}; got {buf:?}"))
-}
-
-async fn read_to_end<R: AsyncRead + Unpin>(r: &mut R) -> String {
-    let mut rest = Vec::new();
-    tokio::time::timeout(DEADLINE, r.read_to_end(&mut rest))
-        .await
-        .expect("no EOF")
-        .expect("read");
-    String::from_utf8_lossy(&rest).into_owned()
 }
 
 fn ed25519() -> PrivateKey {
@@ -244,9 +228,8 @@ async fn password_auth_accepts_the_device_credentials_only() {
         keyboard_interactive: false,
         ..SshServerConfig::default()
     };
-    let server = bind(ios::device("R1").with_credentials("admin", "cisco"), config).await;
-    let scratch = Scratch::new();
-    let options = ssh_options(&scratch.known_hosts(&[&server]));
+    let (server, _scratch, options) =
+        trusted(ios::device("R1").with_credentials("admin", "cisco"), config).await;
 
     let ssh = connect(&host(&server, "admin", "cisco"), &options)
         .await
@@ -292,9 +275,7 @@ async fn password_auth_accepts_the_device_credentials_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_without_credentials_accepts_any_password() {
-    let server = bind(ios::device("R1"), SshServerConfig::default()).await;
-    let scratch = Scratch::new();
-    let options = ssh_options(&scratch.known_hosts(&[&server]));
+    let (server, _scratch, options) = trusted(ios::device("R1"), SshServerConfig::default()).await;
     let ssh = connect(&host(&server, "anyone", "anything"), &options)
         .await
         .unwrap();
@@ -309,9 +290,8 @@ async fn keyboard_interactive_asks_for_the_password() {
         password_auth: false,
         ..SshServerConfig::default()
     };
-    let server = bind(ios::device("R1").with_credentials("admin", "cisco"), config).await;
-    let scratch = Scratch::new();
-    let options = ssh_options(&scratch.known_hosts(&[&server]));
+    let (server, _scratch, options) =
+        trusted(ios::device("R1").with_credentials("admin", "cisco"), config).await;
 
     let ssh = connect(&host(&server, "admin", "cisco"), &options)
         .await
@@ -347,9 +327,8 @@ async fn public_key_auth_with_an_openssh_key_file() {
         keyboard_interactive: false,
         ..SshServerConfig::default()
     };
-    let server = bind(ios::device("R1").with_credentials("admin", "cisco"), config).await;
-    let scratch = Scratch::new();
-    let options = ssh_options(&scratch.known_hosts(&[&server]));
+    let (server, scratch, options) =
+        trusted(ios::device("R1").with_credentials("admin", "cisco"), config).await;
     let key_path = scratch.key_file("id_ed25519", &key);
     let other_path = scratch.key_file("id_other", &ed25519());
 
@@ -480,9 +459,7 @@ async fn app_login_runs_the_device_dialog_after_ssh_auth() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_shells_are_independent_sessions_on_one_connection() {
     let device = ios::device("R1").with_credentials("admin", "cisco");
-    let server = bind(device, SshServerConfig::default()).await;
-    let scratch = Scratch::new();
-    let options = ssh_options(&scratch.known_hosts(&[&server]));
+    let (server, _scratch, options) = trusted(device, SshServerConfig::default()).await;
     let ssh = connect(&host(&server, "admin", "cisco"), &options)
         .await
         .unwrap();
@@ -537,14 +514,8 @@ async fn the_terminal_is_visible_to_the_device() {
             true,
         )
         .unwrap();
-    let server = bind(device, SshServerConfig::default()).await;
-    let scratch = Scratch::new();
-    let ssh = connect(
-        &host(&server, "u", "p"),
-        &ssh_options(&scratch.known_hosts(&[&server])),
-    )
-    .await
-    .unwrap();
+    let (server, _scratch, options) = trusted(device, SshServerConfig::default()).await;
+    let ssh = connect(&host(&server, "u", "p"), &options).await.unwrap();
     let mut shell = ssh.open_shell("vt220", 200, 50).await.unwrap();
     let mut buf = String::new();
     read_until(&mut shell, &mut buf, "h> ").await;
@@ -561,13 +532,11 @@ async fn the_terminal_is_visible_to_the_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_returns_output_and_exit_status() {
-    let server = bind(
+    let (server, _scratch, options) = trusted(
         ios::device("R1").with_credentials("admin", "cisco"),
         SshServerConfig::default(),
     )
     .await;
-    let scratch = Scratch::new();
-    let options = ssh_options(&scratch.known_hosts(&[&server]));
     let ssh = connect(&host(&server, "admin", "cisco"), &options)
         .await
         .unwrap();
@@ -890,10 +859,8 @@ async fn server_id_banner_and_fixed_host_key_are_seen_by_the_client() {
     };
     let debug = format!("{config:?}");
     assert!(debug.contains("SHA256:"), "{debug}");
-    let server = bind(ios::device("R1"), config).await;
+    let (server, scratch, options) = trusted(ios::device("R1"), config).await;
     assert_eq!(server.host_key(), key.public_key());
-    let scratch = Scratch::new();
-    let options = ssh_options(&scratch.known_hosts(&[&server]));
     let ssh = connect(&host(&server, "a", "b"), &options).await.unwrap();
     assert_eq!(ssh.server_version().as_deref(), Some("SSH-2.0-Cisco-1.25"));
     assert_eq!(ssh.banner().as_deref(), Some("Authorized access only\r\n"));

@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, exec_enable_config, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
 
 /// An AOS host name.
 macro_rules! aos_host {
@@ -12,14 +12,7 @@ macro_rules! aos_host {
     };
 }
 
-const AOS_EXEC: &str = concat!(line_start!(), aos_host!(), ">", prompt_end!());
-const AOS_PRIVILEGED: &str = concat!(line_start!(), aos_host!(), "#", prompt_end!());
-const AOS_CONFIG: &str = concat!(
-    line_start!(),
-    aos_host!(),
-    r"\([\w.:/+\- ]+\)#",
-    prompt_end!()
-);
+const AOS_LEVELS: EnableLevels = enable_levels!(aos_host!(), r"\([\w.:/+\- ]+\)#");
 
 /// ADTRAN AOS (NetVanta routers and switches, and the DSLAMs Exscript
 /// wrote this driver for): IOS-like prompts, `% Invalid or incomplete
@@ -45,18 +38,8 @@ pub(super) fn adtran() -> Driver {
             r"|Incomplete command|Ambiguous command|Error\b)[^\r\n]*"
         )]),
         init_commands: init(&[&["terminal length 0"], &["terminal width 132"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[(GuessStage::Response, r"ADTRAN, Inc\. OS version", 90)]),
-        privilege_levels: exec_enable_config(
-            AOS_EXEC,
-            AOS_PRIVILEGED,
-            AOS_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(AOS_LEVELS)
     }
 }
 

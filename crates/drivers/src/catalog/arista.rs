@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, exec_enable_config, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
 
 /// An EOS host name.
 macro_rules! eos_host {
@@ -18,14 +18,8 @@ const EOS_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\)){0,3}[>#]",
     prompt_end!()
 )];
-const EOS_EXEC: &str = concat!(line_start!(), eos_host!(), ">", prompt_end!());
-const EOS_PRIVILEGED: &str = concat!(line_start!(), eos_host!(), "#", prompt_end!());
-const EOS_CONFIG: &str = concat!(
-    line_start!(),
-    eos_host!(),
-    r"(?:\([\w.:/+\-]+\))?\(config[\w.:/+\-]*\)#",
-    prompt_end!()
-);
+const EOS_LEVELS: EnableLevels =
+    enable_levels!(eos_host!(), r"(?:\([\w.:/+\-]+\))?\(config[\w.:/+\-]*\)#");
 const EOS_ERRORS: &[&str] = &[
     concat!(
         r"(?m)^%[ \t]*(?:Invalid input|Incomplete command|Ambiguous command|Unavailable command",
@@ -54,7 +48,6 @@ pub(super) fn eos() -> Driver {
             &["terminal length 0"],
             &["terminal width 32767"],
         ]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (GuessStage::Head, r"Arista Networks", 90),
             (
@@ -63,16 +56,7 @@ pub(super) fn eos() -> Driver {
                 95,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            EOS_EXEC,
-            EOS_PRIVILEGED,
-            EOS_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(EOS_LEVELS)
     }
 }
 

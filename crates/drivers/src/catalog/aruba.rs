@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, exec_enable_config, init, pager_with, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pager_with, pats, rules, strings};
 
 /// `(Aruba7010)`, optionally followed by ArubaOS 8's node path
 /// `[mynode]`.
@@ -19,14 +19,8 @@ const ARUBA_PROMPTS: &[&str] = &[concat!(
     r" (?:\([\w.\-/: ]+\) ?)?[>#]",
     prompt_end!()
 )];
-const ARUBA_EXEC: &str = concat!(line_start!(), aruba_host!(), r" >", prompt_end!());
-const ARUBA_PRIVILEGED: &str = concat!(line_start!(), aruba_host!(), r" #", prompt_end!());
-const ARUBA_CONFIG: &str = concat!(
-    line_start!(),
-    aruba_host!(),
-    r" \([\w.\-/: ]+\) ?#",
-    prompt_end!()
-);
+const ARUBA_LEVELS: EnableLevels =
+    enable_levels!(aruba_host!(), r" >", r" #", r" \([\w.\-/: ]+\) ?#");
 
 /// Aruba mobility controllers (ArubaOS 6 and 8): `(Aruba7010) >`,
 /// `(Aruba7010) #`, `(Aruba7010) (config) #`, `%`-prefixed errors, the
@@ -55,7 +49,6 @@ pub(super) fn aruba() -> Driver {
             " ",
         )]),
         init_commands: init(&[&["no paging"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (GuessStage::Head, r"ArubaOS", 90),
             (
@@ -65,16 +58,7 @@ pub(super) fn aruba() -> Driver {
             ),
             (GuessStage::Response, r"ArubaOS \(MODEL: ", 95),
         ]),
-        privilege_levels: exec_enable_config(
-            ARUBA_EXEC,
-            ARUBA_PRIVILEGED,
-            ARUBA_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(ARUBA_LEVELS)
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, exec_enable_config, init, pager_with, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pager_with, pats, rules, strings};
 
 /// `telnet@MLX-1`, `SSH@ICX7250-48 Router`, `ICX7150-C12 Switch`,
 /// possibly right after the config-mode warning.
@@ -22,14 +22,7 @@ const BROCADE_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?[>#]",
     prompt_end!()
 )];
-const BROCADE_EXEC: &str = concat!(line_start!(), brocade_host!(), ">", prompt_end!());
-const BROCADE_PRIVILEGED: &str = concat!(line_start!(), brocade_host!(), "#", prompt_end!());
-const BROCADE_CONFIG: &str = concat!(
-    line_start!(),
-    brocade_host!(),
-    r"\([\w.:/+\-]+\)#",
-    prompt_end!()
-);
+const BROCADE_LEVELS: EnableLevels = enable_levels!(brocade_host!(), r"\([\w.:/+\-]+\)#");
 
 /// Brocade NetIron (XMR/MLX/CER) and FastIron (ICX, FCX) switches and
 /// routers: `telnet@MLX-1#`, `SSH@ICX7250-48 Router(config)#`, `Please
@@ -67,7 +60,6 @@ pub(super) fn brocade() -> Driver {
             " ",
         )]),
         init_commands: init(&[&["terminal length 0", "skip-page-display"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (
                 GuessStage::Head,
@@ -89,16 +81,7 @@ pub(super) fn brocade() -> Driver {
                 90,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            BROCADE_EXEC,
-            BROCADE_PRIVILEGED,
-            BROCADE_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(BROCADE_LEVELS)
     }
 }
 

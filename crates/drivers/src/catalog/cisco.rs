@@ -5,9 +5,10 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
+use super::ios::IOS_PASSWORD;
 use super::{
-    answers, authorize, child_level, exec_enable_config, init, pager_with, pats, root_level, rules,
-    strings,
+    ConfigLevels, EnableLevels, answers, config_base, enable_base, enable_levels, init, pager_with,
+    pats, rules, strings,
 };
 
 /// An NX-OS host name, optionally in maintenance mode.
@@ -23,19 +24,8 @@ const NXOS_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?[>#]",
     prompt_end!()
 )];
-const NXOS_EXEC: &str = concat!(line_start!(), nxos_host!(), ">", prompt_end!());
-const NXOS_PRIVILEGED: &str = concat!(line_start!(), nxos_host!(), "#", prompt_end!());
-const NXOS_CONFIG: &str = concat!(
-    line_start!(),
-    nxos_host!(),
-    r"\(config[\w.:/+\-]*\)#",
-    prompt_end!()
-);
+const NXOS_LEVELS: EnableLevels = enable_levels!(nxos_host!(), r"\(config[\w.:/+\-]*\)#");
 const CISCO_USERNAME: &[&str] = &[r"(?i)(?:user ?name|login):[ \t]*$"];
-const CISCO_PASSWORD: &[&str] = &[
-    concat!(line_start!(), r"[Pp]assword:[ \t]*$"),
-    r"(?i)last resort password:[ \t]*$",
-];
 const NXOS_ERRORS: &[&str] = &[
     concat!(
         r"(?m)^%[ \t]*(?:Invalid (?:command|input|parameter|number|range|interface)",
@@ -58,10 +48,9 @@ pub(super) fn nxos() -> Driver {
         description: "Cisco NX-OS (Nexus switches)".to_owned(),
         prompt: pats(NXOS_PROMPTS),
         username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(CISCO_PASSWORD),
+        password_prompt: pats(IOS_PASSWORD),
         error: pats(NXOS_ERRORS),
         init_commands: init(&[&["terminal length 0"], &["terminal width 511"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (
                 GuessStage::Head,
@@ -74,16 +63,7 @@ pub(super) fn nxos() -> Driver {
                 95,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            NXOS_EXEC,
-            NXOS_PRIVILEGED,
-            NXOS_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(NXOS_LEVELS)
     }
 }
 
@@ -127,7 +107,7 @@ pub(super) fn ios_xr() -> Driver {
         description: "Cisco IOS XR".to_owned(),
         prompt: pats(XR_PROMPTS),
         username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(CISCO_PASSWORD),
+        password_prompt: pats(IOS_PASSWORD),
         error: pats(XR_ERRORS),
         init_commands: init(&[
             &["terminal exec prompt no-timestamp"],
@@ -142,20 +122,11 @@ pub(super) fn ios_xr() -> Driver {
             ),
             (GuessStage::Response, r"Cisco IOS XR Software", 95),
         ]),
-        privilege_levels: vec![
-            root_level("privilege_exec", XR_PRIVILEGED),
-            child_level(
-                "configuration",
-                XR_CONFIG,
-                "privilege_exec",
-                "configure terminal",
-                "end",
-            ),
-        ],
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
         config_commit: Some("commit".to_owned()),
-        ..super::base()
+        ..config_base(ConfigLevels {
+            root: "privilege_exec",
+            ..ConfigLevels::new(XR_PRIVILEGED, XR_CONFIG, "configure terminal", "end")
+        })
     }
 }
 
@@ -173,14 +144,7 @@ const ASA_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?[>#]",
     prompt_end!()
 )];
-const ASA_EXEC: &str = concat!(line_start!(), asa_host!(), ">", prompt_end!());
-const ASA_PRIVILEGED: &str = concat!(line_start!(), asa_host!(), "#", prompt_end!());
-const ASA_CONFIG: &str = concat!(
-    line_start!(),
-    asa_host!(),
-    r"\([\w.:/+\-]+\)#",
-    prompt_end!()
-);
+const ASA_LEVELS: EnableLevels = enable_levels!(asa_host!(), r"\([\w.:/+\-]+\)#");
 const ASA_ERRORS: &[&str] = &[
     r"(?m)^[ \t]*ERROR:[^\r\n]*",
     concat!(
@@ -200,10 +164,9 @@ pub(super) fn cisco_asa() -> Driver {
         description: "Cisco ASA firewalls".to_owned(),
         prompt: pats(ASA_PROMPTS),
         username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(CISCO_PASSWORD),
+        password_prompt: pats(IOS_PASSWORD),
         error: pats(ASA_ERRORS),
         init_commands: init(&[&["terminal pager 0", "terminal pager lines 0"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         logout: strings(&["logout"]),
         os_guess: rules(&[
             (
@@ -217,16 +180,7 @@ pub(super) fn cisco_asa() -> Driver {
                 95,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            ASA_EXEC,
-            ASA_PRIVILEGED,
-            ASA_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(ASA_LEVELS)
     }
 }
 
@@ -243,14 +197,7 @@ const ACE_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?[>#]",
     prompt_end!()
 )];
-const ACE_EXEC: &str = concat!(line_start!(), ace_host!(), ">", prompt_end!());
-const ACE_PRIVILEGED: &str = concat!(line_start!(), ace_host!(), "#", prompt_end!());
-const ACE_CONFIG: &str = concat!(
-    line_start!(),
-    ace_host!(),
-    r"\([\w.:/+\-]+\)#",
-    prompt_end!()
-);
+const ACE_LEVELS: EnableLevels = enable_levels!(ace_host!(), r"\([\w.:/+\-]+\)#");
 const ACE_ERRORS: &[&str] = &[
     r"(?m)^[ \t]*%?[ \t]*Error\b[^\r\n]*",
     r"(?im)^[ \t]*%[ \t]*invalid (?:input|command)[^\r\n]*",
@@ -267,21 +214,11 @@ pub(super) fn ace() -> Driver {
         description: "Cisco Application Control Engine (ACE)".to_owned(),
         prompt: pats(ACE_PROMPTS),
         username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(CISCO_PASSWORD),
+        password_prompt: pats(IOS_PASSWORD),
         error: pats(ACE_ERRORS),
         init_commands: init(&[&["terminal length 0"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[(GuessStage::Head, r"Cisco Application Control Software", 90)]),
-        privilege_levels: exec_enable_config(
-            ACE_EXEC,
-            ACE_PRIVILEGED,
-            ACE_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(ACE_LEVELS)
     }
 }
 
@@ -336,13 +273,7 @@ pub(super) fn aironet() -> Driver {
             ),
             (GuessStage::Response, r"Cisco Controller|AireOS", 85),
         ]),
-        privilege_levels: vec![
-            root_level("exec", WLC_EXEC),
-            child_level("configuration", WLC_CONFIG, "exec", "config", "exit"),
-        ],
-        default_privilege: Some("exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..config_base(ConfigLevels::new(WLC_EXEC, WLC_CONFIG, "config", "exit"))
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, exec_enable_config, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
 
 /// Ericsson Broadband Access Nodes (BLM multiplexers): `blm1500#` or
 /// `blm1500%`, `user:`/`pass:`, `(error)` lines.
@@ -46,14 +46,7 @@ const SEOS_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?[>#]",
     prompt_end!()
 )];
-const SEOS_EXEC: &str = concat!(line_start!(), seos_host!(), ">", prompt_end!());
-const SEOS_PRIVILEGED: &str = concat!(line_start!(), seos_host!(), "#", prompt_end!());
-const SEOS_CONFIG: &str = concat!(
-    line_start!(),
-    seos_host!(),
-    r"\([\w.:/+\-]+\)#",
-    prompt_end!()
-);
+const SEOS_LEVELS: EnableLevels = enable_levels!(seos_host!(), r"\([\w.:/+\-]+\)#");
 
 /// Redback (Ericsson) SmartEdge OS and its successor IPOS:
 /// `[local]Redback>`, `[local]Redback(config-if)#`, `%`-prefixed errors,
@@ -75,7 +68,6 @@ pub(super) fn smart_edge_os() -> Driver {
             &["terminal length 0"],
             &["terminal width 512", "terminal width 65536"],
         ]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (GuessStage::Head, r"[\r\n][^\r\n]+-se800[\r\n]", 60),
             (
@@ -89,16 +81,10 @@ pub(super) fn smart_edge_os() -> Driver {
                 95,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            SEOS_EXEC,
-            SEOS_PRIVILEGED,
-            SEOS_CONFIG,
-            "configure",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(EnableLevels {
+            configure: "configure",
+            ..SEOS_LEVELS
+        })
     }
 }
 

@@ -87,6 +87,7 @@ impl Driver {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::catalog::tests::{Expect, check};
 
     /// The prefixes a prompt may follow in the buffer.
     pub(crate) const PREFIXES: &[&str] = &["", "\r\n", "\n", "show clock\r\n10:00:01\r\n"];
@@ -255,102 +256,70 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn username_and_password() {
-        let d = Driver::generic();
-        for text in [
-            "Username: ",
-            "username:",
-            "User Name:",
-            "login: ",
-            "debian login: ",
-            "User:",
-        ] {
-            assert!(
-                d.find_username_prompt(text.as_bytes(), 0).is_some(),
-                "{text:?}"
-            );
-        }
-        for text in ["Username: sam\r\n", "Last login: Mon", "router#"] {
-            assert!(
-                d.find_username_prompt(text.as_bytes(), 0).is_none(),
-                "{text:?}"
-            );
-        }
-        for text in [
-            "Password: ",
-            "password:",
-            "Enter password",
-            "\r\nPASSWORD: ",
-        ] {
-            assert!(
-                d.find_password_prompt(text.as_bytes(), 0).is_some(),
-                "{text:?}"
-            );
-        }
-        for text in ["Password: \r\n", "Password: x", "router#"] {
-            assert!(
-                d.find_password_prompt(text.as_bytes(), 0).is_none(),
-                "{text:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn errors_are_whole_lines() {
-        let d = Driver::generic();
-        let cases = [
-            (
-                "ls -l\r\n% Invalid input detected at '^' marker.\r\n",
-                "% Invalid input detected at '^' marker.",
-            ),
-            ("% Incomplete command.\r\n", "% Incomplete command."),
-            (
-                "Unrecognized command found at '^' position.",
-                "Unrecognized command found at '^' position.",
-            ),
-            ("\r\nunknown command.\r\n", "unknown command."),
-            ("out\r\nfile foo not found\r\n", "file foo not found"),
-            (
-                "%Error opening tftp://x/y (Timed out)\r\n",
-                "%Error opening tftp://x/y (Timed out)",
-            ),
-            (
-                "error: configuration check-out failed\r\n",
-                "error: configuration check-out failed",
-            ),
-            (
-                "% Connection timed out; remote host not responding\r\n",
-                "% Connection timed out; remote host not responding",
-            ),
-        ];
-        for (response, line) in cases {
-            assert_eq!(d.find_error(response), Some(line), "{response:?}");
-        }
-        for response in [
-            "Gi0/1 up up\r\nGi0/2 down down\r\n",
-            "Interface is valid\r\n",
-            "  Errors: 0 input\r\n",
-            "not found\r\n",
-            "",
-        ] {
-            assert_eq!(d.find_error(response), None, "{response:?}");
-        }
-    }
-
-    #[test]
-    fn login_errors() {
-        let d = Driver::generic();
-        for (text, line) in [
-            ("\r\n% Login invalid\r\n\r\nUsername: ", "% Login invalid"),
-            ("Access denied\r\n", "Access denied"),
-            ("\r\n% Bad secrets\r\n", "% Bad secrets"),
-            ("Login incorrect\r\nlogin: ", "Login incorrect"),
-            ("% Authentication failed.", "% Authentication failed."),
-            ("Password too short", "Password too short"),
-        ] {
-            assert_eq!(d.find_login_error(text), Some(line), "{text:?}");
-        }
-        assert_eq!(d.find_login_error("Welcome!\r\nrouter>"), None);
+    fn dialog_and_errors() {
+        check(
+            &Driver::generic(),
+            &Expect {
+                usernames: &[
+                    "Username: ",
+                    "username:",
+                    "User Name:",
+                    "login: ",
+                    "debian login: ",
+                    "User:",
+                ],
+                not_usernames: &["Username: sam\r\n", "Last login: Mon", "router#"],
+                passwords: &[
+                    "Password: ",
+                    "password:",
+                    "Enter password",
+                    "\r\nPASSWORD: ",
+                ],
+                not_passwords: &["Password: \r\n", "Password: x", "router#"],
+                errors: &[
+                    (
+                        "ls -l\r\n% Invalid input detected at '^' marker.\r\n",
+                        "% Invalid input detected at '^' marker.",
+                    ),
+                    ("% Incomplete command.\r\n", "% Incomplete command."),
+                    (
+                        "Unrecognized command found at '^' position.",
+                        "Unrecognized command found at '^' position.",
+                    ),
+                    ("\r\nunknown command.\r\n", "unknown command."),
+                    ("out\r\nfile foo not found\r\n", "file foo not found"),
+                    (
+                        "%Error opening tftp://x/y (Timed out)\r\n",
+                        "%Error opening tftp://x/y (Timed out)",
+                    ),
+                    (
+                        "error: configuration check-out failed\r\n",
+                        "error: configuration check-out failed",
+                    ),
+                    (
+                        "% Connection timed out; remote host not responding\r\n",
+                        "% Connection timed out; remote host not responding",
+                    ),
+                ],
+                not_errors: &[
+                    "Gi0/1 up up\r\nGi0/2 down down\r\n",
+                    "Interface is valid\r\n",
+                    "  Errors: 0 input\r\n",
+                    "not found\r\n",
+                    "",
+                ],
+                login_errors: &[
+                    ("\r\n% Login invalid\r\n\r\nUsername: ", "% Login invalid"),
+                    ("Access denied\r\n", "Access denied"),
+                    ("\r\n% Bad secrets\r\n", "% Bad secrets"),
+                    ("Login incorrect\r\nlogin: ", "Login incorrect"),
+                    ("% Authentication failed.", "% Authentication failed."),
+                    ("Password too short", "Password too short"),
+                ],
+                not_login_errors: &["Welcome!\r\nrouter>"],
+                ..Expect::default()
+            },
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{answers, authorize, exec_enable_config, init, pats, rules, strings};
+use super::{EnableLevels, answers, enable_base, enable_levels, init, pats, rules, strings};
 
 /// A ProCurve host name; the factory default names contain blanks
 /// (`ProCurve Switch 2824`, `HP ProCurve Switch 2510-24`), other names
@@ -20,14 +20,7 @@ const PROCURVE_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.\-/:]+\))?[>#]",
     prompt_end!()
 )];
-const PROCURVE_EXEC: &str = concat!(line_start!(), procurve_host!(), ">", prompt_end!());
-const PROCURVE_PRIVILEGED: &str = concat!(line_start!(), procurve_host!(), "#", prompt_end!());
-const PROCURVE_CONFIG: &str = concat!(
-    line_start!(),
-    procurve_host!(),
-    r"\([\w.\-/:]+\)#",
-    prompt_end!()
-);
+const PROCURVE_LEVELS: EnableLevels = enable_levels!(procurve_host!(), r"\([\w.\-/:]+\)#");
 
 /// HP ProCurve and Aruba (ArubaOS-Switch) switches: `HP-2530-24G#`,
 /// `ProCurve Switch 2824(config)#`, `Press any key to continue` at login
@@ -57,7 +50,6 @@ pub(super) fn hp_pro_curve() -> Driver {
         ]),
         login_answers: answers(&[(r"(?i)press any key to continue[ \t]*$", " ")]),
         init_commands: init(&[&["no page"], &["terminal width 511"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         logout: strings(&["logout", "y", "n"]),
         os_guess: rules(&[
             (GuessStage::Head, r"ProCurve", 95),
@@ -73,16 +65,7 @@ pub(super) fn hp_pro_curve() -> Driver {
                 90,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            PROCURVE_EXEC,
-            PROCURVE_PRIVILEGED,
-            PROCURVE_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(PROCURVE_LEVELS)
     }
 }
 
@@ -134,6 +117,7 @@ mod tests {
                     ("HP-2530-24G(config)#", "configuration"),
                     ("ProCurve Switch 2824(vlan-1)#", "configuration"),
                 ],
+                ..Expect::default()
             },
         );
     }

@@ -4,7 +4,10 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{answers, authorize, child_level, init, pager_with, pats, root_level, rules, strings};
+use super::{
+    ConfigLevels, EnableLevels, answers, config_base, enable_base, enable_levels, init, pager_with,
+    pats, rules, strings,
+};
 
 /// A VRP system-view name that is not a software version such as
 /// `V200R009C00SPC500` (which VRP prints in brackets in
@@ -86,19 +89,11 @@ pub(super) fn vrp() -> Driver {
                 95,
             ),
         ]),
-        privilege_levels: vec![
-            root_level("user_view", VRP_USER_VIEW),
-            child_level(
-                "system_view",
-                VRP_SYSTEM_VIEW,
-                "user_view",
-                "system-view",
-                "return",
-            ),
-        ],
-        default_privilege: Some("user_view".to_owned()),
-        config_privilege: Some("system_view".to_owned()),
-        ..super::base()
+        ..config_base(ConfigLevels {
+            root: "user_view",
+            config: "system_view",
+            ..ConfigLevels::new(VRP_USER_VIEW, VRP_SYSTEM_VIEW, "system-view", "return")
+        })
     }
 }
 
@@ -115,14 +110,7 @@ const SMARTAX_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?(?:[>#]|%%)",
     prompt_end!()
 )];
-const SMARTAX_EXEC: &str = concat!(line_start!(), smartax_host!(), ">", prompt_end!());
-const SMARTAX_PRIVILEGED: &str = concat!(line_start!(), smartax_host!(), "#", prompt_end!());
-const SMARTAX_CONFIG: &str = concat!(
-    line_start!(),
-    smartax_host!(),
-    r"\(config[\w.:/+\-]*\)#",
-    prompt_end!()
-);
+const SMARTAX_LEVELS: EnableLevels = enable_levels!(smartax_host!(), r"\(config[\w.:/+\-]*\)#");
 
 /// Huawei SmartAX access nodes (MA5600T, MA5800) running on VxWorks
 /// (Exscript's `vxworks`): `MA5600T>`, `MA5600T(config-if-gpon-0/1)#`,
@@ -158,32 +146,17 @@ pub(super) fn vxworks() -> Driver {
             ),
         ]),
         init_commands: init(&[&["undo smart"], &["scroll"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         logout: strings(&["quit", "y"]),
         os_guess: rules(&[
             (GuessStage::Head, r"Huawei Integrated Access Software", 90),
             (GuessStage::Response, r"User last login information", 85),
         ]),
-        privilege_levels: vec![
-            root_level("exec", SMARTAX_EXEC),
-            child_level(
-                "privilege_exec",
-                SMARTAX_PRIVILEGED,
-                "exec",
-                "enable",
-                "disable",
-            ),
-            child_level(
-                "configuration",
-                SMARTAX_CONFIG,
-                "privilege_exec",
-                "config",
-                "return",
-            ),
-        ],
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(EnableLevels {
+            enable_auth: false,
+            configure: "config",
+            leave_config: "return",
+            ..SMARTAX_LEVELS
+        })
     }
 }
 
@@ -249,6 +222,7 @@ mod tests {
                     ("[HUAWEI]", "system_view"),
                     ("[~HUAWEI-GigabitEthernet0/0/1]", "system_view"),
                 ],
+                ..Expect::default()
             },
         );
     }

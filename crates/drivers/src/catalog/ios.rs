@@ -2,9 +2,9 @@
 
 use crate::fragments::{line_start, prompt_end};
 use crate::pattern::builtin_patterns;
-use crate::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, Pattern, common_pager};
+use crate::{Answer, Driver, GuessRule, GuessStage, InitCommand, Pattern};
 
-use super::{child_level, root_level, with_auth};
+use super::{EnableLevels, enable_base, enable_levels};
 
 /// An IOS host name: up to 63 characters.
 macro_rules! ios_host {
@@ -22,18 +22,10 @@ pub(crate) const IOS_PROMPTS: &[&str] = &[concat!(
     prompt_end!()
 )];
 
-/// User EXEC: `router>`.
-pub(crate) const IOS_EXEC: &str = concat!(line_start!(), ios_host!(), ">", prompt_end!());
-/// Privileged EXEC: `router#`.
-pub(crate) const IOS_PRIVILEGED: &str = concat!(line_start!(), ios_host!(), "#", prompt_end!());
-/// Configuration mode and its sub-modes: `router(config)#`,
-/// `router(config-if)#`, `router(config-router-af)#`.
-pub(crate) const IOS_CONFIG: &str = concat!(
-    line_start!(),
-    ios_host!(),
-    r"\([A-Za-z0-9_.:/+\-]+\)#",
-    prompt_end!()
-);
+/// The levels: user EXEC (`router>`), privileged EXEC (`router#`), and
+/// configuration mode and its sub-modes (`router(config)#`,
+/// `router(config-if)#`, `router(config-router-af)#`).
+const IOS_LEVELS: EnableLevels = enable_levels!(ios_host!(), r"\([A-Za-z0-9_.:/+\-]+\)#");
 
 /// `Username:` from local or AAA login.
 pub(crate) const IOS_USERNAME: &[&str] = &[r"(?i)user ?name:[ \t]*$"];
@@ -113,17 +105,10 @@ impl Driver {
                 pattern: Pattern::builtin(IOS_PRESS_RETURN),
                 reply: "\r".to_owned(),
             }],
-            pager: common_pager(),
             init_commands: vec![
                 InitCommand::with_alternatives(["terminal length 0", "terminal pager 0"]),
                 InitCommand::with_alternatives(["terminal width 0", "terminal width 511"]),
             ],
-            authorize: Some(Authorize {
-                command: "enable".to_owned(),
-                when_prompt: Some(Pattern::builtin(r">[ \t]*$")),
-            }),
-            logout: vec!["exit".to_owned()],
-            newline: "\r".to_owned(),
             os_guess: vec![
                 GuessRule::builtin(GuessStage::Protocol, r"Cisco", 80),
                 GuessRule::builtin(GuessStage::Head, r"User Access Verification", 60),
@@ -135,26 +120,7 @@ impl Driver {
                 ),
                 GuessRule::builtin(GuessStage::Response, r"IOS-XE|IOS XE", 90),
             ],
-            privilege_levels: vec![
-                root_level("exec", IOS_EXEC),
-                with_auth(child_level(
-                    "privilege_exec",
-                    IOS_PRIVILEGED,
-                    "exec",
-                    "enable",
-                    "disable",
-                )),
-                child_level(
-                    "configuration",
-                    IOS_CONFIG,
-                    "privilege_exec",
-                    "configure terminal",
-                    "end",
-                ),
-            ],
-            default_privilege: Some("privilege_exec".to_owned()),
-            config_privilege: Some("configuration".to_owned()),
-            config_commit: None,
+            ..enable_base(IOS_LEVELS)
         }
     }
 }
@@ -163,6 +129,7 @@ impl Driver {
 mod tests {
     use super::*;
     use crate::catalog::generic::tests::{assert_no_prompt, assert_prompt};
+    use crate::catalog::tests::{Expect, check};
 
     #[test]
     fn ios_prompts() {
@@ -214,119 +181,93 @@ mod tests {
     }
 
     #[test]
-    fn ios_login_prompts() {
+    fn ios_dialog_and_errors() {
         let d = Driver::ios();
-        let head = "\r\n\r\nUser Access Verification\r\n\r\nUsername: ";
-        assert!(d.find_username_prompt(head.as_bytes(), 0).is_some());
-        assert!(d.find_username_prompt(b"User name:", 0).is_some());
-        assert!(d.find_username_prompt(b"Username: sam\r\n", 0).is_none());
-        for text in [
-            "\r\nPassword: ",
-            "Password:",
-            "router>enable\r\nPassword: ",
-            "\r\nlast resort password:",
-        ] {
-            assert!(
-                d.find_password_prompt(text.as_bytes(), 0).is_some(),
-                "{text:?}"
-            );
-        }
-        for text in [
-            "Enter the password: ",
-            "Password: \r\n",
-            "% Bad passwords\r\n",
-        ] {
-            assert!(
-                d.find_password_prompt(text.as_bytes(), 0).is_none(),
-                "{text:?}"
-            );
-        }
-        let (answer, _) = d
-            .find_login_answer(b"\r\n\r\nPress RETURN to get started!\r\n\r\n\r\n", 0)
-            .unwrap();
-        assert_eq!(answer.reply, "\r");
-    }
-
-    #[test]
-    fn ios_errors() {
-        let d = Driver::ios();
-        for (response, line) in [
-            (
-                "        ^\r\n% Invalid input detected at '^' marker.\r\n",
-                "% Invalid input detected at '^' marker.",
-            ),
-            (
-                "% Invalid command at '^' marker.",
-                "% Invalid command at '^' marker.",
-            ),
-            ("% Incomplete command.\r\n\r\n", "% Incomplete command."),
-            (
-                "% Ambiguous command:  \"sh i\"\r\n",
-                "% Ambiguous command:  \"sh i\"",
-            ),
-            (
-                "Translating \"foo\"\r\n% Unknown command or computer name, or unable to find computer address\r\n",
-                "% Unknown command or computer name, or unable to find computer address",
-            ),
-            (
-                "%Error opening tftp://10.0.0.1/x (Timed out)\r\n",
-                "%Error opening tftp://10.0.0.1/x (Timed out)",
-            ),
-            (
-                "% Bad IP address or host name\r\n",
-                "% Bad IP address or host name",
-            ),
-            (
-                "% Unrecognized host or address, or protocol not running.\r\n",
-                "% Unrecognized host or address, or protocol not running.",
-            ),
-            (
-                "% Connection timed out; remote host not responding\r\n",
-                "% Connection timed out; remote host not responding",
-            ),
-            ("%  Interface not found\r\n", "%  Interface not found"),
-        ] {
-            assert_eq!(d.find_error(response), Some(line), "{response:?}");
-        }
-        for response in [
-            "Interface  IP-Address  OK? Method Status  Protocol\r\nGi0/0 10.0.0.1 YES NVRAM up up\r\n",
-            "Internet  10.0.0.2  0  Incomplete  ARPA\r\n",
-            "Building configuration...\r\n[OK]\r\n",
-            "",
-        ] {
-            assert_eq!(d.find_error(response), None, "{response:?}");
-        }
-    }
-
-    #[test]
-    fn ios_login_errors() {
-        let d = Driver::ios();
-        for (text, line) in [
-            ("\r\n% Login invalid\r\n\r\nUsername: ", "% Login invalid"),
-            ("% Authentication failed\r\n", "% Authentication failed"),
-            ("% Access denied\r\n", "% Access denied"),
-            ("\r\n% Bad passwords\r\n", "% Bad passwords"),
-            ("% Bad secrets\r\n\r\nrouter>", "% Bad secrets"),
-            (
-                "\r\nPassword required, but none set\r\n",
-                "Password required, but none set",
-            ),
-            (
-                "% Password required, but none set\r\n",
-                "% Password required, but none set",
-            ),
-            (
-                "% Password:  timeout expired!\r\n",
-                "% Password:  timeout expired!",
-            ),
-        ] {
-            assert_eq!(d.find_login_error(text), Some(line), "{text:?}");
-        }
-        assert_eq!(d.find_login_error("\r\nrouter>"), None);
-        assert_eq!(
-            d.find_login_error("Login invalid"),
-            None,
-            "IOS prefixes them with %"
+        check(
+            &d,
+            &Expect {
+                usernames: &[
+                    "\r\n\r\nUser Access Verification\r\n\r\nUsername: ",
+                    "User name:",
+                ],
+                not_usernames: &["Username: sam\r\n"],
+                passwords: &[
+                    "\r\nPassword: ",
+                    "Password:",
+                    "router>enable\r\nPassword: ",
+                    "\r\nlast resort password:",
+                ],
+                not_passwords: &[
+                    "Enter the password: ",
+                    "Password: \r\n",
+                    "% Bad passwords\r\n",
+                ],
+                login_answers: &[("\r\n\r\nPress RETURN to get started!\r\n\r\n\r\n", "\r")],
+                errors: &[
+                    (
+                        "        ^\r\n% Invalid input detected at '^' marker.\r\n",
+                        "% Invalid input detected at '^' marker.",
+                    ),
+                    (
+                        "% Invalid command at '^' marker.",
+                        "% Invalid command at '^' marker.",
+                    ),
+                    ("% Incomplete command.\r\n\r\n", "% Incomplete command."),
+                    (
+                        "% Ambiguous command:  \"sh i\"\r\n",
+                        "% Ambiguous command:  \"sh i\"",
+                    ),
+                    (
+                        "Translating \"foo\"\r\n% Unknown command or computer name, or unable to find computer address\r\n",
+                        "% Unknown command or computer name, or unable to find computer address",
+                    ),
+                    (
+                        "%Error opening tftp://10.0.0.1/x (Timed out)\r\n",
+                        "%Error opening tftp://10.0.0.1/x (Timed out)",
+                    ),
+                    (
+                        "% Bad IP address or host name\r\n",
+                        "% Bad IP address or host name",
+                    ),
+                    (
+                        "% Unrecognized host or address, or protocol not running.\r\n",
+                        "% Unrecognized host or address, or protocol not running.",
+                    ),
+                    (
+                        "% Connection timed out; remote host not responding\r\n",
+                        "% Connection timed out; remote host not responding",
+                    ),
+                    ("%  Interface not found\r\n", "%  Interface not found"),
+                ],
+                not_errors: &[
+                    "Interface  IP-Address  OK? Method Status  Protocol\r\nGi0/0 10.0.0.1 YES NVRAM up up\r\n",
+                    "Internet  10.0.0.2  0  Incomplete  ARPA\r\n",
+                    "Building configuration...\r\n[OK]\r\n",
+                    "",
+                ],
+                login_errors: &[
+                    ("\r\n% Login invalid\r\n\r\nUsername: ", "% Login invalid"),
+                    ("% Authentication failed\r\n", "% Authentication failed"),
+                    ("% Access denied\r\n", "% Access denied"),
+                    ("\r\n% Bad passwords\r\n", "% Bad passwords"),
+                    ("% Bad secrets\r\n\r\nrouter>", "% Bad secrets"),
+                    (
+                        "\r\nPassword required, but none set\r\n",
+                        "Password required, but none set",
+                    ),
+                    (
+                        "% Password required, but none set\r\n",
+                        "% Password required, but none set",
+                    ),
+                    (
+                        "% Password:  timeout expired!\r\n",
+                        "% Password:  timeout expired!",
+                    ),
+                ],
+                // IOS prefixes them with %.
+                not_login_errors: &["\r\nrouter>", "Login invalid"],
+                ..Expect::default()
+            },
         );
     }
 

@@ -4,7 +4,7 @@ use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
 use super::{
-    authorize, child_level, exec_enable_config, init, pats, root_level, rules, strings, with_auth,
+    EnableLevels, child_level, enable_base, enable_levels, init, pats, root_level, rules, strings,
 };
 
 /// The optional line before a JunOS prompt: the routing engine
@@ -118,35 +118,12 @@ const ERX_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?[>#]",
     prompt_end!()
 )];
-const ERX_EXEC: &str = concat!(line_start!(), erx_host!(), ">", prompt_end!());
-const ERX_PRIVILEGED: &str = concat!(line_start!(), erx_host!(), "#", prompt_end!());
-const ERX_CONFIG: &str = concat!(
-    line_start!(),
-    erx_host!(),
-    r"\([\w.:/+\-]+\)#",
-    prompt_end!()
-);
+const ERX_LEVELS: EnableLevels = enable_levels!(erx_host!(), r"\([\w.:/+\-]+\)#");
 
 /// Juniper JUNOSe (E-series, formerly ERX): IOS-like prompts, `User:`
 /// and `Telnet password:`, authorization with `enable 15`, `terminal
 /// length 0` and `terminal width 512`.
 pub(super) fn junos_erx() -> Driver {
-    let mut levels = exec_enable_config(
-        ERX_EXEC,
-        ERX_PRIVILEGED,
-        ERX_CONFIG,
-        "configure terminal",
-        "end",
-    );
-    if let Some(privileged) = levels.get_mut(1) {
-        *privileged = with_auth(child_level(
-            "privilege_exec",
-            ERX_PRIVILEGED,
-            "exec",
-            "enable 15",
-            "disable",
-        ));
-    }
     Driver {
         name: "junos_erx".to_owned(),
         aliases: strings(&["junose"]),
@@ -165,7 +142,6 @@ pub(super) fn junos_erx() -> Driver {
             r"(?im)^%?[ \t]*connection timed out[^\r\n]*",
         ]),
         init_commands: init(&[&["terminal length 0"], &["terminal width 512"]]),
-        authorize: authorize("enable 15", r">[ \t]*$"),
         os_guess: rules(&[
             (GuessStage::Head, r"\bJuniper Networks\b", 75),
             (
@@ -174,10 +150,10 @@ pub(super) fn junos_erx() -> Driver {
                 90,
             ),
         ]),
-        privilege_levels: levels,
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(EnableLevels {
+            enable: "enable 15",
+            ..ERX_LEVELS
+        })
     }
 }
 

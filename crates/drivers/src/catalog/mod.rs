@@ -2,8 +2,11 @@
 //!
 //! Every driver is built from constant regex sources (compiled and checked
 //! by the unit tests), starting from [`Driver::generic`] and replacing what
-//! differs. Each starts from the [`common_pager`](crate::common_pager)
-//! answers and adds its own.
+//! differs: [`base`] as is, or with one of the usual privilege graphs,
+//! [`enable_base`] (`exec` -> `privilege_exec` -> `configuration`, IOS
+//! style) and [`config_base`] (a root level and a configuration level).
+//! Each starts from the [`common_pager`](crate::common_pager) answers and
+//! adds its own.
 
 pub(crate) mod generic;
 pub(crate) mod ios;
@@ -182,33 +185,175 @@ pub(crate) fn with_auth(level: PrivilegeLevel) -> PrivilegeLevel {
     }
 }
 
-/// The usual Cisco-style level graph: `exec` -> `privilege_exec` (with
-/// `enable` and the authorization password, left with `disable`) ->
-/// `configuration` (with `configure`, left with `leave_config`).
-pub(crate) fn exec_enable_config(
-    exec: &'static str,
-    privileged: &'static str,
-    config: &'static str,
-    configure: &str,
-    leave_config: &str,
-) -> Vec<PrivilegeLevel> {
-    vec![
-        root_level("exec", exec),
-        with_auth(child_level(
-            "privilege_exec",
+/// The usual Cisco-style level graph: `exec` -> `privilege_exec`
+/// (entered with `enable`, left with `disable`) -> `configuration` (left
+/// with `leave_config`), with the prompt pattern of each level. Build it
+/// with [`enable_levels!`] and change what differs with struct-update
+/// syntax.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EnableLevels {
+    pub(crate) exec: &'static str,
+    pub(crate) privileged: &'static str,
+    pub(crate) config: &'static str,
+    /// The command entering `privilege_exec` (default `enable`).
+    pub(crate) enable: &'static str,
+    /// Whether entering `privilege_exec` asks for the authorization
+    /// password (default true).
+    pub(crate) enable_auth: bool,
+    /// The command entering `configuration` (default `configure
+    /// terminal`).
+    pub(crate) configure: &'static str,
+    /// The command leaving `configuration` (default `end`).
+    pub(crate) leave_config: &'static str,
+}
+
+impl EnableLevels {
+    /// The graph with these prompts and the default commands.
+    pub(crate) const fn new(
+        exec: &'static str,
+        privileged: &'static str,
+        config: &'static str,
+    ) -> Self {
+        EnableLevels {
+            exec,
             privileged,
-            "exec",
-            "enable",
-            "disable",
-        )),
-        child_level(
-            "configuration",
             config,
+            enable: "enable",
+            enable_auth: true,
+            configure: "configure terminal",
+            leave_config: "end",
+        }
+    }
+
+    /// The three levels.
+    pub(crate) fn levels(&self) -> Vec<PrivilegeLevel> {
+        let privileged = child_level(
             "privilege_exec",
+            self.privileged,
+            "exec",
+            self.enable,
+            "disable",
+        );
+        vec![
+            root_level("exec", self.exec),
+            PrivilegeLevel {
+                escalate_auth: self.enable_auth,
+                ..privileged
+            },
+            child_level(
+                "configuration",
+                self.config,
+                "privilege_exec",
+                self.configure,
+                self.leave_config,
+            ),
+        ]
+    }
+}
+
+/// [`EnableLevels`] for a host-name pattern: `host>` (exec), `host#`
+/// (privileged), and `host` followed by `config` (configuration, `config`
+/// ending in the prompt character). The four-argument form also gives
+/// what follows the host name in exec and privileged prompts.
+macro_rules! enable_levels {
+    ($host:expr, $config:expr) => {
+        $crate::catalog::enable_levels!($host, ">", "#", $config)
+    };
+    ($host:expr, $exec:expr, $privileged:expr, $config:expr) => {
+        $crate::catalog::EnableLevels::new(
+            concat!(
+                $crate::fragments::line_start!(),
+                $host,
+                $exec,
+                $crate::fragments::prompt_end!()
+            ),
+            concat!(
+                $crate::fragments::line_start!(),
+                $host,
+                $privileged,
+                $crate::fragments::prompt_end!()
+            ),
+            concat!(
+                $crate::fragments::line_start!(),
+                $host,
+                $config,
+                $crate::fragments::prompt_end!()
+            ),
+        )
+    };
+}
+
+pub(crate) use enable_levels;
+
+/// A driver with the [`EnableLevels`] graph `levels`, starting from
+/// [`base`]: authorization with `levels.enable` when the prompt ends in
+/// `>`, sessions working at `privilege_exec`, configuration at
+/// `configuration`.
+pub(crate) fn enable_base(levels: EnableLevels) -> Driver {
+    Driver {
+        authorize: authorize(levels.enable, r">[ \t]*$"),
+        privilege_levels: levels.levels(),
+        default_privilege: Some("privilege_exec".to_owned()),
+        config_privilege: Some("configuration".to_owned()),
+        ..base()
+    }
+}
+
+/// A two-level graph: sessions work at the root level, and the
+/// configuration level is entered from it with `configure` and left with
+/// `leave_config`. Build it with [`ConfigLevels::new`] and rename the
+/// levels with struct-update syntax where the platform names them
+/// otherwise.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConfigLevels {
+    /// The root level's name (default `exec`).
+    pub(crate) root: &'static str,
+    pub(crate) root_prompt: &'static str,
+    /// The configuration level's name (default `configuration`).
+    pub(crate) config: &'static str,
+    pub(crate) config_prompt: &'static str,
+    pub(crate) configure: &'static str,
+    pub(crate) leave_config: &'static str,
+}
+
+impl ConfigLevels {
+    /// `exec` (at `root_prompt`) -> `configuration` (at `config_prompt`).
+    pub(crate) const fn new(
+        root_prompt: &'static str,
+        config_prompt: &'static str,
+        configure: &'static str,
+        leave_config: &'static str,
+    ) -> Self {
+        ConfigLevels {
+            root: "exec",
+            root_prompt,
+            config: "configuration",
+            config_prompt,
             configure,
             leave_config,
-        ),
-    ]
+        }
+    }
+}
+
+/// A driver with the [`ConfigLevels`] graph `levels`, starting from
+/// [`base`]: sessions working at the root level, configuration at the
+/// configuration level.
+pub(crate) fn config_base(levels: ConfigLevels) -> Driver {
+    Driver {
+        privilege_levels: vec![
+            root_level(levels.root, levels.root_prompt),
+            child_level(
+                levels.config,
+                levels.config_prompt,
+                levels.root,
+                levels.configure,
+                levels.leave_config,
+            ),
+        ],
+        default_privilege: Some(levels.root.to_owned()),
+        config_privilege: Some(levels.config.to_owned()),
+        ..base()
+    }
 }
 
 #[cfg(test)]
@@ -228,14 +373,20 @@ pub(crate) mod tests {
         pub(crate) not_prompts: &'a [&'a str],
         /// Username prompts.
         pub(crate) usernames: &'a [&'a str],
+        /// Text that is no username prompt.
+        pub(crate) not_usernames: &'a [&'a str],
         /// Password prompts.
         pub(crate) passwords: &'a [&'a str],
+        /// Text that is no password prompt.
+        pub(crate) not_passwords: &'a [&'a str],
         /// Responses and the error line found in them.
         pub(crate) errors: &'a [(&'a str, &'a str)],
         /// Responses without an error.
         pub(crate) not_errors: &'a [&'a str],
         /// Login dialogs and the login-error line found in them.
         pub(crate) login_errors: &'a [(&'a str, &'a str)],
+        /// Text without a login error.
+        pub(crate) not_login_errors: &'a [&'a str],
         /// Pager prompts and the reply they get.
         pub(crate) pagers: &'a [(&'a str, &'a str)],
         /// Login-time questions and the reply they get.
@@ -267,6 +418,12 @@ pub(crate) mod tests {
                 "{name}: username prompt taken for a prompt: {text:?}"
             );
         }
+        for text in e.not_usernames {
+            assert!(
+                driver.find_username_prompt(text.as_bytes(), 0).is_none(),
+                "{name}: no username prompt {text:?}"
+            );
+        }
         for text in e.passwords {
             assert!(
                 driver.find_password_prompt(text.as_bytes(), 0).is_some(),
@@ -275,6 +432,12 @@ pub(crate) mod tests {
             assert!(
                 driver.find_prompt(text.as_bytes(), 0).is_none(),
                 "{name}: password prompt taken for a prompt: {text:?}"
+            );
+        }
+        for text in e.not_passwords {
+            assert!(
+                driver.find_password_prompt(text.as_bytes(), 0).is_none(),
+                "{name}: no password prompt {text:?}"
             );
         }
         for (response, line) in e.errors {
@@ -300,6 +463,9 @@ pub(crate) mod tests {
                 Some(*line),
                 "{name}: {text:?}"
             );
+        }
+        for text in e.not_login_errors {
+            assert_eq!(driver.find_login_error(text), None, "{name}: {text:?}");
         }
         for (text, reply) in e.pagers {
             let found = driver.find_pager(text.as_bytes(), 0);

@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, child_level, init, pats, root_level, rules, strings, with_auth};
+use super::{EnableLevels, authorize, enable_base, init, pats, rules, strings};
 
 const MRV_EXEC: &str = concat!(
     line_start!(),
@@ -51,26 +51,11 @@ pub(super) fn mrv() -> Driver {
             (GuessStage::Head, r"\bMRV\b", 75),
             (GuessStage::Head, r"Authorized Login:", 40),
         ]),
-        privilege_levels: vec![
-            root_level("exec", MRV_EXEC),
-            with_auth(child_level(
-                "privilege_exec",
-                MRV_PRIVILEGED,
-                "exec",
-                "enable",
-                "disable",
-            )),
-            child_level(
-                "configuration",
-                MRV_CONFIG,
-                "privilege_exec",
-                "config",
-                "exit",
-            ),
-        ],
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(EnableLevels {
+            configure: "config",
+            leave_config: "exit",
+            ..EnableLevels::new(MRV_EXEC, MRV_PRIVILEGED, MRV_CONFIG)
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{child_level, init, pats, root_level, rules, strings};
+use super::{ConfigLevels, config_base, init, pats, rules, strings};
 
 /// A classic SR OS prompt: `A:sr1#`, `*A:sr1>config>router#`,
 /// `A:sr1>config>service>vprn$`.
@@ -71,19 +71,12 @@ pub(super) fn sros() -> Driver {
             ),
             (GuessStage::Response, r"TiMOS-[A-Z]+-\d", 95),
         ]),
-        privilege_levels: vec![
-            root_level("exec", SROS_EXEC),
-            child_level(
-                "configuration",
-                SROS_CONFIG,
-                "exec",
-                "configure",
-                "exit all",
-            ),
-        ],
-        default_privilege: Some("exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..config_base(ConfigLevels::new(
+            SROS_EXEC,
+            SROS_CONFIG,
+            "configure",
+            "exit all",
+        ))
     }
 }
 
@@ -151,20 +144,13 @@ pub(super) fn nokia_srl() -> Driver {
                 95,
             ),
         ]),
-        privilege_levels: vec![
-            root_level("exec", SRL_RUNNING),
-            child_level(
-                "configuration",
-                SRL_CANDIDATE,
-                "exec",
-                "enter candidate private",
-                "discard now",
-            ),
-        ],
-        default_privilege: Some("exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
         config_commit: Some("commit stay".to_owned()),
-        ..super::base()
+        ..config_base(ConfigLevels::new(
+            SRL_RUNNING,
+            SRL_CANDIDATE,
+            "enter candidate private",
+            "discard now",
+        ))
     }
 }
 
@@ -211,19 +197,12 @@ pub(super) fn isam() -> Driver {
                 85,
             ),
         ]),
-        privilege_levels: vec![
-            root_level("exec", ISAM_EXEC),
-            child_level(
-                "configuration",
-                ISAM_CONFIG,
-                "exec",
-                "configure",
-                "exit all",
-            ),
-        ],
-        default_privilege: Some("exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..config_base(ConfigLevels::new(
+            ISAM_EXEC,
+            ISAM_CONFIG,
+            "configure",
+            "exit all",
+        ))
     }
 }
 

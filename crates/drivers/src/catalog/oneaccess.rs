@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, exec_enable_config, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
 
 /// A OneOS host name.
 macro_rules! oneos_host {
@@ -12,14 +12,7 @@ macro_rules! oneos_host {
     };
 }
 
-const ONEOS_EXEC: &str = concat!(line_start!(), oneos_host!(), ">", prompt_end!());
-const ONEOS_PRIVILEGED: &str = concat!(line_start!(), oneos_host!(), "#", prompt_end!());
-const ONEOS_CONFIG: &str = concat!(
-    line_start!(),
-    oneos_host!(),
-    r"\([\w.:/+\-]+\)#",
-    prompt_end!()
-);
+const ONEOS_LEVELS: EnableLevels = enable_levels!(oneos_host!(), r"\([\w.:/+\-]+\)#");
 
 /// OneAccess OneOS (5 and 6): IOS-like prompts, `term len 0`,
 /// `screen-width 512` (OneOS 6) or `stty columns 255` (OneOS 5),
@@ -50,7 +43,6 @@ pub(super) fn one_os() -> Driver {
             r"(?im)^[ \t]*(?:syntax error|error:)[^\r\n]*",
         ]),
         init_commands: init(&[&["term len 0"], &["screen-width 512", "stty columns 255"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (GuessStage::Head, r"(?i)\bOneAccess\b", 85),
             (
@@ -59,16 +51,7 @@ pub(super) fn one_os() -> Driver {
                 90,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            ONEOS_EXEC,
-            ONEOS_PRIVILEGED,
-            ONEOS_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(ONEOS_LEVELS)
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{answers, child_level, init, pager_with, pats, root_level, rules, strings};
+use super::{ConfigLevels, answers, config_base, init, pager_with, pats, rules, strings};
 
 /// `admin@PA-VM`, with an HA state: `admin@fw1(active)`.
 macro_rules! pan_user_host {
@@ -73,14 +73,8 @@ pub(super) fn paloalto_panos() -> Driver {
             (GuessStage::Response, r"(?m)^model: (?:PA-|Panorama)", 95),
             (GuessStage::Response, r"(?m)^sw-version: \d+\.\d+", 90),
         ]),
-        privilege_levels: vec![
-            root_level("exec", PAN_EXEC),
-            child_level("configuration", PAN_CONFIG, "exec", "configure", "exit"),
-        ],
-        default_privilege: Some("exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
         config_commit: Some("commit".to_owned()),
-        ..super::base()
+        ..config_base(ConfigLevels::new(PAN_EXEC, PAN_CONFIG, "configure", "exit"))
     }
 }
 
@@ -135,6 +129,7 @@ mod tests {
                     ("[edit]\r\nadmin@PA-VM#", "configuration"),
                     ("admin@fw1(active)#", "configuration"),
                 ],
+                ..Expect::default()
             },
         );
     }

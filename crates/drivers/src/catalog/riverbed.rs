@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, child_level, init, pats, root_level, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
 
 /// A RiOS host name; the prompt character follows a blank.
 macro_rules! rios_host {
@@ -12,14 +12,8 @@ macro_rules! rios_host {
     };
 }
 
-const RIOS_EXEC: &str = concat!(line_start!(), rios_host!(), r" >", prompt_end!());
-const RIOS_PRIVILEGED: &str = concat!(line_start!(), rios_host!(), r" #", prompt_end!());
-const RIOS_CONFIG: &str = concat!(
-    line_start!(),
-    rios_host!(),
-    r" \(config[\w\-]*\) #",
-    prompt_end!()
-);
+const RIOS_LEVELS: EnableLevels =
+    enable_levels!(rios_host!(), r" >", r" #", r" \(config[\w\-]*\) #");
 
 /// Riverbed RiOS (SteelHead WAN optimizers): `amnesiac >`, `amnesiac #`,
 /// `amnesiac (config) #`, `% Unrecognized command` lines, `terminal
@@ -42,7 +36,6 @@ pub(super) fn rios() -> Driver {
             r"(?m)^%[ \t]*(?:Unrecognized|Inactive|Error|Invalid|Incomplete|Ambiguous)[^\r\n]*",
         ]),
         init_commands: init(&[&["terminal length 0"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (GuessStage::Head, r"Riverbed", 85),
             (
@@ -51,26 +44,11 @@ pub(super) fn rios() -> Driver {
                 90,
             ),
         ]),
-        privilege_levels: vec![
-            root_level("exec", RIOS_EXEC),
-            child_level(
-                "privilege_exec",
-                RIOS_PRIVILEGED,
-                "exec",
-                "enable",
-                "disable",
-            ),
-            child_level(
-                "configuration",
-                RIOS_CONFIG,
-                "privilege_exec",
-                "configure terminal",
-                "exit",
-            ),
-        ],
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(EnableLevels {
+            enable_auth: false,
+            leave_config: "exit",
+            ..RIOS_LEVELS
+        })
     }
 }
 

@@ -139,6 +139,7 @@ impl Driver {
 mod tests {
     use super::*;
     use crate::catalog::generic::tests::{DOCUMENTED, assert_no_prompt, assert_prompt};
+    use crate::catalog::tests::{Expect, check};
 
     #[test]
     fn shell_prompts() {
@@ -199,90 +200,64 @@ mod tests {
     }
 
     #[test]
-    fn shell_login_prompts() {
-        let d = Driver::shell();
-        for text in ["debian login: ", "login:", "Username: ", "user:"] {
-            assert!(
-                d.find_username_prompt(text.as_bytes(), 0).is_some(),
-                "{text:?}"
-            );
-        }
-        for text in ["Last login: Mon Jan 1", "sam@host:~$ "] {
-            assert!(
-                d.find_username_prompt(text.as_bytes(), 0).is_none(),
-                "{text:?}"
-            );
-        }
-        for text in [
-            "Password: ",
-            "password:",
-            "[sudo] password for sam: ",
-            "sam@web1's password: ",
-        ] {
-            assert!(
-                d.find_password_prompt(text.as_bytes(), 0).is_some(),
-                "{text:?}"
-            );
-        }
-        assert!(d.find_password_prompt(b"Password: \r\n", 0).is_none());
-    }
-
-    #[test]
-    fn shell_errors() {
-        let d = Driver::shell();
-        for (response, line) in [
-            (
-                "-bash: foo: command not found\r\n",
-                "-bash: foo: command not found",
-            ),
-            (
-                "bash: line 1: foo: command not found",
-                "bash: line 1: foo: command not found",
-            ),
-            (
-                "zsh: command not found: foo\r\n",
-                "zsh: command not found: foo",
-            ),
-            ("sh: 1: foo: not found\r\n", "sh: 1: foo: not found"),
-            (
-                "bash: cd: /nope: No such file or directory\r\n",
-                "bash: cd: /nope: No such file or directory",
-            ),
-            (
-                "zsh: no such file or directory: ./x\r\n",
-                "zsh: no such file or directory: ./x",
-            ),
-            (
-                "bash: ./run: Permission denied\r\n",
-                "bash: ./run: Permission denied",
-            ),
-            ("foo: command not found\r\n", "foo: command not found"),
-        ] {
-            assert_eq!(d.find_error(response), Some(line), "{response:?}");
-        }
-        for response in ["total 0\r\n", "Linux web1 6.1.0 x86_64 GNU/Linux\r\n", ""] {
-            assert_eq!(d.find_error(response), None, "{response:?}");
-        }
-    }
-
-    #[test]
-    fn shell_login_errors() {
-        let d = Driver::shell();
-        for (text, line) in [
-            ("\r\nLogin incorrect\r\ndebian login: ", "Login incorrect"),
-            (
-                "Permission denied, please try again.\r\n",
-                "Permission denied, please try again.",
-            ),
-            (
-                "su: Authentication failure\r\n",
-                "su: Authentication failure",
-            ),
-            ("Sorry, try again.\r\n", "Sorry, try again."),
-        ] {
-            assert_eq!(d.find_login_error(text), Some(line), "{text:?}");
-        }
-        assert_eq!(d.find_login_error("Welcome to Debian\r\n$ "), None);
+    fn shell_dialog_and_errors() {
+        check(
+            &Driver::shell(),
+            &Expect {
+                usernames: &["debian login: ", "login:", "Username: ", "user:"],
+                not_usernames: &["Last login: Mon Jan 1", "sam@host:~$ "],
+                passwords: &[
+                    "Password: ",
+                    "password:",
+                    "[sudo] password for sam: ",
+                    "sam@web1's password: ",
+                ],
+                not_passwords: &["Password: \r\n"],
+                errors: &[
+                    (
+                        "-bash: foo: command not found\r\n",
+                        "-bash: foo: command not found",
+                    ),
+                    (
+                        "bash: line 1: foo: command not found",
+                        "bash: line 1: foo: command not found",
+                    ),
+                    (
+                        "zsh: command not found: foo\r\n",
+                        "zsh: command not found: foo",
+                    ),
+                    ("sh: 1: foo: not found\r\n", "sh: 1: foo: not found"),
+                    (
+                        "bash: cd: /nope: No such file or directory\r\n",
+                        "bash: cd: /nope: No such file or directory",
+                    ),
+                    (
+                        "zsh: no such file or directory: ./x\r\n",
+                        "zsh: no such file or directory: ./x",
+                    ),
+                    (
+                        "bash: ./run: Permission denied\r\n",
+                        "bash: ./run: Permission denied",
+                    ),
+                    ("foo: command not found\r\n", "foo: command not found"),
+                ],
+                not_errors: &["total 0\r\n", "Linux web1 6.1.0 x86_64 GNU/Linux\r\n", ""],
+                login_errors: &[
+                    ("\r\nLogin incorrect\r\ndebian login: ", "Login incorrect"),
+                    (
+                        "Permission denied, please try again.\r\n",
+                        "Permission denied, please try again.",
+                    ),
+                    (
+                        "su: Authentication failure\r\n",
+                        "su: Authentication failure",
+                    ),
+                    ("Sorry, try again.\r\n", "Sorry, try again."),
+                ],
+                not_login_errors: &["Welcome to Debian\r\n$ "],
+                ..Expect::default()
+            },
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, child_level, init, pats, root_level, rules, strings, with_auth};
+use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
 
 /// A VXOA host name; the prompt character follows a blank.
 macro_rules! vxoa_host {
@@ -12,14 +12,8 @@ macro_rules! vxoa_host {
     };
 }
 
-const VXOA_EXEC: &str = concat!(line_start!(), vxoa_host!(), r" >", prompt_end!());
-const VXOA_PRIVILEGED: &str = concat!(line_start!(), vxoa_host!(), r" #", prompt_end!());
-const VXOA_CONFIG: &str = concat!(
-    line_start!(),
-    vxoa_host!(),
-    r" \(config[\w\-]*\) #",
-    prompt_end!()
-);
+const VXOA_LEVELS: EnableLevels =
+    enable_levels!(vxoa_host!(), r" >", r" #", r" \(config[\w\-]*\) #");
 
 /// Silver Peak VXOA appliances: `silverpeak-2f8e >`, `… #`, `… (config)
 /// #`, errors starting with `unknown`, `invalid`, `error` or `syntax
@@ -42,32 +36,15 @@ pub(super) fn sp_vxoa() -> Driver {
             r"(?im)^[ \t]*%?[ \t]*(?:unknown|unrecognized|invalid|error|syntax error)\b[^\r\n]*",
         ]),
         init_commands: init(&[&["terminal length 65536"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[(
             GuessStage::Head,
             r"Silver[\r\n\s]Peak[\r\n\s]Systems[\r\n\s]Inc\.",
             90,
         )]),
-        privilege_levels: vec![
-            root_level("exec", VXOA_EXEC),
-            with_auth(child_level(
-                "privilege_exec",
-                VXOA_PRIVILEGED,
-                "exec",
-                "enable",
-                "disable",
-            )),
-            child_level(
-                "configuration",
-                VXOA_CONFIG,
-                "privilege_exec",
-                "configure terminal",
-                "exit",
-            ),
-        ],
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(EnableLevels {
+            leave_config: "exit",
+            ..VXOA_LEVELS
+        })
     }
 }
 

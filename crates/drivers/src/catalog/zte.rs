@@ -3,7 +3,7 @@
 use crate::fragments::{line_start, prompt_end};
 use crate::{Driver, GuessStage};
 
-use super::{authorize, exec_enable_config, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
 
 /// A ZTE host name.
 macro_rules! zte_host {
@@ -18,14 +18,7 @@ const ZTE_PROMPTS: &[&str] = &[concat!(
     r"(?:\([\w.:/+\-]+\))?[>#$]",
     prompt_end!()
 )];
-const ZTE_EXEC: &str = concat!(line_start!(), zte_host!(), ">", prompt_end!());
-const ZTE_PRIVILEGED: &str = concat!(line_start!(), zte_host!(), "#", prompt_end!());
-const ZTE_CONFIG: &str = concat!(
-    line_start!(),
-    zte_host!(),
-    r"\(config[\w.:/+\-]*\)#",
-    prompt_end!()
-);
+const ZTE_LEVELS: EnableLevels = enable_levels!(zte_host!(), r"\(config[\w.:/+\-]*\)#");
 
 /// ZTE ZXROS and ZXAN: `ZXR10>`, `ZXR10(config-if-gei-0/1/0/1)#`,
 /// `%Error 20200: …` and `% Unrecognized command` lines, `terminal
@@ -45,7 +38,6 @@ pub(super) fn zte() -> Driver {
             r"(?im)^[ \t]*%?[ \t]*Invalid input[^\r\n]*",
         ]),
         init_commands: init(&[&["terminal length 0"]]),
-        authorize: authorize("enable", r">[ \t]*$"),
         os_guess: rules(&[
             (GuessStage::Head, r"\bZTE\b|ZXR10|ZXAN", 90),
             (
@@ -54,16 +46,7 @@ pub(super) fn zte() -> Driver {
                 95,
             ),
         ]),
-        privilege_levels: exec_enable_config(
-            ZTE_EXEC,
-            ZTE_PRIVILEGED,
-            ZTE_CONFIG,
-            "configure terminal",
-            "end",
-        ),
-        default_privilege: Some("privilege_exec".to_owned()),
-        config_privilege: Some("configuration".to_owned()),
-        ..super::base()
+        ..enable_base(ZTE_LEVELS)
     }
 }
 

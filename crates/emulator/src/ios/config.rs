@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
-use super::IosInterface;
+use crate::platform::{Interface, len_mask};
 
 /// An IOS command mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,8 +15,8 @@ pub(crate) enum Mode {
 }
 
 impl Mode {
-    /// The mode's bit in [`Syntax::modes`](super::parser::Syntax).
-    pub(crate) fn mask(self) -> u8 {
+    /// The mode's bit in [`Syntax::modes`](crate::platform::Syntax).
+    pub(crate) fn mask(self) -> u32 {
         match self {
             Mode::User => USER,
             Mode::Privileged => PRIV,
@@ -46,24 +46,25 @@ impl Mode {
     }
 }
 
-pub(crate) const USER: u8 = 1;
-pub(crate) const PRIV: u8 = 2;
-pub(crate) const CONF: u8 = 4;
-pub(crate) const CONF_IF: u8 = 8;
+pub(crate) const USER: u32 = 1;
+pub(crate) const PRIV: u32 = 2;
+pub(crate) const CONF: u32 = 4;
+pub(crate) const CONF_IF: u32 = 8;
 
 /// An interface as the session sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Iface {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
-    pub(crate) address: Option<(Ipv4Addr, Ipv4Addr)>,
+    /// Address and prefix length.
+    pub(crate) address: Option<(Ipv4Addr, u8)>,
     pub(crate) shutdown: bool,
     /// How the address was set: `NVRAM`, `manual` or `unset`.
     pub(crate) method: &'static str,
 }
 
 impl Iface {
-    pub(crate) fn from_definition(def: &IosInterface) -> Self {
+    pub(crate) fn from_definition(def: &Interface) -> Self {
         Iface {
             name: def.name.clone(),
             description: def.description.clone(),
@@ -268,8 +269,8 @@ pub(crate) fn render_config(hostname: &str, has_enable: bool, interfaces: &[Ifac
             let _ = writeln!(out, " description {d}");
         }
         match i.address {
-            Some((ip, mask)) => {
-                let _ = writeln!(out, " ip address {ip} {mask}");
+            Some((ip, len)) => {
+                let _ = writeln!(out, " ip address {ip} {}", len_mask(len));
             }
             None => out.push_str(" no ip address\n"),
         }

@@ -41,17 +41,18 @@
 //! ```
 
 mod config;
-mod parser;
 mod show;
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use self::config::{CONF, CONF_IF, IfLookup, Iface, IosState, Mode, PRIV, USER, render_config};
-use self::parser::{Arg, Parsed, Syntax, Tok};
-use crate::command::Reply;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
+use crate::platform::{
+    Arg, Args, Common, Interface, Parsed, Syntax, Tok, ask_enable_password, caret, cmd, emulate,
+    interface_setters, mask_prefix_len, parse,
+};
 
 /// An IOS emulator named `hostname` with the default interface table
 /// (GigabitEthernet0/0 to 0/3 and Loopback0).
@@ -59,7 +60,9 @@ pub fn device(hostname: &str) -> VirtualDevice {
     IosEmulator::new(hostname).build()
 }
 
-/// An interface of the emulated router.
+/// An interface of the emulated router: the [`Interface`] every platform
+/// emulator takes. Give its address with a dotted mask, as IOS writes it
+/// ([`Interface::with_mask`]), or with a prefix length.
 ///
 /// ```
 /// use oxscript_emulator::ios::IosInterface;
@@ -67,50 +70,10 @@ pub fn device(hostname: &str) -> VirtualDevice {
 ///
 /// let uplink = IosInterface::new("GigabitEthernet0/1")
 ///     .with_description("uplink")
-///     .with_address(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(255, 255, 255, 252));
+///     .with_mask(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(255, 255, 255, 252));
 /// assert!(!uplink.shutdown);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IosInterface {
-    /// Canonical name, e.g. `GigabitEthernet0/0`.
-    pub name: String,
-    /// The `description`, if any.
-    pub description: Option<String>,
-    /// Address and mask, if any.
-    pub address: Option<(Ipv4Addr, Ipv4Addr)>,
-    /// Whether the interface is administratively down.
-    pub shutdown: bool,
-}
-
-impl IosInterface {
-    /// An interface that is up, without address or description.
-    pub fn new(name: impl Into<String>) -> Self {
-        IosInterface {
-            name: name.into(),
-            description: None,
-            address: None,
-            shutdown: false,
-        }
-    }
-
-    /// Sets the description.
-    pub fn with_description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
-    /// Sets the address and mask.
-    pub fn with_address(mut self, address: Ipv4Addr, mask: Ipv4Addr) -> Self {
-        self.address = Some((address, mask));
-        self
-    }
-
-    /// Sets whether the interface is shut down.
-    pub fn with_shutdown(mut self, shutdown: bool) -> Self {
-        self.shutdown = shutdown;
-        self
-    }
-}
+pub type IosInterface = Interface;
 
 /// Builds an IOS [`VirtualDevice`] with a custom interface table or
 /// starting in privileged mode.
@@ -128,8 +91,7 @@ impl IosInterface {
 /// ```
 #[derive(Clone, Debug)]
 pub struct IosEmulator {
-    hostname: String,
-    interfaces: Vec<IosInterface>,
+    common: Common,
     serial: String,
     privileged: bool,
 }
@@ -138,48 +100,35 @@ impl IosEmulator {
     /// An emulator named `hostname` with the default interfaces.
     pub fn new(hostname: impl Into<String>) -> Self {
         let mask24 = Ipv4Addr::new(255, 255, 255, 0);
-        IosEmulator {
-            hostname: hostname.into(),
-            interfaces: vec![
-                IosInterface::new("GigabitEthernet0/0")
-                    .with_description("management")
-                    .with_address(Ipv4Addr::new(192, 168, 122, 10), mask24),
-                IosInterface::new("GigabitEthernet0/1")
-                    .with_description("uplink to core")
-                    .with_address(
-                        Ipv4Addr::new(10, 0, 12, 1),
-                        Ipv4Addr::new(255, 255, 255, 252),
-                    ),
-                IosInterface::new("GigabitEthernet0/2").with_shutdown(true),
-                IosInterface::new("GigabitEthernet0/3").with_shutdown(true),
-                IosInterface::new("Loopback0").with_address(
-                    Ipv4Addr::new(10, 255, 255, 1),
-                    Ipv4Addr::new(255, 255, 255, 255),
+        let interfaces = vec![
+            Interface::new("GigabitEthernet0/0")
+                .with_description("management")
+                .with_mask(Ipv4Addr::new(192, 168, 122, 10), mask24),
+            Interface::new("GigabitEthernet0/1")
+                .with_description("uplink to core")
+                .with_mask(
+                    Ipv4Addr::new(10, 0, 12, 1),
+                    Ipv4Addr::new(255, 255, 255, 252),
                 ),
-            ],
+            Interface::new("GigabitEthernet0/2").with_shutdown(true),
+            Interface::new("GigabitEthernet0/3").with_shutdown(true),
+            Interface::new("Loopback0").with_mask(
+                Ipv4Addr::new(10, 255, 255, 1),
+                Ipv4Addr::new(255, 255, 255, 255),
+            ),
+        ];
+        IosEmulator {
+            // IOS pages only when asked to (`VirtualDevice::with_paging`).
+            common: Common {
+                page_lines: 0,
+                ..Common::new(hostname.into(), interfaces)
+            },
             serial: "FTX1840A2BC".to_owned(),
             privileged: false,
         }
     }
 
-    /// Adds an interface, replacing one of the same name.
-    pub fn interface(mut self, interface: IosInterface) -> Self {
-        match self
-            .interfaces
-            .iter_mut()
-            .find(|i| i.name == interface.name)
-        {
-            Some(existing) => *existing = interface,
-            None => self.interfaces.push(interface),
-        }
-        self
-    }
-
-    /// Removes every interface.
-    pub fn without_interfaces(mut self) -> Self {
-        self.interfaces.clear();
-        self
-    }
+    interface_setters!();
 
     /// Sets the serial number (`Processor board ID`).
     pub fn serial(mut self, serial: impl Into<String>) -> Self {
@@ -195,37 +144,42 @@ impl IosEmulator {
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let mode = if self.privileged {
+        let start = if self.privileged {
             Mode::Privileged
         } else {
             Mode::User
         };
-        let prompt = mode.prompt(&self.hostname);
-        let cfg = Arc::new(IosConfig {
-            interfaces: self.interfaces,
-            serial: self.serial,
-        });
-        VirtualDevice::new(self.hostname)
+        let device = self
+            .common
+            .device()
             .with_banner("\n\nUser Access Verification\n\n")
             .with_username_prompt("Username: ")
             .with_password_prompt("Password: ")
             .with_login_failure_message("\n% Login invalid\n\n")
-            .with_prompt(prompt)
-            .with_more_prompt(" --More-- ")
-            .with_login_hook(move |ctx| {
-                ctx.set_privileged(mode != Mode::User);
-                ctx.set_mode(mode.name());
-                String::new()
-            })
-            .with_fallback(move |ctx, line| Some(Reply::new(interpret(&cfg, ctx, line))))
+            .with_prompt(start.prompt(&self.common.hostname))
+            .with_more_prompt(" --More-- ");
+        let cfg = IosConfig {
+            interfaces: self.common.interfaces,
+            serial: self.serial,
+            start,
+        };
+        emulate(device, cfg, login, interpret)
     }
 }
 
 /// What every session of one emulator shares.
 #[derive(Debug)]
 struct IosConfig {
-    interfaces: Vec<IosInterface>,
+    interfaces: Vec<Interface>,
     serial: String,
+    /// The mode sessions start in.
+    start: Mode,
+}
+
+fn login(cfg: &Arc<IosConfig>, ctx: &mut DeviceContext) -> String {
+    ctx.set_privileged(cfg.start != Mode::User);
+    ctx.set_mode(cfg.start.name());
+    String::new()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,12 +212,8 @@ enum Act {
     NoShutdown,
 }
 
-const EXEC: u8 = USER | PRIV;
-const ANY_CONF: u8 = CONF | CONF_IF;
-
-const fn cmd(modes: u8, toks: &'static [Tok], act: Act) -> Syntax<Act> {
-    Syntax { modes, toks, act }
-}
+const EXEC: u32 = USER | PRIV;
+const ANY_CONF: u32 = CONF | CONF_IF;
 
 use Tok::{Kw, Num, Rest, Word};
 
@@ -326,7 +276,7 @@ static SYNTAX: &[Syntax<Act>] = &[
 const INCOMPLETE: &str = "% Incomplete command.\n\n";
 const ENTER_CONFIG: &str = "Enter configuration commands, one per line.  End with CNTL/Z.\n";
 
-fn interpret(cfg: &IosConfig, ctx: &mut DeviceContext, line: &str) -> String {
+fn interpret(cfg: &Arc<IosConfig>, ctx: &mut DeviceContext, line: &str) -> String {
     let mut st = ctx.take_state::<IosState>().unwrap_or_else(|| {
         let mode = if ctx.is_privileged() {
             Mode::Privileged
@@ -354,10 +304,9 @@ fn set_mode(st: &mut IosState, ctx: &mut DeviceContext, mode: Mode) {
 /// The `^` marker line and message, `column` counted from the start of the
 /// typed line (the prompt is added).
 fn invalid(ctx: &DeviceContext, column: usize) -> String {
-    let indent = ctx.prompt().chars().count() + column;
     format!(
-        "{}^\n% Invalid input detected at '^' marker.\n\n",
-        " ".repeat(indent)
+        "{}% Invalid input detected at '^' marker.\n\n",
+        caret(ctx, column)
     )
 }
 
@@ -366,14 +315,14 @@ fn run_line(
     st: &mut IosState,
     ctx: &mut DeviceContext,
     line: &str,
-    mask: u8,
+    mask: u32,
     base: usize,
 ) -> String {
-    match parser::parse(SYNTAX, mask, line) {
+    match parse(SYNTAX, mask, line) {
         Parsed::Empty => String::new(),
-        Parsed::Invalid { column } => invalid(ctx, base + column),
-        Parsed::Incomplete => INCOMPLETE.to_owned(),
-        Parsed::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
+        Parsed::Invalid(spot) => invalid(ctx, base + spot.column),
+        Parsed::Incomplete { .. } => INCOMPLETE.to_owned(),
+        Parsed::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
         Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args, base),
     }
 }
@@ -397,13 +346,15 @@ fn execute(
     st: &mut IosState,
     ctx: &mut DeviceContext,
     act: Act,
-    args: &[Arg<'_>],
+    args: &Args<'_>,
     base: usize,
 ) -> String {
-    let arg = |i: usize| args.get(i).copied();
     // Where to put the marker when an argument is rejected.
     let bad_arg = |ctx: &DeviceContext, i: usize| {
-        invalid(ctx, base + arg(i).map_or(ctx.line().len(), |a| a.column))
+        invalid(
+            ctx,
+            base + args.get(i).map_or(ctx.line().len(), |a| a.column),
+        )
     };
     match act {
         Act::Enable => enable(st, ctx),
@@ -416,11 +367,11 @@ fn execute(
             String::new()
         }
         Act::TermLength => {
-            ctx.set_page_lines(Some(number(arg(0))));
+            ctx.set_page_lines(Some(number(args.get(0))));
             String::new()
         }
         Act::TermWidth => {
-            st.width = u32::try_from(number(arg(0))).unwrap_or(80);
+            st.width = u32::try_from(number(args.get(0))).unwrap_or(80);
             String::new()
         }
         Act::ShowVersion => show::version(ctx.hostname(), &cfg.serial, &st.interfaces),
@@ -442,7 +393,7 @@ fn execute(
             st.startup.len(),
             st.startup
         ),
-        Act::Ping => match arg(0).map(|a| a.text.parse::<Ipv4Addr>()) {
+        Act::Ping => match args.get(0).map(|a| a.text.parse::<Ipv4Addr>()) {
             Some(Ok(target)) => show::ping(target, &st.interfaces),
             _ => "% Unrecognized host or address, or protocol not running.\n\n".to_owned(),
         },
@@ -472,7 +423,7 @@ fn execute(
             "Building configuration...\n[OK]\n".to_owned()
         }
         Act::Hostname => {
-            let name = arg(0).map_or("", |a| a.text);
+            let name = args.get(0).map_or("", |a| a.text);
             if !valid_hostname(name) {
                 return "% Hostname contains one or more illegal characters.\n".to_owned();
             }
@@ -486,7 +437,7 @@ fn execute(
             String::new()
         }
         Act::Interface => {
-            let Some(a) = arg(0) else {
+            let Some(a) = args.get(0) else {
                 return INCOMPLETE.to_owned();
             };
             match st.lookup_interface(a.text) {
@@ -514,7 +465,7 @@ fn execute(
             String::new()
         }
         Act::Do => {
-            let Some(a) = arg(0) else {
+            let Some(a) = args.get(0) else {
                 return INCOMPLETE.to_owned();
             };
             let mode = st.mode;
@@ -531,18 +482,15 @@ fn execute(
         | Act::Shutdown
         | Act::NoShutdown => {
             let address = if act == Act::IpAddress {
-                let ip = arg(0).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
-                let mask = arg(1).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
+                let ip = args.get(0).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
+                let mask = args.get(1).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
                 match (ip, mask) {
                     (None, _) => return bad_arg(ctx, 0),
                     (_, None) => return bad_arg(ctx, 1),
-                    (Some(ip), Some(mask)) => {
-                        let m = u32::from(mask);
-                        if m == 0 || m.leading_ones() + m.trailing_zeros() != 32 {
-                            return format!("Bad mask 0x{m:X} for address {ip}\n");
-                        }
-                        Some((ip, mask))
-                    }
+                    (Some(ip), Some(mask)) => match mask_prefix_len(mask) {
+                        Some(len) if len > 0 => Some((ip, len)),
+                        _ => return format!("Bad mask 0x{:X} for address {ip}\n", u32::from(mask)),
+                    },
                 }
             } else {
                 None
@@ -551,7 +499,7 @@ fn execute(
                 return "% No interface selected\n".to_owned();
             };
             match act {
-                Act::Description => iface.description = arg(0).map(|a| a.text.to_owned()),
+                Act::Description => iface.description = args.get(0).map(|a| a.text.to_owned()),
                 Act::NoDescription => iface.description = None,
                 Act::IpAddress => {
                     iface.address = address;
@@ -574,20 +522,11 @@ fn enable(st: &mut IosState, ctx: &mut DeviceContext) -> String {
         set_mode(st, ctx, Mode::Privileged);
         return String::new();
     }
-    ctx.read_line(true, |ctx, password| {
-        let Some(mut st) = ctx.take_state::<IosState>() else {
-            return String::new();
-        };
-        let text = if ctx.check_enable_password(password) {
-            set_mode(&mut st, ctx, Mode::Privileged);
-            String::new()
-        } else {
-            "% Access denied\n\n".to_owned()
-        };
-        ctx.insert_state(st);
-        text
-    });
-    "Password: ".to_owned()
+    ask_enable_password(
+        ctx,
+        |st: &mut IosState, ctx| set_mode(st, ctx, Mode::Privileged),
+        "% Access denied\n\n",
+    )
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::config::Iface;
+use crate::platform::{Clock, len_mask};
 
 /// `show version` for an ISR G2 running IOS 15.7.
 pub(crate) fn version(hostname: &str, serial: &str, interfaces: &[Iface]) -> String {
@@ -99,44 +99,16 @@ pub(crate) fn ip_interface_brief(interfaces: &[Iface]) -> String {
 /// `show clock`: the current UTC time, unsynchronised (`*`) like a lab
 /// router without NTP.
 pub(crate) fn clock() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs();
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let weekday = WEEKDAYS.get((days % 7) as usize).copied().unwrap_or("Mon");
-    let month_name = MONTHS
-        .get(month.saturating_sub(1) as usize)
-        .copied()
-        .unwrap_or("Jan");
+    let now = Clock::now();
     format!(
-        "*{:02}:{:02}:{:02}.{:03} UTC {weekday} {month_name} {day} {year}\n",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        now.subsec_millis()
+        "*{}.{:03} UTC {} {} {} {}\n",
+        now.hms(),
+        now.millis,
+        now.weekday_name(),
+        now.month_name(),
+        now.day,
+        now.year
     )
-}
-
-/// Year, month (1-12), day (1-31) of a count of days since 1970-01-01
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// `ping <target>`: succeeds when the target is on a connected subnet of
@@ -144,8 +116,8 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 pub(crate) fn ping(target: Ipv4Addr, interfaces: &[Iface]) -> String {
     let reachable = interfaces.iter().any(|i| {
         !i.shutdown
-            && i.address.is_some_and(|(ip, mask)| {
-                let m = u32::from(mask);
+            && i.address.is_some_and(|(ip, len)| {
+                let m = u32::from(len_mask(len));
                 u32::from(ip) & m == u32::from(target) & m
             })
     });
@@ -167,14 +139,6 @@ pub(crate) fn ping(target: Ipv4Addr, interfaces: &[Iface]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(20_000), (2024, 10, 4));
-    }
 
     #[test]
     fn clock_format() {

@@ -377,7 +377,7 @@ fn privileged_start_and_custom_interfaces() {
         .without_interfaces()
         .interface(
             IosInterface::new("FastEthernet0/0")
-                .with_address(Ipv4Addr::new(10, 1, 1, 1), Ipv4Addr::new(255, 255, 255, 0)),
+                .with_mask(Ipv4Addr::new(10, 1, 1, 1), Ipv4Addr::new(255, 255, 255, 0)),
         )
         .serial("ABC123")
         .privileged(true)

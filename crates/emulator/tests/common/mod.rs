@@ -1,4 +1,6 @@
-//! A raw Telnet test client: TCP + `TelnetCodec` + a client `Negotiator`.
+//! What the emulator's integration tests share: a raw Telnet test client
+//! (TCP + `TelnetCodec` + a client `Negotiator`), readers for byte
+//! streams, and waiting with a deadline.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -9,6 +11,7 @@ use futures::{SinkExt, StreamExt};
 use oxscript_transport::telnet::{
     ClientOptions, Negotiator, TelnetCodec, TelnetEvent, TelnetFrame,
 };
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
@@ -145,4 +148,34 @@ pub async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     tokio::time::timeout(DEADLINE, wait)
         .await
         .unwrap_or_else(|_| panic!("timeout waiting for {what}"));
+}
+
+/// Reads `r` until `needle`; returns everything read up to and including
+/// it (`buf` keeps what came after).
+pub async fn read_until<R: AsyncRead + Unpin>(r: &mut R, buf: &mut String, needle: &str) -> String {
+    let wait = async {
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(pos) = buf.find(needle) {
+                let rest = buf.split_off(pos + needle.len());
+                return std::mem::replace(buf, rest);
+            }
+            let n = r.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "EOF while waiting for {needle:?}; got {buf:?}");
+            buf.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    };
+    tokio::time::timeout(DEADLINE, wait)
+        .await
+        .unwrap_or_else(|_| panic!("timeout waiting for {needle:?}; got {buf:?}"))
+}
+
+/// Reads `r` until EOF.
+pub async fn read_to_end<R: AsyncRead + Unpin>(r: &mut R) -> String {
+    let mut rest = Vec::new();
+    tokio::time::timeout(DEADLINE, r.read_to_end(&mut rest))
+        .await
+        .expect("no EOF")
+        .expect("read");
+    String::from_utf8_lossy(&rest).into_owned()
 }
