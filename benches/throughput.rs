@@ -15,7 +15,11 @@
 //!   SSH server and against OpenSSH sshd;
 //! - `ssh-commands`: commands/s over one SSH shell session (emulated IOS, bash on sshd);
 //! - `ssh-exec`: exec channels/s on one connection (sequential and 16 in flight);
-//! - `sftp`: SFTP put and get MB/s of a 50 MB file against sshd.
+//! - `sftp`: SFTP put and get MB/s of a 50 MB file against sshd;
+//! - `external`: commands/s against routers served by another process
+//!   (`cargo bench --bench throughput -- external telnet://… ssh://…`, URLs
+//!   from `cargo run --release --example serve_emulated`), the setting
+//!   `benches/peers/compare.py` measures netmiko, scrapli and Exscript in.
 //!
 //! The emulated devices run in the same process, so wall time includes the
 //! device's work; the client's share is reported as process CPU time too.
@@ -551,8 +555,62 @@ async fn sftp(rows: &mut Vec<Row>) {
     ssh.close().await;
 }
 
+/// Commands/s against emulated routers served by another process, with
+/// this process's CPU time per command (same setting as the peer script).
+async fn external(rows: &mut Vec<Row>, urls: &[String]) {
+    let n = 5000;
+    for url in urls {
+        let mut host = Host::new(url).expect("url");
+        host.set_account(Some(
+            Account::builder("admin")
+                .password("cisco")
+                .authorization_password("enable")
+                .build(),
+        ));
+        let options = SessionOptions {
+            ssh: SshOptions {
+                host_key_policy: HostKeyPolicy::InsecureAcceptAny,
+                use_agent: false,
+                default_identities: false,
+                ..SshOptions::default()
+            },
+            ..SessionOptions::default()
+        };
+        let mut session = Session::connect_with(&host, options)
+            .await
+            .expect("connect");
+        session.login().await.expect("login");
+        session.autoinit().await.expect("autoinit");
+        let (t0, c0) = (Instant::now(), cpu_time());
+        for _ in 0..n {
+            session.execute("show clock").await.expect("show clock");
+        }
+        let (wall, cpu) = (t0.elapsed(), cpu_time() - c0);
+        row(
+            rows,
+            "external",
+            format!("{} x `show clock`, one session, {}", n, host.protocol()),
+            format!(
+                "{:.0} commands/s ({:.0} µs client CPU/command)",
+                n as f64 / wall.as_secs_f64(),
+                cpu.as_secs_f64() * 1e6 / n as f64
+            ),
+        );
+        session.close().await.expect("close");
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    let urls: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a.contains("://"))
+        .collect();
+    if !urls.is_empty() {
+        let mut rows = Vec::new();
+        external(&mut rows, &urls).await;
+        return;
+    }
     let filter: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
