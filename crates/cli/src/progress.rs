@@ -68,10 +68,9 @@ impl Progress {
             let (mut ok, mut failed) = (0usize, 0usize);
             loop {
                 match events.recv().await {
-                    Ok(Event::Progress { finished, total }) => {
-                        shown.set_length(total as u64);
-                        shown.set_position(finished as u64);
-                    }
+                    // The bar counts hosts with a final result, so its
+                    // position always equals "ok + failed".
+                    Ok(Event::Progress { total, .. }) => shown.set_length(total as u64),
                     Ok(Event::Succeeded { .. }) => ok += 1,
                     Ok(Event::Failed {
                         will_retry: false, ..
@@ -81,6 +80,7 @@ impl Progress {
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => break,
                 }
+                shown.set_position((ok + failed) as u64);
                 shown.set_message(format!("({ok} ok, {failed} failed)"));
             }
         });
@@ -137,7 +137,8 @@ mod tests {
         drop(tx);
         let bar = progress.bar.clone();
         let waited = tokio::time::timeout(Duration::from_secs(30), async {
-            while bar.position() != 2 || bar.message().is_empty() {
+            // One final result (the retried failure is not one): position 1.
+            while bar.position() != 1 || bar.length() != Some(4) || bar.message().is_empty() {
                 tokio::task::yield_now().await;
             }
         })
