@@ -351,45 +351,40 @@ fn sshd(var: &dyn Fn(&str) -> String) -> (Host, SshOptions) {
 
 const CONNECT: Duration = Duration::from_secs(30);
 
+/// Connections/s of SSH connect + authenticate + close, `window` at a time.
+async fn ssh_connect_rate(host: &Host, options: &SshOptions, n: usize, window: usize) -> f64 {
+    let t0 = Instant::now();
+    let runs = (0..n).map(|_| async {
+        let ssh = SshConnection::connect_authenticated(host, options, CONNECT)
+            .await
+            .expect("ssh");
+        ssh.close().await;
+    });
+    futures::stream::iter(runs)
+        .buffer_unordered(window)
+        .collect::<Vec<_>>()
+        .await;
+    n as f64 / t0.elapsed().as_secs_f64()
+}
+
 async fn ssh_logins(rows: &mut Vec<Row>) {
     let (server, options) = ssh_router().await;
     let mut host = Host::new(&server.url()).expect("url");
     host.set_account(Some(Account::new("admin", "pw")));
-    let n = 300;
-    let t0 = Instant::now();
-    for _ in 0..n {
-        let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
-            .await
-            .expect("ssh");
-        ssh.close().await;
+    for (n, window) in [(300, 1), (1000, 50)] {
+        let rate = ssh_connect_rate(&host, &options, n, window).await;
+        let how = if window == 1 {
+            "sequential".to_owned()
+        } else {
+            format!("{window} at a time")
+        };
+        row(
+            rows,
+            "ssh-logins",
+            format!("emulator: connect + password auth + close x {n}, {how}"),
+            format!("{rate:.0} connections/s"),
+        );
     }
-    row(
-        rows,
-        "ssh-logins",
-        format!("emulator: connect + password auth + close x {n}, sequential"),
-        format!("{:.0} connections/s", n as f64 / t0.elapsed().as_secs_f64()),
-    );
-    let n = 1000;
-    let t0 = Instant::now();
-    let runs = (0..n).map(|_| {
-        let (host, options) = (host.clone(), options.clone());
-        async move {
-            let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
-                .await
-                .expect("ssh");
-            ssh.close().await;
-        }
-    });
-    futures::stream::iter(runs)
-        .buffer_unordered(50)
-        .collect::<Vec<_>>()
-        .await;
-    row(
-        rows,
-        "ssh-logins",
-        format!("emulator: connect + password auth + close x {n}, 50 at a time"),
-        format!("{:.0} connections/s", n as f64 / t0.elapsed().as_secs_f64()),
-    );
     server.shutdown().await;
 
     let Some(var) = interop("ssh-logins") else {
@@ -397,18 +392,12 @@ async fn ssh_logins(rows: &mut Vec<Row>) {
     };
     let (host, options) = sshd(&var);
     let n = 100;
-    let t0 = Instant::now();
-    for _ in 0..n {
-        let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
-            .await
-            .expect("sshd");
-        ssh.close().await;
-    }
+    let rate = ssh_connect_rate(&host, &options, n, 1).await;
     row(
         rows,
         "ssh-logins",
         format!("OpenSSH sshd: connect + ed25519 key auth + close x {n}, sequential"),
-        format!("{:.0} connections/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{rate:.0} connections/s"),
     );
 }
 
