@@ -318,14 +318,8 @@ static SYNTAX: &[Syntax<Act>] = &[
     ),
 ];
 
-const FILTERS: &[(&str, FilterKind)] = &[
-    ("include", FilterKind::Include),
-    ("grep", FilterKind::Include),
-    ("exclude", FilterKind::Exclude),
-    ("begin", FilterKind::Begin),
-    ("count", FilterKind::Count),
-    ("no-more", FilterKind::NoMore),
-];
+/// EOS and NX-OS share the same output filters.
+const FILTERS: &[(&str, FilterKind)] = crate::platform::GREP_STYLE_FILTERS;
 
 const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Ethernet", "Ethernet"),

@@ -432,6 +432,16 @@ pub(crate) enum FilterKind {
     Compare,
 }
 
+/// The `| include`/`| grep` family of output filters of EOS and NX-OS.
+pub(crate) const GREP_STYLE_FILTERS: &[(&str, FilterKind)] = &[
+    ("include", FilterKind::Include),
+    ("grep", FilterKind::Include),
+    ("exclude", FilterKind::Exclude),
+    ("begin", FilterKind::Begin),
+    ("count", FilterKind::Count),
+    ("no-more", FilterKind::NoMore),
+];
+
 impl FilterKind {
     fn takes_argument(self) -> bool {
         matches!(
