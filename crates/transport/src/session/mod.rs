@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use oxscript_core::{Account, Host, Protocol};
-use oxscript_drivers::{Driver, OsGuesser, Pattern, Registry};
+use oxscript_drivers::{Answer, Driver, OsGuesser, Pattern, Registry};
 use tokio::sync::oneshot;
 
 use crate::buffer::{MonitorCallback, MonitorMatch, Shared, TranscriptSink};
@@ -280,12 +280,7 @@ impl Session {
             Protocol::Telnet => {
                 let tcp =
                     link::connect_tcp(host.address(), host.port(), options.connect_timeout).await?;
-                let telnet = TelnetLink::new(ClientOptions {
-                    terminal_type: options.terminal_type.clone(),
-                    columns: options.columns,
-                    rows: options.rows,
-                    ..ClientOptions::default()
-                });
+                let telnet = telnet_link(&options);
                 let mut session = Session::prepare(host, &options)?;
                 let shared = session.shared.clone();
                 session.io = Some(if options.quick_ack {
@@ -337,12 +332,7 @@ impl Session {
         let shared = session.shared.clone();
         session.io = Some(match kind {
             LinkKind::Telnet => {
-                let telnet = TelnetLink::new(ClientOptions {
-                    terminal_type: options.terminal_type.clone(),
-                    columns: options.columns,
-                    rows: options.rows,
-                    ..ClientOptions::default()
-                });
+                let telnet = telnet_link(&options);
                 link::spawn(stream, telnet, shared)
             }
             LinkKind::Raw => link::spawn(stream, RawLink, shared),
@@ -483,10 +473,12 @@ impl Session {
 
     /// The prompt patterns in use.
     pub fn prompt_patterns(&self) -> Vec<Pattern> {
-        self.overrides
-            .prompt
-            .clone()
-            .unwrap_or_else(|| self.driver().prompt.clone())
+        self.prompts_of(&self.driver()).to_vec()
+    }
+
+    /// The prompt patterns in use with `driver`: the caller's, or the driver's.
+    pub(crate) fn prompts_of<'a>(&'a self, driver: &'a Driver) -> &'a [Pattern] {
+        self.overrides.prompt.as_deref().unwrap_or(&driver.prompt)
     }
 
     /// Replaces the patterns that mark a command's response as an error
@@ -508,10 +500,11 @@ impl Session {
 
     /// The error patterns in use.
     pub fn error_patterns(&self) -> Vec<Pattern> {
-        self.overrides
-            .error
-            .clone()
-            .unwrap_or_else(|| self.driver().error.clone())
+        self.errors_of(&self.driver()).to_vec()
+    }
+
+    fn errors_of<'a>(&'a self, driver: &'a Driver) -> &'a [Pattern] {
+        self.overrides.error.as_deref().unwrap_or(&driver.error)
     }
 
     /// Replaces the username prompt patterns used during login.
@@ -690,10 +683,14 @@ impl Session {
 
     /// Sends `line` followed by the driver's newline.
     pub async fn send_line(&mut self, line: &str) -> Result<()> {
-        let newline = self.driver().newline.clone();
-        let mut data = Vec::with_capacity(line.len() + newline.len());
+        let driver = self.driver();
+        self.send_line_with(&driver, line).await
+    }
+
+    async fn send_line_with(&mut self, driver: &Driver, line: &str) -> Result<()> {
+        let mut data = Vec::with_capacity(line.len() + driver.newline.len());
         data.extend_from_slice(line.as_bytes());
-        data.extend_from_slice(newline.as_bytes());
+        data.extend_from_slice(driver.newline.as_bytes());
         self.write(Bytes::from(data)).await
     }
 
@@ -770,33 +767,50 @@ impl Session {
                 "dropped stale data before a command"
             );
         }
+        self.send_and_wait(command, &[]).await
+    }
+
+    /// Sends `command` and waits for its response (answering `answers`
+    /// on the way), then checks it for errors. The driver is resolved
+    /// once for the whole exchange.
+    pub(crate) async fn send_and_wait(
+        &mut self,
+        command: &str,
+        answers: &[Answer],
+    ) -> Result<Response> {
+        let driver = self.driver();
         let started = Instant::now();
-        self.send_line(command).await?;
+        self.send_line_with(&driver, command).await?;
         let during = format!("waiting for the prompt after `{command}`");
-        let response = self.wait_response(Some(command), &during, started).await?;
-        self.check_errors(&response)?;
+        let response = self
+            .wait_response(&driver, answers, Some(command), &during, started)
+            .await?;
+        self.check_errors(&driver, &response)?;
         Ok(response)
     }
 
     /// Waits for the prompt and returns what came before it as a response
     /// (Exscript `expect_prompt`); no echo is removed.
     pub async fn expect_prompt(&mut self) -> Result<Response> {
+        let driver = self.driver();
         let started = Instant::now();
         let response = self
-            .wait_response(None, "waiting for the prompt", started)
+            .wait_response(&driver, &[], None, "waiting for the prompt", started)
             .await?;
-        self.check_errors(&response)?;
+        self.check_errors(&driver, &response)?;
         Ok(response)
     }
 
     async fn wait_response(
         &mut self,
+        driver: &Driver,
+        answers: &[Answer],
         command: Option<&str>,
         during: &str,
         started: Instant,
     ) -> Result<Response> {
         self.pager_texts.clear();
-        let hit = self.wait_prompt(during).await?;
+        let hit = self.wait_prompt(driver, answers, during).await?;
         let raw = response::into_text(hit.before);
         let text = response::clean_text(&raw, command, &self.pager_texts);
         let prompt = hit.text.trim().to_owned();
@@ -812,8 +826,8 @@ impl Session {
         Ok(response)
     }
 
-    fn check_errors(&self, response: &Response) -> Result<()> {
-        for pattern in self.error_patterns() {
+    fn check_errors(&self, driver: &Driver, response: &Response) -> Result<()> {
+        for pattern in self.errors_of(driver) {
             if let Some(range) = pattern.find_at(response.text.as_bytes(), 0) {
                 let text = &response.text;
                 let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
@@ -935,6 +949,16 @@ impl Session {
     pub(crate) fn remember_account(&mut self, account: &Account) {
         self.last_account = Some(account.clone());
     }
+}
+
+/// The Telnet link announcing the terminal of `options`.
+fn telnet_link(options: &SessionOptions) -> TelnetLink {
+    TelnetLink::new(ClientOptions {
+        terminal_type: options.terminal_type.clone(),
+        columns: options.columns,
+        rows: options.rows,
+        ..ClientOptions::default()
+    })
 }
 
 /// The part of a prompt that names the device: `router(config)#` -> `router`.

@@ -10,7 +10,6 @@
 use oxscript_drivers::{Answer, Pattern, PrivilegeStep};
 
 use super::Session;
-use super::wait::{Consume, Role, WaitSet};
 use crate::{Error, Response, Result};
 
 /// Dialogs some platforms show when configuration mode is left with
@@ -129,31 +128,7 @@ impl Session {
     /// to commit anything if the platform asks.
     async fn leave_level(&mut self, command: &str) -> Result<Response> {
         self.clear_buffer();
-        let started = std::time::Instant::now();
-        self.send_line(command).await?;
-        let dialogs = discard_dialogs();
-        let mut set = WaitSet::new();
-        set.add(dialogs.iter().map(|a| a.pattern.clone()), |i| {
-            Role::Answer(dialogs.get(i).map(|a| a.reply.clone()).unwrap_or_default())
-        });
-        loop {
-            let hit = self
-                .wait(
-                    &set_with_prompt(&set, self.prompt_patterns()),
-                    "while leaving a privilege level",
-                    Consume::No,
-                )
-                .await?;
-            match hit.role {
-                Role::Answer(reply) => {
-                    self.consume(hit.before.len() + hit.text.len());
-                    self.send(reply.as_bytes()).await?;
-                }
-                _ => break,
-            }
-        }
-        let during = format!("waiting for the prompt after `{command}`");
-        self.wait_response(Some(command), &during, started).await
+        self.send_and_wait(command, &discard_dialogs()).await
     }
 
     /// Enters the driver's configuration level, sends each line, commits
@@ -223,10 +198,4 @@ impl Session {
             }),
         }
     }
-}
-
-fn set_with_prompt(dialogs: &WaitSet, prompts: Vec<Pattern>) -> WaitSet {
-    let mut set = dialogs.clone();
-    set.add(prompts, |_| Role::Prompt);
-    set
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use oxscript_drivers::Pattern;
+use oxscript_drivers::{Answer, Driver, Pattern};
 
 use super::Session;
 use crate::buffer::Closed;
@@ -19,7 +19,8 @@ pub(crate) enum Role {
     Caller(usize),
     /// A CLI prompt.
     Prompt,
-    /// A pager prompt, answered with the reply and waited past.
+    /// A pager prompt or another question answered automatically with the
+    /// reply, then waited past.
     Pager(String),
     /// A login-time question answered automatically (consumed, then replied).
     Answer(String),
@@ -252,19 +253,20 @@ impl Session {
         }
     }
 
-    /// Waits for the prompt (answering pagers) and consumes through it.
-    pub(crate) async fn wait_prompt(&mut self, during: &str) -> Result<Hit> {
-        let driver = self.driver();
+    /// Waits for the prompt and consumes through it, answering the
+    /// driver's pager prompts and `answers` (dialogs such as "exit with
+    /// uncommitted changes?") on the way.
+    pub(crate) async fn wait_prompt(
+        &mut self,
+        driver: &Driver,
+        answers: &[Answer],
+        during: &str,
+    ) -> Result<Hit> {
         let mut set = WaitSet::new();
-        set.add(self.prompt_patterns(), |_| Role::Prompt);
-        set.add(driver.pager.iter().map(|a| a.pattern.clone()), |i| {
-            Role::Pager(
-                driver
-                    .pager
-                    .get(i)
-                    .map(|a| a.reply.clone())
-                    .unwrap_or_default(),
-            )
+        set.add(self.prompts_of(driver).iter().cloned(), |_| Role::Prompt);
+        let auto: Vec<&Answer> = driver.pager.iter().chain(answers).collect();
+        set.add(auto.iter().map(|a| a.pattern.clone()), |i| {
+            Role::Pager(auto.get(i).map(|a| a.reply.clone()).unwrap_or_default())
         });
         self.wait(&set, during, Consume::ThroughMatch).await
     }

@@ -661,18 +661,7 @@ impl SshConnection {
     }
 
     pub(crate) fn ssh_error(&self, e: russh::Error) -> Error {
-        match e {
-            russh::Error::NoCommonAlgo { kind, ours, theirs } => Error::NoCommonAlgorithm {
-                host: self.inner.label.clone(),
-                kind: format!("{kind:?}"),
-                ours: ours.join(","),
-                theirs: theirs.join(","),
-            },
-            other => Error::Ssh {
-                host: self.inner.label.clone(),
-                reason: other.to_string(),
-            },
-        }
+        protocol_error(&self.inner.label, e)
     }
 }
 
@@ -762,13 +751,20 @@ fn connect_error(
             fingerprint,
             reason,
         },
-        (russh::Error::NoCommonAlgo { kind, ours, theirs }, _) => Error::NoCommonAlgorithm {
+        (other, _) => protocol_error(label, other),
+    }
+}
+
+/// A russh error as ours: a failed negotiation lists both sides.
+fn protocol_error(label: &str, e: russh::Error) -> Error {
+    match e {
+        russh::Error::NoCommonAlgo { kind, ours, theirs } => Error::NoCommonAlgorithm {
             host: label.to_owned(),
             kind: format!("{kind:?}"),
             ours: ours.join(","),
             theirs: theirs.join(","),
         },
-        (other, _) => Error::Ssh {
+        other => Error::Ssh {
             host: label.to_owned(),
             reason: other.to_string(),
         },
