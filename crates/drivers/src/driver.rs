@@ -269,13 +269,13 @@ impl Driver {
     /// assert_eq!(Driver::ios().find_error("Gi0/1 up up\r\n"), None);
     /// ```
     pub fn find_error<'a>(&self, response: &'a str) -> Option<&'a str> {
-        first_matching_line(&self.error, response)
+        matching_line(&self.error, response)
     }
 
     /// The first line of `text` (trimmed) that a login-error pattern
     /// matches.
     pub fn find_login_error<'a>(&self, text: &'a str) -> Option<&'a str> {
-        first_matching_line(&self.login_error, text)
+        matching_line(&self.login_error, text)
     }
 
     /// Whether the driver knows how to start authorization.
@@ -315,8 +315,20 @@ fn find_answer<'d>(
         .find_map(|answer| answer.pattern.find_at(buffer, start).map(|r| (answer, r)))
 }
 
-/// The trimmed line holding the earliest match of any pattern in `text`.
-fn first_matching_line<'a>(list: &[Pattern], text: &'a str) -> Option<&'a str> {
+/// The trimmed line holding the earliest match of any of `list` in `text`
+/// (lines end at CR or LF). Safe for byte patterns that match inside a
+/// multi-byte character. This is how a Session finds a response's error
+/// line, with the driver's error patterns or the caller's.
+///
+/// ```
+/// use oxscript_drivers::{matching_line, patterns};
+///
+/// let errors = patterns(&[r"(?m)^% Invalid[^\r\n]*"])?;
+/// let text = "show foo\r\n      ^\r\n% Invalid input detected at '^' marker.\r\n";
+/// assert_eq!(matching_line(&errors, text), Some("% Invalid input detected at '^' marker."));
+/// # Ok::<(), oxscript_drivers::Error>(())
+/// ```
+pub fn matching_line<'a>(list: &[Pattern], text: &'a str) -> Option<&'a str> {
     let bytes = text.as_bytes();
     let at = list
         .iter()

@@ -110,7 +110,7 @@ mod privilege;
 mod registry;
 pub mod toml_format;
 
-pub use driver::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand};
+pub use driver::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, matching_line};
 pub use error::Error;
 pub use guess::{Guess, OsGuesser};
 pub use pager::common_pager;

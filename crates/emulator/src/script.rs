@@ -199,6 +199,15 @@ impl Script {
                             });
                         }
                     }
+                    // The loop above only compared what each read added;
+                    // when several steps arrive in one read, compare here.
+                    if received.get(consumed..consumed + expected.len()) != Some(&expected[..]) {
+                        return Err(ScriptError::Mismatch {
+                            step,
+                            expected: escape(&expected),
+                            got: escape(&received[consumed..]),
+                        });
+                    }
                     consumed += expected.len();
                 }
                 ScriptStep::Close => return Ok(received),
@@ -231,6 +240,20 @@ mod tests {
                 expected: "enable\\r".into(),
                 got: "enabel\\r".into()
             }
+        );
+    }
+
+    #[tokio::test]
+    async fn steps_that_arrive_in_one_read_are_each_compared() {
+        let (mut client, device) = Script::new()
+            .expect("enable\r")
+            .expect("show ver\r")
+            .spawn();
+        client.write_all(b"enable\rshow run\r").await.unwrap();
+        let err = device.await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, ScriptError::Mismatch { step: 1, .. }),
+            "{err}"
         );
     }
 

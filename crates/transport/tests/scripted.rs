@@ -530,3 +530,24 @@ async fn a_device_that_stops_reading_makes_sends_time_out() {
         other => panic!("expected a timeout, got {other}"),
     }
 }
+
+#[tokio::test]
+async fn error_lines_are_found_safely_with_byte_patterns_and_cr_line_ends() {
+    // `(?-u)\xA9` matches the second byte of "©" (C2 A9): the error line
+    // must still be cut at character boundaries; lines end at a lone CR too.
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show legal\r"),
+            Send("show legal\r\nok\rcopyright \u{a9} 2026\r\nrouter#".as_bytes()),
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    s.set_error_prompt(r"(?-u)\xA9").unwrap();
+    match s.execute("show legal").await {
+        Err(Error::InvalidCommand { line, .. }) => assert_eq!(line, "copyright \u{a9} 2026"),
+        other => panic!("expected InvalidCommand, got {other:?}"),
+    }
+}

@@ -827,21 +827,14 @@ impl Session {
     }
 
     fn check_errors(&self, driver: &Driver, response: &Response) -> Result<()> {
-        for pattern in self.errors_of(driver) {
-            if let Some(range) = pattern.find_at(response.text.as_bytes(), 0) {
-                let text = &response.text;
-                let start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-                let end = text[range.end..]
-                    .find('\n')
-                    .map_or(text.len(), |i| range.end + i);
-                return Err(Error::InvalidCommand {
-                    command: response.command.clone(),
-                    line: text[start..end].trim().to_owned(),
-                    response: text.clone(),
-                });
-            }
+        match oxscript_drivers::matching_line(self.errors_of(driver), &response.text) {
+            Some(line) => Err(Error::InvalidCommand {
+                command: response.command.clone(),
+                line: line.to_owned(),
+                response: response.text.clone(),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Records the prompt just seen; a changed hostname is re-learned.
