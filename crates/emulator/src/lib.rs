@@ -63,6 +63,7 @@ mod ssh_server;
 mod stream;
 mod telnet_server;
 mod text;
+mod trusted_hosts;
 pub mod vrp;
 
 pub use command::{CommandSet, Handler, HandlerFn, Reply};
@@ -75,3 +76,4 @@ pub use server::TelnetServer;
 pub use session::{DeviceSession, Output};
 pub use ssh_server::{DEFAULT_SERVER_ID, SshServer, SshServerConfig};
 pub use stream::{serve_stream, serve_stream_until};
+pub use trusted_hosts::TrustedHosts;

@@ -109,12 +109,9 @@ where
                 let pending = std::mem::take(data);
                 framed.feed(TelnetFrame::Data(Bytes::from(pending))).await?;
             }
-            for reply in negotiator.handle(&event) {
+            for reply in negotiator.handle_with(&event, framed.codec_mut()) {
                 framed.feed(reply).await?;
             }
-            let codec = framed.codec_mut();
-            codec.set_binary_receive(negotiator.binary_receive());
-            codec.set_binary_send(negotiator.binary_send());
             Ok(false)
         }
     }

@@ -115,10 +115,7 @@ impl TelnetLink {
         match event {
             TelnetEvent::Data(data) => Some(Inbound::Data(data)),
             other => {
-                let replies = self.negotiator.handle(&other);
-                self.codec
-                    .set_binary_receive(self.negotiator.binary_receive());
-                self.codec.set_binary_send(self.negotiator.binary_send());
+                let replies = self.negotiator.handle_with(&other, &mut self.codec);
                 if replies.is_empty() {
                     None
                 } else {

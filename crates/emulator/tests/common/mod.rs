@@ -73,12 +73,9 @@ impl Client {
             TelnetEvent::Command(_) => {}
             _ => {
                 self.negotiations.push(event.clone());
-                for reply in self.negotiator.handle(&event) {
+                for reply in self.negotiator.handle_with(&event, self.framed.codec_mut()) {
                     self.framed.send(reply).await.expect("send reply");
                 }
-                let codec = self.framed.codec_mut();
-                codec.set_binary_receive(self.negotiator.binary_receive());
-                codec.set_binary_send(self.negotiator.binary_send());
             }
         }
         true

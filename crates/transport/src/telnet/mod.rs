@@ -57,11 +57,10 @@
 //! let mut received = Vec::new();
 //! while let Some(event) = framed.next().await {
 //!     let event = event?;
-//!     for reply in negotiator.handle(&event) {
+//!     // Replies, with the codec's binary flags kept in step.
+//!     for reply in negotiator.handle_with(&event, framed.codec_mut()) {
 //!         framed.send(reply).await?;
 //!     }
-//!     framed.codec_mut().set_binary_receive(negotiator.binary_receive());
-//!     framed.codec_mut().set_binary_send(negotiator.binary_send());
 //!     if let TelnetEvent::Data(data) = event {
 //!         received.extend_from_slice(&data);
 //!     }
@@ -110,13 +109,6 @@ mod tests {
         framed.flush().await
     }
 
-    fn sync_flags<T>(framed: &mut Framed<T, TelnetCodec>, negotiator: &Negotiator) {
-        framed
-            .codec_mut()
-            .set_binary_receive(negotiator.binary_receive());
-        framed.codec_mut().set_binary_send(negotiator.binary_send());
-    }
-
     async fn serve(io: tokio::io::DuplexStream) -> Result<(Negotiator, Vec<u8>)> {
         let mut framed = Framed::new(io, TelnetCodec::new());
         let mut negotiator = Negotiator::server(ServerOptions::default());
@@ -126,9 +118,8 @@ mod tests {
         let mut received = Vec::new();
         while let Some(event) = framed.next().await {
             let event = event?;
-            let replies = negotiator.handle(&event);
+            let replies = negotiator.handle_with(&event, framed.codec_mut());
             send_all(&mut framed, replies).await?;
-            sync_flags(&mut framed, &negotiator);
             if !prompted
                 && negotiator.terminal_type().is_some()
                 && negotiator.window_size().is_some()
@@ -156,9 +147,8 @@ mod tests {
         let mut answered = false;
         while let Some(event) = framed.next().await {
             let event = event?;
-            let replies = negotiator.handle(&event);
+            let replies = negotiator.handle_with(&event, framed.codec_mut());
             send_all(&mut framed, replies).await?;
-            sync_flags(&mut framed, &negotiator);
             if let TelnetEvent::Data(data) = event {
                 data_events += 1;
                 received.extend_from_slice(&data);

@@ -209,6 +209,21 @@ impl Negotiator {
         }
     }
 
+    /// Like [`handle`](Negotiator::handle), and keeps `codec`'s binary
+    /// flags in step with what was negotiated. Use this whenever the events
+    /// come from a [`TelnetCodec`](super::TelnetCodec): a codec left in
+    /// NVT mode after BINARY was agreed would corrupt CR bytes.
+    pub fn handle_with(
+        &mut self,
+        event: &TelnetEvent,
+        codec: &mut super::TelnetCodec,
+    ) -> Vec<TelnetFrame> {
+        let replies = self.handle(event);
+        codec.set_binary_receive(self.binary_receive());
+        codec.set_binary_send(self.binary_send());
+        replies
+    }
+
     fn negotiate(&mut self, verb: Verb, option: u8) -> Vec<TelnetFrame> {
         let side = match verb {
             Verb::Will | Verb::Wont => Side::Remote,
