@@ -40,6 +40,26 @@ chmod 700 "$HOME_DIR/.ssh"
 chmod 600 "$HOME_DIR/.ssh/authorized_keys"
 chown -R "$USER_NAME:$USER_NAME" "$HOME_DIR/.ssh"
 
+# Stops the process whose pid is in file $1, if it runs, and waits (up to
+# 5 s) until it is gone, so its port is free before anything rebinds it.
+stop_pidfile() {
+    local pidfile=$1 pid
+    [ -f "$pidfile" ] || return 0
+    pid=$(cat "$pidfile")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "process $pid ($pidfile) did not exit" >&2
+            exit 1
+        fi
+    fi
+    rm -f "$pidfile"
+}
+
 start_sshd() {
     local name=$1 port=$2
     local d="$DIR/$name"
@@ -67,10 +87,7 @@ MaxSessions 64
 LogLevel ERROR
 Subsystem sftp internal-sftp
 CFG
-    if [ -f "$d/sshd.pid" ] && kill -0 "$(cat "$d/sshd.pid")" 2>/dev/null; then
-        kill "$(cat "$d/sshd.pid")" || true
-        sleep 0.2
-    fi
+    stop_pidfile "$d/sshd.pid"
     /usr/sbin/sshd -t -f "$d/sshd_config"
     /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log"
 }
@@ -80,12 +97,11 @@ start_sshd sshd-gateway "$GW_PORT"
 
 # GNU telnetd is an inetd service: socat accepts and execs it with the TCP
 # socket as its stdin/stdout (nofork), one process per connection.
-if [ -f "$DIR/telnetd.pid" ] && kill -0 "$(cat "$DIR/telnetd.pid")" 2>/dev/null; then
-    kill "$(cat "$DIR/telnetd.pid")" || true
-fi
+stop_pidfile "$DIR/telnetd.pid"
 nohup socat TCP-LISTEN:$TELNET_PORT,bind=127.0.0.1,reuseaddr,fork EXEC:"/usr/sbin/telnetd",nofork \
     >"$DIR/telnetd.log" 2>&1 &
-echo $! > "$DIR/telnetd.pid"
+SOCAT_PID=$!
+echo "$SOCAT_PID" > "$DIR/telnetd.pid"
 
 # Host keys as known_hosts lines, for the strict host-key tests.
 {
@@ -96,9 +112,20 @@ echo $! > "$DIR/telnetd.pid"
     done
 } > "$DIR/known_hosts"
 
+# socat exits at once when it cannot listen (port taken, bad address):
+# check it is alive before waiting for its port, and while waiting.
+socat_alive() {
+    kill -0 "$SOCAT_PID" 2>/dev/null && return 0
+    echo "socat for telnetd exited:" >&2
+    cat "$DIR/telnetd.log" >&2
+    exit 1
+}
+socat_alive
+
 # Wait until every server accepts connections (bounded).
 for port in $SSH_PORT $GW_PORT $TELNET_PORT; do
     for _ in $(seq 1 100); do
+        [ "$port" != "$TELNET_PORT" ] || socat_alive
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
         sleep 0.1
     done

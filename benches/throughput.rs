@@ -28,9 +28,15 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, ios};
+use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, TrustedHosts, ios};
 use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
 use oxscript::{Account, Host, LinkKind, PrivateKeyFile, Session, SessionOptions};
+
+/// The interop suite's reader of `interop.env`, shared with the tests.
+#[path = "../tests/interop/env.rs"]
+mod interop_env;
+
+use interop_env::Interop;
 
 fn cpu_time() -> Duration {
     // utime + stime of this process, from /proc (Linux); zero elsewhere.
@@ -75,6 +81,21 @@ fn row(
     rows.push(r);
 }
 
+/// Runs `command` `n` times on `session`; returns the wall time and the
+/// process CPU time it took.
+async fn time_commands(session: &mut Session, command: &str, n: usize) -> (Duration, Duration) {
+    let (t0, c0) = (Instant::now(), cpu_time());
+    for _ in 0..n {
+        session.execute(command).await.expect(command);
+    }
+    (t0.elapsed(), cpu_time().saturating_sub(c0))
+}
+
+/// Events per second.
+fn per_second(n: usize, wall: Duration) -> f64 {
+    n as f64 / wall.as_secs_f64()
+}
+
 async fn logged_in(url: &str, account: &Account, options: SessionOptions) -> Session {
     let mut host = Host::new(url).expect("url");
     host.set_account(Some(account.clone()));
@@ -99,32 +120,25 @@ async fn telnet_commands(rows: &mut Vec<Row>) {
         session.execute("show clock").await.expect("warm up");
     }
     let n = 10_000;
-    let (t0, c0) = (Instant::now(), cpu_time());
-    for _ in 0..n {
-        session.execute("show clock").await.expect("show clock");
-    }
-    let (wall, cpu) = (t0.elapsed(), cpu_time() - c0);
+    let (wall, cpu) = time_commands(&mut session, "show clock", n).await;
     row(
         rows,
         "telnet-commands",
         format!("`show clock` x {n}, one session (emulated IOS)"),
         format!(
             "{:.0} commands/s ({:.1} µs each; process CPU {:.1} µs/command)",
-            n as f64 / wall.as_secs_f64(),
+            per_second(n, wall),
             wall.as_secs_f64() * 1e6 / n as f64,
             cpu.as_secs_f64() * 1e6 / n as f64
         ),
     );
     let n = 500;
-    let t0 = Instant::now();
-    for _ in 0..n {
-        session.execute("show version").await.expect("show version");
-    }
+    let (wall, _) = time_commands(&mut session, "show version", n).await;
     row(
         rows,
         "telnet-commands",
         format!("`show version` (1.3 KB) x {n}"),
-        format!("{:.0} commands/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{:.0} commands/s", per_second(n, wall)),
     );
     session.close().await.expect("close");
     server.shutdown().await;
@@ -149,7 +163,7 @@ async fn telnet_logins(rows: &mut Vec<Row>) {
         rows,
         "telnet-logins",
         format!("connect + login + close x {n}, sequential"),
-        format!("{:.0} sessions/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{:.0} sessions/s", per_second(n, t0.elapsed())),
     );
     let n = 5000;
     let window = 50;
@@ -171,7 +185,7 @@ async fn telnet_logins(rows: &mut Vec<Row>) {
         rows,
         "telnet-logins",
         format!("connect + login + close x {n}, {window} at a time"),
-        format!("{:.0} sessions/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{:.0} sessions/s", per_second(n, t0.elapsed())),
     );
     server.shutdown().await;
 }
@@ -252,31 +266,26 @@ async fn prompt_search(rows: &mut Vec<Row>) {
     server.shutdown().await;
 }
 
-/// The interop servers' settings, if they run.
-fn interop(section: &str) -> Option<impl Fn(&str) -> String> {
-    let path = std::env::var("OXSCRIPT_INTEROP_ENV")
-        .unwrap_or_else(|_| "/tmp/oxscript-interop/interop.env".into());
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("{section:<16} skipped: {path} not found (run .ci/interop-setup.sh as root)");
-        return None;
-    };
-    Some(move |k: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .unwrap_or_default()
-            .to_owned()
-    })
+/// The interop servers' settings, if they run (a message when they do
+/// not; a malformed `interop.env` stops the benchmark with the reason).
+fn interop(section: &str) -> Option<Interop> {
+    let path = interop_env::env_path();
+    match interop_env::load(&path) {
+        Ok(Some(env)) => Some(env),
+        Ok(None) => {
+            println!("{section:<16} skipped: {path} not found (run .ci/interop-setup.sh as root)");
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
 }
 
 async fn real_telnetd(rows: &mut Vec<Row>) {
-    let Some(var) = interop("real-telnetd") else {
+    let Some(env) = interop("real-telnetd") else {
         return;
     };
-    let url = format!("telnet://127.0.0.1:{}", var("OXSCRIPT_INTEROP_TELNET_PORT"));
-    let account = Account::new(
-        var("OXSCRIPT_INTEROP_USER"),
-        var("OXSCRIPT_INTEROP_PASSWORD"),
-    );
+    let url = format!("telnet://127.0.0.1:{}", env.telnet_port);
+    let account = Account::new(env.user.clone(), env.password.clone());
     for quick_ack in [true, false] {
         let options = SessionOptions {
             driver: Some("shell".into()),
@@ -285,11 +294,8 @@ async fn real_telnetd(rows: &mut Vec<Row>) {
         };
         let mut session = logged_in(&url, &account, options).await;
         let n = 200;
-        let t0 = Instant::now();
-        for _ in 0..n {
-            session.execute("true").await.expect("true");
-        }
-        let per = t0.elapsed().as_secs_f64() * 1000.0 / n as f64;
+        let (wall, _) = time_commands(&mut session, "true", n).await;
+        let per = wall.as_secs_f64() * 1000.0 / n as f64;
         row(
             rows,
             "real-telnetd",
@@ -303,8 +309,9 @@ async fn real_telnetd(rows: &mut Vec<Row>) {
     }
 }
 
-/// An emulated IOS router over SSH, with a known_hosts file for it.
-async fn ssh_router() -> (SshServer, SshOptions) {
+/// An emulated IOS router over SSH, with the known_hosts file trusting it
+/// (keep it while connecting: it is removed when dropped).
+async fn ssh_router() -> (SshServer, TrustedHosts) {
     let server = SshServer::bind(
         "127.0.0.1:0",
         ios::device("bench").with_credentials("admin", "pw"),
@@ -312,35 +319,22 @@ async fn ssh_router() -> (SshServer, SshOptions) {
     )
     .await
     .expect("bind");
-    let known_hosts =
-        std::env::temp_dir().join(format!("oxscript-bench-known-hosts-{}", std::process::id()));
-    std::fs::write(&known_hosts, format!("{}\n", server.known_hosts_line())).expect("known_hosts");
-    let options = SshOptions {
-        host_key_policy: HostKeyPolicy::Strict,
-        known_hosts: Some(known_hosts),
-        use_agent: false,
-        default_identities: false,
-        ..SshOptions::default()
-    };
-    (server, options)
+    let trusted = TrustedHosts::for_servers([&server]).expect("known_hosts");
+    (server, trusted)
 }
 
 /// sshd of the interop suite: host, options (key auth), account.
-fn sshd(var: &dyn Fn(&str) -> String) -> (Host, SshOptions) {
-    let mut host = Host::new(&format!(
-        "ssh://127.0.0.1:{}",
-        var("OXSCRIPT_INTEROP_SSH_PORT")
-    ))
-    .expect("url");
+fn sshd(env: &Interop) -> (Host, SshOptions) {
+    let mut host = Host::new(&format!("ssh://127.0.0.1:{}", env.ssh_port)).expect("url");
     host.set_account(Some(
-        Account::builder(var("OXSCRIPT_INTEROP_USER"))
-            .password(var("OXSCRIPT_INTEROP_PASSWORD"))
-            .key(PrivateKeyFile::new(var("OXSCRIPT_INTEROP_KEY")))
+        Account::builder(env.user.clone())
+            .password(env.password.clone())
+            .key(PrivateKeyFile::new(&env.key))
             .build(),
     ));
     let options = SshOptions {
         host_key_policy: HostKeyPolicy::Strict,
-        known_hosts: Some(var("OXSCRIPT_INTEROP_KNOWN_HOSTS").into()),
+        known_hosts: Some(env.known_hosts.clone()),
         auth_methods: Some(vec![AuthMethod::PublicKey]),
         use_agent: false,
         default_identities: false,
@@ -364,11 +358,12 @@ async fn ssh_connect_rate(host: &Host, options: &SshOptions, n: usize, window: u
         .buffer_unordered(window)
         .collect::<Vec<_>>()
         .await;
-    n as f64 / t0.elapsed().as_secs_f64()
+    per_second(n, t0.elapsed())
 }
 
 async fn ssh_logins(rows: &mut Vec<Row>) {
-    let (server, options) = ssh_router().await;
+    let (server, trusted) = ssh_router().await;
+    let options = trusted.ssh_options();
     let mut host = Host::new(&server.url()).expect("url");
     host.set_account(Some(Account::new("admin", "pw")));
     for (n, window) in [(300, 1), (1000, 50)] {
@@ -387,10 +382,10 @@ async fn ssh_logins(rows: &mut Vec<Row>) {
     }
     server.shutdown().await;
 
-    let Some(var) = interop("ssh-logins") else {
+    let Some(env) = interop("ssh-logins") else {
         return;
     };
-    let (host, options) = sshd(&var);
+    let (host, options) = sshd(&env);
     let n = 100;
     let rate = ssh_connect_rate(&host, &options, n, 1).await;
     row(
@@ -402,7 +397,8 @@ async fn ssh_logins(rows: &mut Vec<Row>) {
 }
 
 async fn ssh_commands(rows: &mut Vec<Row>) {
-    let (server, ssh) = ssh_router().await;
+    let (server, trusted) = ssh_router().await;
+    let ssh = trusted.ssh_options();
     let options = SessionOptions {
         ssh: ssh.clone(),
         ..SessionOptions::default()
@@ -410,15 +406,12 @@ async fn ssh_commands(rows: &mut Vec<Row>) {
     let mut session = logged_in(&server.url(), &Account::new("admin", "pw"), options).await;
     session.autoinit().await.expect("autoinit");
     let n = 5000;
-    let t0 = Instant::now();
-    for _ in 0..n {
-        session.execute("show clock").await.expect("show clock");
-    }
+    let (wall, _) = time_commands(&mut session, "show clock", n).await;
     row(
         rows,
         "ssh-commands",
         format!("emulated IOS over SSH: `show clock` x {n}, one shell"),
-        format!("{:.0} commands/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{:.0} commands/s", per_second(n, wall)),
     );
     session.close().await.expect("close");
 
@@ -431,10 +424,10 @@ async fn ssh_commands(rows: &mut Vec<Row>) {
     connection.close().await;
     server.shutdown().await;
 
-    let Some(var) = interop("ssh-commands") else {
+    let Some(env) = interop("ssh-commands") else {
         return;
     };
-    let (host, ssh) = sshd(&var);
+    let (host, ssh) = sshd(&env);
     let options = SessionOptions {
         driver: Some("shell".into()),
         ssh: ssh.clone(),
@@ -445,15 +438,12 @@ async fn ssh_commands(rows: &mut Vec<Row>) {
         .expect("connect");
     session.login().await.expect("login");
     let n = 2000;
-    let t0 = Instant::now();
-    for _ in 0..n {
-        session.execute("true").await.expect("true");
-    }
+    let (wall, _) = time_commands(&mut session, "true", n).await;
     row(
         rows,
         "ssh-commands",
         format!("bash on OpenSSH sshd: `true` x {n}, one shell"),
-        format!("{:.0} commands/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{:.0} commands/s", per_second(n, wall)),
     );
     let connection = session.ssh().expect("ssh").clone();
     exec_rates(rows, "OpenSSH sshd", &connection, "true", 300).await;
@@ -475,7 +465,7 @@ async fn exec_rates(
         rows,
         "ssh-exec",
         format!("{target}: exec `{command}` x {n}, one connection, sequential"),
-        format!("{:.0} execs/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{:.0} execs/s", per_second(n, t0.elapsed())),
     );
     let t0 = Instant::now();
     let runs = (0..n).map(|_| {
@@ -491,15 +481,15 @@ async fn exec_rates(
         rows,
         "ssh-exec",
         format!("{target}: exec `{command}` x {n}, one connection, 16 in flight"),
-        format!("{:.0} execs/s", n as f64 / t0.elapsed().as_secs_f64()),
+        format!("{:.0} execs/s", per_second(n, t0.elapsed())),
     );
 }
 
 async fn sftp(rows: &mut Vec<Row>) {
-    let Some(var) = interop("sftp") else {
+    let Some(env) = interop("sftp") else {
         return;
     };
-    let (host, options) = sshd(&var);
+    let (host, options) = sshd(&env);
     let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
         .await
         .expect("sshd");
@@ -570,18 +560,14 @@ async fn external(rows: &mut Vec<Row>, urls: &[String]) {
             .expect("connect");
         session.login().await.expect("login");
         session.autoinit().await.expect("autoinit");
-        let (t0, c0) = (Instant::now(), cpu_time());
-        for _ in 0..n {
-            session.execute("show clock").await.expect("show clock");
-        }
-        let (wall, cpu) = (t0.elapsed(), cpu_time() - c0);
+        let (wall, cpu) = time_commands(&mut session, "show clock", n).await;
         row(
             rows,
             "external",
             format!("{} x `show clock`, one session, {}", n, host.protocol()),
             format!(
                 "{:.0} commands/s ({:.0} µs client CPU/command)",
-                n as f64 / wall.as_secs_f64(),
+                per_second(n, wall),
                 cpu.as_secs_f64() * 1e6 / n as f64
             ),
         );

@@ -6,8 +6,8 @@
 //! cargo run --example gateway
 //! ```
 
-use oxscript::emulator::{SshServer, SshServerConfig, ios};
-use oxscript::transport::ssh::{HostKeyPolicy, SshOptions, SshPool};
+use oxscript::emulator::{SshServer, SshServerConfig, TrustedHosts, ios};
+use oxscript::transport::ssh::{SshOptions, SshPool};
 use oxscript::{Account, Host, Session, SessionOptions};
 
 #[tokio::main]
@@ -28,25 +28,16 @@ async fn main() -> anyhow::Result<()> {
         routers.push(SshServer::bind("127.0.0.1:0", device, SshServerConfig::default()).await?);
     }
 
-    // Host keys are checked strictly against a known_hosts file.
-    let known_hosts =
-        std::env::temp_dir().join(format!("oxscript-gateway-example-{}", std::process::id()));
-    let lines: String = std::iter::once(&bastion)
-        .chain(&routers)
-        .map(|s| format!("{}\n", s.known_hosts_line()))
-        .collect();
-    std::fs::write(&known_hosts, lines)?;
+    // Host keys are checked strictly against a known_hosts file holding
+    // the emulated servers' keys (removed when `trusted` is dropped).
+    let trusted = TrustedHosts::for_servers(std::iter::once(&bastion).chain(&routers))?;
 
     // One pool: the bastion connection is opened once and shared.
     let pool = SshPool::new();
     let options = SessionOptions {
         ssh: SshOptions {
-            host_key_policy: HostKeyPolicy::Strict,
-            known_hosts: Some(known_hosts.clone()),
-            use_agent: false,
-            default_identities: false,
             pool: Some(pool.clone()),
-            ..SshOptions::default()
+            ..trusted.ssh_options()
         },
         ..SessionOptions::default()
     };
@@ -74,12 +65,15 @@ async fn main() -> anyhow::Result<()> {
         "connections to the bastion: {}",
         bastion.connections_accepted()
     );
+    anyhow::ensure!(
+        bastion.connections_accepted() == 1,
+        "the pool should share one bastion connection"
+    );
 
     pool.close_all().await;
     for server in routers {
         server.shutdown().await;
     }
     bastion.shutdown().await;
-    let _ = std::fs::remove_file(known_hosts);
     Ok(())
 }

@@ -2,15 +2,62 @@
 //! (`crates/drivers/fixtures/<driver>.toml`) through a real Session: the
 //! device side plays the recording, and must receive exactly the bytes the
 //! recording says a correct client sends (logins, commands, pager answers,
-//! privilege changes, configuration).
+//! privilege changes, configuration). Each step must also stay within its
+//! own part of the recording: by its end the Session has sent exactly the
+//! step's client lines and consumed everything the device sent in it.
+//! (`crates/drivers/tests/fixtures.rs` checks the fixtures' format.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use oxscript::emulator::Script;
 use oxscript::{Account, Error, Host, LinkKind, Session, SessionOptions};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use toml::Value;
+
+/// The client's end of the pipe, keeping a copy of what the Session sent.
+struct Recording<S> {
+    inner: S,
+    sent: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recording<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recording<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &poll {
+            this.sent.lock().unwrap().extend_from_slice(&buf[..*n]);
+        }
+        poll
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/drivers/fixtures")
@@ -51,24 +98,38 @@ async fn replay(path: &Path) -> Result<(), String> {
         .ok_or("no steps")?;
 
     let mut script = Script::new();
+    // What the client has sent once each step is done.
+    let mut client_so_far = Vec::new();
+    let mut sent_after_step = Vec::new();
+    // Whether each step's script starts with the client's turn (then the
+    // device sends nothing of it before the step starts).
+    let mut client_starts = Vec::new();
     for step in steps {
-        for item in step
+        let items = step
             .get("script")
             .and_then(Value::as_array)
-            .ok_or("step without script")?
-        {
+            .ok_or("step without script")?;
+        client_starts.push(items.first().is_some_and(|i| i.get("client").is_some()));
+        for item in items {
             if let Some(device) = item.get("device").and_then(Value::as_str) {
                 script = script.send(device);
             } else if let Some(client) = item.get("client").and_then(Value::as_str) {
                 script = script.expect(client);
+                client_so_far.extend_from_slice(client.as_bytes());
             }
         }
+        sent_after_step.push(client_so_far.clone());
     }
     // A device closes the connection once it was told to log out.
     if steps.last().and_then(|s| string(s, "action")).as_deref() == Some("logout") {
         script = script.close();
     }
     let (stream, device) = script.spawn();
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let stream = Recording {
+        inner: stream,
+        sent: Arc::clone(&sent),
+    };
     let host = Host::new("dummy://replay").unwrap();
     let options = SessionOptions {
         driver: Some(driver.clone()),
@@ -111,10 +172,17 @@ async fn replay(path: &Path) -> Result<(), String> {
             }
             "send_config" => {
                 let lines = strings(step, "lines");
+                let before = session.privilege();
                 session
                     .send_config(&lines)
                     .await
                     .map_err(|e| context(e.to_string()))?;
+                if session.privilege() != before {
+                    return Err(context(format!(
+                        "privilege is {:?} after the configuration, not {before:?}",
+                        session.privilege()
+                    )));
+                }
             }
             "execute" => {
                 let command = string(step, "command").unwrap_or_default();
@@ -173,16 +241,50 @@ async fn replay(path: &Path) -> Result<(), String> {
                 session.prompt()
             )));
         }
+        // The step sent its own client lines, no more and no fewer.
+        let expected = sent_after_step.get(index).cloned().unwrap_or_default();
+        let so_far = sent.lock().unwrap().clone();
+        if so_far != expected {
+            return Err(context(format!(
+                "the client has sent {:?}, the recording up to here {:?}",
+                String::from_utf8_lossy(&so_far),
+                String::from_utf8_lossy(&expected)
+            )));
+        }
+        // Everything the device sent in the step was consumed by it (when
+        // the next step starts with the client, the device sent nothing
+        // of it yet).
+        if client_starts.get(index + 1).copied().unwrap_or(true) && !session.buffer().is_empty() {
+            return Err(context(format!(
+                "left unconsumed for the next step: {:?}",
+                session.buffer()
+            )));
+        }
     }
     if logged_out {
         session.logout().await.map_err(|e| format!("logout: {e}"))?;
     } else {
         session.close().await.map_err(|e| format!("close: {e}"))?;
     }
-    device
+    let received = device
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("the device saw a different conversation: {e}"))?;
+    let sent = sent.lock().unwrap().clone();
+    if sent != client_so_far {
+        return Err(format!(
+            "the client sent {:?} in all, the recording has {:?}",
+            String::from_utf8_lossy(&sent),
+            String::from_utf8_lossy(&client_so_far)
+        ));
+    }
+    if received != client_so_far {
+        return Err(format!(
+            "the device received {:?}, the recording has {:?}",
+            String::from_utf8_lossy(&received),
+            String::from_utf8_lossy(&client_so_far)
+        ));
+    }
     Ok(())
 }
 

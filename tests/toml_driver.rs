@@ -6,13 +6,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use oxscript::emulator::{Handler, Reply, TelnetServer, VirtualDevice};
 use oxscript::{Account, Error, Host, Registry, Session, SessionOptions};
 
-/// The fictional ACME EdgeOS router the example driver describes.
-fn acme_router() -> VirtualDevice {
+/// The `set cli ...` commands the device received, in order.
+type Received = Arc<Mutex<Vec<String>>>;
+
+/// A handler that records the command line in `received` and replies `reply`.
+fn recording(received: &Received, reply: &'static str) -> Handler {
+    let received = received.clone();
+    Handler::func(move |_, caps| {
+        let line = caps.get(0).map(|m| m.as_str()).unwrap_or_default();
+        received.lock().unwrap().push(line.to_owned());
+        reply.to_owned()
+    })
+}
+
+/// The fictional ACME EdgeOS router the example driver describes; its
+/// `set cli` commands are recorded in `received`.
+fn acme_router(received: &Received) -> VirtualDevice {
+    let pager_off = received.clone();
     let version: String = (1..=30)
         .map(|i| format!("EdgeOS version 4 module {i:02}: ok\n"))
         .collect();
@@ -39,7 +54,9 @@ fn acme_router() -> VirtualDevice {
         .unwrap()
         .with_command(
             r"set cli pager off$",
-            Handler::func(|ctx, _| {
+            Handler::func(move |ctx, caps| {
+                let line = caps.get(0).map(|m| m.as_str()).unwrap_or_default();
+                pager_off.lock().unwrap().push(line.to_owned());
                 ctx.set_page_lines(None);
                 "Pager disabled".into()
             }),
@@ -48,11 +65,11 @@ fn acme_router() -> VirtualDevice {
         .unwrap()
         .with_command(
             r"set cli width 0$",
-            Handler::from("ERR-12: width out of range"),
+            recording(received, "ERR-12: width out of range"),
             true,
         )
         .unwrap()
-        .with_command(r"set cli width 512$", Handler::from(""), true)
+        .with_command(r"set cli width 512$", recording(received, ""), true)
         .unwrap()
         .with_command(
             r"privileged$",
@@ -163,7 +180,8 @@ fn registry_with_acme() -> Arc<Registry> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_toml_driver_drives_its_emulator() {
-    let server = TelnetServer::bind("127.0.0.1:0", acme_router())
+    let received = Received::default();
+    let server = TelnetServer::bind("127.0.0.1:0", acme_router(&received))
         .await
         .unwrap();
     let mut host = Host::new(&server.url()).unwrap();
@@ -192,7 +210,16 @@ async fn a_toml_driver_drives_its_emulator() {
     assert!(!paged.text().contains("page"));
 
     // Init: the first width command is refused, its alternative accepted.
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "no init before autoinit"
+    );
     session.autoinit().await.unwrap();
+    assert_eq!(
+        *received.lock().unwrap(),
+        ["set cli pager off", "set cli width 0", "set cli width 512"],
+        "the pager command, the refused width, then its alternative (once)"
+    );
 
     // The driver's error patterns.
     match session.execute("reboot now").await {
@@ -222,7 +249,7 @@ async fn a_toml_driver_drives_its_emulator() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_toml_drivers_login_errors_apply() {
-    let server = TelnetServer::bind("127.0.0.1:0", acme_router())
+    let server = TelnetServer::bind("127.0.0.1:0", acme_router(&Received::default()))
         .await
         .unwrap();
     let mut host = Host::new(&server.url()).unwrap();

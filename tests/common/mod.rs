@@ -3,11 +3,11 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use oxscript::emulator::{SshServer, SshServerConfig, TelnetServer, VirtualDevice, register_dummy};
-use oxscript::transport::ssh::{HostKeyPolicy, SshOptions};
+use oxscript::emulator::{
+    SshServer, SshServerConfig, TelnetServer, TrustedHosts, VirtualDevice, register_dummy,
+};
 use oxscript::{Account, Host, SessionOptions};
 
 /// The kinds of links a Session runs over.
@@ -21,7 +21,8 @@ pub enum Link {
 /// A device being served; shut down with `stop`.
 pub enum Served {
     Telnet(TelnetServer),
-    Ssh(SshServer, PathBuf),
+    /// The server and the known_hosts file trusting it (removed on drop).
+    Ssh(SshServer, TrustedHosts),
     Dummy(String),
 }
 
@@ -56,14 +57,8 @@ impl Served {
     /// checking against a known_hosts file holding the server's key).
     pub fn options(&self) -> SessionOptions {
         match self {
-            Served::Ssh(_, known_hosts) => SessionOptions {
-                ssh: SshOptions {
-                    host_key_policy: HostKeyPolicy::Strict,
-                    known_hosts: Some(known_hosts.clone()),
-                    use_agent: false,
-                    default_identities: false,
-                    ..SshOptions::default()
-                },
+            Served::Ssh(_, trusted) => SessionOptions {
+                ssh: trusted.ssh_options(),
                 ..SessionOptions::default()
             },
             _ => SessionOptions::default(),
@@ -73,9 +68,9 @@ impl Served {
     pub async fn stop(self) {
         match self {
             Served::Telnet(s) => s.shutdown().await,
-            Served::Ssh(s, known_hosts) => {
+            Served::Ssh(s, trusted) => {
                 s.shutdown().await;
-                let _ = std::fs::remove_file(known_hosts);
+                drop(trusted);
             }
             Served::Dummy(name) => {
                 oxscript::transport::dummy::unregister(&name);
@@ -98,9 +93,8 @@ pub async fn serve(link: Link, device: VirtualDevice) -> Served {
             let server = SshServer::bind("127.0.0.1:0", device, config)
                 .await
                 .unwrap();
-            let known_hosts = std::env::temp_dir().join(unique("oxscript-known-hosts"));
-            std::fs::write(&known_hosts, format!("{}\n", server.known_hosts_line())).unwrap();
-            Served::Ssh(server, known_hosts)
+            let trusted = TrustedHosts::for_servers([&server]).unwrap();
+            Served::Ssh(server, trusted)
         }
         Link::Dummy => {
             let name = unique("test-device");

@@ -7,70 +7,83 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod env;
 mod jobs;
 mod sftp;
 mod ssh;
 mod telnet;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshOptions};
+use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
 use oxscript::{Account, Host, PrivateKeyFile};
 
-/// Details of the running interop servers.
-#[allow(dead_code)]
-pub struct Interop {
-    pub host: String,
-    pub ssh_port: u16,
-    pub gateway_port: u16,
-    pub telnet_port: u16,
-    pub user: String,
-    pub password: String,
-    pub key: PathBuf,
-    pub encrypted_key: PathBuf,
-    pub key_passphrase: String,
-    pub agent_key: PathBuf,
-    pub other_key: PathBuf,
-    pub known_hosts: PathBuf,
-}
+pub use env::Interop;
 
 /// The interop servers, or `None` (with a message) when they are not running.
 pub fn interop() -> Option<Interop> {
-    let path = std::env::var("OXSCRIPT_INTEROP_ENV")
-        .unwrap_or_else(|_| "/tmp/oxscript-interop/interop.env".into());
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "CI=true but the interop servers are not set up ({path} missing): run .ci/interop-setup.sh"
+    let path = env::env_path();
+    match env::load(&path) {
+        Ok(Some(env)) => Some(env),
+        Ok(None) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+            "CI=true but the interop servers are not set up ({path} missing): run .ci/interop-setup.sh"
+        ),
+        Ok(None) => {
+            eprintln!(
+                "skipping interop test: {path} not found (run .ci/interop-setup.sh as root to start sshd/telnetd)"
             );
+            None
         }
-        eprintln!(
-            "skipping interop test: {path} not found (run .ci/interop-setup.sh as root to start sshd/telnetd)"
-        );
-        return None;
-    };
-    let vars: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
-    let get = |k: &str| {
-        vars.get(k)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| panic!("{k} missing in {path}"))
-    };
-    Some(Interop {
-        host: get("OXSCRIPT_INTEROP_SSH_HOST"),
-        ssh_port: get("OXSCRIPT_INTEROP_SSH_PORT").parse().unwrap(),
-        gateway_port: get("OXSCRIPT_INTEROP_GATEWAY_PORT").parse().unwrap(),
-        telnet_port: get("OXSCRIPT_INTEROP_TELNET_PORT").parse().unwrap(),
-        user: get("OXSCRIPT_INTEROP_USER"),
-        password: get("OXSCRIPT_INTEROP_PASSWORD"),
-        key: get("OXSCRIPT_INTEROP_KEY").into(),
-        encrypted_key: get("OXSCRIPT_INTEROP_ENCRYPTED_KEY").into(),
-        key_passphrase: get("OXSCRIPT_INTEROP_KEY_PASSPHRASE"),
-        agent_key: get("OXSCRIPT_INTEROP_AGENT_KEY").into(),
-        other_key: get("OXSCRIPT_INTEROP_OTHER_KEY").into(),
-        known_hosts: get("OXSCRIPT_INTEROP_KNOWN_HOSTS").into(),
-    })
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn the_env_file_parser_names_missing_and_bad_entries() {
+    let full = "OXSCRIPT_INTEROP_SSH_HOST=127.0.0.1\n\
+                OXSCRIPT_INTEROP_SSH_PORT=2201\n\
+                OXSCRIPT_INTEROP_GATEWAY_PORT=2202\n\
+                OXSCRIPT_INTEROP_TELNET_PORT=2323\n\
+                OXSCRIPT_INTEROP_USER=u\n\
+                OXSCRIPT_INTEROP_PASSWORD=p=w\n\
+                OXSCRIPT_INTEROP_KEY=/k\n\
+                OXSCRIPT_INTEROP_ENCRYPTED_KEY=/e\n\
+                OXSCRIPT_INTEROP_KEY_PASSPHRASE=kp\n\
+                OXSCRIPT_INTEROP_AGENT_KEY=/a\n\
+                OXSCRIPT_INTEROP_OTHER_KEY=/o\n\
+                OXSCRIPT_INTEROP_KNOWN_HOSTS=/kh\n";
+    let env = env::parse(full, "x.env").unwrap();
+    assert_eq!(
+        (env.ssh_port, env.gateway_port, env.telnet_port),
+        (2201, 2202, 2323)
+    );
+    assert_eq!(env.password, "p=w", "only the first `=` separates");
+    assert_eq!(env.known_hosts, PathBuf::from("/kh"));
+
+    let without_user: String = full
+        .lines()
+        .filter(|l| !l.starts_with("OXSCRIPT_INTEROP_USER="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let err = env::parse(&without_user, "x.env").err().unwrap();
+    assert_eq!(
+        err,
+        "x.env: OXSCRIPT_INTEROP_USER is missing (re-run .ci/interop-setup.sh)"
+    );
+
+    let bad_port = full.replace("SSH_PORT=2201", "SSH_PORT=22x");
+    let err = env::parse(&bad_port, "x.env").err().unwrap();
+    assert_eq!(
+        err,
+        "x.env: OXSCRIPT_INTEROP_SSH_PORT=22x is not a port number"
+    );
+
+    assert!(
+        env::load("/nonexistent/oxscript/interop.env")
+            .unwrap()
+            .is_none()
+    );
 }
 
 impl Interop {
@@ -101,17 +114,33 @@ impl Interop {
         host.set_account(Some(account));
         host
     }
+
+    /// Connects to `host` and authenticates with `methods` only (strict
+    /// host keys against the interop known_hosts file, see [`Interop::options`]).
+    pub async fn connect(
+        &self,
+        host: &Host,
+        methods: &[AuthMethod],
+    ) -> oxscript::Result<SshConnection> {
+        SshConnection::connect_authenticated(host, &self.options(methods), TIMEOUT).await
+    }
+}
+
+/// A name no other test of this run uses: `oxscript-<tag>-<pid>-<n>`
+/// (temporary directories, remote directories).
+pub fn unique(tag: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "oxscript-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// A fresh directory under the system temp dir.
 pub fn temp_dir(tag: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "oxscript-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
+    let dir = std::env::temp_dir().join(unique(tag));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

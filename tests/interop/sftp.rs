@@ -10,24 +10,17 @@ use oxscript::transport::ssh::{
 use oxscript::{Error, Host};
 use sha2::{Digest, Sha256};
 
-use crate::{Interop, TIMEOUT, interop, temp_dir};
+use crate::{Interop, TIMEOUT, interop, temp_dir, unique};
 
 /// A remote directory (relative to the test user's home) unique to this test.
 fn remote_dir(tag: &str) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "oxscript-sftp-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
+    unique(&format!("sftp-{tag}"))
 }
 
+/// A key-authenticated connection to the interop sshd.
 async fn connect(env: &Interop) -> SshConnection {
     let host = env.ssh_host(env.ssh_port, env.key_account());
-    SshConnection::connect_authenticated(&host, &env.options(&[AuthMethod::PublicKey]), TIMEOUT)
-        .await
-        .unwrap()
+    env.connect(&host, &[AuthMethod::PublicKey]).await.unwrap()
 }
 
 /// Deterministic pseudo-random bytes (xorshift64*).
@@ -393,13 +386,10 @@ async fn sftp_through_a_gateway() {
     let gateway = env.ssh_host(env.gateway_port, env.key_account());
     let mut target = env.ssh_host(env.ssh_port, env.key_account());
     target.set_gateway(Some(gateway));
-    let ssh = SshConnection::connect_authenticated(
-        &target,
-        &env.options(&[AuthMethod::PublicKey]),
-        TIMEOUT,
-    )
-    .await
-    .unwrap();
+    let ssh = env
+        .connect(&target, &[AuthMethod::PublicKey])
+        .await
+        .unwrap();
     assert_eq!(ssh.depth(), 1);
     let sftp = ssh.sftp().await.unwrap();
     let dir = remote_dir("gw");
@@ -490,18 +480,18 @@ async fn local_port_forward_to_sshd_carries_ssh_connections() {
         .unwrap();
     let port = dropped.port();
     drop(dropped);
-    let mut refused = false;
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+    // The listener goes when its task sees the cancellation: wait for
+    // that (bounded in time, not in attempts).
+    let refused = tokio::time::timeout(TIMEOUT, async {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
-            .is_err()
+            .is_ok()
         {
-            refused = true;
-            break;
+            tokio::task::yield_now().await;
         }
-        tokio::task::yield_now().await;
-    }
-    assert!(refused, "a dropped forward stops listening");
+    })
+    .await;
+    assert!(refused.is_ok(), "a dropped forward stops listening");
 
     // A port already in use is an error naming the address.
     let busy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

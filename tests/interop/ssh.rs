@@ -1,5 +1,6 @@
 //! SSH against OpenSSH sshd.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use oxscript::transport::ssh::{
@@ -13,10 +14,7 @@ use crate::{TIMEOUT, interop, temp_dir};
 async fn password_authentication_and_exec() {
     let Some(env) = interop() else { return };
     let host = env.ssh_host(env.ssh_port, env.password_account());
-    let ssh =
-        SshConnection::connect_authenticated(&host, &env.options(&[AuthMethod::Password]), TIMEOUT)
-            .await
-            .unwrap();
+    let ssh = env.connect(&host, &[AuthMethod::Password]).await.unwrap();
     assert!(ssh.server_version().unwrap().starts_with("SSH-2.0-OpenSSH"));
     assert!(ssh.host_key_fingerprint().unwrap().starts_with("SHA256:"));
     let out = ssh.run("echo hello; id -un").await.unwrap();
@@ -28,11 +26,9 @@ async fn password_authentication_and_exec() {
 #[tokio::test]
 async fn key_authentication_unencrypted_and_encrypted() {
     let Some(env) = interop() else { return };
-    let options = env.options(&[AuthMethod::PublicKey]);
+    let key = [AuthMethod::PublicKey];
     let host = env.ssh_host(env.ssh_port, env.key_account());
-    let ssh = SshConnection::connect_authenticated(&host, &options, TIMEOUT)
-        .await
-        .unwrap();
+    let ssh = env.connect(&host, &key).await.unwrap();
     assert_eq!(ssh.run("echo key").await.unwrap().stdout_text(), "key\n");
 
     // An RSA key with a passphrase (rsa-sha2 signatures).
@@ -40,9 +36,7 @@ async fn key_authentication_unencrypted_and_encrypted() {
         .key(PrivateKeyFile::new(&env.encrypted_key).with_passphrase(env.key_passphrase.clone()))
         .build();
     let host = env.ssh_host(env.ssh_port, encrypted);
-    let ssh = SshConnection::connect_authenticated(&host, &options, TIMEOUT)
-        .await
-        .unwrap();
+    let ssh = env.connect(&host, &key).await.unwrap();
     assert_eq!(ssh.run("echo rsa").await.unwrap().stdout_text(), "rsa\n");
 
     // The wrong passphrase is a clear error naming the file.
@@ -50,9 +44,7 @@ async fn key_authentication_unencrypted_and_encrypted() {
         .key(PrivateKeyFile::new(&env.encrypted_key).with_passphrase("not-it"))
         .build();
     let host = env.ssh_host(env.ssh_port, wrong);
-    let err = SshConnection::connect_authenticated(&host, &options, TIMEOUT)
-        .await
-        .unwrap_err();
+    let err = env.connect(&host, &key).await.unwrap_err();
     assert!(matches!(err, Error::KeyFile { .. }), "{err}");
     assert!(err.to_string().contains("id_rsa_enc"), "{err}");
     assert!(
@@ -65,14 +57,57 @@ async fn key_authentication_unencrypted_and_encrypted() {
 async fn keyboard_interactive_authentication() {
     let Some(env) = interop() else { return };
     let host = env.ssh_host(env.ssh_port, env.password_account());
-    let ssh = SshConnection::connect_authenticated(
-        &host,
-        &env.options(&[AuthMethod::KeyboardInteractive]),
-        TIMEOUT,
-    )
-    .await
-    .unwrap();
+    let ssh = env
+        .connect(&host, &[AuthMethod::KeyboardInteractive])
+        .await
+        .unwrap();
     assert_eq!(ssh.run("echo kbd").await.unwrap().stdout_text(), "kbd\n");
+}
+
+/// An `ssh-agent` started for one test, killed when dropped (also when
+/// the test panics).
+struct Agent {
+    pid: String,
+    socket: PathBuf,
+}
+
+impl Agent {
+    /// Starts an agent listening on `socket`. Without `-D` the agent
+    /// forks and its first process exits once the socket is bound, so the
+    /// socket exists when this returns.
+    fn start(socket: &Path) -> Agent {
+        let out = Command::new("ssh-agent")
+            .arg("-s")
+            .arg("-a")
+            .arg(socket)
+            .output()
+            .expect("ssh-agent");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "ssh-agent: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // `SSH_AGENT_PID=1234; export SSH_AGENT_PID;`
+        let pid = stdout
+            .split(';')
+            .find_map(|part| part.trim().strip_prefix("SSH_AGENT_PID="))
+            .unwrap_or_else(|| panic!("no SSH_AGENT_PID in ssh-agent's output: {stdout}"))
+            .to_owned();
+        assert!(pid.bytes().all(|b| b.is_ascii_digit()), "{pid:?}");
+        assert!(socket.exists(), "the agent's socket is bound");
+        Agent {
+            pid,
+            socket: socket.to_owned(),
+        }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(&self.pid).status();
+        let _ = std::fs::remove_file(&self.socket);
+    }
 }
 
 #[tokio::test]
@@ -80,20 +115,7 @@ async fn agent_authentication() {
     let Some(env) = interop() else { return };
     let dir = temp_dir("agent");
     let socket = dir.join("agent.sock");
-    let mut agent = Command::new("ssh-agent")
-        .arg("-D")
-        .arg("-a")
-        .arg(&socket)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("ssh-agent");
-    // Wait (bounded) for the socket.
-    for _ in 0..200 {
-        if socket.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let agent = Agent::start(&socket);
     let added = Command::new("ssh-add")
         .arg(&env.agent_key)
         .env("SSH_AUTH_SOCK", &socket)
@@ -113,13 +135,13 @@ async fn agent_authentication() {
     // No password, no key file: only the agent can log in.
     let host = env.ssh_host(env.ssh_port, Account::new(env.user.clone(), ""));
     let result = SshConnection::connect_authenticated(&host, &options, TIMEOUT).await;
-    let _ = agent.kill();
-    let _ = agent.wait();
+    drop(agent);
     let ssh = result.unwrap();
     assert_eq!(
         ssh.run("echo agent").await.unwrap().stdout_text(),
         "agent\n"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -129,8 +151,8 @@ async fn wrong_password_names_methods_tried_and_offered() {
         env.ssh_port,
         Account::new(env.user.clone(), "wrong-password"),
     );
-    let options = env.options(&[AuthMethod::PublicKey, AuthMethod::Password]);
-    let err = SshConnection::connect_authenticated(&host, &options, TIMEOUT)
+    let err = env
+        .connect(&host, &[AuthMethod::PublicKey, AuthMethod::Password])
         .await
         .unwrap_err();
     match &err {
@@ -151,13 +173,10 @@ async fn unauthorized_key_is_refused() {
         .key(PrivateKeyFile::new(&env.other_key))
         .build();
     let host = env.ssh_host(env.ssh_port, account);
-    let err = SshConnection::connect_authenticated(
-        &host,
-        &env.options(&[AuthMethod::PublicKey]),
-        TIMEOUT,
-    )
-    .await
-    .unwrap_err();
+    let err = env
+        .connect(&host, &[AuthMethod::PublicKey])
+        .await
+        .unwrap_err();
     match err {
         Error::SshAuthFailed { tried, .. } => {
             assert!(tried[0].contains("id_ed25519_other"), "{tried:?}")
@@ -242,13 +261,7 @@ async fn known_hosts_strict_accept_new_and_mismatch() {
 async fn exec_exit_codes_stderr_stdin_and_lines() {
     let Some(env) = interop() else { return };
     let host = env.ssh_host(env.ssh_port, env.key_account());
-    let ssh = SshConnection::connect_authenticated(
-        &host,
-        &env.options(&[AuthMethod::PublicKey]),
-        TIMEOUT,
-    )
-    .await
-    .unwrap();
+    let ssh = env.connect(&host, &[AuthMethod::PublicKey]).await.unwrap();
     let out = ssh.run("echo out; echo err >&2; exit 3").await.unwrap();
     assert_eq!(out.stdout_text(), "out\n");
     assert_eq!(out.stderr_text(), "err\n");
@@ -292,7 +305,10 @@ async fn exec_exit_codes_stderr_stdin_and_lines() {
         "{killed:?}"
     );
 
-    // Lines are reassembled even when written in pieces.
+    // Lines are reassembled even when written in pieces. The remote
+    // `sleep` makes the split across packets likely, not certain; the
+    // deterministic check is the unit test
+    // `ssh::exec::tests::lines_split_across_packets_are_joined`.
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = lines.clone();
     ssh.exec("printf 'par'; sleep 0.05; printf 'tial\\nwhole\\n'; printf 'e1\\n' >&2")
@@ -319,13 +335,7 @@ async fn exec_exit_codes_stderr_stdin_and_lines() {
 async fn many_concurrent_exec_channels_on_one_connection() {
     let Some(env) = interop() else { return };
     let host = env.ssh_host(env.ssh_port, env.key_account());
-    let ssh = SshConnection::connect_authenticated(
-        &host,
-        &env.options(&[AuthMethod::PublicKey]),
-        TIMEOUT,
-    )
-    .await
-    .unwrap();
+    let ssh = env.connect(&host, &[AuthMethod::PublicKey]).await.unwrap();
     // sshd's MaxSessions is 64 in the interop config.
     let runs = (0..32).map(|i| {
         let ssh = ssh.clone();
@@ -373,7 +383,6 @@ async fn shell_session_with_a_bash_prompt() {
 #[tokio::test]
 async fn two_hop_gateway_chain_with_a_shared_pool() {
     let Some(env) = interop() else { return };
-    let options = env.options(&[AuthMethod::PublicKey]);
     // client -> gateway sshd -> gateway sshd (again, through the first) -> target sshd
     let hop1 = env.ssh_host(env.gateway_port, env.key_account());
     let mut hop2 = env.ssh_host(env.gateway_port, env.key_account());
@@ -381,7 +390,8 @@ async fn two_hop_gateway_chain_with_a_shared_pool() {
     let mut target = env.ssh_host(env.ssh_port, env.key_account());
     target.set_gateway(Some(hop2));
 
-    let ssh = SshConnection::connect_authenticated(&target, &options, TIMEOUT)
+    let ssh = env
+        .connect(&target, &[AuthMethod::PublicKey])
         .await
         .unwrap();
     assert_eq!(ssh.depth(), 2);
@@ -399,7 +409,7 @@ async fn two_hop_gateway_chain_with_a_shared_pool() {
     let pool = SshPool::new();
     let pooled = SshOptions {
         pool: Some(pool.clone()),
-        ..options
+        ..env.options(&[AuthMethod::PublicKey])
     };
     let session_options = SessionOptions {
         driver: Some("shell".into()),

@@ -2,22 +2,27 @@
 
 use oxscript::{Account, Error, Host, Session, SessionOptions};
 
-use crate::interop;
+use crate::{Interop, interop};
 
 fn telnet_host(port: u16) -> Host {
     Host::new(&format!("telnet://127.0.0.1:{port}")).unwrap()
 }
 
-#[tokio::test]
-async fn login_and_commands_over_real_telnetd() {
-    let Some(env) = interop() else { return };
+/// A session to the interop telnetd with the shell driver, not logged in.
+async fn shell_session(env: &Interop) -> Session {
     let options = SessionOptions {
         driver: Some("shell".into()),
         ..SessionOptions::default()
     };
-    let mut session = Session::connect_with(&telnet_host(env.telnet_port), options)
+    Session::connect_with(&telnet_host(env.telnet_port), options)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn login_and_commands_over_real_telnetd() {
+    let Some(env) = interop() else { return };
+    let mut session = shell_session(&env).await;
     session.login_with(&env.password_account()).await.unwrap();
     // Debian's bash prompt arrives wrapped in title and bracketed-paste sequences.
     assert!(
@@ -54,13 +59,7 @@ async fn os_is_guessed_from_the_login_banner() {
 #[tokio::test]
 async fn wrong_password_over_real_telnetd_is_a_login_failure() {
     let Some(env) = interop() else { return };
-    let options = SessionOptions {
-        driver: Some("shell".into()),
-        ..SessionOptions::default()
-    };
-    let mut session = Session::connect_with(&telnet_host(env.telnet_port), options)
-        .await
-        .unwrap();
+    let mut session = shell_session(&env).await;
     let err = session
         .login_with(&Account::new(env.user.clone(), "definitely-wrong"))
         .await

@@ -1,8 +1,10 @@
 //! Command line arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
+use oxscript::Protocol;
 
 /// Run commands on many devices over Telnet or SSH.
 ///
@@ -56,7 +58,7 @@ pub(crate) struct Args {
         value_name = "PROTOCOL",
         default_value = "telnet"
     )]
-    pub(crate) protocol: String,
+    pub(crate) protocol: Protocol,
 
     /// Domain appended to host names that have none.
     #[arg(long = "default-domain", value_name = "DOMAIN")]
@@ -67,16 +69,22 @@ pub(crate) struct Args {
     pub(crate) driver: Option<String>,
 
     /// Seconds to wait for each prompt.
-    #[arg(long = "timeout", value_name = "SECONDS", default_value_t = 30.0)]
-    pub(crate) timeout: f64,
+    #[arg(
+        long = "timeout",
+        value_name = "SECONDS",
+        default_value = "30",
+        value_parser = parse_seconds
+    )]
+    pub(crate) timeout: Duration,
 
     /// Seconds to wait for each connection.
     #[arg(
         long = "connect-timeout",
         value_name = "SECONDS",
-        default_value_t = 15.0
+        default_value = "15",
+        value_parser = parse_seconds
     )]
-    pub(crate) connect_timeout: f64,
+    pub(crate) connect_timeout: Duration,
 
     /// Do not run the driver's terminal setup (`terminal length 0`, …).
     #[arg(long = "no-init")]
@@ -109,6 +117,28 @@ pub(crate) struct Args {
     pub(crate) verbose: u8,
 }
 
+/// The longest timeout accepted, in seconds (about 31 years): deadlines
+/// are computed as "now + timeout", which must not overflow.
+const MAX_SECONDS: f64 = 1e9;
+
+/// The shortest timeout used; shorter ones (such as 0) are raised to it.
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+/// Parses a timeout in seconds (fractions allowed, such as `0.5`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let limits = || format!("expected a number of seconds from 0 to {MAX_SECONDS:e}");
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number ({})", limits()))?;
+    if seconds > MAX_SECONDS {
+        return Err(format!("`{text}` is too long ({})", limits()));
+    }
+    Duration::try_from_secs_f64(seconds)
+        .map(|timeout| timeout.max(MIN_TIMEOUT))
+        .map_err(|_| format!("`{text}` is not a usable timeout ({})", limits()))
+}
+
 impl Args {
     /// The commands to run, trimmed, empty ones removed.
     pub(crate) fn commands(&self) -> Vec<String> {
@@ -120,5 +150,54 @@ impl Args {
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_seconds_within_limits() {
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds(" 0.25 "), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_seconds("1e9"), Ok(Duration::from_secs(1_000_000_000)));
+        // Zero (and anything shorter than a millisecond) waits a millisecond.
+        assert_eq!(parse_seconds("0"), Ok(MIN_TIMEOUT));
+        assert_eq!(parse_seconds("0.0000001"), Ok(MIN_TIMEOUT));
+        for bad in [
+            "inf",
+            "infinity",
+            "1e30",
+            "1000000001",
+            "NaN",
+            "-1",
+            "-inf",
+            "",
+            "10s",
+        ] {
+            let err = parse_seconds(bad).unwrap_err();
+            assert!(err.starts_with(&format!("`{bad}` is ")), "{bad}: {err}");
+            assert!(
+                err.contains("number of seconds from 0 to 1e9"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn protocol_and_timeouts_are_parsed_by_clap() {
+        let args =
+            Args::try_parse_from(["oxscript", "-p", "SSH2", "--timeout", "2.5", "h"]).unwrap();
+        assert_eq!(args.protocol, Protocol::Ssh);
+        assert_eq!(args.timeout, Duration::from_millis(2500));
+        assert_eq!(args.connect_timeout, Duration::from_secs(15));
+        let args = Args::try_parse_from(["oxscript", "h"]).unwrap();
+        assert_eq!(args.protocol, Protocol::Telnet);
+        assert_eq!(args.timeout, Duration::from_secs(30));
+        let err = Args::try_parse_from(["oxscript", "-p", "ftp", "h"]).unwrap_err();
+        assert!(err.to_string().contains("unknown protocol `ftp`"), "{err}");
+        let err = Args::try_parse_from(["oxscript", "--connect-timeout", "1e30", "h"]).unwrap_err();
+        assert!(err.to_string().contains("`1e30` is too long"), "{err}");
     }
 }

@@ -1,29 +1,20 @@
 //! Collecting the hosts to run on from URLs and inventory files.
 
 use anyhow::{Context, Result};
-use oxscript::{Host, InventoryOptions, Protocol, inventory};
+use oxscript::{Host, InventoryOptions, inventory};
 
 use crate::args::Args;
 
 /// The hosts named on the command line and in `--hosts` / `--csv-hosts` files.
 pub(crate) fn collect(args: &Args) -> Result<Vec<Host>> {
-    let protocol: Protocol = args
-        .protocol
-        .parse()
-        .with_context(|| format!("--protocol {}", args.protocol))?;
     let options = InventoryOptions {
-        default_protocol: protocol,
+        default_protocol: args.protocol,
         default_domain: args.default_domain.clone(),
         remove_duplicates: false,
     };
     let mut hosts = Vec::new();
     for url in &args.urls {
-        let mut host =
-            Host::with_default_protocol(url, protocol).with_context(|| format!("host `{url}`"))?;
-        if let Some(domain) = &args.default_domain {
-            host.apply_default_domain(domain);
-        }
-        hosts.push(host);
+        hosts.push(options.host(url).with_context(|| format!("host `{url}`"))?);
     }
     for file in &args.hosts {
         hosts.extend(inventory::hosts_from_file(file, &options)?);
@@ -63,6 +54,42 @@ pub(crate) fn labels(hosts: &[Host]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+    use oxscript::Protocol;
+
+    #[test]
+    fn urls_get_the_default_protocol_domain_and_driver() {
+        let args = Args::try_parse_from([
+            "oxscript",
+            "-p",
+            "ssh",
+            "--default-domain",
+            "corp",
+            "--driver",
+            "ios",
+            "r1",
+            "telnet://r2.lab:2323",
+        ])
+        .unwrap();
+        let hosts = collect(&args).unwrap();
+        let seen: Vec<_> = hosts
+            .iter()
+            .map(|h| (h.name(), h.protocol(), h.port(), h.driver()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("r1.corp", Protocol::Ssh, 22, Some("ios")),
+                ("r2.lab", Protocol::Telnet, 2323, Some("ios")),
+            ]
+        );
+        let args = Args::try_parse_from(["oxscript", "telnet://r3:0"]).unwrap();
+        let err = format!("{:#}", collect(&args).unwrap_err());
+        assert!(
+            err.starts_with("host `telnet://r3:0`: invalid URL"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn labels_disambiguate_shared_names() {

@@ -17,24 +17,29 @@ pub(crate) struct Printer {
 }
 
 impl Printer {
-    /// Prints every line of `text` as `label:line`.
+    /// Prints every line of `text` as `label:line` on stdout.
     pub(crate) fn print(&self, label: &str, text: &str) {
+        self.print_to(|| std::io::stdout().lock(), label, text);
+    }
+
+    /// Writes every line of `text` as `label:line` (nothing for empty
+    /// text) to the writer `open` returns, called while the bar is hidden.
+    fn print_to<W: Write>(&self, open: impl FnOnce() -> W, label: &str, text: &str) {
         if text.is_empty() {
             return;
         }
-        let mut out = String::with_capacity(text.len() + 32);
+        let mut lines = String::with_capacity(text.len() + 32);
         for line in text.lines() {
-            out.push_str(label);
-            out.push(':');
-            out.push_str(line);
-            out.push('\n');
+            lines.push_str(label);
+            lines.push(':');
+            lines.push_str(line);
+            lines.push('\n');
         }
         let write = || {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
+            let mut out = open();
             // A closed stdout (e.g. `| head`) is not an error of the host.
-            let _ = lock.write_all(out.as_bytes());
-            let _ = lock.flush();
+            let _ = out.write_all(lines.as_bytes());
+            let _ = out.flush();
         };
         match &self.bar {
             Some(bar) => bar.suspend(write),
@@ -147,9 +152,20 @@ mod tests {
         assert_eq!(bar.length(), Some(4));
         // A failure that will be retried is not counted as failed.
         assert_eq!(bar.message(), "(1 ok, 0 failed)");
-        // Printing without a bar, and with one, does not panic.
-        Printer::default().print("r1", "");
-        progress.printer().print("r1", "");
+        // Printing without a bar, and with one: every line gets the label.
+        for printer in [Printer::default(), progress.printer()] {
+            let mut out = Vec::new();
+            printer.print_to(|| &mut out, "r1", "show clock\r\n*10:00:00\n\nend");
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                "r1:show clock\nr1:*10:00:00\nr1:\nr1:end\n"
+            );
+            let mut out = Vec::new();
+            printer.print_to(|| &mut out, "r1", "");
+            assert!(out.is_empty(), "empty text prints nothing");
+        }
+        // Hiding the bar to print leaves its state alone.
+        assert_eq!((bar.position(), bar.length()), (1, Some(4)));
         progress.finish();
         assert!(bar.is_finished());
     }

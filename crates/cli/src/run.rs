@@ -5,29 +5,20 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use oxscript::jobs::log::{FileLogOptions, FileLogger, LogMode};
 use oxscript::jobs::queue::{JobContext, JobStatus, Queue, QueueOptions};
-use oxscript::{Account, AccountPool, Host, Session, SessionOptions, inventory};
+use oxscript::{AccountPool, Host, Session, SessionOptions, inventory};
 
 use crate::args::Args;
 use crate::progress::{Printer, Progress};
 use crate::{credentials, emulate, hosts};
 
-/// Where accounts come from for hosts without one.
-#[derive(Clone)]
-enum Accounts {
-    None,
-    One(Account),
-    Pool(AccountPool),
-}
-
 /// What every host job needs.
 struct Plan {
     commands: Vec<String>,
-    accounts: Accounts,
     authorize: bool,
     init: bool,
     auto_logout: bool,
@@ -68,30 +59,13 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
         None => None,
     };
 
-    let accounts = if let Some(file) = &args.account_pool {
-        let list = inventory::accounts_from_file(file)?;
-        if list.is_empty() {
-            bail!(
-                "{}: no accounts in the [account-pool] section",
-                file.display()
-            );
-        }
-        Accounts::Pool(AccountPool::from_accounts(list))
-    } else if hosts
-        .iter()
-        .any(|h| h.account().is_none_or(|a| a.password().is_empty()))
-        && !args.non_interactive
-    {
-        Accounts::One(credentials::prompt_account()?)
-    } else {
-        Accounts::None
-    };
-
+    let max_connections = args.connections.max(1);
+    let pool = account_pool(&args, &hosts, max_connections)?;
     let queue = Queue::new(QueueOptions {
-        max_connections: args.connections.max(1),
+        max_connections,
         session: SessionOptions {
-            timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
-            connect_timeout: Duration::from_secs_f64(args.connect_timeout.max(0.001)),
+            timeout: args.timeout,
+            connect_timeout: args.connect_timeout,
             ..SessionOptions::default()
         },
         attempts: args.retry.saturating_add(1),
@@ -99,12 +73,17 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
         logger,
         ..QueueOptions::default()
     });
+    // The queue picks each job's account: the host's own, else the pool's.
+    let have_pool = pool.is_some();
+    if let Some(pool) = pool {
+        use_pool_for_passwordless_hosts(&mut hosts);
+        queue.add_account_pool(pool, None);
+    }
     let total = hosts.len();
     let progress = (total > 1 && std::io::stdout().is_terminal())
         .then(|| Progress::start(total, queue.subscribe()));
     let plan = Arc::new(Plan {
         commands,
-        accounts,
         authorize: !args.no_authorize,
         init: !args.no_init,
         auto_logout: !args.no_auto_logout,
@@ -114,7 +93,7 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     let mut ids = Vec::with_capacity(total);
     for host in hosts {
-        if host.account().is_none() && matches!(plan.accounts, Accounts::None) {
+        if host.account().is_none() && !have_pool {
             // Known to fail: no connection is opened for it.
             ids.push(queue.enqueue(|_ctx| async { Err(no_login_details()) }, host.name(), 1)?);
             continue;
@@ -171,19 +150,8 @@ async fn converse(
     session: Session,
     plan: &Plan,
 ) -> oxscript::jobs::Result<()> {
-    let _pooled;
-    let account = match (host.account(), &plan.accounts) {
-        (Some(a), _) if !a.password().is_empty() => a.clone(),
-        (_, Accounts::One(a)) => a.clone(),
-        (_, Accounts::Pool(pool)) => {
-            let guard = pool.acquire().await?;
-            let account = guard.account().clone();
-            _pooled = guard;
-            account
-        }
-        (Some(a), Accounts::None) => a.clone(),
-        (None, Accounts::None) => return Err(no_login_details()),
-    };
+    // Held until the job ends: a pooled account serves one job at a time.
+    let account = ctx.acquire_account().await?;
     // Rejected credentials are retried on a new connection (--retry-login).
     let mut session = if plan.authorize {
         ctx.login(session, &account).await?
@@ -212,8 +180,131 @@ async fn converse(
     Ok(())
 }
 
+/// The pool for hosts without login details of their own: the accounts of
+/// `--account-pool FILE`, else the account asked for once (if some host
+/// lacks a password and asking is allowed), as `slots` slots so that many
+/// jobs can use it at once. `None` when there is no such source.
+fn account_pool(args: &Args, hosts: &[Host], slots: usize) -> Result<Option<AccountPool>> {
+    if let Some(file) = &args.account_pool {
+        let list = inventory::accounts_from_file(file)?;
+        if list.is_empty() {
+            bail!(
+                "{}: no accounts in the [account-pool] section",
+                file.display()
+            );
+        }
+        return Ok(Some(AccountPool::from_accounts(list)));
+    }
+    if !args.non_interactive && hosts.iter().any(needs_password) {
+        let account = credentials::prompt_account()?;
+        return Ok(Some(AccountPool::from_accounts(std::iter::repeat_n(
+            account, slots,
+        ))));
+    }
+    Ok(None)
+}
+
+/// Whether a host has no account, or one without a password.
+fn needs_password(host: &Host) -> bool {
+    host.account().is_none_or(|a| a.password().is_empty())
+}
+
+/// Removes the accounts that have no password (`telnet://user@host`), so
+/// that those hosts take theirs from the pool.
+fn use_pool_for_passwordless_hosts(hosts: &mut [Host]) {
+    for host in hosts {
+        if host.account().is_some_and(|a| a.password().is_empty()) {
+            host.set_account(None);
+        }
+    }
+}
+
 fn no_login_details() -> oxscript::jobs::Error {
     oxscript::jobs::Error::msg(
         "no login details for this host (run without -i, or put them in the URL)",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use oxscript::Account;
+
+    fn args(extra: &[&str]) -> Args {
+        Args::try_parse_from(["oxscript"].iter().chain(extra)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_queue_gives_pool_accounts_to_hosts_without_a_password() {
+        let mut hosts = vec![
+            Host::new("telnet://nopw@h1").unwrap(),
+            Host::new("telnet://own:pw@h2").unwrap(),
+            Host::new("h3").unwrap(),
+        ];
+        use_pool_for_passwordless_hosts(&mut hosts);
+        assert!(hosts[0].account().is_none());
+        assert_eq!(hosts[1].account().unwrap().name(), "own");
+        let queue = Queue::new(QueueOptions::default());
+        let asked = Account::new("asked", "secret");
+        queue.add_account_pool(
+            AccountPool::from_accounts(std::iter::repeat_n(asked, 2)),
+            None,
+        );
+        let accounts = queue.accounts();
+        let first = accounts.acquire_for(&hosts[0]).await.unwrap();
+        let own = accounts.acquire_for(&hosts[1]).await.unwrap();
+        let third = accounts.acquire_for(&hosts[2]).await.unwrap();
+        assert_eq!(
+            (first.name(), own.name(), third.name()),
+            ("asked", "own", "asked")
+        );
+        assert!(first.is_pooled() && third.is_pooled() && !own.is_pooled());
+        // Two slots, both in use until the jobs drop their guards.
+        let pool = accounts.default_pool();
+        assert_eq!((pool.len(), pool.available()), (2, 0));
+        drop(first);
+        assert_eq!(pool.available(), 1);
+    }
+
+    #[test]
+    fn account_pool_sources() {
+        let dir = std::env::temp_dir();
+        let file = dir.join(format!("oxscript-cli-accounts-{}.ini", std::process::id()));
+        // "cHc=" is base64 for "pw".
+        std::fs::write(&file, "[account-pool]\na = cHc=\nb = cHc=\n").unwrap();
+        let hosts = [Host::new("h1").unwrap()];
+        let file_arg = file.to_str().unwrap();
+        let pool = account_pool(&args(&["--account-pool", file_arg, "h1"]), &hosts, 5)
+            .unwrap()
+            .unwrap();
+        // The file's accounts, not `slots` copies.
+        assert_eq!(pool.len(), 2);
+        assert!(pool.has("a") && pool.has("b"));
+
+        std::fs::write(&file, "[account-pool]\n").unwrap();
+        let err = account_pool(&args(&["--account-pool", file_arg, "h1"]), &hosts, 5).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with(": no accounts in the [account-pool] section"),
+            "{err}"
+        );
+        let _ = std::fs::remove_file(&file);
+
+        // Nothing to ask for, or not allowed to ask: no pool.
+        let with_password = [Host::new("telnet://u:pw@h1").unwrap()];
+        assert!(
+            account_pool(&args(&["h1"]), &with_password, 5)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            account_pool(&args(&["-i", "h1"]), &hosts, 5)
+                .unwrap()
+                .is_none()
+        );
+        assert!(needs_password(&Host::new("telnet://u@h1").unwrap()));
+        assert!(needs_password(&hosts[0]));
+        assert!(!needs_password(&with_password[0]));
+    }
 }

@@ -207,3 +207,92 @@ async fn retry_login_reconnects_after_rejected_credentials() {
     assert_eq!(server.connections_accepted(), 4);
     server.shutdown().await;
 }
+
+#[test]
+fn unusable_timeouts_are_rejected_with_a_message() {
+    for (option, value) in [
+        ("--timeout", "inf"),
+        ("--timeout", "1e30"),
+        ("--connect-timeout", "-1"),
+        ("--timeout", "soon"),
+    ] {
+        // `--option=value`: a separate `-1` would be taken for a flag.
+        let out = oxscript()
+            .args(["-i", "-e", "show clock"])
+            .arg(format!("{option}={value}"))
+            .arg("telnet://u:p@127.0.0.1:9")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{option} {value}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("invalid value '{value}' for '{option} <SECONDS>'")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("expected a number of seconds from 0 to 1e9"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn unknown_protocols_are_rejected_by_the_argument_parser() {
+    let out = oxscript()
+        .args(["-p", "ftp", "-e", "x", "host"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("invalid value 'ftp' for '--protocol <PROTOCOL>': unknown protocol `ftp`"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_pool_serves_hosts_without_a_password() {
+    use oxscript::emulator::{TelnetServer, ios};
+    let mut servers = Vec::new();
+    for name in ["edge1", "edge2"] {
+        let device = ios::device(name).with_credentials("admin", "cisco");
+        servers.push(TelnetServer::bind("127.0.0.1:0", device).await.unwrap());
+    }
+    let file = std::env::temp_dir().join(format!("oxscript-cli-pool-{}.ini", std::process::id()));
+    // "Y2lzY28=" is base64 for "cisco".
+    std::fs::write(&file, "[account-pool]\nadmin = Y2lzY28=\n").unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_oxscript"))
+        .args([
+            "-i",
+            "--timeout",
+            "10",
+            "-e",
+            "show clock",
+            "--account-pool",
+        ])
+        .arg(&file)
+        // A user name without a password, and no account at all: both
+        // take the pool's account.
+        .arg(format!("telnet://nobody@127.0.0.1:{}", servers[0].port()))
+        .arg(format!("telnet://127.0.0.1:{}", servers[1].port()))
+        .output()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("2 hosts ok"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for server in &servers {
+        let label = format!("127.0.0.1:{}:", server.port());
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&label)),
+            "{label} missing in:\n{stdout}"
+        );
+        assert_eq!(server.connections_accepted(), 1);
+    }
+    for server in servers {
+        server.shutdown().await;
+    }
+}

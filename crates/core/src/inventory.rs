@@ -58,6 +58,41 @@ pub struct InventoryOptions {
     pub remove_duplicates: bool,
 }
 
+impl InventoryOptions {
+    /// Parses one URL or host name as an inventory entry: with
+    /// [`default_protocol`](InventoryOptions::default_protocol) when it
+    /// names no protocol, then with
+    /// [`default_domain`](InventoryOptions::default_domain) applied (see
+    /// [`Host::apply_default_domain`]). Host lists use this for every line.
+    ///
+    /// Errors: [`Error::InvalidUrl`] (or [`Error::UnknownProtocol`]) when
+    /// `uri` cannot be parsed.
+    ///
+    /// ```
+    /// use oxscript_core::{InventoryOptions, Protocol};
+    ///
+    /// let opts = InventoryOptions {
+    ///     default_protocol: Protocol::Ssh,
+    ///     default_domain: Some("example.net".into()),
+    ///     ..InventoryOptions::default()
+    /// };
+    /// let host = opts.host("router1")?;
+    /// assert_eq!((host.name(), host.protocol()), ("router1.example.net", Protocol::Ssh));
+    /// // An explicit protocol and a name with a domain are kept.
+    /// let host = opts.host("telnet://r2.lab.org:2323")?;
+    /// assert_eq!((host.name(), host.protocol()), ("r2.lab.org", Protocol::Telnet));
+    /// assert!(opts.host("telnet://r3:99999").is_err());
+    /// # Ok::<(), oxscript_core::Error>(())
+    /// ```
+    pub fn host(&self, uri: &str) -> Result<Host> {
+        let mut host = Host::with_default_protocol(uri, self.default_protocol)?;
+        if let Some(domain) = &self.default_domain {
+            host.apply_default_domain(domain);
+        }
+        Ok(host)
+    }
+}
+
 impl Default for InventoryOptions {
     fn default() -> Self {
         InventoryOptions {
@@ -95,8 +130,9 @@ pub fn hosts_from_str(text: &str, source: &str, opts: &InventoryOptions) -> Resu
         if opts.remove_duplicates && !seen.insert(entry) {
             continue;
         }
-        let host =
-            make_host(entry, opts).map_err(|e| parse_error(source, number, e.to_string()))?;
+        let host = opts
+            .host(entry)
+            .map_err(|e| parse_error(source, number, e.to_string()))?;
         hosts.push(host);
     }
     Ok(hosts)
@@ -200,7 +236,10 @@ pub fn hosts_from_csv_str(text: &str, source: &str, opts: &InventoryOptions) -> 
         for (column, value) in columns.iter().zip(fields.iter()).skip(first_var) {
             host.append(column.as_str(), *value);
         }
-        if let Some(domain) = &opts.default_domain {
+    }
+    // Once per host, to the name its rows left it with.
+    if let Some(domain) = &opts.default_domain {
+        for host in &mut hosts {
             host.apply_default_domain(domain);
         }
     }
@@ -331,14 +370,6 @@ fn decode_password(encoded: &str) -> std::result::Result<String, &'static str> {
         e.into_bytes().zeroize();
         "is not valid UTF-8 once decoded"
     })
-}
-
-fn make_host(entry: &str, opts: &InventoryOptions) -> Result<Host> {
-    let mut host = Host::with_default_protocol(entry, opts.default_protocol)?;
-    if let Some(domain) = &opts.default_domain {
-        host.apply_default_domain(domain);
-    }
-    Ok(host)
 }
 
 /// Cuts a comment: from a `#` at the start or after white space.
@@ -575,6 +606,51 @@ mod tests {
         // Fewer fields: the missing variables are not set.
         assert!(!hosts[3].has("site"));
         assert_eq!(hosts[3].address(), "plain.corp");
+    }
+
+    #[test]
+    fn csv_default_domain_applies_to_the_last_name_of_merged_rows() {
+        let text = "address\thostname\tvlan\nr1\tcore1\t10\nr1\t\t20\n10.0.0.2\tedge1\t30\n10.0.0.2\tedge2.lab\t40\n";
+        let opts = InventoryOptions {
+            default_domain: Some("corp".to_owned()),
+            ..opts()
+        };
+        let hosts = hosts_from_csv_str(text, "csv", &opts).unwrap();
+        // An empty name field keeps the name; the domain is added once.
+        assert_eq!(names(&hosts), ["core1.corp", "edge2.lab"]);
+        assert_eq!(hosts[0].address(), "r1.corp");
+        assert_eq!(hosts[0].get("vlan").unwrap(), ["10", "20"]);
+        // A later row's name with a domain of its own wins.
+        assert_eq!(hosts[1].address(), "10.0.0.2");
+        assert_eq!(hosts[1].get("vlan").unwrap(), ["30", "40"]);
+    }
+
+    #[test]
+    fn options_host_is_what_host_lists_use() {
+        let opts = InventoryOptions {
+            default_protocol: Protocol::Ssh,
+            default_domain: Some("corp".to_owned()),
+            remove_duplicates: false,
+        };
+        let text = "r1\nssh://u:pw@r2:2222\ntelnet://10.0.0.1";
+        let listed = hosts_from_str(text, "h", &opts).unwrap();
+        for (entry, listed) in text.lines().zip(&listed) {
+            let host = opts.host(entry).unwrap();
+            assert_eq!(
+                (host.name(), host.address(), host.protocol(), host.port()),
+                (
+                    listed.name(),
+                    listed.address(),
+                    listed.protocol(),
+                    listed.port()
+                )
+            );
+        }
+        assert_eq!(names(&listed), ["r1.corp", "r2.corp", "10.0.0.1"]);
+        assert!(matches!(
+            opts.host("ftp://x"),
+            Err(Error::InvalidUrl { reason, .. }) if reason.contains("unknown protocol `ftp`")
+        ));
     }
 
     #[test]

@@ -306,9 +306,7 @@ fn detect_scheme(input: &str) -> (Option<&str>, usize) {
 fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url, String> {
     let protocol = match parts.scheme {
         Some("") => return Err("missing protocol name before `://`".to_owned()),
-        Some(name) => name.parse::<Protocol>().map_err(|_| {
-            format!("unknown protocol `{name}` (supported: telnet, ssh, ssh2, dummy, pseudo)")
-        })?,
+        Some(name) => name.parse::<Protocol>().map_err(|e| e.to_string())?,
         None => default,
     };
 

@@ -93,7 +93,7 @@
 //! let mut registry = Registry::builtin();
 //! registry.register(acme);
 //! let mut guesser = OsGuesser::from_registry(&registry);
-//! guesser.data_received("Welcome to ACME EdgeOS\r\nlogin: ", false);
+//! guesser.data_received(b"Welcome to ACME EdgeOS\r\nlogin: ", false);
 //! assert_eq!(guesser.best_driver(), "acme");
 //! assert_eq!(registry.get("ACME_OS").map(|d| d.name.clone()).as_deref(), Some("acme"));
 //! # Ok::<(), oxscript_drivers::Error>(())

@@ -108,52 +108,50 @@ impl Driver {
         best.map(|(level, _)| level)
     }
 
-    /// How many ancestors a level has (bounded by the number of levels, so
-    /// a cycle cannot loop).
+    /// The level `level` is entered from, if the driver has it.
+    fn parent(&self, level: &PrivilegeLevel) -> Option<&PrivilegeLevel> {
+        level
+            .previous
+            .as_deref()
+            .and_then(|name| self.privilege_level(name))
+    }
+
+    /// The levels above `level`, nearest first: its `previous`, that
+    /// level's `previous`, and so on. It ends at a root level or at an
+    /// unknown `previous`, and after as many steps as the driver has
+    /// levels, so a cycle cannot loop.
+    fn ancestors<'d>(
+        &'d self,
+        level: &'d PrivilegeLevel,
+    ) -> impl Iterator<Item = &'d PrivilegeLevel> {
+        std::iter::successors(self.parent(level), |up| self.parent(up))
+            .take(self.privilege_levels.len())
+    }
+
+    /// How many ancestors a level has (at most the number of levels).
     fn depth(&self, level: &PrivilegeLevel) -> usize {
-        let mut depth = 0;
-        let mut current = level;
-        while let Some(previous) = current.previous.as_deref() {
-            match self.privilege_level(previous) {
-                Some(up) if depth < self.privilege_levels.len() => {
-                    depth += 1;
-                    current = up;
-                }
-                _ => break,
-            }
-        }
-        depth
+        self.ancestors(level).count()
     }
 
     /// Whether following `previous` from `level` comes back to it.
     fn in_cycle(&self, level: &PrivilegeLevel) -> bool {
-        let mut current = level;
-        for _ in 0..self.privilege_levels.len() {
-            match current
-                .previous
-                .as_deref()
-                .and_then(|p| self.privilege_level(p))
-            {
-                Some(up) if up.name == level.name => return true,
-                Some(up) => current = up,
-                None => return false,
-            }
-        }
-        false
+        self.ancestors(level).any(|up| up.name == level.name)
     }
 
     /// The chain from `name` up to its root, `name` first.
     fn ancestry(&self, name: &str, from: &str, to: &str) -> Result<Vec<&PrivilegeLevel>, Error> {
-        let mut chain = Vec::new();
-        let mut current = self.require_level(name)?;
-        loop {
-            if chain.len() > self.privilege_levels.len() {
-                return Err(self.no_path(from, to, "the levels form a cycle"));
-            }
-            chain.push(current);
-            match current.previous.as_deref() {
-                None => return Ok(chain),
-                Some(previous) => current = self.require_level(previous)?,
+        let start = self.require_level(name)?;
+        let chain: Vec<&PrivilegeLevel> = std::iter::once(start)
+            .chain(self.ancestors(start))
+            .collect();
+        let top = chain.last().copied().unwrap_or(start);
+        match top.previous.as_deref() {
+            None => Ok(chain),
+            // The walk stopped below a root: at an unknown level, or
+            // because it went round a cycle.
+            Some(previous) => {
+                self.require_level(previous)?;
+                Err(self.no_path(from, to, "the levels form a cycle"))
             }
         }
     }
@@ -414,6 +412,46 @@ mod tests {
         assert!(d.privilege_path("a", "c").is_err());
         assert!(d.current_privilege("c").is_some());
         assert!(!d.privilege_problems().is_empty());
+    }
+
+    fn ancestor_names(d: &Driver, name: &str) -> Vec<String> {
+        d.ancestors(d.privilege_level(name).unwrap())
+            .map(|l| l.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn ancestors_depth_and_cycles_come_from_one_walk() {
+        let d = tree();
+        assert_eq!(ancestor_names(&d, "c"), ["b", "a"]);
+        assert!(ancestor_names(&d, "a").is_empty());
+        let level = |name: &str| d.privilege_level(name).unwrap();
+        assert_eq!(d.depth(level("c")), 2);
+        assert_eq!(d.depth(level("d")), 1);
+        assert!(!d.in_cycle(level("c")));
+
+        // a -> c closes a cycle a -> b -> c -> a: the walk stops after
+        // as many steps as there are levels.
+        let mut d = tree();
+        d.privilege_levels[0].previous = Some("c".into());
+        assert_eq!(ancestor_names(&d, "c"), ["b", "a", "c", "b", "a"]);
+        let level = |name: &str| d.privilege_level(name).unwrap();
+        assert_eq!(d.depth(level("c")), 5);
+        assert!(d.in_cycle(level("c")));
+        assert!(!d.in_cycle(level("e")));
+        match d.privilege_path("c", "b").unwrap_err() {
+            Error::NoPrivilegePath { reason, .. } => assert_eq!(reason, "the levels form a cycle"),
+            other => panic!("unexpected {other:?}"),
+        }
+
+        // An unknown `previous` ends the walk; a path through it names it.
+        let mut d = tree();
+        d.privilege_levels[1].previous = Some("zz".into());
+        assert_eq!(ancestor_names(&d, "c"), ["b"]);
+        match d.privilege_path("c", "a").unwrap_err() {
+            Error::UnknownPrivilegeLevel { level, .. } => assert_eq!(level, "zz"),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use crate::guess::GuessRules;
 use crate::{Driver, Error};
 
 /// A set of drivers, found by name or alias, case-insensitively.
@@ -28,6 +29,9 @@ pub struct Registry {
     drivers: Vec<Arc<Driver>>,
     /// Lower-cased names and aliases to indexes into `drivers`.
     index: HashMap<String, usize>,
+    /// The OS-guessing rules of `drivers`, built on first use and
+    /// dropped when a driver is registered.
+    guess_rules: OnceLock<Arc<GuessRules>>,
 }
 
 impl Registry {
@@ -64,6 +68,7 @@ impl Registry {
             }
             None => self.drivers.push(driver),
         }
+        self.guess_rules = OnceLock::new();
         self.reindex();
     }
 
@@ -116,6 +121,15 @@ impl Registry {
         self.drivers.iter()
     }
 
+    /// The OS-guessing rules of the registered drivers, shared by every
+    /// [`OsGuesser`](crate::OsGuesser) made from this registry.
+    pub(crate) fn guess_rules(&self) -> Arc<GuessRules> {
+        Arc::clone(
+            self.guess_rules
+                .get_or_init(|| Arc::new(GuessRules::new(&self.drivers))),
+        )
+    }
+
     /// How many drivers are registered.
     pub fn len(&self) -> usize {
         self.drivers.len()
@@ -146,12 +160,50 @@ mod tests {
     fn builtin_names_and_aliases() {
         let r = Registry::builtin();
         assert_eq!(r.len(), 38);
-        for name in ["generic", "ios", "shell", "junos", "nxos", "vrp", "sros"] {
-            assert!(r.names().iter().any(|n| n == name), "{name}");
-        }
-        let mut sorted = r.names();
-        sorted.sort();
-        assert_eq!(sorted, r.names());
+        // Every built-in name, sorted.
+        assert_eq!(
+            r.names(),
+            [
+                "ace",
+                "adtran",
+                "aironet",
+                "aix",
+                "arbor_peakflow",
+                "aruba",
+                "bigip",
+                "brocade",
+                "cienasaos",
+                "cisco_asa",
+                "enterasys",
+                "enterasys_wc",
+                "eos",
+                "ericsson_ban",
+                "fortios",
+                "generic",
+                "hp_pro_curve",
+                "icotera",
+                "ios",
+                "ios_xr",
+                "isam",
+                "junos",
+                "junos_erx",
+                "mikrotik_routeros",
+                "mrv",
+                "nokia_srl",
+                "nxos",
+                "one_os",
+                "paloalto_panos",
+                "rios",
+                "shell",
+                "smart_edge_os",
+                "sp_vxoa",
+                "sros",
+                "vrp",
+                "vxworks",
+                "zte",
+                "zyxel",
+            ]
+        );
         for (name, expected) in [
             ("generic", "generic"),
             ("GENERIC", "generic"),

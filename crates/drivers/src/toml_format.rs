@@ -401,12 +401,35 @@ fn optional_name(
     Ok(())
 }
 
+/// Why [`parse_driver`] rejected a text.
+pub(crate) enum ParseError {
+    /// `inherit` names a driver `lookup` does not know. In a directory it
+    /// may be one loaded later; the error is what to report if not.
+    UnknownParent(Error),
+    /// The text is no valid driver.
+    Invalid(Error),
+}
+
+impl From<Error> for ParseError {
+    fn from(error: Error) -> Self {
+        ParseError::Invalid(error)
+    }
+}
+
+impl From<ParseError> for Error {
+    fn from(error: ParseError) -> Self {
+        match error {
+            ParseError::UnknownParent(error) | ParseError::Invalid(error) => error,
+        }
+    }
+}
+
 /// Parses a driver file. `lookup` resolves `inherit`.
 pub(crate) fn parse_driver(
     text: &str,
     file: &str,
     lookup: &dyn Fn(&str) -> Option<Driver>,
-) -> Result<Driver, Error> {
+) -> Result<Driver, ParseError> {
     let src = Source { file, text };
     let document = DeTable::parse(text).map_err(|err| {
         let span = err.span();
@@ -422,17 +445,17 @@ pub(crate) fn parse_driver(
     let name = root.required_string(&src, "name", &whole)?;
     if name.trim().is_empty() {
         let span = root.get("name").map(Spanned::span);
-        return Err(src.error("name", "must not be empty", span.as_ref()));
+        return Err(src.error("name", "must not be empty", span.as_ref()).into());
     }
     let mut driver = match root.string(&src, "inherit")? {
         Some(parent) => {
             let span = root.get("inherit").map(Spanned::span);
             lookup(&parent).ok_or_else(|| {
-                src.error(
+                ParseError::UnknownParent(src.error(
                     "inherit",
                     format!("unknown driver \"{parent}\""),
                     span.as_ref(),
-                )
+                ))
             })?
         }
         None => Driver {
@@ -534,7 +557,7 @@ pub(crate) fn parse_driver(
             .cloned()
             .or_else(|| root.get(&key).map(Spanned::span))
             .or_else(|| root.get("privilege_levels").map(Spanned::span));
-        return Err(src.error(&key, reason, span.as_ref()));
+        return Err(src.error(&key, reason, span.as_ref()).into());
     }
     Ok(driver)
 }
@@ -729,6 +752,7 @@ impl Driver {
         parse_driver(text, source, &|name| {
             crate::builtin().get(name).map(|driver| (*driver).clone())
         })
+        .map_err(Error::from)
     }
 }
 
@@ -742,6 +766,12 @@ impl Registry {
     /// [`Error::DriverFile`] naming `source`, the key path, the reason and
     /// the line; nothing is registered then.
     pub fn load_str(&mut self, text: &str, source: &str) -> Result<String, Error> {
+        Ok(self.load_text(text, source)?)
+    }
+
+    /// [`load_str`](Registry::load_str), telling an unknown parent from
+    /// other errors.
+    fn load_text(&mut self, text: &str, source: &str) -> Result<String, ParseError> {
         let driver = parse_driver(text, source, &|name| {
             self.get(name).map(|driver| (*driver).clone())
         })?;
@@ -771,54 +801,59 @@ impl Registry {
     /// returns the names of the drivers loaded, in that order. A file may
     /// inherit from a driver of another file of the directory whatever
     /// their order: files whose parent is not loaded yet are retried
-    /// after the others.
+    /// after the others. Every file is read once, before any is loaded.
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when the directory or a file cannot be read, the
-    /// first [`Error::DriverFile`] otherwise. Drivers loaded before the
-    /// error stay registered.
+    /// [`Error::Io`] when the directory or a file cannot be read (nothing
+    /// is loaded then), the first [`Error::DriverFile`] otherwise. Drivers
+    /// loaded before that error stay registered.
     pub fn load_dir(&mut self, dir: impl AsRef<Path>) -> Result<Vec<String>, Error> {
         let dir = dir.as_ref();
         let io = |error| Error::Io {
             path: dir.display().to_string(),
             error,
         };
-        let mut files = Vec::new();
+        let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let path = entry.map_err(io)?.path();
             if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
-                files.push(path);
+                paths.push(path);
             }
         }
-        files.sort();
+        paths.sort();
+        // (shown name, text) of each file.
+        let mut pending = Vec::with_capacity(paths.len());
+        for path in paths {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|error| Error::Io {
+                path: shown.clone(),
+                error,
+            })?;
+            pending.push((shown, text));
+        }
         let mut loaded = Vec::new();
-        let mut pending = files;
+        // Each pass loads at least one file or stops, so there are at most
+        // as many passes as files.
         loop {
             let mut deferred = Vec::new();
-            let mut first_error = None;
+            let mut first_unknown = None;
             let before = pending.len();
-            for path in pending {
-                match self.load_file(&path) {
+            for (shown, text) in pending {
+                match self.load_text(&text, &shown) {
                     Ok(name) => loaded.push(name),
-                    Err(err) if matches!(&err, Error::DriverFile { key, .. } if key == "inherit") =>
-                    {
-                        first_error.get_or_insert(err);
-                        deferred.push(path);
+                    Err(ParseError::UnknownParent(err)) => {
+                        first_unknown.get_or_insert(err);
+                        deferred.push((shown, text));
                     }
-                    Err(other) => return Err(other),
+                    Err(ParseError::Invalid(err)) => return Err(err),
                 }
             }
-            if deferred.is_empty() {
-                return Ok(loaded);
+            match first_unknown {
+                None => return Ok(loaded),
+                Some(err) if deferred.len() == before => return Err(err),
+                Some(_) => pending = deferred,
             }
-            if deferred.len() == before {
-                return Err(first_error.unwrap_or_else(|| Error::Io {
-                    path: dir.display().to_string(),
-                    error: std::io::Error::other("driver files inherit from unknown drivers"),
-                }));
-            }
-            pending = deferred;
         }
     }
 }

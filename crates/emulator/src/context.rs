@@ -224,6 +224,48 @@ impl DeviceContext {
         self.states.insert(TypeId::of::<T>(), Box::new(value));
     }
 
+    /// Runs `f` on the typed per-session state of type `S` (created with
+    /// `init` on first use) while `f` may also change the rest of the
+    /// context, and returns what `f` returns.
+    ///
+    /// The state stays in its allocation: it is moved out of the context
+    /// for the call and put back afterwards, so a state that `f` looks
+    /// up again while it runs is not there (`init` would make a new one).
+    ///
+    /// ```
+    /// use oxscript_emulator::DeviceContext;
+    ///
+    /// struct Visits(u32);
+    /// let mut ctx = DeviceContext::new("R1");
+    /// for _ in 0..2 {
+    ///     let text = ctx.with_state(
+    ///         |_| Visits(0),
+    ///         |visits, ctx| {
+    ///             visits.0 += 1;
+    ///             ctx.set_prompt(format!("R1[{}]>", visits.0));
+    ///             format!("visit {}", visits.0)
+    ///         },
+    ///     );
+    ///     assert!(text.starts_with("visit "));
+    /// }
+    /// assert_eq!(ctx.prompt(), "R1[2]>");
+    /// assert_eq!(ctx.state::<Visits>().map(|v| v.0), Some(2));
+    /// ```
+    pub fn with_state<S: Any + Send, R>(
+        &mut self,
+        init: impl FnOnce(&Self) -> S,
+        f: impl FnOnce(&mut S, &mut Self) -> R,
+    ) -> R {
+        let key = TypeId::of::<S>();
+        let mut state: Box<S> = match self.states.remove(&key).map(|b| b.downcast::<S>()) {
+            Some(Ok(state)) => state,
+            _ => Box::new(init(self)),
+        };
+        let result = f(&mut state, self);
+        self.states.insert(key, state);
+        result
+    }
+
     /// Removes and returns the typed per-session state of type `T`.
     pub fn take_state<T: Any + Send>(&mut self) -> Option<T> {
         self.states
@@ -333,6 +375,31 @@ mod tests {
         assert!(ctx.state::<Counter>().is_none());
         ctx.insert_state(Counter(7));
         assert_eq!(ctx.state::<Counter>().unwrap().0, 7);
+    }
+
+    #[test]
+    fn with_state_keeps_the_allocation() {
+        struct Log(Vec<u32>);
+        let mut ctx = DeviceContext::new("h");
+        ctx.with_state(
+            |ctx| Log(vec![u32::try_from(ctx.hostname().len()).unwrap()]),
+            |log, ctx| {
+                ctx.set_var("seen", "yes");
+                log.0.push(2);
+            },
+        );
+        let again = ctx.with_state(
+            |_| Log(Vec::new()),
+            |log, _| {
+                log.0.push(3);
+                (log as *const Log as usize, log.0.len())
+            },
+        );
+        let addr = ctx.state::<Log>().unwrap() as *const Log as usize;
+        // `init` ran once; the second call saw the stored state, in place.
+        assert_eq!(again, (addr, 3));
+        assert_eq!(ctx.state::<Log>().unwrap().0, [1, 2, 3]);
+        assert_eq!(ctx.var("seen"), Some("yes"));
     }
 
     #[test]

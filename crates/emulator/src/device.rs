@@ -169,6 +169,11 @@ impl VirtualDevice {
         Arc::clone(&self.spec)
     }
 
+    /// The definition, borrowed.
+    pub(crate) fn definition(&self) -> &DeviceSpec {
+        &self.spec
+    }
+
     fn edit(mut self, f: impl FnOnce(&mut DeviceSpec)) -> Self {
         f(Arc::make_mut(&mut self.spec));
         self

@@ -51,9 +51,9 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, SwitchPort, Syntax, Tok,
-    ask_enable_password, cmd, emulate, filter_output, find_interface, interface_setters, pad,
-    paging_setters, parse, parse_prefix, split_filters, valid_hostname, with_state, words,
+    Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Parsed, SwitchPort,
+    Syntax, Tok, abbreviate, ask_enable_password, cmd, emulate, find_interface, interface_setters,
+    pad, paging_setters, parse, parse_prefix, run_parsed, valid_hostname, words,
 };
 
 /// An EOS emulator named `hostname` with the default interfaces
@@ -179,7 +179,7 @@ struct Config {
 }
 
 fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
-    let mut st = EosState::new(cfg);
+    let mut st = EosState::new(cfg, ctx.hostname());
     set_mode(&mut st, ctx, cfg.start);
     ctx.insert_state(st);
     format!("Last login: {} from 192.0.2.10", Clock::now().ctime())
@@ -226,33 +226,36 @@ struct EosState {
     mode: Mode,
     ports: Vec<SwitchPort>,
     current: usize,
+    /// The saved configuration (`show startup-config`), as it was at
+    /// login until `copy running-config startup-config`.
     startup: String,
 }
 
 impl EosState {
-    fn new(cfg: &Config) -> Self {
-        EosState {
+    /// A session's state as the device boots, named `hostname`.
+    fn new(cfg: &Config, hostname: &str) -> Self {
+        let mut st = EosState {
             mode: cfg.start,
             ports: cfg.interfaces.clone(),
             current: 0,
             startup: String::new(),
-        }
+        };
+        st.startup = running_config(cfg, &st, hostname);
+        st
     }
 }
 
+/// The short interface names of prompts and `show interfaces status`.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("Ethernet", "Et"),
+    ("Management", "Ma"),
+    ("Loopback", "Lo"),
+    ("Port-Channel", "Po"),
+    ("Vlan", "Vl"),
+];
+
 fn short_name(name: &str) -> String {
-    for (long, short) in [
-        ("Ethernet", "Et"),
-        ("Management", "Ma"),
-        ("Loopback", "Lo"),
-        ("Port-Channel", "Po"),
-        ("Vlan", "Vl"),
-    ] {
-        if let Some(rest) = name.strip_prefix(long) {
-            return format!("{short}{rest}");
-        }
-    }
-    name.to_owned()
+    abbreviate(name, SHORT_NAMES)
 }
 
 fn set_mode(st: &mut EosState, ctx: &mut DeviceContext, mode: Mode) {
@@ -384,51 +387,60 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Vlan", "Vlan"),
 ];
 
+/// The interface types `interface` creates (as routed ports).
+const CREATABLE: &[&str] = &["Loopback", "Port-Channel", "Vlan"];
+
 const INCOMPLETE: &str = "% Incomplete command\n";
 const AMBIGUOUS: &str = "% Ambiguous command\n";
 
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    with_state(
-        ctx,
-        |_| EosState::new(cfg),
+    ctx.with_state(
+        |ctx| EosState::new(cfg, ctx.hostname()),
         |st, ctx| run_line(st, cfg, ctx, line),
     )
 }
 
-fn invalid_token(line: &str, word: usize) -> String {
-    let token = words(line).get(word).map_or("", |w| w.1).to_owned();
+/// `% Invalid input (at token 2: 'bgp')`: `token` is word `word` of the
+/// command (0-based).
+fn invalid_token(word: usize, token: &str) -> String {
     format!("% Invalid input (at token {word}: '{token}')\n")
 }
 
-fn run_line(st: &mut EosState, cfg: &Config, ctx: &mut DeviceContext, line: &str) -> String {
-    let Ok((command, filters)) = split_filters(line, FILTERS) else {
-        return "% Invalid input\n".to_owned();
-    };
+fn run_line(st: &mut EosState, cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
     let mask = st.mode.mask();
-    let text = match parse(SYNTAX, mask, command) {
-        Parsed::Empty => return String::new(),
-        Parsed::Invalid(spot) => {
+    let error = |_: &DeviceContext, command: &str, err| match err {
+        LineError::BadFilter(_) => "% Invalid input\n".to_owned(),
+        LineError::Invalid(spot) => {
             if mask == EXEC && matches!(parse(SYNTAX, PRIV, command), Parsed::Command { .. }) {
                 return "% Invalid input (privileged mode required)\n".to_owned();
             }
-            return invalid_token(command, spot.word);
+            let token = words(command).get(spot.word).map_or("", |w| w.1);
+            invalid_token(spot.word, token)
         }
-        Parsed::Incomplete { .. } => return INCOMPLETE.to_owned(),
-        Parsed::Ambiguous(_) => return AMBIGUOUS.to_owned(),
-        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
+        LineError::Incomplete(_) => INCOMPLETE.to_owned(),
+        LineError::Ambiguous(_) => AMBIGUOUS.to_owned(),
     };
-    filter_output(ctx, text, &filters)
+    run_parsed(
+        ctx,
+        line,
+        SYNTAX,
+        mask,
+        FILTERS,
+        error,
+        |ctx, act, args, _| execute(cfg, st, ctx, act, args),
+    )
+    .unwrap_or_default()
 }
 
 fn execute(
-    cfg: &Config,
+    cfg: &Arc<Config>,
     st: &mut EosState,
     ctx: &mut DeviceContext,
     act: Act,
     args: &Args<'_>,
 ) -> String {
     match act {
-        Act::Enable => enable(st, ctx),
+        Act::Enable => enable(cfg, st, ctx),
         Act::Disable => {
             set_mode(st, ctx, Mode::Exec);
             String::new()
@@ -441,16 +453,11 @@ fn execute(
         Act::ShowIpInterfaceBrief => ip_interface_brief(&st.ports),
         Act::ShowInterfacesStatus => interfaces_status(&st.ports),
         Act::ShowRunning => running_config(cfg, st, ctx.hostname()),
-        Act::ShowStartup => {
-            if st.startup.is_empty() {
-                st.startup = running_config(cfg, st, ctx.hostname());
-            }
-            st.startup.replacen(
-                "! Command: show running-config",
-                "! Command: show startup-config",
-                1,
-            )
-        }
+        Act::ShowStartup => st.startup.replacen(
+            "! Command: show running-config",
+            "! Command: show startup-config",
+            1,
+        ),
         Act::ShowClock => format!(
             "{}\nTimezone: UTC\nClock source: local\n",
             Clock::now().ctime()
@@ -490,10 +497,8 @@ fn execute(
                 args.text(0),
                 INTERFACE_TYPES,
                 |p| &p.iface.name,
-                |name| {
-                    (!name.starts_with("Ethernet") && !name.starts_with("Management"))
-                        .then(|| SwitchPort::routed(name))
-                },
+                CREATABLE,
+                SwitchPort::routed,
             );
             match found {
                 Ok(i) => {
@@ -503,8 +508,10 @@ fn execute(
                 }
                 Err(IfError::Missing) => format!("% Interface {} not found\n", args.text(0)),
                 Err(IfError::Ambiguous) => AMBIGUOUS.to_owned(),
-                Err(IfError::BadNumber) => INCOMPLETE.to_owned(),
-                Err(IfError::UnknownType) => invalid_token(ctx.line(), 1),
+                Err(IfError::NoNumber | IfError::BadNumber { .. }) => INCOMPLETE.to_owned(),
+                Err(IfError::UnknownType { .. }) => {
+                    invalid_token(1, words(args.text(0)).first().map_or("", |w| w.1))
+                }
             }
         }
         Act::Exit => {
@@ -520,51 +527,49 @@ fn execute(
             set_mode(st, ctx, Mode::Privileged);
             String::new()
         }
-        _ => interface_command(st, ctx, act, args.text(0)),
+        _ => interface_command(st, act, args.text(0)),
     }
 }
 
-fn interface_command(st: &mut EosState, ctx: &DeviceContext, act: Act, arg: &str) -> String {
-    let address = if act == Act::IpAddress {
-        match parse_prefix(arg) {
-            Some(a) => Some(a),
-            None => return invalid_token(ctx.line(), 2),
-        }
-    } else {
-        None
+fn interface_command(st: &mut EosState, act: Act, arg: &str) -> String {
+    let edit = match act {
+        Act::Description => IfEdit::Description(Some(arg.to_owned())),
+        Act::NoDescription => IfEdit::Description(None),
+        Act::Shutdown => IfEdit::Shutdown(true),
+        Act::NoShutdown => IfEdit::Shutdown(false),
+        Act::IpAddress => match parse_prefix(arg) {
+            Some(address) => IfEdit::Address(Some(address)),
+            None => return invalid_token(2, arg),
+        },
+        _ => IfEdit::Address(None),
     };
     let Some(port) = st.ports.get_mut(st.current) else {
         return String::new();
     };
     match act {
-        Act::Description => port.iface.description = Some(arg.to_owned()),
-        Act::NoDescription => port.iface.description = None,
-        Act::Shutdown => port.iface.shutdown = true,
-        Act::NoShutdown => port.iface.shutdown = false,
         Act::Switchport => {
             port.switchport = true;
             port.iface.address = None;
         }
         Act::NoSwitchport => port.switchport = false,
-        Act::IpAddress => {
-            if port.switchport {
-                return "% Address determined by switchport mode; use 'no switchport' first\n"
-                    .to_owned();
-            }
-            port.iface.address = address;
+        Act::IpAddress if port.switchport => {
+            return "% Address determined by switchport mode; use 'no switchport' first\n"
+                .to_owned();
         }
-        _ => port.iface.address = None,
+        _ => port.iface.apply(edit),
     }
     String::new()
 }
 
-fn enable(st: &mut EosState, ctx: &mut DeviceContext) -> String {
+fn enable(cfg: &Arc<Config>, st: &mut EosState, ctx: &mut DeviceContext) -> String {
     if st.mode != Mode::Exec || !ctx.has_enable_password() {
         set_mode(st, ctx, Mode::Privileged);
         return String::new();
     }
+    let cfg = Arc::clone(cfg);
     ask_enable_password(
         ctx,
+        move |ctx| EosState::new(&cfg, ctx.hostname()),
         |st: &mut EosState, ctx| set_mode(st, ctx, Mode::Privileged),
         "% Access denied\n",
     )
@@ -695,10 +700,7 @@ fn running_config(cfg: &Config, st: &EosState, hostname: &str) -> String {
 mod tests {
     use super::*;
     use crate::LoginType;
-
-    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
-        s.feed(format!("{line}\r").as_bytes()).text
-    }
+    use crate::testing::cmd;
 
     #[test]
     fn login_enable_and_errors() {
@@ -764,5 +766,24 @@ mod tests {
             cmd(&mut s, "show ip int brief").contains("Ethernet3         10.3.3.1/31           up")
         );
         assert!(cmd(&mut s, "show version").contains("Arista vEOS-lab\r\n"));
+
+        // The saved configuration is the one of the login until copied.
+        let saved = cmd(&mut s, "show startup-config | no-more");
+        assert!(
+            saved.contains("! Command: show startup-config\r\n"),
+            "{saved}"
+        );
+        assert!(saved.contains("hostname leaf1\r\n"), "{saved}");
+        assert!(!saved.contains("to spine2"), "{saved}");
+        assert!(
+            cmd(&mut s, "copy running-config startup-config")
+                .contains("\r\nCopy completed successfully.\r\n")
+        );
+        let saved = cmd(&mut s, "show startup-config | no-more");
+        assert!(saved.contains("hostname leaf7\r\n"), "{saved}");
+        assert!(
+            saved.contains("interface Ethernet3\r\n   description to spine2\r\n"),
+            "{saved}"
+        );
     }
 }

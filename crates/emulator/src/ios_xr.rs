@@ -48,9 +48,9 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, Spot, Syntax, Tok, caret, cmd,
-    emulate, filter_output, find_interface, interface_setters, len_mask, pad, paging_setters,
-    parse, parse_address_mask, parse_prefix, split_filters, valid_hostname, with_state,
+    Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Syntax, Tok, caret,
+    cmd, emulate, find_interface, interface_setters, len_mask, pad, paging_setters,
+    parse_address_mask, parse_prefix, run_parsed, valid_hostname,
 };
 
 /// An IOS XR emulator named `hostname` with the default interfaces
@@ -370,11 +370,12 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("BVI", "BVI"),
 ];
 
+/// The interface types `interface` creates.
+const CREATABLE: &[&str] = &["Loopback", "Bundle-Ether", "BVI"];
+
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    let host = ctx.hostname().to_owned();
-    with_state(
-        ctx,
-        |_| XrState::new(cfg, &host),
+    ctx.with_state(
+        |ctx| XrState::new(cfg, ctx.hostname()),
         |st, ctx| {
             let mask = st.mode.mask();
             run_line(cfg, st, ctx, line, mask, 0)
@@ -389,6 +390,8 @@ fn invalid(ctx: &DeviceContext, column: usize) -> String {
     )
 }
 
+/// Runs `line` in the modes of `mask`; `base` is the column where it
+/// starts on the typed line (after `do `).
 fn run_line(
     cfg: &Arc<Config>,
     st: &mut XrState,
@@ -398,37 +401,41 @@ fn run_line(
     base: usize,
 ) -> String {
     // Exec commands (and their errors) start with a timestamp.
-    let stamped = mask == EXEC && st.timestamps && !line.trim().is_empty();
-    let mut out = if stamped {
+    let mut stamped = mask == EXEC && st.timestamps && !line.trim().is_empty();
+    let stamp_text = if stamped {
         format!("{}\n", stamp(&Clock::now()))
     } else {
         String::new()
     };
-    let (command, filters) = match split_filters(line, FILTERS) {
-        Ok(split) => split,
-        Err(bad) => {
-            out.push_str(&invalid(ctx, base + bad.column));
-            return out;
-        }
+    let error = |ctx: &DeviceContext, command: &str, err| match err {
+        LineError::BadFilter(column) => invalid(ctx, base + column),
+        LineError::Invalid(spot) => invalid(ctx, base + spot.column),
+        LineError::Incomplete(_) => "% Incomplete command.\n".to_owned(),
+        LineError::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", command.trim()),
     };
-    let text = match parse(SYNTAX, mask, command) {
-        Parsed::Empty => return String::new(),
-        Parsed::Invalid(Spot { column, .. }) => invalid(ctx, base + column),
-        Parsed::Incomplete { .. } => "% Incomplete command.\n".to_owned(),
-        Parsed::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", command.trim()),
-        Parsed::Command { act, args } => {
+    let text = run_parsed(
+        ctx,
+        line,
+        SYNTAX,
+        mask,
+        FILTERS,
+        error,
+        |ctx, act, args, _| {
             if matches!(
                 act,
                 Act::NoTimestamp | Act::Timestamp | Act::TermLength | Act::TermWidth
             ) {
                 // Terminal settings print nothing, not even the stamp.
-                out.clear();
+                stamped = false;
             }
-            execute(cfg, st, ctx, act, &args, base)
-        }
-    };
-    out.push_str(&filter_output(ctx, text, &filters));
-    out
+            execute(cfg, st, ctx, act, args, base)
+        },
+    );
+    match text {
+        Some(text) if stamped => stamp_text + &text,
+        Some(text) => text,
+        None => String::new(),
+    }
 }
 
 fn execute(
@@ -481,12 +488,8 @@ fn execute(
                 args.text(0),
                 INTERFACE_TYPES,
                 |i| &i.name,
-                |name| {
-                    (["Loopback", "Bundle-Ether", "BVI"]
-                        .iter()
-                        .any(|t| name.starts_with(t)))
-                    .then(|| Interface::new(name))
-                },
+                CREATABLE,
+                Interface::new,
             );
             match found {
                 Ok(i) => {
@@ -500,8 +503,10 @@ fn execute(
                 Err(IfError::Ambiguous) => {
                     format!("% Ambiguous command:  \"{}\"\n", ctx.line().trim())
                 }
-                Err(IfError::BadNumber) => "% Incomplete command.\n".to_owned(),
-                Err(IfError::UnknownType) => invalid(ctx, col(0)),
+                Err(IfError::NoNumber | IfError::BadNumber { .. }) => {
+                    "% Incomplete command.\n".to_owned()
+                }
+                Err(IfError::UnknownType { .. }) => invalid(ctx, col(0)),
             }
         }
         Act::Commit => {
@@ -544,10 +549,8 @@ fn leave(cfg: &Arc<Config>, st: &mut XrState, ctx: &mut DeviceContext) -> String
     let shared = Arc::clone(cfg);
     ctx.read_line(false, move |ctx, answer| {
         let answer = answer.trim().to_ascii_lowercase();
-        let host = ctx.hostname().to_owned();
-        with_state(
-            ctx,
-            |_| XrState::new(&shared, &host),
+        ctx.with_state(
+            |ctx| XrState::new(&shared, ctx.hostname()),
             |st, ctx| {
                 if !answer.is_empty() && "yes".starts_with(&answer) {
                     st.running = st.candidate.clone();
@@ -572,27 +575,23 @@ fn interface_command(
     base: usize,
 ) -> String {
     let col = |i: usize| base + args.column(i);
-    let address = match act {
+    let edit = match act {
+        Act::Description => IfEdit::Description(Some(args.text(0).to_owned())),
+        Act::NoDescription => IfEdit::Description(None),
+        Act::Shutdown => IfEdit::Shutdown(true),
+        Act::NoShutdown => IfEdit::Shutdown(false),
         Act::Ipv4Address => match parse_address_mask(args.text(0), args.text(1)) {
-            Ok(address) => Some(address),
+            Ok(address) => IfEdit::Address(Some(address)),
             Err(bad) => return invalid(ctx, col(bad)),
         },
         Act::Ipv4Prefix => match parse_prefix(args.text(0)) {
-            Some(a) => Some(a),
+            Some(address) => IfEdit::Address(Some(address)),
             None => return invalid(ctx, col(0)),
         },
-        _ => None,
+        _ => IfEdit::Address(None),
     };
-    let Some(iface) = st.candidate.interfaces.get_mut(st.current) else {
-        return String::new();
-    };
-    match act {
-        Act::Description => iface.description = Some(args.text(0).to_owned()),
-        Act::NoDescription => iface.description = None,
-        Act::Shutdown => iface.shutdown = true,
-        Act::NoShutdown => iface.shutdown = false,
-        Act::Ipv4Address | Act::Ipv4Prefix => iface.address = address,
-        _ => iface.address = None,
+    if let Some(iface) = st.candidate.interfaces.get_mut(st.current) {
+        iface.apply(edit);
     }
     String::new()
 }
@@ -696,10 +695,7 @@ fn candidate_diff(cfg: &Config, st: &XrState) -> String {
 mod tests {
     use super::*;
     use crate::LoginType;
-
-    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
-        s.feed(format!("{line}\r").as_bytes()).text
-    }
+    use crate::testing::cmd;
 
     #[test]
     fn login_failure_and_timestamps() {

@@ -52,9 +52,8 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Clock, Common, FilterKind, Interface, Parsed, Syntax, Tok, caret, carriage_erase, cmd, emulate,
-    filter_output, interface_setters, paging_setters, parse, split_filters, valid_hostname,
-    with_state,
+    Clock, Common, Filter, FilterKind, Interface, LineError, Syntax, Tok, caret, carriage_erase,
+    cmd, emulate, interface_setters, pad, paging_setters, run_parsed, valid_hostname, words,
 };
 
 /// A JunOS emulator named `hostname` with the default interfaces
@@ -186,8 +185,9 @@ struct Config {
 // ----- the configuration tree ----------------------------------------------------------
 
 /// Keywords that take a value in the same statement (`host-name mx1`,
-/// `unit 0`, `address 10.0.0.1/24`).
-const KEYED: &[&str] = &[
+/// `mtu 9192`) of which a level holds one value: setting them again
+/// replaces it.
+const SINGLE_VALUED: &[&str] = &[
     "host-name",
     "description",
     "domain-name",
@@ -207,6 +207,13 @@ const KEYED: &[&str] = &[
     "location",
     "contact",
     "encrypted-password",
+    "instance-type",
+];
+
+/// Keywords that take a value in the same statement (`unit 0`,
+/// `address 10.0.0.1/24`) and may appear several times with different
+/// values.
+const MULTI_VALUED: &[&str] = &[
     "unit",
     "family",
     "address",
@@ -221,36 +228,22 @@ const KEYED: &[&str] = &[
     "route",
     "next-hop",
     "community",
-    "instance-type",
     "name-server",
     "export",
     "import",
 ];
 
-/// Keywords of which a level holds one value: setting them again replaces it.
-const SINGLE: &[&str] = &[
-    "host-name",
-    "description",
-    "domain-name",
-    "time-zone",
-    "mtu",
-    "vlan-id",
-    "encapsulation",
-    "speed",
-    "router-id",
-    "autonomous-system",
-    "peer-as",
-    "local-address",
-    "metric",
-    "preference",
-    "type",
-    "class",
-    "location",
-    "contact",
-    "encrypted-password",
-    "instance-type",
-    "version",
-];
+/// Whether `word` takes a value in the same statement (`version` does
+/// only at the top, see [`statements`]).
+fn is_keyed(word: &str) -> bool {
+    SINGLE_VALUED.contains(&word) || MULTI_VALUED.contains(&word)
+}
+
+/// Whether a level holds one statement of `word`: setting it again
+/// replaces it (the top level's `version` too).
+fn is_single(word: &str) -> bool {
+    word == "version" || SINGLE_VALUED.contains(&word)
+}
 
 /// The top of the hierarchy: what `set` accepts first at `[edit]`.
 const TOP: &[&str] = &[
@@ -306,7 +299,7 @@ impl Node {
             .iter()
             .position(|(k, _)| k == key)
             .or_else(|| {
-                if !SINGLE.contains(&word) {
+                if !is_single(word) {
                     return None;
                 }
                 let i = self
@@ -336,7 +329,7 @@ impl Node {
             [] => false,
             [key] => {
                 let before = self.children.len();
-                let single = !key.contains(' ') && SINGLE.contains(&key.as_str());
+                let single = !key.contains(' ') && is_single(key);
                 self.children
                     .retain(|(k, _)| k != key && !(single && first_word(k) == key));
                 self.children.len() != before
@@ -440,7 +433,7 @@ fn statements(words: &[String]) -> Vec<String> {
     let mut i = 0;
     while let Some(word) = words.get(i) {
         match words.get(i + 1) {
-            Some(value) if KEYED.contains(&word.as_str()) || (i == 0 && word == "version") => {
+            Some(value) if is_keyed(word) || (i == 0 && word == "version") => {
                 out.push(format!("{word} {}", quote(value)));
                 i += 2;
             }
@@ -589,7 +582,8 @@ enum Act {
     ShowConfigurationPath,
     ScreenLength,
     ScreenWidth,
-    CompleteOnSpace,
+    CompleteOnSpaceOn,
+    CompleteOnSpaceOff,
     Configure,
     Quit,
     Set,
@@ -646,12 +640,12 @@ static SYNTAX: &[Syntax<Act>] = &[
     cmd(
         OP,
         &[Kw("set"), Kw("cli"), Kw("complete-on-space"), Kw("on")],
-        Act::CompleteOnSpace,
+        Act::CompleteOnSpaceOn,
     ),
     cmd(
         OP,
         &[Kw("set"), Kw("cli"), Kw("complete-on-space"), Kw("off")],
-        Act::CompleteOnSpace,
+        Act::CompleteOnSpaceOff,
     ),
     cmd(OP, &[Kw("configure")], Act::Configure),
     cmd(OP, &[Kw("configure"), Kw("private")], Act::Configure),
@@ -691,10 +685,8 @@ const FILTERS: &[(&str, FilterKind)] = &[
 ];
 
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    let user = ctx.username().unwrap_or("root").to_owned();
-    with_state(
-        ctx,
-        |_| JunosState::new(cfg, &user),
+    ctx.with_state(
+        |ctx| JunosState::new(cfg, ctx.username().unwrap_or("root")),
         |st, ctx| {
             let mask = match st.mode {
                 Mode::Operational => OP,
@@ -712,59 +704,49 @@ fn run_line(
     line: &str,
     mask: u32,
 ) -> String {
-    let (command, filters) = match split_filters(line, FILTERS) {
-        Ok(split) => split,
-        Err(bad) => {
-            return format!(
-                "{}syntax error, expecting <command>.\n",
-                caret(ctx, bad.column)
-            );
+    let error = |ctx: &DeviceContext, command: &str, err| match err {
+        LineError::BadFilter(column) => {
+            format!("{}syntax error, expecting <command>.\n", caret(ctx, column))
         }
-    };
-    let text = match parse(SYNTAX, mask, command) {
-        Parsed::Empty => return String::new(),
-        Parsed::Invalid(spot) if spot.word == 0 => {
-            return format!("{}unknown command.\n", caret(ctx, spot.word_column));
+        LineError::Invalid(spot) if spot.word == 0 => {
+            format!("{}unknown command.\n", caret(ctx, spot.word_column))
         }
-        Parsed::Invalid(spot) => {
+        LineError::Invalid(spot) => {
             let what = if mask == CONF {
                 "syntax error."
             } else {
                 "syntax error, expecting <command>."
             };
-            return format!("{}{what}\n", caret(ctx, spot.word_column));
+            format!("{}{what}\n", caret(ctx, spot.word_column))
         }
-        Parsed::Incomplete { column } => {
-            return format!(
-                "{}syntax error, expecting <command>.\n",
-                caret(ctx, column + 1)
-            );
-        }
-        Parsed::Ambiguous(spot) => {
-            let word = crate::platform::words(command)
-                .get(spot.word)
-                .map_or("", |w| w.1);
-            return format!("{}'{word}' is ambiguous.\n", caret(ctx, spot.word_column));
-        }
-        Parsed::Command { act, args } => {
-            execute(cfg, st, ctx, act, &filters, args.text(0), args.column(0))
+        LineError::Incomplete(column) => format!(
+            "{}syntax error, expecting <command>.\n",
+            caret(ctx, column + 1)
+        ),
+        LineError::Ambiguous(spot) => {
+            let word = words(command).get(spot.word).map_or("", |w| w.1);
+            format!("{}'{word}' is ambiguous.\n", caret(ctx, spot.word_column))
         }
     };
-    // `| display` and `| compare` were done by the command itself.
-    let plain: Vec<_> = filters
-        .into_iter()
-        .filter(|f| !matches!(f.kind, FilterKind::Display | FilterKind::Compare))
-        .collect();
-    filter_output(ctx, text, &plain)
+    run_parsed(
+        ctx,
+        line,
+        SYNTAX,
+        mask,
+        FILTERS,
+        error,
+        |ctx, act, args, filters| execute(cfg, st, ctx, act, filters, args.text(0), args.column(0)),
+    )
+    .unwrap_or_default()
 }
 
-fn display_set(filters: &[crate::platform::Filter]) -> bool {
+fn display_set(filters: &[Filter]) -> bool {
     filters
         .iter()
         .any(|f| f.kind == FilterKind::Display && f.text == "set")
 }
 
-fn compare(filters: &[crate::platform::Filter]) -> bool {
+fn compare(filters: &[Filter]) -> bool {
     filters.iter().any(|f| f.kind == FilterKind::Compare)
 }
 
@@ -773,7 +755,7 @@ fn execute(
     st: &mut JunosState,
     ctx: &mut DeviceContext,
     act: Act,
-    filters: &[crate::platform::Filter],
+    filters: &[Filter],
     arg: &str,
     arg_column: usize,
 ) -> String {
@@ -803,13 +785,8 @@ fn execute(
             format!("Screen length set to {n}\n")
         }
         Act::ScreenWidth => format!("Screen width set to {arg}\n"),
-        Act::CompleteOnSpace => {
-            if ctx.line().trim_end().ends_with("on") {
-                "Enabling complete-on-space\n".to_owned()
-            } else {
-                "Disabling complete-on-space\n".to_owned()
-            }
-        }
+        Act::CompleteOnSpaceOn => "Enabling complete-on-space\n".to_owned(),
+        Act::CompleteOnSpaceOff => "Disabling complete-on-space\n".to_owned(),
         Act::Configure => {
             st.mode = Mode::Configuration;
             st.edit.clear();
@@ -971,10 +948,8 @@ fn leave_configuration(cfg: &Arc<Config>, st: &mut JunosState, ctx: &mut DeviceC
     let shared = Arc::clone(cfg);
     ctx.read_line(false, move |ctx, answer| {
         let answer = answer.trim().to_ascii_lowercase();
-        let user = ctx.username().unwrap_or("root").to_owned();
-        with_state(
-            ctx,
-            |_| JunosState::new(&shared, &user),
+        ctx.with_state(
+            |ctx| JunosState::new(&shared, ctx.username().unwrap_or("root")),
             |st, ctx| {
                 if answer.is_empty() || "yes".starts_with(&answer) {
                     format!("\n{}", leave(&shared, st, ctx))
@@ -994,7 +969,7 @@ fn leave_configuration(cfg: &Arc<Config>, st: &mut JunosState, ctx: &mut DeviceC
 fn show_config(
     root: &Node,
     path: &[String],
-    filters: &[crate::platform::Filter],
+    filters: &[Filter],
     header: Option<&(String, String)>,
 ) -> String {
     let Some(node) = root.at(path) else {
@@ -1102,13 +1077,7 @@ fn interfaces_terse(active: &Node, only: Option<&str>) -> String {
         }
         let disabled = node.child("disable").is_some();
         let state = if disabled { "down" } else { "up" };
-        let _ = writeln!(
-            out,
-            "{}{}{}",
-            crate::platform::pad(name, 24),
-            crate::platform::pad(state, 6),
-            state
-        );
+        let _ = writeln!(out, "{}{}{}", pad(name, 24), pad(state, 6), state);
         for (unit, unit_node) in &node.children {
             let Some(number) = unit.strip_prefix("unit ") else {
                 continue;
@@ -1128,12 +1097,7 @@ fn interfaces_terse(active: &Node, only: Option<&str>) -> String {
                     Some((family, addrs))
                 })
                 .collect();
-            let head = format!(
-                "{}{}{}",
-                crate::platform::pad(&logical, 24),
-                crate::platform::pad("up", 6),
-                crate::platform::pad(link, 5)
-            );
+            let head = format!("{}{}{}", pad(&logical, 24), pad("up", 6), pad(link, 5));
             if families.is_empty() {
                 let _ = writeln!(out, "{}", head.trim_end());
                 continue;
@@ -1144,10 +1108,7 @@ fn interfaces_terse(active: &Node, only: Option<&str>) -> String {
                 first = false;
                 let remote = |addr: &str| {
                     if name.starts_with("lo") && addr.ends_with("/32") {
-                        format!(
-                            "{}--> 0/0",
-                            crate::platform::pad(addr.trim_end_matches("/32"), 22)
-                        )
+                        format!("{}--> 0/0", pad(addr.trim_end_matches("/32"), 22))
                     } else {
                         addr.to_owned()
                     }
@@ -1157,12 +1118,7 @@ fn interfaces_terse(active: &Node, only: Option<&str>) -> String {
                         let _ = writeln!(out, "{lead}{family}");
                     }
                     Some((a, more)) => {
-                        let _ = writeln!(
-                            out,
-                            "{lead}{}{}",
-                            crate::platform::pad(family, 9),
-                            remote(a)
-                        );
+                        let _ = writeln!(out, "{lead}{}{}", pad(family, 9), remote(a));
                         for a in more {
                             let _ = writeln!(out, "{}{}", " ".repeat(44), remote(a));
                         }
@@ -1177,6 +1133,7 @@ fn interfaces_terse(active: &Node, only: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::cmd;
 
     fn logged_in(device: &VirtualDevice) -> crate::DeviceSession {
         let mut s = device.session();
@@ -1186,10 +1143,6 @@ mod tests {
         assert!(text.contains("--- JUNOS 22.4R3.25 built "), "{text:?}");
         assert!(text.ends_with("\r\n\r\nadmin@mx1> "), "{text:?}");
         s
-    }
-
-    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
-        s.feed(format!("{line}\r").as_bytes()).text
     }
 
     #[test]
@@ -1301,5 +1254,22 @@ mod tests {
         );
         assert!(!cmd(&mut s, "show version").contains("more"));
         assert!(cmd(&mut s, "configure").ends_with("\r\n{master:0}[edit]\r\nroot@mx1# "));
+    }
+
+    #[test]
+    fn complete_on_space_follows_the_keyword() {
+        let device = JunosEmulator::new("mx1")
+            .page_lines(0)
+            .build()
+            .with_login_type(crate::LoginType::None);
+        let mut s = device.session();
+        s.start();
+        assert!(cmd(&mut s, "set cli complete-on-space on").contains("\r\nEnabling"));
+        assert!(cmd(&mut s, "set cli complete-on-space of").contains("\r\nDisabling"));
+        // A filter after the keyword does not change it.
+        assert_eq!(
+            cmd(&mut s, "set cli complete-on-space on | match Enabling"),
+            "set cli complete-on-space on | match Enabling\r\nEnabling complete-on-space\r\n\r\nroot@mx1> "
+        );
     }
 }

@@ -62,6 +62,8 @@ pub mod sros;
 mod ssh_server;
 mod stream;
 mod telnet_server;
+#[cfg(test)]
+mod testing;
 mod text;
 mod trusted_hosts;
 pub mod vrp;

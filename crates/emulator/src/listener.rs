@@ -1,15 +1,17 @@
 //! The TCP side the Telnet and SSH servers share (crate-private): binding
 //! with a large backlog, the accept loop, one tracked task per
-//! connection, connection counters and shutdown.
+//! connection, connection counters (with waiting for a count) and
+//! shutdown.
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -23,10 +25,20 @@ const BACKLOG: u32 = 4096;
 /// descriptors, say) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Counters {
     accepted: AtomicUsize,
-    active: AtomicUsize,
+    /// The number of connected clients; waiters watch it.
+    active: watch::Sender<usize>,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            accepted: AtomicUsize::new(0),
+            active: watch::Sender::new(0),
+        }
+    }
 }
 
 /// Decrements the active-connection count when a connection task ends.
@@ -34,7 +46,7 @@ struct ActiveGuard(Arc<Counters>);
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::AcqRel);
+        self.0.active.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
@@ -102,7 +114,31 @@ impl Listener {
 
     /// How many clients are connected now.
     pub(crate) fn active_connections(&self) -> usize {
-        self.counters.active.load(Ordering::Acquire)
+        *self.counters.active.borrow()
+    }
+
+    /// Waits until exactly `n` clients are connected.
+    pub(crate) async fn wait_active(&self, n: usize) {
+        let mut active = self.counters.active.subscribe();
+        // The sender lives as long as `self`: the wait cannot fail.
+        let _ = active.wait_for(|&now| now == n).await;
+    }
+
+    /// The address clients dial: the listening address, with a wildcard
+    /// address (`0.0.0.0`, `::`) replaced by loopback.
+    pub(crate) fn dial_addr(&self) -> SocketAddr {
+        let addr = self.local_addr;
+        let ip = match addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        SocketAddr::new(ip, addr.port())
+    }
+
+    /// The URL clients use: `scheme://` and the [dial address](Self::dial_addr).
+    pub(crate) fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://{}", self.dial_addr())
     }
 
     /// Stops accepting, cancels every connection and waits until all the
@@ -123,9 +159,11 @@ impl Drop for Listener {
 }
 
 /// The accessors of a server type with a `listener: Listener` field:
-/// `local_addr`, `port`, `connections_accepted`, `active_connections`.
+/// `local_addr`, `port`, `url` (with the scheme given),
+/// `connections_accepted`, `active_connections`, `wait_active`,
+/// `wait_idle`.
 macro_rules! listener_accessors {
-    () => {
+    ($scheme:literal) => {
         /// The address the server listens on.
         pub fn local_addr(&self) -> std::net::SocketAddr {
             self.listener.local_addr()
@@ -136,6 +174,14 @@ macro_rules! listener_accessors {
             self.local_addr().port()
         }
 
+        #[doc = concat!("The server's URL, e.g. `", $scheme, "://127.0.0.1:40123`")]
+        #[doc = concat!("(`", $scheme, "://[::1]:40123` for IPv6). A server bound to a")]
+        /// wildcard address (`0.0.0.0`, `::`) gives the loopback address
+        /// of its family.
+        pub fn url(&self) -> String {
+            self.listener.url($scheme)
+        }
+
         /// How many connections were accepted so far.
         pub fn connections_accepted(&self) -> usize {
             self.listener.connections_accepted()
@@ -144,6 +190,19 @@ macro_rules! listener_accessors {
         /// How many clients are connected now.
         pub fn active_connections(&self) -> usize {
             self.listener.active_connections()
+        }
+
+        /// Waits until exactly `n` clients are connected (returns at
+        /// once if they are). Wrap it in a timeout where the count may
+        /// never be reached.
+        pub async fn wait_active(&self, n: usize) {
+            self.listener.wait_active(n).await;
+        }
+
+        /// Waits until no client is connected, e.g. until the tasks of
+        /// clients that left have ended.
+        pub async fn wait_idle(&self) {
+            self.listener.wait_active(0).await;
         }
     };
 }
@@ -204,12 +263,55 @@ async fn accept_loop<F, Fut>(
             tracing::debug!(%peer, error = %e, "{kind} emulator: TCP_NODELAY failed");
         }
         counters.accepted.fetch_add(1, Ordering::AcqRel);
-        counters.active.fetch_add(1, Ordering::AcqRel);
+        counters.active.send_modify(|n| *n += 1);
         let guard = ActiveGuard(Arc::clone(&counters));
         let connection = serve(socket, peer);
         tracker.spawn(async move {
             let _guard = guard;
             connection.await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Waits for `n` connections, failing the test after 20 s.
+    async fn active(listener: &Listener, n: usize) {
+        tokio::time::timeout(Duration::from_secs(20), listener.wait_active(n))
+            .await
+            .unwrap_or_else(|_| panic!("no {n} active connections"));
+    }
+
+    #[tokio::test]
+    async fn counts_can_be_waited_for_and_urls_dial_loopback() {
+        let mut listener = Listener::bind("test", "0.0.0.0:0").await.unwrap();
+        let port = listener.local_addr().port();
+        assert_eq!(listener.url("telnet"), format!("telnet://127.0.0.1:{port}"));
+        let (release, released) = tokio::sync::watch::channel(false);
+        listener.accept(move |_socket, _peer| {
+            let mut released = released.clone();
+            async move {
+                let _ = released.wait_for(|&r| r).await;
+            }
+        });
+        active(&listener, 0).await;
+        let a = TcpStream::connect(listener.dial_addr()).await.unwrap();
+        let b = TcpStream::connect(listener.dial_addr()).await.unwrap();
+        active(&listener, 2).await;
+        assert_eq!(listener.active_connections(), 2);
+        assert_eq!(listener.connections_accepted(), 2);
+        release.send_replace(true);
+        active(&listener, 0).await;
+        assert_eq!(listener.connections_accepted(), 2);
+        drop((a, b));
+        listener.shutdown().await;
+
+        let v6 = Listener::bind("test", "[::]:0").await;
+        if let Ok(v6) = v6 {
+            let port = v6.local_addr().port();
+            assert_eq!(v6.url("ssh"), format!("ssh://[::1]:{port}"));
+        }
     }
 }

@@ -46,10 +46,9 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, Spot, SwitchPort, Syntax, Tok,
-    caret, carriage_erase, cmd, emulate, filter_output, find_interface, interface_setters, pad,
-    paging_setters, parse, parse_address_mask, parse_prefix, split_filters, valid_hostname,
-    with_state,
+    Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, SwitchPort, Syntax,
+    Tok, abbreviate, caret, carriage_erase, cmd, emulate, find_interface, interface_setters, pad,
+    paging_setters, parse_address_mask, parse_prefix, run_parsed, valid_hostname,
 };
 
 /// An NX-OS emulator named `hostname` with the default interfaces
@@ -160,7 +159,7 @@ struct Config {
 }
 
 fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
-    let mut st = NxState::new(cfg);
+    let mut st = NxState::new(cfg, ctx.hostname());
     set_mode(&mut st, ctx, Mode::Exec);
     ctx.insert_state(st);
     format!("\n{BANNER}")
@@ -195,18 +194,23 @@ struct NxState {
     ports: Vec<SwitchPort>,
     current: usize,
     features: Vec<String>,
+    /// The saved configuration (`show startup-config`), as it was at
+    /// login until `copy running-config startup-config`.
     startup: String,
 }
 
 impl NxState {
-    fn new(cfg: &Config) -> Self {
-        NxState {
+    /// A session's state as the device boots, named `hostname`.
+    fn new(cfg: &Config, hostname: &str) -> Self {
+        let mut st = NxState {
             mode: Mode::Exec,
             ports: cfg.interfaces.clone(),
             current: 0,
             features: vec!["telnet".to_owned(), "interface-vlan".to_owned()],
             startup: String::new(),
-        }
+        };
+        st.startup = running_config(cfg, &st, hostname);
+        st
     }
 }
 
@@ -329,10 +333,19 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Vlan", "Vlan"),
 ];
 
+/// The interface types `interface` creates (as routed ports).
+const CREATABLE: &[&str] = &["loopback", "port-channel", "Vlan"];
+
+/// The short interface names of `show interface brief`.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("Ethernet", "Eth"),
+    ("loopback", "Lo"),
+    ("port-channel", "Po"),
+];
+
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    with_state(
-        ctx,
-        |_| NxState::new(cfg),
+    ctx.with_state(
+        |ctx| NxState::new(cfg, ctx.hostname()),
         |st, ctx| {
             let mask = st.mode.mask();
             run_line(cfg, st, ctx, line, mask, 0)
@@ -351,6 +364,8 @@ fn bad_parameter(ctx: &DeviceContext, column: usize) -> String {
     )
 }
 
+/// Runs `line` in the modes of `mask`; `base` is the column where it
+/// starts on the typed line (after `do `).
 fn run_line(
     cfg: &Config,
     st: &mut NxState,
@@ -359,28 +374,28 @@ fn run_line(
     mask: u32,
     base: usize,
 ) -> String {
-    let (command, filters) = match split_filters(line, FILTERS) {
-        Ok(split) => split,
-        Err(bad) => return invalid(ctx, base + bad.column),
+    let error = |ctx: &DeviceContext, _: &str, err| match err {
+        LineError::BadFilter(column) => invalid(ctx, base + column),
+        LineError::Invalid(spot) => invalid(ctx, base + spot.column),
+        LineError::Incomplete(column) => format!(
+            "{}% Incomplete command at '^' marker.\n",
+            caret(ctx, base + column + 1)
+        ),
+        LineError::Ambiguous(spot) => format!(
+            "{}% Ambiguous command at '^' marker.\n",
+            caret(ctx, base + spot.word_column)
+        ),
     };
-    let text = match parse(SYNTAX, mask, command) {
-        Parsed::Empty => return String::new(),
-        Parsed::Invalid(Spot { column, .. }) => return invalid(ctx, base + column),
-        Parsed::Incomplete { column } => {
-            return format!(
-                "{}% Incomplete command at '^' marker.\n",
-                caret(ctx, base + column + 1)
-            );
-        }
-        Parsed::Ambiguous(Spot { word_column, .. }) => {
-            return format!(
-                "{}% Ambiguous command at '^' marker.\n",
-                caret(ctx, base + word_column)
-            );
-        }
-        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args, base),
-    };
-    filter_output(ctx, text, &filters)
+    run_parsed(
+        ctx,
+        line,
+        SYNTAX,
+        mask,
+        FILTERS,
+        error,
+        |ctx, act, args, _| execute(cfg, st, ctx, act, args, base),
+    )
+    .unwrap_or_default()
 }
 
 fn execute(
@@ -397,13 +412,9 @@ fn execute(
         Act::ShowInterfaceBrief => interface_brief(&st.ports),
         Act::ShowIpInterfaceBrief => ip_interface_brief(&st.ports),
         Act::ShowRunning => running_config(cfg, st, ctx.hostname()),
-        Act::ShowStartup => {
-            if st.startup.is_empty() {
-                st.startup = running_config(cfg, st, ctx.hostname());
-            }
-            st.startup
-                .replacen("show running-config", "show startup-config", 1)
-        }
+        Act::ShowStartup => st
+            .startup
+            .replacen("show running-config", "show startup-config", 1),
         Act::ShowClock => {
             let now = Clock::now();
             format!(
@@ -459,10 +470,8 @@ fn execute(
                 args.text(0),
                 INTERFACE_TYPES,
                 |p| &p.iface.name,
-                |name| {
-                    (!name.starts_with("Ethernet") && !name.starts_with("mgmt"))
-                        .then(|| SwitchPort::routed(name))
-                },
+                CREATABLE,
+                SwitchPort::routed,
             );
             match found {
                 Ok(i) => {
@@ -474,14 +483,14 @@ fn execute(
                     "{}% Invalid range at '^' marker.\n",
                     caret(ctx, col(0) + args.text(0).len())
                 ),
-                Err(IfError::BadNumber) => format!(
+                Err(IfError::NoNumber | IfError::BadNumber { .. }) => format!(
                     "{}% Invalid interface format at '^' marker.\n",
                     caret(ctx, col(0))
                 ),
                 Err(IfError::Ambiguous) => {
                     format!("{}% Ambiguous command at '^' marker.\n", caret(ctx, col(0)))
                 }
-                Err(IfError::UnknownType) => invalid(ctx, col(0)),
+                Err(IfError::UnknownType { .. }) => invalid(ctx, col(0)),
             }
         }
         Act::Exit => {
@@ -517,25 +526,25 @@ fn interface_command(
     base: usize,
 ) -> String {
     let col = |i: usize| base + args.column(i);
-    let address = match act {
+    let edit = match act {
+        Act::Description => IfEdit::Description(Some(args.text(0).to_owned())),
+        Act::NoDescription => IfEdit::Description(None),
+        Act::Shutdown => IfEdit::Shutdown(true),
+        Act::NoShutdown => IfEdit::Shutdown(false),
         Act::IpAddress => match parse_prefix(args.text(0)) {
-            Some(a) => Some(a),
+            Some(address) => IfEdit::Address(Some(address)),
             None => return bad_parameter(ctx, col(0)),
         },
         Act::IpAddressMask => match parse_address_mask(args.text(0), args.text(1)) {
-            Ok(address) => Some(address),
+            Ok(address) => IfEdit::Address(Some(address)),
             Err(bad) => return bad_parameter(ctx, col(bad)),
         },
-        _ => None,
+        _ => IfEdit::Address(None),
     };
     let Some(port) = st.ports.get_mut(st.current) else {
         return String::new();
     };
     match act {
-        Act::Description => port.iface.description = Some(args.text(0).to_owned()),
-        Act::NoDescription => port.iface.description = None,
-        Act::Shutdown => port.iface.shutdown = true,
-        Act::NoShutdown => port.iface.shutdown = false,
         Act::Switchport => {
             if port.iface.address.is_some() {
                 return "ERROR: Configuration has layer 3 configuration, remove it first\n"
@@ -544,29 +553,16 @@ fn interface_command(
             port.switchport = true;
         }
         Act::NoSwitchport => port.switchport = false,
-        Act::IpAddress | Act::IpAddressMask => {
-            if port.switchport {
-                return "ERROR: Ip address cannot be configured on a layer 2 interface\n"
-                    .to_owned();
-            }
-            port.iface.address = address;
+        Act::IpAddress | Act::IpAddressMask if port.switchport => {
+            return "ERROR: Ip address cannot be configured on a layer 2 interface\n".to_owned();
         }
-        _ => port.iface.address = None,
+        _ => port.iface.apply(edit),
     }
     String::new()
 }
 
 fn short_name(name: &str) -> String {
-    for (long, short) in [
-        ("Ethernet", "Eth"),
-        ("loopback", "Lo"),
-        ("port-channel", "Po"),
-    ] {
-        if let Some(rest) = name.strip_prefix(long) {
-            return format!("{short}{rest}");
-        }
-    }
-    name.to_owned()
+    abbreviate(name, SHORT_NAMES)
 }
 
 fn show_version(cfg: &Config, hostname: &str) -> String {
@@ -766,15 +762,12 @@ fn running_config(cfg: &Config, st: &NxState, hostname: &str) -> String {
 mod tests {
     use super::*;
     use crate::LoginType;
+    use crate::testing::cmd;
 
     fn open(device: &VirtualDevice) -> crate::DeviceSession {
         let mut s = device.session();
         s.start();
         s
-    }
-
-    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
-        s.feed(format!("{line}\r").as_bytes()).text
     }
 
     #[test]
@@ -844,6 +837,22 @@ mod tests {
         assert!(
             brief.contains("Eth1/4        1       eth  access down    Administratively down"),
             "{brief}"
+        );
+
+        // The saved configuration is the one of the login until copied.
+        let saved = cmd(&mut s, "show startup-config");
+        assert!(
+            saved.contains("!Command: show startup-config\r\n"),
+            "{saved}"
+        );
+        assert!(saved.contains("hostname n9k\r\n"), "{saved}");
+        assert!(!saved.contains("server-42"), "{saved}");
+        assert!(cmd(&mut s, "copy running-config startup-config").contains("Copy complete.\r\n"));
+        let saved = cmd(&mut s, "show startup-config");
+        assert!(saved.contains("hostname leaf9\r\n"), "{saved}");
+        assert!(
+            saved.contains("interface Ethernet1/3\r\n  description server-42\r\n"),
+            "{saved}"
         );
     }
 

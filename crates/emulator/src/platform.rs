@@ -105,6 +105,28 @@ impl Interface {
     }
 }
 
+/// A change to an interface made in configuration mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum IfEdit {
+    /// Sets (`Some`) or removes (`None`) the description.
+    Description(Option<String>),
+    /// Shuts the interface down (`true`) or brings it up.
+    Shutdown(bool),
+    /// Sets (`Some`) or removes (`None`) the IPv4 address.
+    Address(Option<(Ipv4Addr, u8)>),
+}
+
+impl Interface {
+    /// Applies a configuration change.
+    pub(crate) fn apply(&mut self, edit: IfEdit) {
+        match edit {
+            IfEdit::Description(description) => self.description = description,
+            IfEdit::Shutdown(shutdown) => self.shutdown = shutdown,
+            IfEdit::Address(address) => self.address = address,
+        }
+    }
+}
+
 /// Adds `interface` to `list`, replacing one of the same name.
 pub(crate) fn upsert_interface(list: &mut Vec<Interface>, interface: Interface) {
     upsert(list, interface, |i| &i.name);
@@ -146,24 +168,6 @@ impl SwitchPort {
             switchport: false,
         }
     }
-}
-
-// ----- per-session state ------------------------------------------------------
-
-/// Runs `f` on the session's state of type `S` (created with `init` on
-/// first use) and stores it back.
-pub(crate) fn with_state<S: Any + Send>(
-    ctx: &mut DeviceContext,
-    init: impl FnOnce(&DeviceContext) -> S,
-    f: impl FnOnce(&mut S, &mut DeviceContext) -> String,
-) -> String {
-    let mut st = match ctx.take_state::<S>() {
-        Some(st) => st,
-        None => init(ctx),
-    };
-    let text = f(&mut st, ctx);
-    ctx.insert_state(st);
-    text
 }
 
 // ----- the keyword-prefix parser -------------------------------------------------
@@ -576,7 +580,11 @@ pub(crate) fn split_filters<'a>(
 /// A command's output through its filters; a `| no-more` shows it
 /// without paging.
 pub(crate) fn filter_output(ctx: &mut DeviceContext, text: String, filters: &[Filter]) -> String {
-    if filters.is_empty() {
+    // `| display` and `| compare` are done by the command itself.
+    if filters
+        .iter()
+        .all(|f| matches!(f.kind, FilterKind::Display | FilterKind::Compare))
+    {
         return text;
     }
     if wants_no_more(filters) {
@@ -637,29 +645,76 @@ pub(crate) fn restore_paging(ctx: &mut DeviceContext) {
     }
 }
 
+// ----- running a line -------------------------------------------------------------
+
+/// Why a command line was refused, for the platform to word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LineError {
+    /// A bad `| filter`: the column of the bad word.
+    BadFilter(usize),
+    /// No command accepts the word at this spot.
+    Invalid(Spot),
+    /// A valid start of a command only; the column just past its last
+    /// word.
+    Incomplete(usize),
+    /// A word is a prefix of several keywords.
+    Ambiguous(Spot),
+}
+
+/// Runs one command line the way every platform does: splits off its
+/// `| filters` (a platform without filter keywords has none: its `|` is
+/// a word like any other), parses the command against the commands of
+/// `table` available in `mode`, has `error` word a refusal (it gets the
+/// command part of the line) or `exec` run the command (it gets the
+/// filters too), and passes the output through the filters. `None` when
+/// the line holds no command.
+pub(crate) fn run_parsed<A: Copy>(
+    ctx: &mut DeviceContext,
+    line: &str,
+    table: &'static [Syntax<A>],
+    mode: u32,
+    filters: &[(&str, FilterKind)],
+    error: impl FnOnce(&DeviceContext, &str, LineError) -> String,
+    exec: impl FnOnce(&mut DeviceContext, A, &Args<'_>, &[Filter]) -> String,
+) -> Option<String> {
+    let (command, filters) = if filters.is_empty() {
+        (line, Vec::new())
+    } else {
+        match split_filters(line, filters) {
+            Ok(split) => split,
+            Err(bad) => return Some(error(ctx, line, LineError::BadFilter(bad.column))),
+        }
+    };
+    let err = match parse(table, mode, command) {
+        Parsed::Empty => return None,
+        Parsed::Command { act, args } => {
+            let text = exec(ctx, act, &args, &filters);
+            return Some(filter_output(ctx, text, &filters));
+        }
+        Parsed::Invalid(spot) => LineError::Invalid(spot),
+        Parsed::Incomplete { column } => LineError::Incomplete(column),
+        Parsed::Ambiguous(spot) => LineError::Ambiguous(spot),
+    };
+    Some(error(ctx, command, err))
+}
+
 // ----- enable ------------------------------------------------------------------------------
 
 /// Asks for the enable password (`Password: `); a good one runs `grant`
-/// on the session's state `S` (which moves it to the privileged mode), a
-/// bad one answers `denied`.
+/// on the session's state `S` (created with `init` if there is none),
+/// which moves it to the privileged mode, a bad one answers `denied`.
 pub(crate) fn ask_enable_password<S: Any + Send>(
     ctx: &mut DeviceContext,
+    init: impl FnOnce(&DeviceContext) -> S + Send + 'static,
     grant: fn(&mut S, &mut DeviceContext),
     denied: &'static str,
 ) -> String {
     ctx.read_line(true, move |ctx, password| {
-        let ok = ctx.check_enable_password(password);
-        let Some(mut st) = ctx.take_state::<S>() else {
-            return String::new();
-        };
-        let text = if ok {
-            grant(&mut st, ctx);
-            String::new()
-        } else {
-            denied.to_owned()
-        };
-        ctx.insert_state(st);
-        text
+        if !ctx.check_enable_password(password) {
+            return denied.to_owned();
+        }
+        ctx.with_state(init, grant);
+        String::new()
     });
     "Password: ".to_owned()
 }
@@ -669,78 +724,123 @@ pub(crate) fn ask_enable_password<S: Any + Send>(
 /// Why an interface name was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum IfError {
-    /// The type prefix matches no interface type.
-    UnknownType,
+    /// The type prefix matches no interface type; `accepted` is how many
+    /// of its leading characters some type accepts (where IOS puts its
+    /// marker).
+    UnknownType { accepted: usize },
     /// The type prefix matches several interface types.
     Ambiguous,
-    /// The type is known but the number is missing or malformed.
-    BadNumber,
+    /// The type is known but the number is missing.
+    NoNumber,
+    /// The number is malformed; `at` is the offset (in characters, in the
+    /// name without blanks) of its first bad character.
+    BadNumber { at: usize },
     /// The name is well formed but no such interface exists, and it is
     /// not one that configuring creates.
     Missing,
 }
 
+/// Resolves a typed interface type (`eth`, `Gi`, `lo`) with the
+/// platform's `(typed prefix, canonical type)` pairs: a prefix matches
+/// case-insensitively, an exact match wins over longer ones.
+pub(crate) fn resolve_type<'t>(
+    typed: &str,
+    types: impl IntoIterator<Item = (&'t str, &'t str)>,
+) -> Result<&'t str, IfError> {
+    if typed.is_empty() {
+        return Err(IfError::UnknownType { accepted: 0 });
+    }
+    let mut found: Option<&str> = None;
+    let mut exact: Option<&str> = None;
+    let mut ambiguous = false;
+    let mut accepted = 0;
+    for (name, canonical) in types {
+        if !is_prefix_ci(typed, name) {
+            let common = typed
+                .chars()
+                .zip(name.chars())
+                .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+                .count();
+            accepted = accepted.max(common);
+            continue;
+        }
+        if typed.len() == name.len() {
+            exact = Some(canonical);
+        }
+        match found {
+            Some(f) if f != canonical => ambiguous = true,
+            None => found = Some(canonical),
+            _ => {}
+        }
+    }
+    match (exact, found) {
+        (Some(c), _) => Ok(c),
+        (None, Some(_)) if ambiguous => Err(IfError::Ambiguous),
+        (None, Some(c)) => Ok(c),
+        (None, None) => Err(IfError::UnknownType { accepted }),
+    }
+}
+
 /// Turns a typed interface name (`eth1/1`, `Ethernet 1/1`, `gi0/0/0/1`)
 /// into its canonical spelling, given the platform's `(typed prefix,
-/// canonical type)` pairs; prefixes match case-insensitively.
+/// canonical type)` pairs (see [`resolve_type`]).
 pub(crate) fn canonical_interface(typed: &str, types: &[(&str, &str)]) -> Result<String, IfError> {
     let typed: String = typed.split_whitespace().collect();
     let split = typed
         .find(|c: char| c.is_ascii_digit())
         .unwrap_or(typed.len());
     let (prefix, number) = typed.split_at(split);
-    if prefix.is_empty() {
-        return Err(IfError::UnknownType);
+    let canonical = resolve_type(prefix, types.iter().copied())?;
+    if number.is_empty() {
+        return Err(IfError::NoNumber);
     }
-    let mut found: Option<&str> = None;
-    let mut exact: Option<&str> = None;
-    for &(name, canonical) in types {
-        if is_prefix_ci(prefix, name) {
-            if prefix.len() == name.len() {
-                exact = Some(canonical);
-            }
-            match found {
-                Some(f) if f != canonical => found = Some(""),
-                None => found = Some(canonical),
-                _ => {}
-            }
-        }
+    let start = prefix.chars().count();
+    if let Some(bad) = number
+        .chars()
+        .position(|c| !(c.is_ascii_alphanumeric() || c == '/' || c == '.'))
+    {
+        return Err(IfError::BadNumber { at: start + bad });
     }
-    let canonical = match (exact, found) {
-        (Some(c), _) => c,
-        (None, Some("")) => return Err(IfError::Ambiguous),
-        (None, Some(c)) => c,
-        (None, None) => return Err(IfError::UnknownType),
-    };
-    let number_ok = !number.is_empty()
-        && number.starts_with(|c: char| c.is_ascii_digit())
-        && !number.ends_with(['/', '.'])
-        && number
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '.');
-    if !number_ok {
-        return Err(IfError::BadNumber);
+    if number.ends_with(['/', '.']) {
+        return Err(IfError::BadNumber {
+            at: start + number.chars().count(),
+        });
     }
     Ok(format!("{canonical}{number}"))
 }
 
 /// The index in `list` of the interface `typed` names (resolved with
-/// [`canonical_interface`]); one that does not exist yet is added when
-/// `create` makes it from its canonical name (loopbacks, VLAN
-/// interfaces …), else it is [`IfError::Missing`].
+/// [`canonical_interface`]); one that does not exist yet is added, made
+/// by `make` from its canonical name, when its type is one of
+/// `creatable` (loopbacks, VLAN interfaces …), else it is
+/// [`IfError::Missing`].
 pub(crate) fn find_interface<T>(
     list: &mut Vec<T>,
     typed: &str,
     types: &[(&str, &str)],
     name_of: impl Fn(&T) -> &str,
-    create: impl FnOnce(String) -> Option<T>,
+    creatable: &[&str],
+    make: impl FnOnce(String) -> T,
 ) -> Result<usize, IfError> {
     let name = canonical_interface(typed, types)?;
     if let Some(i) = list.iter().position(|item| name_of(item) == name) {
         return Ok(i);
     }
-    list.push(create(name).ok_or(IfError::Missing)?);
+    if !creatable.iter().any(|t| name.starts_with(t)) {
+        return Err(IfError::Missing);
+    }
+    list.push(make(name));
     Ok(list.len() - 1)
+}
+
+/// The short form of an interface name (`Ethernet1/1` → `Eth1/1`) with
+/// the platform's `(long type, short type)` pairs; the first type the
+/// name starts with is shortened, a name of no listed type stays.
+pub(crate) fn abbreviate(name: &str, table: &[(&str, &str)]) -> String {
+    table
+        .iter()
+        .find_map(|(long, short)| name.strip_prefix(long).map(|rest| format!("{short}{rest}")))
+        .unwrap_or_else(|| name.to_owned())
 }
 
 // ----- addresses --------------------------------------------------------------------------
@@ -1114,21 +1214,104 @@ mod tests {
             canonical_interface("g0/0/1", &types).unwrap(),
             "GigabitEthernet0/0/1"
         );
-        assert_eq!(canonical_interface("x1", &types), Err(IfError::UnknownType));
-        assert_eq!(canonical_interface("eth", &types), Err(IfError::BadNumber));
+        assert_eq!(
+            canonical_interface("x1", &types),
+            Err(IfError::UnknownType { accepted: 0 })
+        );
+        assert_eq!(
+            canonical_interface("eths1", &types),
+            Err(IfError::UnknownType { accepted: 3 })
+        );
+        assert_eq!(canonical_interface("eth", &types), Err(IfError::NoNumber));
         assert_eq!(
             canonical_interface("eth1/", &types),
-            Err(IfError::BadNumber)
+            Err(IfError::BadNumber { at: 5 })
+        );
+        assert_eq!(
+            canonical_interface("eth 1/x_2", &types),
+            Err(IfError::BadNumber { at: 6 })
         );
         assert_eq!(
             canonical_interface("1/1", &types),
-            Err(IfError::UnknownType)
+            Err(IfError::UnknownType { accepted: 0 })
+        );
+        assert_eq!(canonical_interface("m1", &types), Ok("mgmt1".to_owned()));
+        assert_eq!(
+            canonical_interface("g1", &[("Gi", "Gi"), ("GE", "GE")]),
+            Err(IfError::Ambiguous)
         );
         let mut list = vec![Interface::new("Ethernet1/1")];
         upsert_interface(&mut list, Interface::new("Ethernet1/1").with_shutdown(true));
         upsert_interface(&mut list, Interface::new("loopback0"));
         assert_eq!(list.len(), 2);
         assert!(list[0].shutdown);
+
+        let creatable = ["loopback"];
+        let find = |list: &mut Vec<Interface>, typed| {
+            find_interface(list, typed, &types, |i| &i.name, &creatable, Interface::new)
+        };
+        assert_eq!(find(&mut list, "lo0"), Ok(1));
+        assert_eq!(find(&mut list, "lo7"), Ok(2));
+        assert_eq!(list[2].name, "loopback7");
+        assert_eq!(find(&mut list, "eth1/9"), Err(IfError::Missing));
+        assert_eq!(list.len(), 3);
+
+        list[0].apply(IfEdit::Description(Some("up".to_owned())));
+        list[0].apply(IfEdit::Shutdown(false));
+        list[0].apply(IfEdit::Address(Some((Ipv4Addr::new(10, 0, 0, 1), 31))));
+        assert_eq!(
+            list[0],
+            Interface::new("Ethernet1/1")
+                .with_description("up")
+                .with_address(Ipv4Addr::new(10, 0, 0, 1), 31)
+        );
+        list[0].apply(IfEdit::Description(None));
+        list[0].apply(IfEdit::Address(None));
+        assert_eq!(list[0], Interface::new("Ethernet1/1"));
+
+        let short = [("Ethernet", "Eth"), ("loopback", "Lo")];
+        assert_eq!(abbreviate("Ethernet1/1", &short), "Eth1/1");
+        assert_eq!(abbreviate("loopback0", &short), "Lo0");
+        assert_eq!(abbreviate("mgmt0", &short), "mgmt0");
+    }
+
+    #[test]
+    fn lines_run_through_the_parser_and_the_filters() {
+        let mut ctx = DeviceContext::new("h");
+        let kws = [("include", FilterKind::Include)];
+        let mut run = |line: &str, filters: &[(&str, FilterKind)]| {
+            run_parsed(
+                &mut ctx,
+                line,
+                TABLE,
+                1,
+                filters,
+                |_, command, err| format!("{command:?} {err:?}"),
+                |_, act, args, filters| {
+                    format!("{act:?} {:?} {}\nother\n", args.text(0), filters.len())
+                },
+            )
+        };
+        assert_eq!(run("  ", &kws), None);
+        assert_eq!(
+            run("sh ver | inc Show", &kws).as_deref(),
+            Some("ShowVersion \"\" 1\n")
+        );
+        assert_eq!(
+            run("desc a | b", &kws).as_deref(),
+            Some("\"desc a | b\" BadFilter(9)")
+        );
+        // Without filter keywords the bar is part of the command.
+        assert_eq!(
+            run("desc a | b", &[]).as_deref(),
+            Some("Desc \"a | b\" 0\nother\n")
+        );
+        assert_eq!(
+            run("show | inc x", &kws).as_deref(),
+            Some("\"show \" Incomplete(4)")
+        );
+        assert!(run("show vx", &kws).unwrap().contains("Invalid(Spot"));
+        assert!(run("show v", &kws).unwrap().contains("Ambiguous(Spot"));
     }
 
     #[test]

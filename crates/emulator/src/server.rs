@@ -61,13 +61,7 @@ impl TelnetServer {
         Ok(TelnetServer { listener })
     }
 
-    listener_accessors!();
-
-    /// The server's URL, e.g. `telnet://127.0.0.1:40123`
-    /// (`telnet://[::1]:40123` for IPv6).
-    pub fn url(&self) -> String {
-        format!("telnet://{}", self.local_addr())
-    }
+    listener_accessors!("telnet");
 
     /// Stops accepting, closes every client connection and waits until
     /// all the server's tasks have ended. Dropping the server stops it

@@ -68,9 +68,14 @@ pub struct DeviceSession {
     after_cr: bool,
     failures: usize,
     pager: Option<Pager>,
+    /// Output not handed out yet.
     out: String,
+    /// Echo not moved to `out` yet.
     echo: Vec<u8>,
+    /// An echoed UTF-8 character whose last bytes have not arrived.
     carry: Vec<u8>,
+    /// No echo, no prompt after commands (see [`DeviceSession::set_quiet`]).
+    quiet: bool,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -97,6 +102,7 @@ impl DeviceSession {
             out: String::new(),
             echo: Vec::new(),
             carry: Vec::new(),
+            quiet: false,
         }
     }
 
@@ -134,19 +140,39 @@ impl DeviceSession {
         self.pager.is_some()
     }
 
+    /// Makes the session quiet, for running commands without a terminal
+    /// (an SSH exec request): typed lines are not echoed and no prompt
+    /// follows a command's response, so the output is what the commands
+    /// print. Where the device echoes, a line typed at a secret question
+    /// (`Password: `) still ends with a line break, as it does on a
+    /// terminal.
+    ///
+    /// ```
+    /// use oxscript_emulator::{LoginType, VirtualDevice};
+    ///
+    /// let device = VirtualDevice::new("h")
+    ///     .with_login_type(LoginType::None)
+    ///     .with_command("uptime", "up 3 days", true)?;
+    /// let mut session = device.session();
+    /// session.start();
+    /// session.set_quiet();
+    /// assert_eq!(session.feed(b"uptime\r").text, "up 3 days\r\n");
+    /// # Ok::<(), oxscript_emulator::Error>(())
+    /// ```
+    pub fn set_quiet(&mut self) {
+        self.quiet = true;
+    }
+
+    /// Whether input is echoed now: the device echoes, the session is not
+    /// quiet, and the input is not secret.
+    fn echoing(&self) -> bool {
+        self.spec.echo && !self.quiet && !self.secret_input()
+    }
+
     /// Opens the session: the banner and the first prompt. Later calls
     /// return nothing.
     pub fn start(&mut self) -> Output {
-        if !self.started {
-            self.started = true;
-            let banner = self.spec.banner();
-            push_crlf(&mut self.out, &banner);
-            match self.spec.login_type {
-                LoginType::Both | LoginType::UserOnly => self.ask_username(),
-                LoginType::PasswordOnly => self.ask_password(None),
-                LoginType::None => self.logged_in(None),
-            }
-        }
+        self.open(None);
         self.take_output()
     }
 
@@ -154,21 +180,54 @@ impl DeviceSession {
     /// server's user, say): the banner, then the prompt, no login dialogue.
     /// Returns nothing if the session was started already.
     pub fn start_authenticated(&mut self, username: Option<&str>) -> Output {
-        if !self.started {
-            self.started = true;
-            let banner = self.spec.banner();
-            push_crlf(&mut self.out, &banner);
-            self.logged_in(username.map(str::to_owned));
-        }
+        self.open(Some(username.map(str::to_owned)));
         self.take_output()
+    }
+
+    /// Shows the banner and starts the login dialogue, or, for a client
+    /// that authenticated already (`Some(username)`), logs it in.
+    fn open(&mut self, authenticated: Option<Option<String>>) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let banner = self.spec.banner();
+        push_crlf(&mut self.out, &banner);
+        match (authenticated, self.spec.login_type) {
+            (Some(username), _) => self.logged_in(username),
+            (None, LoginType::Both | LoginType::UserOnly) => self.ask_username(),
+            (None, LoginType::PasswordOnly) => self.ask_password(None),
+            (None, LoginType::None) => self.logged_in(None),
+        }
     }
 
     /// Processes bytes from the client and returns the response. Starts
     /// the session first if [`start`](Self::start) was not called.
     pub fn feed(&mut self, input: &[u8]) -> Output {
-        if !self.started {
-            self.start_into_buffer();
-        }
+        let mut text = String::new();
+        let close = self.feed_into(input, &mut text);
+        Output { text, close }
+    }
+
+    /// Like [`feed`](Self::feed), but appends the response to `out` and
+    /// returns whether the connection must be closed. A server that
+    /// reuses `out` does not allocate for every chunk of input.
+    ///
+    /// ```
+    /// use oxscript_emulator::{LoginType, VirtualDevice};
+    ///
+    /// let device = VirtualDevice::new("h")
+    ///     .with_login_type(LoginType::None)
+    ///     .with_command("ls", "a b", true)?;
+    /// let mut session = device.session();
+    /// let mut out = session.start().text;
+    /// assert!(!session.feed_into(b"l", &mut out));
+    /// assert!(!session.feed_into(b"s\r", &mut out));
+    /// assert_eq!(out, "Welcome to h!\r\nh> ls\r\na b\r\nh> ");
+    /// # Ok::<(), oxscript_emulator::Error>(())
+    /// ```
+    pub fn feed_into(&mut self, input: &[u8], out: &mut String) -> bool {
+        self.open(None);
         for &b in input {
             if matches!(self.stage, Stage::Closed) {
                 break;
@@ -194,15 +253,7 @@ impl DeviceSession {
                 _ => self.push_byte(b),
             }
         }
-        self.take_output()
-    }
-
-    fn start_into_buffer(&mut self) {
-        let out = self.start();
-        self.out.insert_str(0, &out.text);
-        if out.close {
-            self.stage = Stage::Closed;
-        }
+        self.drain_into(out)
     }
 
     fn secret_input(&self) -> bool {
@@ -214,7 +265,7 @@ impl DeviceSession {
             return;
         }
         self.line.push(b);
-        if self.spec.echo && !self.secret_input() {
+        if self.echoing() {
             self.echo.push(b);
         }
     }
@@ -228,46 +279,78 @@ impl DeviceSession {
                 break;
             }
         }
-        if self.spec.echo && !self.secret_input() {
+        if self.echoing() {
             self.echo.extend_from_slice(b"\x08 \x08");
         }
     }
 
-    /// Moves pending echo bytes into the output, keeping an incomplete
-    /// UTF-8 character for later.
+    /// Moves pending echo bytes into the output; at the end of a call
+    /// (`final_flush`) an incomplete UTF-8 character is kept for later.
     fn flush_echo(&mut self, final_flush: bool) {
         if self.echo.is_empty() && self.carry.is_empty() {
             return;
         }
-        let mut bytes = std::mem::take(&mut self.carry);
-        bytes.append(&mut self.echo);
-        if final_flush {
-            let cut = incomplete_utf8_tail(&bytes);
-            self.carry = bytes.split_off(cut);
+        if !self.carry.is_empty() {
+            // A character split across calls: its first bytes go first.
+            self.carry.append(&mut self.echo);
+            std::mem::swap(&mut self.carry, &mut self.echo);
         }
-        self.out.push_str(&String::from_utf8_lossy(&bytes));
+        let cut = if final_flush {
+            incomplete_utf8_tail(&self.echo)
+        } else {
+            self.echo.len()
+        };
+        let (complete, tail) = self.echo.split_at(cut);
+        match std::str::from_utf8(complete) {
+            Ok(text) => self.out.push_str(text),
+            Err(_) => self.out.push_str(&String::from_utf8_lossy(complete)),
+        }
+        self.carry.extend_from_slice(tail);
+        self.echo.clear();
+    }
+
+    /// Hands the output out: appended to `out` (moved, when `out` is
+    /// empty), keeping the buffers for the next call. Returns whether the
+    /// connection must be closed.
+    fn drain_into(&mut self, out: &mut String) -> bool {
+        self.flush_echo(true);
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.out);
+        } else {
+            out.push_str(&self.out);
+        }
+        self.out.clear();
+        matches!(self.stage, Stage::Closed)
     }
 
     fn take_output(&mut self) -> Output {
-        self.flush_echo(true);
-        Output {
-            text: std::mem::take(&mut self.out),
-            close: matches!(self.stage, Stage::Closed),
-        }
+        let mut text = String::new();
+        let close = self.drain_into(&mut text);
+        Output { text, close }
     }
 
     fn end_line(&mut self) {
         self.flush_echo(false);
-        if self.spec.echo {
+        // A line break ends the line as typed; a quiet session sends one
+        // only after secret input (the question asking for it ends).
+        if self.spec.echo && (!self.quiet || self.secret_input()) {
             self.out.push_str("\r\n");
         }
-        let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+        let bytes = std::mem::take(&mut self.line);
+        let line = match String::from_utf8(bytes) {
+            Ok(line) => line,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
         match std::mem::replace(&mut self.stage, Stage::Command) {
-            Stage::Username => self.on_username(line),
+            Stage::Username => self.on_username(&line),
             Stage::Password { username } => self.on_password(username, &line),
-            Stage::Command => self.on_command(line),
+            Stage::Command => self.on_command(&line),
             Stage::Closed => self.stage = Stage::Closed,
         }
+        // The line's buffer serves the next line.
+        let mut bytes = line.into_bytes();
+        bytes.clear();
+        self.line = bytes;
     }
 
     fn ask_username(&mut self) {
@@ -280,7 +363,7 @@ impl DeviceSession {
         self.out.push_str(&self.spec.password_prompt);
     }
 
-    fn on_username(&mut self, line: String) {
+    fn on_username(&mut self, line: &str) {
         let username = line.trim();
         if username.is_empty() {
             return self.ask_username();
@@ -337,22 +420,22 @@ impl DeviceSession {
         }
     }
 
-    fn on_command(&mut self, line: String) {
+    fn on_command(&mut self, line: &str) {
         if let Some(pending) = self.ctx.take_pending() {
-            self.ctx.set_line(&line);
-            let text = (pending.handler)(&mut self.ctx, &line);
+            self.ctx.set_line(line);
+            let text = (pending.handler)(&mut self.ctx, line);
             return self.respond(Reply::new(text));
         }
         if line.trim().is_empty() {
             return self.finish(true, false);
         }
-        self.ctx.set_line(&line);
+        self.ctx.set_line(line);
         let spec = Arc::clone(&self.spec);
         let reply = spec
             .commands
-            .respond(&mut self.ctx, &line)
-            .or_else(|| spec.fallback.as_ref().and_then(|f| f(&mut self.ctx, &line)))
-            .or_else(|| spec.commands.unknown_reply(&line));
+            .respond(&mut self.ctx, line)
+            .or_else(|| spec.fallback.as_ref().and_then(|f| f(&mut self.ctx, line)))
+            .or_else(|| spec.commands.unknown_reply(line));
         match reply {
             Some(reply) => self.respond(reply),
             None => self.finish(true, false),
@@ -389,7 +472,7 @@ impl DeviceSession {
     fn finish(&mut self, prompt: bool, close: bool) {
         if close {
             self.stage = Stage::Closed;
-        } else if prompt {
+        } else if prompt && !self.quiet {
             self.out.push_str(self.ctx.prompt());
         }
     }

@@ -132,14 +132,17 @@ fn set_prompt(st: &ShellState, ctx: &mut DeviceContext) {
     ctx.set_prompt(prompt);
 }
 
+/// The session's state: the user who logged in, in their home directory.
+fn new_state(ctx: &DeviceContext) -> ShellState {
+    ShellState::new(ctx.username().unwrap_or("user"))
+}
+
 fn interpret(ctx: &mut DeviceContext, line: &str) -> String {
-    let mut st = ctx
-        .take_state::<ShellState>()
-        .unwrap_or_else(|| ShellState::new(ctx.username().unwrap_or("user")));
-    let text = run(&mut st, ctx, line);
-    set_prompt(&st, ctx);
-    ctx.insert_state(st);
-    text
+    ctx.with_state(new_state, |st, ctx| {
+        let text = run(st, ctx, line);
+        set_prompt(st, ctx);
+        text
+    })
 }
 
 /// The directories that exist, and what `ls` shows in them.
@@ -344,29 +347,27 @@ fn elevate(st: &mut ShellState, ctx: &mut DeviceContext, cmd: &str, args: &[&str
 
 fn ask_password(ctx: &mut DeviceContext, su: bool, command: Option<String>, attempt: u32) {
     ctx.read_line(true, move |ctx, password| {
-        let Some(mut st) = ctx.take_state::<ShellState>() else {
-            return String::new();
-        };
-        let ok = if su {
-            ctx.check_enable_password(password)
-        } else {
-            ctx.check_credentials(&st.user, password)
-        };
-        let text = if ok {
-            become_root(&mut st, ctx, command.as_deref())
-        } else if su {
-            st.status = 1;
-            "su: Authentication failure\n".to_owned()
-        } else if attempt < 3 {
-            ask_password(ctx, su, command, attempt + 1);
-            "Sorry, try again.\nPassword: ".to_owned()
-        } else {
-            st.status = 1;
-            "sudo: 3 incorrect password attempts\n".to_owned()
-        };
-        set_prompt(&st, ctx);
-        ctx.insert_state(st);
-        text
+        ctx.with_state(new_state, |st, ctx| {
+            let ok = if su {
+                ctx.check_enable_password(password)
+            } else {
+                ctx.check_credentials(&st.user, password)
+            };
+            let text = if ok {
+                become_root(st, ctx, command.as_deref())
+            } else if su {
+                st.status = 1;
+                "su: Authentication failure\n".to_owned()
+            } else if attempt < 3 {
+                ask_password(ctx, su, command, attempt + 1);
+                "Sorry, try again.\nPassword: ".to_owned()
+            } else {
+                st.status = 1;
+                "sudo: 3 incorrect password attempts\n".to_owned()
+            };
+            set_prompt(st, ctx);
+            text
+        })
     });
 }
 

@@ -47,9 +47,9 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Args, Clock, Common, FilterKind, Interface, Parsed, Syntax, Tok, caret, carriage_erase, cmd,
-    emulate, filter_output, pad, paging_setters, parse, parse_prefix, split_filters, unquote,
-    upsert, upsert_interface, valid_hostname, with_state,
+    Args, Clock, Common, FilterKind, IfEdit, Interface, LineError, Syntax, Tok, caret,
+    carriage_erase, cmd, emulate, pad, paging_setters, parse_prefix, run_parsed, unquote, upsert,
+    upsert_interface, valid_hostname,
 };
 
 /// An SR OS emulator named `hostname` with the default ports (`1/1/1`
@@ -418,8 +418,7 @@ const FILTERS: &[(&str, FilterKind)] =
     &[("match", FilterKind::Include), ("count", FilterKind::Count)];
 
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    with_state(
-        ctx,
+    ctx.with_state(
         |_| SrState::new(cfg),
         |st, ctx| run_line(cfg, st, ctx, line),
     )
@@ -430,25 +429,28 @@ fn bad_command(ctx: &DeviceContext, column: usize) -> String {
 }
 
 fn run_line(cfg: &Config, st: &mut SrState, ctx: &mut DeviceContext, line: &str) -> String {
-    let (command, filters) = match split_filters(line, FILTERS) {
-        Ok(split) => split,
-        Err(bad) => return bad_command(ctx, bad.column),
-    };
-    let text = match parse(SYNTAX, st.level.mask(), command) {
-        Parsed::Empty => return String::new(),
-        Parsed::Invalid(spot) => return bad_command(ctx, spot.word_column),
-        Parsed::Incomplete { column } => {
-            return format!("{}Error: Missing parameter\n", caret(ctx, column + 1));
+    let error = |ctx: &DeviceContext, _: &str, err| match err {
+        LineError::BadFilter(column) => bad_command(ctx, column),
+        LineError::Invalid(spot) => bad_command(ctx, spot.word_column),
+        LineError::Incomplete(column) => {
+            format!("{}Error: Missing parameter\n", caret(ctx, column + 1))
         }
-        Parsed::Ambiguous(spot) => {
-            return format!(
-                "{}Error: Ambiguous command.\n",
-                caret(ctx, spot.word_column)
-            );
-        }
-        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
+        LineError::Ambiguous(spot) => format!(
+            "{}Error: Ambiguous command.\n",
+            caret(ctx, spot.word_column)
+        ),
     };
-    filter_output(ctx, text, &filters)
+    let mask = st.level.mask();
+    run_parsed(
+        ctx,
+        line,
+        SYNTAX,
+        mask,
+        FILTERS,
+        error,
+        |ctx, act, args, _| execute(cfg, st, ctx, act, args),
+    )
+    .unwrap_or_default()
 }
 
 fn execute(
@@ -568,28 +570,30 @@ fn execute(
 }
 
 fn context_command(st: &mut SrState, ctx: &mut DeviceContext, act: Act, args: &Args<'_>) -> String {
+    let edit = match act {
+        Act::Description => IfEdit::Description(Some(unquote(args.text(0)).to_owned())),
+        Act::NoDescription => IfEdit::Description(None),
+        Act::Shutdown => IfEdit::Shutdown(true),
+        Act::NoShutdown => IfEdit::Shutdown(false),
+        Act::Address => match parse_prefix(args.text(0)) {
+            Some(address) => IfEdit::Address(Some(address)),
+            None => {
+                return format!("{}Error: Invalid IP address.\n", caret(ctx, args.column(0)));
+            }
+        },
+        _ => IfEdit::Address(None),
+    };
     if st.level == Level::Port {
         let Some(port) = st.ports.get_mut(st.current) else {
             return String::new();
         };
         match act {
-            Act::Description => port.description = Some(unquote(args.text(0)).to_owned()),
-            Act::NoDescription => port.description = None,
-            Act::Shutdown => port.shutdown = true,
-            Act::NoShutdown => port.shutdown = false,
+            Act::Description | Act::NoDescription | Act::Shutdown | Act::NoShutdown => {
+                port.apply(edit);
+            }
             _ => return bad_command(ctx, 0),
         }
     } else {
-        let address = if act == Act::Address {
-            match parse_prefix(args.text(0)) {
-                Some(a) => Some(a),
-                None => {
-                    return format!("{}Error: Invalid IP address.\n", caret(ctx, args.column(0)));
-                }
-            }
-        } else {
-            None
-        };
         let port_id = unquote(args.text(0)).to_owned();
         if act == Act::IfPort && !st.ports.iter().any(|p| p.name == port_id) {
             return format!("MINOR: CLI Port {port_id} is not provisioned.\n");
@@ -598,13 +602,9 @@ fn context_command(st: &mut SrState, ctx: &mut DeviceContext, act: Act, args: &A
             return String::new();
         };
         match act {
-            Act::Address => rif.iface.address = address,
             Act::IfPort => rif.port = Some(port_id),
-            Act::Description => rif.iface.description = Some(unquote(args.text(0)).to_owned()),
-            Act::NoDescription => rif.iface.description = None,
-            Act::Shutdown => rif.iface.shutdown = true,
-            Act::NoShutdown => rif.iface.shutdown = false,
-            _ => rif.loopback = true,
+            Act::Loopback => rif.loopback = true,
+            _ => rif.iface.apply(edit),
         }
     }
     st.unsaved = true;
@@ -796,10 +796,7 @@ fn display_config(cfg: &Config, st: &SrState, hostname: &str) -> String {
 mod tests {
     use super::*;
     use crate::LoginType;
-
-    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
-        s.feed(format!("{line}\r").as_bytes()).text
-    }
+    use crate::testing::cmd;
 
     #[test]
     fn login_notice_and_failure() {

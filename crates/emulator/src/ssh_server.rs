@@ -7,7 +7,7 @@ mod killable;
 
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -293,25 +293,7 @@ impl SshServer {
         })
     }
 
-    listener_accessors!();
-
-    /// The address clients dial: the listening address, with a wildcard
-    /// address (`0.0.0.0`, `::`) replaced by loopback.
-    fn dial_addr(&self) -> SocketAddr {
-        let addr = self.local_addr();
-        let ip = match addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ip => ip,
-        };
-        SocketAddr::new(ip, addr.port())
-    }
-
-    /// The server's URL, e.g. `ssh://127.0.0.1:40123`
-    /// (`ssh://[::1]:40123` for IPv6).
-    pub fn url(&self) -> String {
-        format!("ssh://{}", self.dial_addr())
-    }
+    listener_accessors!("ssh");
 
     /// The public half of the host key.
     pub fn host_key(&self) -> &PublicKey {
@@ -328,7 +310,7 @@ impl SshServer {
     /// `[127.0.0.1]:40123 ssh-ed25519 AAAA...` (the bare address on port
     /// 22), for clients that verify host keys strictly.
     pub fn known_hosts_line(&self) -> String {
-        let addr = self.dial_addr();
+        let addr = self.listener.dial_addr();
         let host = match (addr.ip(), addr.port()) {
             (ip, 22) => ip.to_string(),
             (ip, port) => format!("[{ip}]:{port}"),

@@ -51,6 +51,7 @@ where
         res = stream.write_all(output.text.as_bytes()) => res?,
     }
     let mut buf = vec![0u8; 8 * 1024];
+    let mut text = output.text;
     while !close {
         let n = tokio::select! {
             () = cancel.cancelled() => break,
@@ -59,12 +60,12 @@ where
         if n == 0 {
             break;
         }
-        let output = session.feed(buf.get(..n).unwrap_or_default());
-        close = output.close;
-        if !output.text.is_empty() {
+        text.clear();
+        close = session.feed_into(buf.get(..n).unwrap_or_default(), &mut text);
+        if !text.is_empty() {
             tokio::select! {
                 () = cancel.cancelled() => break,
-                res = stream.write_all(output.text.as_bytes()) => res?,
+                res = stream.write_all(text.as_bytes()) => res?,
             }
         }
     }

@@ -92,11 +92,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     match event {
-        TelnetEvent::Data(bytes) => {
-            let output = session.feed(&bytes);
-            data.push_str(&output.text);
-            Ok(output.close)
-        }
+        TelnetEvent::Data(bytes) => Ok(session.feed_into(&bytes, data)),
         TelnetEvent::Command(AYT) => {
             data.push_str("\r\n[Yes]\r\n");
             Ok(false)

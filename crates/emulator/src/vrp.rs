@@ -53,9 +53,9 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Args, Clock, Common, FilterKind, IfError, Interface, Parsed, Syntax, Tok, caret, cmd, emulate,
-    filter_output, find_interface, interface_setters, len_mask, mask_len, pad, paging_setters,
-    parse, split_filters, valid_hostname, with_state,
+    Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Syntax, Tok,
+    abbreviate, caret, cmd, column, emulate, find_interface, interface_setters, len_mask, mask_len,
+    pad, paging_setters, run_parsed, valid_hostname, words,
 };
 
 /// A VRP emulator named `hostname` with the default interfaces
@@ -224,18 +224,23 @@ struct VrpState {
     ports: Vec<Port>,
     vlans: Vec<u32>,
     current: usize,
+    /// The saved configuration (`display saved-configuration`), as it
+    /// was at login until `save`.
     saved: String,
 }
 
 impl VrpState {
-    fn new(cfg: &Config) -> Self {
-        VrpState {
+    /// A session's state as the device boots, named `hostname`.
+    fn new(cfg: &Config, hostname: &str) -> Self {
+        let mut st = VrpState {
             view: View::User,
             ports: cfg.interfaces.iter().cloned().map(Port::new).collect(),
             vlans: vec![10],
             current: 0,
             saved: String::new(),
-        }
+        };
+        st.saved = current_configuration(cfg, &st, hostname);
+        st
     }
 }
 
@@ -265,7 +270,7 @@ fn set_view(st: &mut VrpState, ctx: &mut DeviceContext, view: View) {
 }
 
 fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
-    let mut st = VrpState::new(cfg);
+    let mut st = VrpState::new(cfg, ctx.hostname());
     set_view(&mut st, ctx, View::User);
     ctx.insert_state(st);
     let info = vty_info(cfg);
@@ -340,7 +345,9 @@ enum Act {
     UndoShutdown,
     IpAddress,
     UndoIpAddress,
-    LinkType,
+    LinkAccess,
+    LinkTrunk,
+    LinkHybrid,
     DefaultVlan,
     TrunkAllow,
 }
@@ -401,17 +408,17 @@ static SYNTAX: &[Syntax<Act>] = &[
     cmd(
         IF,
         &[Kw("port"), Kw("link-type"), Kw("access")],
-        Act::LinkType,
+        Act::LinkAccess,
     ),
     cmd(
         IF,
         &[Kw("port"), Kw("link-type"), Kw("trunk")],
-        Act::LinkType,
+        Act::LinkTrunk,
     ),
     cmd(
         IF,
         &[Kw("port"), Kw("link-type"), Kw("hybrid")],
-        Act::LinkType,
+        Act::LinkHybrid,
     ),
     cmd(
         IF,
@@ -445,10 +452,15 @@ const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("NULL", "NULL"),
 ];
 
+/// The interface types `interface` creates.
+const CREATABLE: &[&str] = &["LoopBack", "Vlanif", "Eth-Trunk"];
+
+/// The short interface names of `display interface brief`.
+const SHORT_NAMES: &[(&str, &str)] = &[("XGigabitEthernet", "XGE"), ("GigabitEthernet", "GE")];
+
 fn interpret(cfg: &Arc<Config>, ctx: &mut DeviceContext, line: &str) -> String {
-    with_state(
-        ctx,
-        |_| VrpState::new(cfg),
+    ctx.with_state(
+        |ctx| VrpState::new(cfg, ctx.hostname()),
         |st, ctx| run_line(cfg, st, ctx, line),
     )
 }
@@ -460,27 +472,28 @@ fn error_at(ctx: &DeviceContext, column: usize, what: &str) -> String {
     )
 }
 
-fn run_line(cfg: &Config, st: &mut VrpState, ctx: &mut DeviceContext, line: &str) -> String {
-    let (command, filters) = match split_filters(line, FILTERS) {
-        Ok(split) => split,
-        Err(bad) => return error_at(ctx, bad.column, "Unrecognized command"),
+fn run_line(cfg: &Arc<Config>, st: &mut VrpState, ctx: &mut DeviceContext, line: &str) -> String {
+    let error = |ctx: &DeviceContext, _: &str, err| match err {
+        LineError::BadFilter(column) => error_at(ctx, column, "Unrecognized command"),
+        LineError::Invalid(spot) => error_at(ctx, spot.word_column, "Unrecognized command"),
+        LineError::Incomplete(column) => error_at(ctx, column + 1, "Incomplete command"),
+        LineError::Ambiguous(spot) => error_at(ctx, spot.word_column, "Ambiguous command"),
     };
-    let text = match parse(SYNTAX, st.view.mask(), command) {
-        Parsed::Empty => return String::new(),
-        Parsed::Invalid(spot) => {
-            return error_at(ctx, spot.word_column, "Unrecognized command");
-        }
-        Parsed::Incomplete { column } => {
-            return error_at(ctx, column + 1, "Incomplete command");
-        }
-        Parsed::Ambiguous(spot) => return error_at(ctx, spot.word_column, "Ambiguous command"),
-        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args),
-    };
-    filter_output(ctx, text, &filters)
+    let mask = st.view.mask();
+    run_parsed(
+        ctx,
+        line,
+        SYNTAX,
+        mask,
+        FILTERS,
+        error,
+        |ctx, act, args, _| execute(cfg, st, ctx, act, args),
+    )
+    .unwrap_or_default()
 }
 
 fn execute(
-    cfg: &Config,
+    cfg: &Arc<Config>,
     st: &mut VrpState,
     ctx: &mut DeviceContext,
     act: Act,
@@ -491,12 +504,7 @@ fn execute(
         Act::DisplayIpIntBrief => ip_interface_brief(&st.ports),
         Act::DisplayIntBrief => interface_brief(&st.ports),
         Act::DisplayCurrent => current_configuration(cfg, st, ctx.hostname()),
-        Act::DisplaySaved => {
-            if st.saved.is_empty() {
-                st.saved = current_configuration(cfg, st, ctx.hostname());
-            }
-            st.saved.clone()
-        }
+        Act::DisplaySaved => st.saved.clone(),
         Act::DisplayClock => {
             let now = Clock::now();
             format!(
@@ -524,14 +532,15 @@ fn execute(
         }
         Act::Save => {
             let config = current_configuration(cfg, st, ctx.hostname());
+            let cfg = Arc::clone(cfg);
             ctx.read_line(false, move |ctx, answer| {
                 if !answer.trim().eq_ignore_ascii_case("y") {
                     return String::new();
                 }
-                if let Some(mut st) = ctx.take_state::<VrpState>() {
-                    st.saved = config;
-                    ctx.insert_state(st);
-                }
+                ctx.with_state(
+                    |ctx| VrpState::new(&cfg, ctx.hostname()),
+                    |st, _| st.saved = config,
+                );
                 "Now saving the current configuration to the slot 0.\nInfo: Save the configuration successfully.\n".to_owned()
             });
             "The current configuration will be written to the device.\nAre you sure to continue?[Y/N]".to_owned()
@@ -570,12 +579,8 @@ fn execute(
                 args.text(0),
                 INTERFACE_TYPES,
                 |p| &p.iface.name,
-                |name| {
-                    (["LoopBack", "Vlanif", "Eth-Trunk"]
-                        .iter()
-                        .any(|t| name.starts_with(t)))
-                    .then(|| Port::new(Interface::new(name)))
-                },
+                CREATABLE,
+                |name| Port::new(Interface::new(name)),
             );
             match found {
                 Ok(i) => {
@@ -585,12 +590,14 @@ fn execute(
                 }
                 Err(IfError::Missing) => error_at(ctx, args.column(0), "Wrong parameter"),
                 Err(IfError::Ambiguous) => error_at(ctx, args.column(0), "Ambiguous command"),
-                Err(IfError::BadNumber) => error_at(
+                Err(IfError::NoNumber | IfError::BadNumber { .. }) => error_at(
                     ctx,
                     args.column(0) + args.text(0).chars().count() + 1,
                     "Incomplete command",
                 ),
-                Err(IfError::UnknownType) => error_at(ctx, args.column(0), "Wrong parameter"),
+                Err(IfError::UnknownType { .. }) => {
+                    error_at(ctx, args.column(0), "Wrong parameter")
+                }
             }
         }
         Act::Vlan => {
@@ -603,7 +610,8 @@ fn execute(
             String::new()
         }
         Act::VlanBatch => {
-            for word in args.text(0).split_whitespace() {
+            let list = args.text(0);
+            for (offset, word) in words(list) {
                 match word.parse::<u32>() {
                     Ok(id) if (1..=4094).contains(&id) => {
                         if !st.vlans.contains(&id) {
@@ -611,12 +619,8 @@ fn execute(
                         }
                     }
                     _ => {
-                        let offset = ctx.line().find(word).unwrap_or(0);
-                        return error_at(
-                            ctx,
-                            crate::platform::column(ctx.line(), offset),
-                            "Wrong parameter",
-                        );
+                        let at = args.column(0) + column(list, offset);
+                        return error_at(ctx, at, "Wrong parameter");
                     }
                 }
             }
@@ -632,44 +636,48 @@ fn execute(
 }
 
 fn interface_command(st: &mut VrpState, ctx: &DeviceContext, act: Act, args: &Args<'_>) -> String {
-    let address = if act == Act::IpAddress {
-        let Ok(ip) = args.text(0).parse::<Ipv4Addr>() else {
-            return error_at(ctx, args.column(0), "Wrong parameter");
-        };
-        let len = match args.text(1).parse::<u8>() {
-            Ok(n) if n <= 32 => Some(n),
-            Ok(_) => None,
-            Err(_) => mask_len(args.text(1)),
-        };
-        let Some(len) = len else {
-            return error_at(ctx, args.column(1), "Wrong parameter");
-        };
-        Some((ip, len))
-    } else {
-        None
+    let edit = match act {
+        Act::Description => IfEdit::Description(Some(args.text(0).to_owned())),
+        Act::UndoDescription => IfEdit::Description(None),
+        Act::Shutdown => IfEdit::Shutdown(true),
+        Act::UndoShutdown => IfEdit::Shutdown(false),
+        Act::IpAddress => {
+            let Ok(ip) = args.text(0).parse::<Ipv4Addr>() else {
+                return error_at(ctx, args.column(0), "Wrong parameter");
+            };
+            let len = match args.text(1).parse::<u8>() {
+                Ok(n) if n <= 32 => Some(n),
+                Ok(_) => None,
+                Err(_) => mask_len(args.text(1)),
+            };
+            let Some(len) = len else {
+                return error_at(ctx, args.column(1), "Wrong parameter");
+            };
+            IfEdit::Address(Some((ip, len)))
+        }
+        _ => IfEdit::Address(None),
     };
     let Some(port) = st.ports.get_mut(st.current) else {
         return String::new();
     };
     let layer2 = port.iface.name.contains("Ethernet") || port.iface.name.starts_with("Eth-Trunk");
     match act {
-        Act::Description => port.iface.description = Some(args.text(0).to_owned()),
-        Act::UndoDescription => port.iface.description = None,
-        Act::Shutdown => port.iface.shutdown = true,
-        Act::UndoShutdown => port.iface.shutdown = false,
+        Act::Description | Act::UndoDescription | Act::Shutdown | Act::UndoShutdown => {
+            port.iface.apply(edit);
+        }
         Act::IpAddress => {
             if layer2 {
                 return "Error: The interface is a layer 2 port and cannot be configured with an IP address.\n".to_owned();
             }
-            port.iface.address = address;
+            port.iface.apply(edit);
         }
-        Act::UndoIpAddress => port.iface.address = None,
-        Act::LinkType if layer2 => {
-            let kind = ctx.line().split_whitespace().last().unwrap_or("access");
-            let kind = ["access", "trunk", "hybrid"]
-                .into_iter()
-                .find(|k| k.starts_with(kind))
-                .unwrap_or("access");
+        Act::UndoIpAddress => port.iface.apply(edit),
+        Act::LinkAccess | Act::LinkTrunk | Act::LinkHybrid if layer2 => {
+            let kind = match act {
+                Act::LinkTrunk => "trunk",
+                Act::LinkHybrid => "hybrid",
+                _ => "access",
+            };
             port.link_type = Some(kind.to_owned());
         }
         Act::DefaultVlan if layer2 => {
@@ -751,12 +759,7 @@ fn ip_interface_brief(ports: &[Port]) -> String {
 }
 
 fn short_name(name: &str) -> String {
-    for (long, short) in [("XGigabitEthernet", "XGE"), ("GigabitEthernet", "GE")] {
-        if let Some(rest) = name.strip_prefix(long) {
-            return format!("{short}{rest}");
-        }
-    }
-    name.to_owned()
+    abbreviate(name, SHORT_NAMES)
 }
 
 fn interface_brief(ports: &[Port]) -> String {
@@ -816,10 +819,7 @@ fn current_configuration(cfg: &Config, st: &VrpState, hostname: &str) -> String 
 mod tests {
     use super::*;
     use crate::LoginType;
-
-    fn cmd(s: &mut crate::DeviceSession, line: &str) -> String {
-        s.feed(format!("{line}\r").as_bytes()).text
-    }
+    use crate::testing::cmd;
 
     #[test]
     fn login_with_password_change_question() {
@@ -892,9 +892,54 @@ mod tests {
             cmd(&mut s, "screen-length 0 temporary"),
             "screen-length 0 temporary\r\nInfo: The configuration takes effect on the current user terminal interface only.\r\n<core-sw>"
         );
+        // The saved configuration is the one of the login until `save`.
+        let saved = cmd(&mut s, "display saved-configuration");
+        assert!(saved.contains(" sysname S5720\r\n"), "{saved}");
+        assert!(!saved.contains("to server 7"), "{saved}");
+        assert!(cmd(&mut s, "save").ends_with("Are you sure to continue?[Y/N]"));
+        assert_eq!(cmd(&mut s, "n"), "n\r\n<core-sw>");
+        assert!(cmd(&mut s, "display saved-configuration").contains(" sysname S5720\r\n"));
         assert!(cmd(&mut s, "save").ends_with("Are you sure to continue?[Y/N]"));
         assert!(cmd(&mut s, "y").contains("Info: Save the configuration successfully."));
-        assert!(cmd(&mut s, "display saved-configuration").contains(" sysname core-sw\r\n"));
+        let saved = cmd(&mut s, "display saved-configuration");
+        assert!(saved.contains(" sysname core-sw\r\n"), "{saved}");
+        assert!(
+            saved.contains("interface GigabitEthernet0/0/3\r\n description to server 7\r\n"),
+            "{saved}"
+        );
+    }
+
+    #[test]
+    fn markers_and_values_come_from_the_parsed_words() {
+        let device = VrpEmulator::new("S5720")
+            .page_lines(0)
+            .build()
+            .with_login_type(LoginType::None);
+        let mut s = device.session();
+        s.start();
+        cmd(&mut s, "system-view");
+        // The bad VLAN is marked where it is, not at the first `vla` of
+        // the line (the keyword).
+        assert_eq!(
+            cmd(&mut s, "vlan batch 4 vla"),
+            format!(
+                "vlan batch 4 vla\r\n{}^\r\nError: Wrong parameter found at '^' position.\r\n[S5720]",
+                " ".repeat(7 + 13)
+            )
+        );
+        assert!(cmd(&mut s, "interface GigabitEthernet0/0/2").ends_with("-GigabitEthernet0/0/2]"));
+        // The link type is the keyword typed, whatever follows the line.
+        cmd(&mut s, "port link-type trunk | count");
+        cmd(&mut s, "port link-type hyb");
+        cmd(&mut s, "quit");
+        assert!(cmd(&mut s, "interface GigabitEthernet0/0/3").ends_with("-GigabitEthernet0/0/3]"));
+        cmd(&mut s, "port link-type trunk | count");
+        cmd(&mut s, "return");
+        let config = cmd(&mut s, "display current-configuration | include link-type");
+        assert_eq!(
+            config,
+            "display current-configuration | include link-type\r\n port link-type hybrid\r\n port link-type trunk\r\n<S5720>"
+        );
     }
 
     #[test]

@@ -85,6 +85,16 @@ pub enum Error {
         cycle: Vec<String>,
     },
 
+    /// A job of a graph cannot run as it was built (a malformed template);
+    /// found when the graph is checked, before anything runs.
+    #[error("job `{job}` cannot run: {source}")]
+    InvalidJob {
+        /// The job's label.
+        job: String,
+        /// What is wrong with it.
+        source: Box<Error>,
+    },
+
     /// A job requires a job that is not in the same scheduler.
     #[error("job `{job}` requires `{requirement}`, which is not in the same scheduler")]
     ForeignRequirement {
@@ -212,32 +222,20 @@ impl Error {
     }
 
     /// Whether the device rejected the credentials: SSH authentication,
-    /// app-level login or authorization (`enable`).
+    /// app-level login or authorization (`enable`); see
+    /// [`oxscript_transport::Error::is_login_failure`].
     pub fn is_login_failure(&self) -> bool {
-        matches!(
-            self.as_transport(),
-            Some(
-                oxscript_transport::Error::LoginFailure { .. }
-                    | oxscript_transport::Error::AuthorizationFailure { .. }
-                    | oxscript_transport::Error::SshAuthFailed { .. }
-            )
-        )
+        self.as_transport()
+            .is_some_and(oxscript_transport::Error::is_login_failure)
     }
 
     /// Whether the connection could not be opened or was lost: refused,
-    /// unreachable, timed out, closed, or an SSH protocol error. Host key
+    /// unreachable, timed out, closed, or an SSH protocol error; see
+    /// [`oxscript_transport::Error::is_connect_failure`]. Host key
     /// problems are not connection failures (retrying cannot fix them).
     pub fn is_connect_failure(&self) -> bool {
-        matches!(
-            self.as_transport(),
-            Some(
-                oxscript_transport::Error::Connect { .. }
-                    | oxscript_transport::Error::ConnectTimeout { .. }
-                    | oxscript_transport::Error::Io(_)
-                    | oxscript_transport::Error::ConnectionClosed { .. }
-                    | oxscript_transport::Error::Ssh { .. }
-            )
-        )
+        self.as_transport()
+            .is_some_and(oxscript_transport::Error::is_connect_failure)
     }
 
     /// Whether this is [`Error::Cancelled`].

@@ -24,18 +24,17 @@
 //! assert_eq!(colon.take_output(), b"r1:up\n");
 //! ```
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
-use tokio::io::AsyncWriteExt;
-use tokio::sync::{mpsc, oneshot};
+use oxscript_transport::ssh::OutputStream;
 
 use crate::error::{Error, Result};
 use crate::log::file_stem;
+use crate::writer::{FileWriter, Op};
 
 /// Receives the output lines of commands, per host.
 pub trait Formatter: Send + Sync {
@@ -54,6 +53,15 @@ pub trait Formatter: Send + Sync {
     /// formatters that write files). The default does nothing.
     fn flush(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async { Ok(()) })
+    }
+}
+
+/// Sends a line of `stream` to the formatter's [`line`](Formatter::line)
+/// or [`stderr_line`](Formatter::stderr_line).
+pub(crate) fn send_line(formatter: &dyn Formatter, host: &str, stream: OutputStream, line: &str) {
+    match stream {
+        OutputStream::Stdout => formatter.line(host, line),
+        OutputStream::Stderr => formatter.stderr_line(host, line),
     }
 }
 
@@ -236,11 +244,6 @@ impl Formatter for CaptureFormatter {
     }
 }
 
-enum FileCommand {
-    Line { host: String, line: String },
-    Flush(oneshot::Sender<Option<Error>>),
-}
-
 /// Writes the output of each host to `<dir>/<host>.out` (apssh
 /// `SubdirFormatter`), on a task of its own so nothing waits for the disk.
 ///
@@ -250,7 +253,7 @@ enum FileCommand {
 #[derive(Debug)]
 pub struct DirFormatter {
     dir: PathBuf,
-    tx: mpsc::UnboundedSender<FileCommand>,
+    writer: FileWriter<String>,
 }
 
 impl DirFormatter {
@@ -260,9 +263,12 @@ impl DirFormatter {
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(|e| Error::io(format!("creating output directory {}", dir.display()), e))?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(write_files(dir.clone(), rx));
-        Ok(DirFormatter { dir, tx })
+        let files = dir.clone();
+        let writer = FileWriter::spawn(
+            format!("writing output to {}", dir.display()),
+            Some(Box::new(move |host: &String| out_path(&files, host))),
+        );
+        Ok(DirFormatter { dir, writer })
     }
 
     /// The directory.
@@ -272,89 +278,27 @@ impl DirFormatter {
 
     /// The file that receives `host`'s output.
     pub fn path_of(&self, host: &str) -> PathBuf {
-        self.dir.join(format!("{}.out", file_stem(host)))
+        out_path(&self.dir, host)
     }
+}
+
+fn out_path(dir: &Path, host: &str) -> PathBuf {
+    dir.join(format!("{}.out", file_stem(host)))
 }
 
 impl Formatter for DirFormatter {
     fn line(&self, host: &str, line: &str) {
-        let _ = self.tx.send(FileCommand::Line {
-            host: host.to_owned(),
-            line: line.to_owned(),
+        let mut data = Vec::with_capacity(line.len() + 1);
+        data.extend_from_slice(line.as_bytes());
+        data.push(b'\n');
+        self.writer.send(Op::Write {
+            key: host.to_owned(),
+            data,
         });
     }
 
     fn flush(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            let (done, result) = oneshot::channel();
-            let stopped = || {
-                Error::io(
-                    format!("writing output to {}", self.dir.display()),
-                    std::io::Error::other("the output writer task stopped"),
-                )
-            };
-            self.tx
-                .send(FileCommand::Flush(done))
-                .map_err(|_| stopped())?;
-            match result.await {
-                Ok(None) => Ok(()),
-                Ok(Some(e)) => Err(e),
-                Err(_) => Err(stopped()),
-            }
-        })
-    }
-}
-
-async fn write_files(dir: PathBuf, mut rx: mpsc::UnboundedReceiver<FileCommand>) {
-    let mut files: HashMap<String, Option<tokio::io::BufWriter<tokio::fs::File>>> = HashMap::new();
-    let mut first_error: Option<Error> = None;
-    while let Some(command) = rx.recv().await {
-        match command {
-            FileCommand::Line { host, mut line } => {
-                let path = dir.join(format!("{}.out", file_stem(&host)));
-                if !files.contains_key(&host) {
-                    let file = match tokio::fs::File::create(&path).await {
-                        Ok(f) => Some(tokio::io::BufWriter::new(f)),
-                        Err(e) => {
-                            if first_error.is_none() {
-                                first_error =
-                                    Some(Error::io(format!("creating {}", path.display()), e));
-                            }
-                            None
-                        }
-                    };
-                    files.insert(host.clone(), file);
-                }
-                if let Some(slot) = files.get_mut(&host)
-                    && let Some(file) = slot
-                {
-                    line.push('\n');
-                    if let Err(e) = file.write_all(line.as_bytes()).await {
-                        *slot = None;
-                        if first_error.is_none() {
-                            first_error = Some(Error::io(format!("writing {}", path.display()), e));
-                        }
-                    }
-                }
-            }
-            FileCommand::Flush(done) => {
-                for (host, slot) in files.iter_mut() {
-                    if let Some(file) = slot
-                        && let Err(e) = file.flush().await
-                    {
-                        *slot = None;
-                        if first_error.is_none() {
-                            let path = dir.join(format!("{}.out", file_stem(host)));
-                            first_error = Some(Error::io(format!("writing {}", path.display()), e));
-                        }
-                    }
-                }
-                let _ = done.send(first_error.take());
-            }
-        }
-    }
-    for file in files.values_mut().flatten() {
-        let _ = file.flush().await;
+        Box::pin(self.writer.flush())
     }
 }
 

@@ -59,7 +59,9 @@ mod error;
 pub mod events;
 pub mod format;
 pub mod graph;
+mod job_base;
 pub mod log;
+mod login;
 pub mod node;
 pub mod queue;
 pub mod report;
@@ -67,6 +69,8 @@ pub mod session_job;
 pub mod ssh;
 mod value;
 pub mod vars;
+mod writer;
 
 pub use error::{Error, JobError, Result};
+pub use login::LoginMode;
 pub use value::Value;

@@ -3,9 +3,12 @@
 //!
 //! The connection is opened, logged in and initialised the first time a
 //! job asks for it, then reused by the next jobs; one job at a time holds
-//! it (commands of two jobs never interleave). A scheduler closes the
-//! connections of the nodes its jobs used when its run ends, unless the
-//! node [keeps its connection](NodeOptions::keep_connection).
+//! it (commands of two jobs never interleave). In a
+//! [`Scheduler`](crate::graph::Scheduler) run the connection is closed as
+//! soon as no job of the run still needs the node, unless the node
+//! [keeps its connection](NodeOptions::keep_connection); at the end of the
+//! run the gateway hops of `ssh://` nodes' pools are closed too, like
+//! those of an [`SshNode`](crate::ssh::SshNode).
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -13,36 +16,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use oxscript_core::{AccountGuard, AccountManager, Host};
-use oxscript_transport::{Session, SessionOptions};
+use oxscript_transport::ssh::SshConnection;
+use oxscript_transport::{Response, Session, SessionOptions};
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 use crate::error::{Error, Result};
 use crate::format::SharedFormatter;
-
-/// How a node's connection logs in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum NodeLogin {
-    /// Do not log in (devices without a login, or jobs that log in themselves).
-    None,
-    /// Authenticate only.
-    Authenticate,
-    /// Authenticate, then authorize where the device asks for it (`enable`).
-    #[default]
-    Login,
-}
+use crate::graph::Usage;
+use crate::login::LoginMode;
 
 /// Settings of a [`Node`]. Build with struct-update syntax from `default()`.
 #[derive(Clone)]
 pub struct NodeOptions {
     /// Settings of the Session.
     pub session: SessionOptions,
-    /// How to log in. Default: [`NodeLogin::Login`].
-    pub login: NodeLogin,
+    /// How to log in. Default: [`LoginMode::Login`].
+    pub login: LoginMode,
     /// Run the driver's init commands (`terminal length 0`…) after login.
     /// Default: true.
     pub autoinit: bool,
-    /// Keep the connection open when a scheduler's run ends (close it with
-    /// [`Node::close`]). Default: false.
+    /// Keep the connection open when the jobs of a scheduler run are done
+    /// with it (close it with [`Node::close`]). Default: false.
     pub keep_connection: bool,
     /// Where the account comes from when the host has none of its own.
     pub accounts: Option<AccountManager>,
@@ -54,7 +48,7 @@ impl Default for NodeOptions {
     fn default() -> Self {
         NodeOptions {
             session: SessionOptions::default(),
-            login: NodeLogin::Login,
+            login: LoginMode::Login,
             autoinit: true,
             keep_connection: false,
             accounts: None,
@@ -78,8 +72,9 @@ impl fmt::Debug for NodeOptions {
 
 struct Live {
     session: Session,
-    /// The account, held while the connection is open.
-    _account: Option<AccountGuard>,
+    /// The account, held while the connection is open (reconnections
+    /// log in with it again).
+    account: Option<AccountGuard>,
 }
 
 struct Inner {
@@ -87,6 +82,7 @@ struct Inner {
     options: NodeOptions,
     conn: Arc<Mutex<Option<Live>>>,
     opened: AtomicU64,
+    usage: Usage,
 }
 
 /// A host and its shared, lazily opened connection; see the
@@ -135,6 +131,7 @@ impl Node {
             options,
             conn: Arc::new(Mutex::new(None)),
             opened: AtomicU64::new(0),
+            usage: Usage::default(),
         }))
     }
 
@@ -158,7 +155,12 @@ impl Node {
         Arc::as_ptr(&self.0) as usize
     }
 
-    /// How many connections were opened so far.
+    /// The node's claims by scheduler runs.
+    pub(crate) fn usage(&self) -> &Usage {
+        &self.0.usage
+    }
+
+    /// How many connections were opened so far (reconnections included).
     pub fn connections_opened(&self) -> u64 {
         self.0.opened.load(Ordering::Relaxed)
     }
@@ -173,56 +175,75 @@ impl Node {
             .unwrap_or(false)
     }
 
+    /// The SSH connection under the session of an `ssh://` node, if one
+    /// is open and no job holds it.
+    pub(crate) fn current_ssh(&self) -> Option<SshConnection> {
+        let guard = self.0.conn.try_lock().ok()?;
+        guard
+            .as_ref()
+            .filter(|l| l.session.is_open())
+            .and_then(|l| l.session.ssh().cloned())
+    }
+
     /// Waits for the connection to be free, opening (and logging in) a
     /// new one if there is none or the device closed it, and returns it.
     /// Others wait until the returned guard is dropped.
+    ///
+    /// A device may close a reused connection without the client having
+    /// noticed yet: [`NodeSession::execute`] then reconnects once.
     pub async fn session(&self) -> Result<NodeSession> {
         let mut guard = Arc::clone(&self.0.conn).lock_owned().await;
         if guard.as_ref().is_some_and(|l| !l.session.is_open()) {
+            tracing::debug!(node = %self.name(), "connection closed by the device; reconnecting");
             *guard = None;
         }
         let fresh = guard.is_none();
         if fresh {
-            *guard = Some(self.open().await?);
+            let account = self.account().await?;
+            let session = self.connect(account.as_deref()).await?;
+            *guard = Some(Live { session, account });
         }
-        match OwnedMutexGuard::try_map(guard, |live| live.as_mut().map(|l| &mut l.session)) {
-            Ok(guard) => Ok(NodeSession { guard, fresh }),
+        match OwnedMutexGuard::try_map(guard, Option::as_mut) {
+            Ok(live) => Ok(NodeSession {
+                live,
+                node: self.clone(),
+                fresh,
+                proven: fresh,
+            }),
             Err(_) => Err(Error::msg(format!("no connection to {}", self.name()))),
         }
     }
 
-    async fn open(&self) -> Result<Live> {
+    /// The account to log in with (none when the node does not log in):
+    /// the host's own, else one from the node's account manager.
+    async fn account(&self) -> Result<Option<AccountGuard>> {
         let host = &self.0.host;
+        if self.0.options.login == LoginMode::None {
+            return Ok(None);
+        }
+        let accounts = &self.0.options.accounts;
+        if accounts.is_none() && host.account().is_none() {
+            return Err(Error::from(oxscript_transport::Error::NoAccount {
+                host: host.name().to_owned(),
+            }));
+        }
+        // The host's own account first, else one from the manager's pools.
+        let manager = accounts.clone().unwrap_or_default();
+        Ok(Some(manager.acquire_for(host).await?))
+    }
+
+    /// Opens a connection, logs it in with `account`, runs the init commands.
+    async fn connect(&self, account: Option<&oxscript_core::Account>) -> Result<Session> {
         let options = &self.0.options;
         self.0.opened.fetch_add(1, Ordering::Relaxed);
-        let mut session = Session::connect_with(host, options.session.clone()).await?;
-        let account = match options.login {
-            NodeLogin::None => None,
-            NodeLogin::Authenticate | NodeLogin::Login => {
-                Some(match (host.account(), &options.accounts) {
-                    (Some(own), _) => AccountGuard::unpooled(own.clone()),
-                    (None, Some(manager)) => manager.acquire_for(host).await?,
-                    (None, None) => {
-                        return Err(Error::from(oxscript_transport::Error::NoAccount {
-                            host: host.name().to_owned(),
-                        }));
-                    }
-                })
-            }
-        };
-        if let Some(account) = &account {
-            match options.login {
-                NodeLogin::Login => session.login_with(account).await?,
-                _ => session.authenticate_with(account).await?,
-            }
+        let mut session = Session::connect_with(&self.0.host, options.session.clone()).await?;
+        if let Some(account) = account {
+            options.login.apply(&mut session, account).await?;
         }
         if options.autoinit {
             session.autoinit().await?;
         }
-        Ok(Live {
-            session,
-            _account: account,
-        })
+        Ok(session)
     }
 
     /// Closes the connection, if one is open (waiting for the job that
@@ -238,8 +259,12 @@ impl Node {
 /// The node's session, held by one job at a time; see [`Node::session`].
 /// It dereferences to the [`Session`].
 pub struct NodeSession {
-    guard: OwnedMappedMutexGuard<Option<Live>, Session>,
+    live: OwnedMappedMutexGuard<Option<Live>, Live>,
+    node: Node,
     fresh: bool,
+    /// Whether the connection answered since it was handed out (a fresh
+    /// one did: it just logged in).
+    proven: bool,
 }
 
 impl NodeSession {
@@ -247,11 +272,47 @@ impl NodeSession {
     pub fn is_fresh(&self) -> bool {
         self.fresh
     }
+
+    /// Runs `command` ([`Session::execute`]). When a reused connection
+    /// turns out to be gone at its first command (the device closed it
+    /// while it was idle, before the client noticed), the node opens a
+    /// new one, logged in as the old one was, and sends the command again.
+    /// A connection lost after it answered is an error: what was typed on
+    /// it before is not replayed.
+    pub async fn execute(&mut self, command: &str) -> Result<Response> {
+        match self.live.session.execute(command).await {
+            Ok(response) => {
+                self.proven = true;
+                Ok(response)
+            }
+            Err(e) if !self.proven && e.is_connection_lost() => {
+                tracing::debug!(node = %self.node.name(), error = %e, "reused connection lost; reconnecting");
+                self.reconnect().await?;
+                let response = self.live.session.execute(command).await?;
+                self.proven = true;
+                Ok(response)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Replaces the connection with a new one, logged in with the same account.
+    async fn reconnect(&mut self) -> Result<()> {
+        let account = self.live.account.as_deref();
+        let session = self.node.connect(account).await?;
+        let old = std::mem::replace(&mut self.live.session, session);
+        let _ = old.close().await;
+        self.proven = true;
+        Ok(())
+    }
 }
 
 impl fmt::Debug for NodeSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("NodeSession").field(&*self.guard).finish()
+        f.debug_struct("NodeSession")
+            .field("session", &self.live.session)
+            .field("fresh", &self.fresh)
+            .finish()
     }
 }
 
@@ -259,12 +320,12 @@ impl Deref for NodeSession {
     type Target = Session;
 
     fn deref(&self) -> &Session {
-        &self.guard
+        &self.live.session
     }
 }
 
 impl DerefMut for NodeSession {
     fn deref_mut(&mut self) -> &mut Session {
-        &mut self.guard
+        &mut self.live.session
     }
 }

@@ -15,22 +15,15 @@
 //! assert!(report::format(&logger).starts_with("Failed actions:\n---------------\nr2:\n"));
 //! ```
 
-use crate::log::{Log, Logger};
+use crate::error::Error;
+use crate::log::{Logger, Outcome};
 
 /// One line on how many jobs succeeded and failed, e.g. `No actions done`,
 /// `1 action done (succeeded)`, `3 actions done (all failed)` or
 /// `3 actions done (1 failed, 2 succeeded)`. Jobs still running are not
 /// counted.
 pub fn status(logger: &Logger) -> String {
-    let finals = logger.final_logs();
-    let failed = finals
-        .iter()
-        .filter(|l| l.has_ended() && l.has_error())
-        .count();
-    let succeeded = finals
-        .iter()
-        .filter(|l| l.has_ended() && !l.has_error())
-        .count();
+    let (succeeded, failed) = logger.final_counts();
     match (failed + succeeded, failed) {
         (0, _) => "No actions done".to_owned(),
         (1, 0) => "1 action done (succeeded)".to_owned(),
@@ -44,18 +37,15 @@ pub fn status(logger: &Logger) -> String {
 /// One line per job: `name: ok`, `name: <error message>`, or
 /// `name: running` for a job that has not ended.
 pub fn summarize(logger: &Logger) -> String {
-    logger
-        .final_logs()
-        .iter()
-        .map(|log| format!("{}: {}", log.name(), outcome(log)))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut lines = Vec::new();
+    logger.for_each_outcome(|o| lines.push(format!("{}: {}", o.name, outcome(&o))));
+    lines.join("\n")
 }
 
-fn outcome(log: &Log) -> String {
-    match log.error() {
+fn outcome(o: &Outcome<'_>) -> String {
+    match o.error {
         Some(e) => first_line(&e.to_string()).to_owned(),
-        None if log.has_ended() => "ok".to_owned(),
+        None if o.ended => "ok".to_owned(),
         None => "running".to_owned(),
     }
 }
@@ -93,40 +83,43 @@ pub fn format(logger: &Logger) -> String {
 
 /// The full report, with a choice of sections.
 pub fn format_with(logger: &Logger, options: FormatOptions) -> String {
-    let finals = logger.final_logs();
+    let mut failed: Vec<String> = Vec::new();
+    let mut succeeded: Vec<String> = Vec::new();
+    logger.for_each_outcome(|o| match (o.ended, o.error) {
+        (true, Some(error)) if options.show_errors => failed.extend(failure(&o, error, options)),
+        (true, None) if options.show_successful => succeeded.push(o.name.to_owned()),
+        _ => {}
+    });
     let mut out: Vec<String> = Vec::new();
-    let failed: Vec<&Log> = finals
-        .iter()
-        .filter(|l| l.has_ended() && l.has_error())
-        .collect();
-    if options.show_errors && !failed.is_empty() {
+    if !failed.is_empty() {
         underline(&mut out, "Failed actions:");
-        for log in failed {
-            let attempts = if log.attempt() > 1 {
-                format!(" (after {} attempts)", log.attempt())
-            } else {
-                String::new()
-            };
-            if options.show_causes {
-                out.push(format!("{}{attempts}:", log.name()));
-                for (i, line) in log.error_chain().iter().enumerate() {
-                    let prefix = if i == 0 { "  " } else { "  caused by: " };
-                    out.push(format!("{prefix}{line}"));
-                }
-            } else {
-                out.push(format!("{}{attempts}: {}", log.name(), outcome(log)));
-            }
-        }
+        out.append(&mut failed);
         out.push(String::new());
     }
     if options.show_successful {
         underline(&mut out, "Successful actions:");
-        for log in finals.iter().filter(|l| l.has_ended() && !l.has_error()) {
-            out.push(log.name().to_owned());
-        }
+        out.append(&mut succeeded);
         out.push(String::new());
     }
     out.join("\n").trim().to_owned()
+}
+
+/// The lines of a failed job in the report.
+fn failure(o: &Outcome<'_>, error: &Error, options: FormatOptions) -> Vec<String> {
+    let attempts = if o.attempt > 1 {
+        format!(" (after {} attempts)", o.attempt)
+    } else {
+        String::new()
+    };
+    if !options.show_causes {
+        return vec![format!("{}{attempts}: {}", o.name, outcome(o))];
+    }
+    let mut lines = vec![format!("{}{attempts}:", o.name)];
+    for (i, line) in error.chain().iter().enumerate() {
+        let prefix = if i == 0 { "  " } else { "  caused by: " };
+        lines.push(format!("{prefix}{line}"));
+    }
+    lines
 }
 
 fn underline(out: &mut Vec<String>, title: &str) {

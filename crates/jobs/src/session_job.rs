@@ -31,10 +31,11 @@
 use std::fmt;
 
 use crate::error::Result;
-use crate::graph::Job;
+use crate::graph::{Job, NodeRef};
+use crate::job_base::{JobBase, job_base_methods};
 use crate::node::Node;
 use crate::value::Value;
-use crate::vars::Variables;
+use crate::vars::Template;
 
 /// One step of a [`SessionJob`].
 ///
@@ -49,8 +50,10 @@ pub enum Command {
     /// Runs a command (first field) and stores its output, trailing
     /// whitespace removed, in a variable (second field).
     Capture(String, String),
-    /// Renders a template from the job's variables when its turn comes,
-    /// then runs it; a variable without value fails the job.
+    /// Runs a [template](crate::vars::Template) rendered from the job's
+    /// variables when its turn comes; a variable without value fails the
+    /// job. The template is parsed when the command is added: a malformed
+    /// one is reported before anything runs.
     RunDeferred(String),
 }
 
@@ -76,8 +79,9 @@ impl Command {
 pub struct SessionJob {
     node: Node,
     commands: Vec<Command>,
-    vars: Variables,
-    label: Option<String>,
+    /// What each command sends, parsed when it was added.
+    texts: Vec<Template>,
+    base: JobBase,
 }
 
 impl fmt::Debug for SessionJob {
@@ -85,10 +89,12 @@ impl fmt::Debug for SessionJob {
         f.debug_struct("SessionJob")
             .field("node", &self.node.name())
             .field("commands", &self.commands)
-            .field("label", &self.label)
+            .field("label", &self.base.label)
             .finish_non_exhaustive()
     }
 }
+
+job_base_methods!(SessionJob);
 
 impl SessionJob {
     /// An empty job on `node`, with a variables map of its own.
@@ -96,8 +102,8 @@ impl SessionJob {
         SessionJob {
             node: node.clone(),
             commands: Vec::new(),
-            vars: Variables::new(),
-            label: None,
+            texts: Vec::new(),
+            base: JobBase::default(),
         }
     }
 
@@ -118,28 +124,18 @@ impl SessionJob {
 
     /// Adds any command.
     pub fn command(mut self, command: Command) -> SessionJob {
+        let text = match &command {
+            Command::Run(c) | Command::Capture(c, _) => self.base.template(c, false),
+            Command::RunDeferred(t) => self.base.template(t, true),
+        };
         self.commands.push(command);
+        self.texts.push(text);
         self
     }
 
     /// Adds several commands.
-    pub fn commands(mut self, commands: impl IntoIterator<Item = Command>) -> SessionJob {
-        self.commands.extend(commands);
-        self
-    }
-
-    /// Uses `vars` for captures and deferred commands (share one map
-    /// between the jobs that exchange values).
-    pub fn with_variables(mut self, vars: &Variables) -> SessionJob {
-        self.vars = vars.clone();
-        self
-    }
-
-    /// Sets the label (default: `host: first command`, with the number of
-    /// further commands).
-    pub fn with_label(mut self, label: impl Into<String>) -> SessionJob {
-        self.label = Some(label.into());
-        self
+    pub fn commands(self, commands: impl IntoIterator<Item = Command>) -> SessionJob {
+        commands.into_iter().fold(self, SessionJob::command)
     }
 
     /// The commands.
@@ -152,56 +148,30 @@ impl SessionJob {
         &self.node
     }
 
-    /// The variables map.
-    pub fn variables(&self) -> &Variables {
-        &self.vars
+    fn node_label(&self) -> &str {
+        self.node.name()
     }
 
-    /// The label.
-    pub fn label(&self) -> String {
-        if let Some(label) = &self.label {
-            return label.clone();
-        }
-        let name = self.node.name();
-        match self.commands.as_slice() {
-            [] => format!("{name}: (no command)"),
-            [one] => format!("{name}: {}", one.describe()),
-            [first, rest @ ..] => format!("{name}: {} (+{} more)", first.describe(), rest.len()),
-        }
-    }
-
-    /// Runs the commands now, on the node's connection (opened if needed);
+    /// Runs the commands now, on the node's connection (opened if needed;
+    /// a reused connection the device closed meanwhile is reopened, see
+    /// [`NodeSession::execute`](crate::node::NodeSession::execute));
     /// returns their outputs as a [`Value::List`] of texts.
     pub async fn execute(&self) -> Result<Value> {
+        self.check()?;
         let mut session = self.node.session().await?;
         let formatter = self.node.options().formatter.clone();
         let host = self.node.name();
         let mut outputs = Vec::with_capacity(self.commands.len());
-        for (i, command) in self.commands.iter().enumerate() {
-            let (text, capture) = match command {
-                Command::Run(c) => (c.clone(), None),
-                Command::Capture(c, var) => (c.clone(), Some(var)),
-                Command::RunDeferred(template) => (self.vars.render(template)?, None),
-            };
-            let response = match session.execute(&text).await {
-                Ok(r) => r,
-                // A reused connection the device closed since its last use
-                // (noticed only now): reconnect once and try again.
-                Err(e) if i == 0 && !session.is_fresh() && is_closed(&e) => {
-                    drop(session);
-                    self.node.close().await;
-                    session = self.node.session().await?;
-                    session.execute(&text).await?
-                }
-                Err(e) => return Err(e.into()),
-            };
+        for (command, text) in self.commands.iter().zip(&self.texts) {
+            let text = text.render(&self.base.vars)?;
+            let response = session.execute(&text).await?;
             if let Some(formatter) = &formatter {
                 for line in response.lines() {
                     formatter.line(host, line);
                 }
             }
-            if let Some(var) = capture {
-                self.vars.set(var.clone(), response.text().trim_end());
+            if let Command::Capture(_, var) = command {
+                self.base.store(var, response.text());
             }
             outputs.push(Value::Text(response.text().to_owned()));
         }
@@ -209,26 +179,19 @@ impl SessionJob {
     }
 
     /// A graph job running [`execute`](SessionJob::execute). The scheduler
-    /// that runs it closes the node's connection at the end of its run
-    /// (unless the node keeps it).
+    /// that runs it closes the node's connection once no job of its run
+    /// needs it any more (unless the node keeps it). A malformed deferred
+    /// template fails the graph's check, before anything runs.
     pub fn into_job(self) -> Job {
         let label = self.label();
         let node = self.node.clone();
-        let job = Job::new(label, move || {
+        let job = Job::new_checked(label, self.base.problem.clone(), move || {
             let this = self.clone();
             async move { this.execute().await }
         });
-        job.attach_node(node);
+        job.attach_node(NodeRef::Session(node));
         job
     }
-}
-
-fn is_closed(e: &oxscript_transport::Error) -> bool {
-    matches!(
-        e,
-        oxscript_transport::Error::ConnectionClosed { .. }
-            | oxscript_transport::Error::Closed { .. }
-    )
 }
 
 #[cfg(test)]
@@ -260,5 +223,34 @@ mod tests {
         assert_eq!(job.node().name(), "r1");
         assert!(job.variables().is_empty());
         assert!(format!("{job:?}").contains("probe"));
+        assert!(job.check().is_ok());
+    }
+
+    #[tokio::test]
+    async fn malformed_templates_are_found_when_the_job_is_built() {
+        let node = Node::from_url("telnet://127.0.0.1:1").unwrap();
+        let job = SessionJob::new(&node)
+            .run("show {{ not a template")
+            .commands([Command::RunDeferred("ping {{peer".into())]);
+        match job.check() {
+            Err(crate::Error::Template { template, reason }) => {
+                assert_eq!(template, "ping {{peer");
+                assert!(reason.contains("never closed"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Running it fails the same way, before connecting.
+        let err = job.execute().await.unwrap_err();
+        assert!(matches!(err, crate::Error::Template { .. }), "{err}");
+        assert_eq!(node.connections_opened(), 0);
+        // In a graph, the check fails before any job runs.
+        let scheduler = crate::graph::Scheduler::new();
+        scheduler.add(job.into_job());
+        let err = scheduler.check().unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("job `127.0.0.1: show {{ not a template (+1 more)` cannot run: invalid template `ping {{peer`"),
+            "{err}"
+        );
     }
 }

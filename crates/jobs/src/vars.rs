@@ -3,20 +3,25 @@
 //!
 //! A job graph is built before anything runs, so a command that needs the
 //! output of an earlier command cannot be written as a plain string. A
-//! [`Capture`] stores a command's output in a [`Variables`] map; a
-//! [`Deferred`] template such as `ping {{peer}}` is rendered from that map
-//! only when its command is about to be sent. A variable that has no value
-//! by then is a clear error naming it.
+//! capturing command ([`SshJob::capture`](crate::ssh::SshJob::capture),
+//! [`SessionJob::capture`](crate::session_job::SessionJob::capture))
+//! stores its output in a [`Variables`] map; a deferred command is a
+//! [`Template`] such as `ping {{peer}}`, parsed when the job is built (a
+//! malformed one is reported then) and rendered from the map only when
+//! the command is about to be sent. A variable that has no value by then
+//! is a clear error naming it.
 //!
 //! ```
-//! use oxscript_jobs::vars::{Deferred, Variables};
+//! use oxscript_jobs::vars::{Template, Variables};
 //!
 //! let vars = Variables::new();
-//! let ping = Deferred::new("ping {{ peer }} repeat {{count}}", &vars)?;
+//! let ping = Template::new("ping {{ peer }} repeat {{count}}")?;
+//! assert_eq!(ping.variables().collect::<Vec<_>>(), ["peer", "count"]);
 //! vars.set("peer", "10.0.0.2");
-//! assert!(ping.render().is_err()); // count is not set yet
-//! vars.capture("count").store("5");
-//! assert_eq!(ping.render()?, "ping 10.0.0.2 repeat 5");
+//! assert!(ping.render(&vars).is_err()); // count is not set yet
+//! vars.set("count", "5");
+//! assert_eq!(ping.render(&vars)?, "ping 10.0.0.2 repeat 5");
+//! assert!(Template::new("ping {{peer").is_err());
 //! # Ok::<(), oxscript_jobs::Error>(())
 //! ```
 
@@ -83,153 +88,69 @@ impl Variables {
             .collect()
     }
 
-    /// A [`Capture`] that stores into `name` of this map.
-    pub fn capture(&self, name: impl Into<String>) -> Capture {
-        Capture::new(name, self)
-    }
-
-    /// A [`Deferred`] template rendered from this map.
-    pub fn deferred(&self, template: impl Into<String>) -> Result<Deferred> {
-        Deferred::new(template, self)
-    }
-
     /// Renders `template` (`{{name}}` placeholders) from this map now.
     pub fn render(&self, template: &str) -> Result<String> {
-        Template::parse(template)?.render(template, self)
+        Template::new(template)?.render(self)
     }
 }
 
-/// Where a command's output goes: a variable of a [`Variables`] map.
-#[derive(Clone, Debug)]
-pub struct Capture {
-    name: String,
-    vars: Variables,
-}
-
-impl Capture {
-    /// Captures into `name` of `vars`.
-    pub fn new(name: impl Into<String>, vars: &Variables) -> Capture {
-        Capture {
-            name: name.into(),
-            vars: vars.clone(),
-        }
-    }
-
-    /// The variable's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Stores `value` in the variable.
-    pub fn store(&self, value: impl Into<String>) {
-        self.vars.set(self.name.clone(), value);
-    }
-}
-
-/// A command template rendered from a [`Variables`] map when it is used.
-///
-/// Placeholders are `{{name}}` (spaces inside the braces are ignored);
-/// names are made of letters, digits, `_`, `-` and `.`. There is no other
-/// syntax: the text between placeholders is used as it is.
-#[derive(Clone, Debug)]
-pub struct Deferred {
-    template: String,
-    parsed: Template,
-    vars: Variables,
-}
-
-impl Deferred {
-    /// Parses `template`; fails on an unterminated or empty placeholder.
-    pub fn new(template: impl Into<String>, vars: &Variables) -> Result<Deferred> {
-        let template = template.into();
-        let parsed = Template::parse(&template)?;
-        Ok(Deferred {
-            template,
-            parsed,
-            vars: vars.clone(),
-        })
-    }
-
-    /// The template text.
-    pub fn template(&self) -> &str {
-        &self.template
-    }
-
-    /// The names of the variables it uses, in order of appearance.
-    pub fn variables(&self) -> Vec<&str> {
-        self.parsed
-            .0
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Var(name) => Some(name.as_str()),
-                Segment::Text(_) => None,
-            })
-            .collect()
-    }
-
-    /// Renders the template from the variables' current values.
-    pub fn render(&self) -> Result<String> {
-        self.parsed.render(&self.template, &self.vars)
-    }
-}
-
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Segment {
     Text(String),
     Var(String),
 }
 
-/// A parsed template.
-#[derive(Clone, Debug)]
-pub(crate) struct Template(Vec<Segment>);
+/// A command template: text with `{{name}}` placeholders, rendered from a
+/// [`Variables`] map when it is used (apssh `Deferred`).
+///
+/// Placeholders are `{{name}}` (spaces inside the braces are ignored);
+/// names are made of letters, digits, `_`, `-` and `.`. There is no other
+/// syntax: the text between placeholders is used as it is. The template
+/// is parsed once, when it is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    text: String,
+    segments: Vec<Segment>,
+}
 
 impl Template {
-    pub(crate) fn parse(template: &str) -> Result<Template> {
-        let bad = |reason: String| Error::Template {
-            template: template.to_owned(),
-            reason,
-        };
-        let mut segments = Vec::new();
-        let mut rest = template;
-        let mut offset = 0;
-        while let Some(start) = rest.find("{{") {
-            if start > 0 {
-                segments.push(Segment::Text(rest[..start].to_owned()));
-            }
-            let after = &rest[start + 2..];
-            let Some(end) = after.find("}}") else {
-                return Err(bad(format!(
-                    "`{{{{` at byte {} is never closed with `}}}}`",
-                    offset + start
-                )));
-            };
-            let name = after[..end].trim();
-            if name.is_empty() {
-                return Err(bad(format!("empty `{{{{}}}}` at byte {}", offset + start)));
-            }
-            if let Some(c) = name
-                .chars()
-                .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
-            {
-                return Err(bad(format!(
-                    "character `{c}` in variable name `{name}` (use letters, digits, `_`, `-`, `.`)"
-                )));
-            }
-            segments.push(Segment::Var(name.to_owned()));
-            let consumed = start + 2 + end + 2;
-            offset += consumed;
-            rest = &rest[consumed..];
-        }
-        if !rest.is_empty() {
-            segments.push(Segment::Text(rest.to_owned()));
-        }
-        Ok(Template(segments))
+    /// Parses `text`; fails on an unterminated or empty placeholder, or a
+    /// name with other characters, saying where.
+    pub fn new(text: impl Into<String>) -> Result<Template> {
+        let text = text.into();
+        let segments = parse(&text)?;
+        Ok(Template { text, segments })
     }
 
-    fn render(&self, template: &str, vars: &Variables) -> Result<String> {
+    /// `text` used as it is (`{{` included): renders to itself.
+    pub fn literal(text: impl Into<String>) -> Template {
+        let text = text.into();
+        let segments = vec![Segment::Text(text.clone())];
+        Template { text, segments }
+    }
+
+    /// The template's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The names of the variables it uses, in order of appearance.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Var(name) => Some(name.as_str()),
+            Segment::Text(_) => None,
+        })
+    }
+
+    /// Renders the template from the current values of `vars`; a variable
+    /// without value is [`Error::MissingVariable`].
+    pub fn render(&self, vars: &Variables) -> Result<String> {
+        if let [Segment::Text(text)] = self.segments.as_slice() {
+            return Ok(text.clone());
+        }
         let values = vars.lock();
-        let mut out = String::with_capacity(template.len());
-        for segment in &self.0 {
+        let mut out = String::with_capacity(self.text.len());
+        for segment in &self.segments {
             match segment {
                 Segment::Text(t) => out.push_str(t),
                 Segment::Var(name) => match values.get(name) {
@@ -237,7 +158,7 @@ impl Template {
                     None => {
                         return Err(Error::MissingVariable {
                             name: name.clone(),
-                            template: template.to_owned(),
+                            template: self.text.clone(),
                         });
                     }
                 },
@@ -245,6 +166,48 @@ impl Template {
         }
         Ok(out)
     }
+}
+
+fn parse(template: &str) -> Result<Vec<Segment>> {
+    let bad = |reason: String| Error::Template {
+        template: template.to_owned(),
+        reason,
+    };
+    let mut segments = Vec::new();
+    let mut rest = template;
+    let mut offset = 0;
+    while let Some(start) = rest.find("{{") {
+        if start > 0 {
+            segments.push(Segment::Text(rest[..start].to_owned()));
+        }
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(bad(format!(
+                "`{{{{` at byte {} is never closed with `}}}}`",
+                offset + start
+            )));
+        };
+        let name = after[..end].trim();
+        if name.is_empty() {
+            return Err(bad(format!("empty `{{{{}}}}` at byte {}", offset + start)));
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        {
+            return Err(bad(format!(
+                "character `{c}` in variable name `{name}` (use letters, digits, `_`, `-`, `.`)"
+            )));
+        }
+        segments.push(Segment::Var(name.to_owned()));
+        let consumed = start + 2 + end + 2;
+        offset += consumed;
+        rest = &rest[consumed..];
+    }
+    if !rest.is_empty() {
+        segments.push(Segment::Text(rest.to_owned()));
+    }
+    Ok(segments)
 }
 
 #[cfg(test)]
@@ -264,9 +227,7 @@ mod tests {
         assert_eq!(vars.remove("a").as_deref(), Some("1"));
         assert!(!vars.contains("a"));
         assert_eq!(format!("{vars:?}"), "{\"b\": \"2\"}");
-        let cap = vars.capture("c");
-        assert_eq!(cap.name(), "c");
-        cap.store("3");
+        vars.set("c", "3");
         assert_eq!(
             vars.snapshot().into_iter().collect::<Vec<_>>(),
             [("b".into(), "2".into()), ("c".into(), "3".into())]
@@ -276,10 +237,10 @@ mod tests {
     #[test]
     fn templates_render_and_name_missing_variables() {
         let vars = Variables::new();
-        let d = vars.deferred("show {{ what }} | include {{pat}}!").unwrap();
-        assert_eq!(d.variables(), ["what", "pat"]);
-        assert_eq!(d.template(), "show {{ what }} | include {{pat}}!");
-        match d.render() {
+        let d = Template::new("show {{ what }} | include {{pat}}!").unwrap();
+        assert_eq!(d.variables().collect::<Vec<_>>(), ["what", "pat"]);
+        assert_eq!(d.text(), "show {{ what }} | include {{pat}}!");
+        match d.render(&vars) {
             Err(Error::MissingVariable { name, template }) => {
                 assert_eq!(name, "what");
                 assert_eq!(template, "show {{ what }} | include {{pat}}!");
@@ -288,7 +249,12 @@ mod tests {
         }
         vars.set("what", "version");
         vars.set("pat", "IOS");
-        assert_eq!(d.render().unwrap(), "show version | include IOS!");
+        assert_eq!(d.render(&vars).unwrap(), "show version | include IOS!");
+        // A literal is never parsed: its braces stay.
+        let literal = Template::literal("echo {{not a template");
+        assert_eq!(literal.render(&vars).unwrap(), "echo {{not a template");
+        assert_eq!(literal.variables().count(), 0);
+        assert_eq!(literal.text(), "echo {{not a template");
         assert_eq!(vars.render("plain text").unwrap(), "plain text");
         assert_eq!(vars.render("{{what}}{{pat}}").unwrap(), "versionIOS");
         assert_eq!(vars.render("").unwrap(), "");
@@ -304,7 +270,7 @@ mod tests {
             ("ping {{a b}}", "character ` `"),
             ("x {{a}} {{", "at byte 8"),
         ] {
-            match Template::parse(template) {
+            match Template::new(template) {
                 Err(Error::Template {
                     template: t,
                     reason: r,

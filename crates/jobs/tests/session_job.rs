@@ -11,9 +11,10 @@ use std::sync::Arc;
 use common::{TempDir, ios_server, wait_for, within};
 use oxscript_core::{Account, AccountManager, Host};
 use oxscript_jobs::Error;
+use oxscript_jobs::LoginMode;
 use oxscript_jobs::format::{CaptureFormatter, DirFormatter, Formatter, LineFormatter};
 use oxscript_jobs::graph::{Scheduler, Sequence};
-use oxscript_jobs::node::{Node, NodeLogin, NodeOptions};
+use oxscript_jobs::node::{Node, NodeOptions};
 use oxscript_jobs::session_job::{Command, SessionJob};
 use oxscript_jobs::vars::Variables;
 use oxscript_jobs::{Value, graph::JobState};
@@ -143,7 +144,7 @@ async fn nodes_take_accounts_from_a_manager_or_skip_login() {
         Host::new(&r1.url()).unwrap(),
         NodeOptions {
             accounts: Some(accounts.clone()),
-            login: NodeLogin::Authenticate,
+            login: LoginMode::Authenticate,
             autoinit: false,
             ..NodeOptions::default()
         },
@@ -163,11 +164,11 @@ async fn nodes_take_accounts_from_a_manager_or_skip_login() {
     let err = orphan.session().await.unwrap_err();
     assert!(err.to_string().contains("no account"), "{err}");
 
-    // With NodeLogin::None the session is handed over as connected.
+    // With LoginMode::None the session is handed over as connected.
     let raw = Node::with_options(
         Host::new(&r1.url()).unwrap(),
         NodeOptions {
-            login: NodeLogin::None,
+            login: LoginMode::None,
             autoinit: false,
             ..NodeOptions::default()
         },

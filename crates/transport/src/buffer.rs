@@ -117,7 +117,7 @@ impl State {
         }
         let take = data.len().min(budget);
         self.guess_budget -= take;
-        guesser.data_received(&String::from_utf8_lossy(&data[..take]), self.authenticated);
+        guesser.data_received(&data[..take], self.authenticated);
     }
 
     /// Runs the monitors over the data appended since `prev_end` plus each

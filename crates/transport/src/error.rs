@@ -437,6 +437,62 @@ fn list(items: &[String]) -> String {
     }
 }
 
+impl Error {
+    /// Whether the connection ended under us: closed by the device or the
+    /// network while waiting, or already closed when used. Reconnecting
+    /// may help.
+    ///
+    /// ```
+    /// use oxscript_transport::Error;
+    ///
+    /// assert!(Error::Closed { host: "r1".into() }.is_connection_lost());
+    /// assert!(!Error::NoAccount { host: "r1".into() }.is_connection_lost());
+    /// ```
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Error::ConnectionClosed { .. } | Error::Closed { .. })
+    }
+
+    /// Whether the device rejected the credentials: SSH authentication,
+    /// app-level login or authorization (`enable`).
+    ///
+    /// ```
+    /// use oxscript_transport::{Error, Tail};
+    ///
+    /// let e = Error::LoginFailure { host: "r1".into(), reason: "% Login invalid".into(), tail: Tail::default() };
+    /// assert!(e.is_login_failure() && !e.is_connect_failure());
+    /// ```
+    pub fn is_login_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::LoginFailure { .. }
+                | Error::AuthorizationFailure { .. }
+                | Error::SshAuthFailed { .. }
+        )
+    }
+
+    /// Whether the connection could not be opened or was lost: refused,
+    /// unreachable, timed out, closed, or an SSH protocol error. Host key
+    /// problems are not connection failures (retrying cannot fix them).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oxscript_transport::Error;
+    ///
+    /// let e = Error::ConnectTimeout { address: "10.0.0.1:22".into(), timeout: Duration::from_secs(5) };
+    /// assert!(e.is_connect_failure());
+    /// ```
+    pub fn is_connect_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Connect { .. }
+                | Error::ConnectTimeout { .. }
+                | Error::Io(_)
+                | Error::ConnectionClosed { .. }
+                | Error::Ssh { .. }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,10 @@
 //! ADTRAN AOS.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, rules, strings};
 
 /// An AOS host name.
 macro_rules! aos_host {
@@ -25,15 +26,15 @@ pub(super) fn adtran() -> Driver {
         name: "adtran".to_owned(),
         aliases: strings(&["adtran_os"]),
         description: "ADTRAN AOS".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             aos_host!(),
             r"(?:\([\w.:/+\- ]+\))?[>#]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
-        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        error: pats(&[concat!(
+        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: builtin_patterns(&[concat!(
             r"(?m)^%[ \t]*(?:Invalid or incomplete command|Unrecognized command|Invalid input",
             r"|Incomplete command|Ambiguous command|Error\b)[^\r\n]*"
         )]),

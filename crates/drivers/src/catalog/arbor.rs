@@ -1,9 +1,10 @@
 //! Arbor Networks Peakflow SP.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{pats, rules, strings};
+use super::{rules, strings};
 
 /// Arbor Peakflow SP (ArbOS): `admin@arbos:/# ` and
 /// `admin@peakflow:/services/sp# `, the `DIAG>` shell of releases up to
@@ -14,7 +15,7 @@ pub(super) fn arbor_peakflow() -> Driver {
         name: "arbor_peakflow".to_owned(),
         aliases: strings(&["arbor", "peakflow"]),
         description: "Arbor Networks Peakflow SP (ArbOS)".to_owned(),
-        prompt: pats(&[
+        prompt: builtin_patterns(&[
             concat!(
                 line_start!(),
                 r"[\w.+\-]+@[\w.+\-~]+:(?:/[\w.\-]*)+[#%]",
@@ -23,14 +24,14 @@ pub(super) fn arbor_peakflow() -> Driver {
             concat!(line_start!(), r"DIAG>", prompt_end!()),
             concat!(line_start!(), r"[\w.+\-~()]+:[^\r\n#\s]*#", prompt_end!()),
         ]),
-        username_prompt: pats(&[r"(?i)(?:user|login):[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[r"(?i)(?:user|login):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*(?:Error|ERROR)[: ][^\r\n]*",
             r"(?im)^[ \t]*(?:unknown|invalid) (?:command|argument)[^\r\n]*",
         ]),
         os_guess: rules(&[(GuessStage::Head, r"(?i)\b(?:arbo[rs]|peakflow)\b", 97)]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

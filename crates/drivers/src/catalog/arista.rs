@@ -1,9 +1,10 @@
 //! Arista EOS.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, rules, strings};
 
 /// An EOS host name.
 macro_rules! eos_host {
@@ -39,10 +40,10 @@ pub(super) fn eos() -> Driver {
         name: "eos".to_owned(),
         aliases: strings(&["arista_eos", "arista"]),
         description: "Arista EOS".to_owned(),
-        prompt: pats(EOS_PROMPTS),
-        username_prompt: pats(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
-        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        error: pats(EOS_ERRORS),
+        prompt: builtin_patterns(EOS_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: builtin_patterns(EOS_ERRORS),
         init_commands: init(&[
             &["terminal dont-ask"],
             &["terminal length 0"],

@@ -1,9 +1,10 @@
 //! Aruba (HPE) ArubaOS mobility controllers.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pager_with, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pager_with, rules, strings};
 
 /// `(Aruba7010)`, optionally followed by ArubaOS 8's node path
 /// `[mynode]`.
@@ -31,13 +32,13 @@ pub(super) fn aruba() -> Driver {
         name: "aruba".to_owned(),
         aliases: strings(&["aruba_os", "aruba_wlc"]),
         description: "Aruba mobility controllers (ArubaOS)".to_owned(),
-        prompt: pats(ARUBA_PROMPTS),
-        username_prompt: pats(&[r"(?i)user(?: ?name)?:[ \t]*$"]),
-        password_prompt: pats(&[
+        prompt: builtin_patterns(ARUBA_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)user(?: ?name)?:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[
             concat!(line_start!(), r"(?:enable )?[Pp]assword:[ \t]*$"),
             r"(?i)last resort password:[ \t]*$",
         ]),
-        error: pats(&[
+        error: builtin_patterns(&[
             concat!(
                 r"(?m)^[ \t]*%[ \t]*(?:Invalid input|Unrecognized command|Ambiguous command",
                 r"|Wrong parameter|Incomplete command|Too many parameters)[^\r\n]*"

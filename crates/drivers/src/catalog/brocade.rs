@@ -1,9 +1,10 @@
 //! Brocade (now Extreme / Ruckus) NetIron and FastIron.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pager_with, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, pager_with, rules, strings};
 
 /// `telnet@MLX-1`, `SSH@ICX7250-48 Router`, `ICX7150-C12 Switch`,
 /// possibly right after the config-mode warning.
@@ -41,16 +42,16 @@ pub(super) fn brocade() -> Driver {
             "extreme_netiron",
         ]),
         description: "Brocade NetIron and FastIron (Ruckus ICX)".to_owned(),
-        prompt: pats(BROCADE_PROMPTS),
-        username_prompt: pats(&[concat!(
+        prompt: builtin_patterns(BROCADE_PROMPTS),
+        username_prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"(?:Please Enter Login Name|User Name|Username|[Ll]ogin):[ \t]*$"
         )]),
-        password_prompt: pats(&[concat!(
+        password_prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"(?:Please Enter Password|[Pp]assword):[ \t]*$"
         )]),
-        error: pats(&[
+        error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:Invalid input|Ambiguous input|Unrecognized command|Incomplete command)[^\r\n]*",
             r"(?m)^[ \t]*Error[ \t]*-[^\r\n]*",
             r"(?m)^[ \t]*%[ \t]*Error[^\r\n]*",

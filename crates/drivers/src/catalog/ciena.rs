@@ -1,9 +1,10 @@
 //! Ciena SAOS (carrier Ethernet).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{init, pats, rules, strings};
+use super::{init, rules, strings};
 
 /// Ciena SAOS carrier Ethernet switches: `ciena5142>` (with `*` when the
 /// configuration is unsaved), `login:`, `SHELL PARSER FAILURE` lines,
@@ -15,14 +16,14 @@ pub(super) fn cienasaos() -> Driver {
         name: "cienasaos".to_owned(),
         aliases: strings(&["ciena_saos", "saos"]),
         description: "Ciena SAOS carrier Ethernet switches".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"[A-Za-z0-9_][A-Za-z0-9_.\-:/]{0,62}\*?[>#$]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*SHELL (?:PARSER|COMMAND) FAILURE[^\r\n]*",
             r"(?m)^[ \t]*ERROR:[^\r\n]*",
             r"(?im)^[ \t]*(?:invalid input|incomplete command|ambiguous command)[^\r\n]*",
@@ -36,7 +37,7 @@ pub(super) fn cienasaos() -> Driver {
             ),
             (GuessStage::Response, r"(?i)\bsaos-\d{2}-\d{2}", 90),
         ]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

@@ -3,12 +3,13 @@
 //! `aironet`).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
 use super::ios::IOS_PASSWORD;
 use super::{
     ConfigLevels, EnableLevels, answers, config_base, enable_base, enable_levels, init, pager_with,
-    pats, rules, strings,
+    rules, strings,
 };
 
 /// An NX-OS host name, optionally in maintenance mode.
@@ -46,10 +47,10 @@ pub(super) fn nxos() -> Driver {
         name: "nxos".to_owned(),
         aliases: strings(&["cisco_nxos"]),
         description: "Cisco NX-OS (Nexus switches)".to_owned(),
-        prompt: pats(NXOS_PROMPTS),
-        username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(IOS_PASSWORD),
-        error: pats(NXOS_ERRORS),
+        prompt: builtin_patterns(NXOS_PROMPTS),
+        username_prompt: builtin_patterns(CISCO_USERNAME),
+        password_prompt: builtin_patterns(IOS_PASSWORD),
+        error: builtin_patterns(NXOS_ERRORS),
         init_commands: init(&[&["terminal length 0"], &["terminal width 511"]]),
         os_guess: rules(&[
             (
@@ -105,10 +106,10 @@ pub(super) fn ios_xr() -> Driver {
         name: "ios_xr".to_owned(),
         aliases: strings(&["cisco_iosxr", "cisco_xr", "iosxr"]),
         description: "Cisco IOS XR".to_owned(),
-        prompt: pats(XR_PROMPTS),
-        username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(IOS_PASSWORD),
-        error: pats(XR_ERRORS),
+        prompt: builtin_patterns(XR_PROMPTS),
+        username_prompt: builtin_patterns(CISCO_USERNAME),
+        password_prompt: builtin_patterns(IOS_PASSWORD),
+        error: builtin_patterns(XR_ERRORS),
         init_commands: init(&[
             &["terminal exec prompt no-timestamp"],
             &["terminal length 0"],
@@ -162,10 +163,10 @@ pub(super) fn cisco_asa() -> Driver {
         name: "cisco_asa".to_owned(),
         aliases: strings(&["asa"]),
         description: "Cisco ASA firewalls".to_owned(),
-        prompt: pats(ASA_PROMPTS),
-        username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(IOS_PASSWORD),
-        error: pats(ASA_ERRORS),
+        prompt: builtin_patterns(ASA_PROMPTS),
+        username_prompt: builtin_patterns(CISCO_USERNAME),
+        password_prompt: builtin_patterns(IOS_PASSWORD),
+        error: builtin_patterns(ASA_ERRORS),
         init_commands: init(&[&["terminal pager 0", "terminal pager lines 0"]]),
         logout: strings(&["logout"]),
         os_guess: rules(&[
@@ -212,10 +213,10 @@ pub(super) fn ace() -> Driver {
         name: "ace".to_owned(),
         aliases: strings(&["cisco_ace"]),
         description: "Cisco Application Control Engine (ACE)".to_owned(),
-        prompt: pats(ACE_PROMPTS),
-        username_prompt: pats(CISCO_USERNAME),
-        password_prompt: pats(IOS_PASSWORD),
-        error: pats(ACE_ERRORS),
+        prompt: builtin_patterns(ACE_PROMPTS),
+        username_prompt: builtin_patterns(CISCO_USERNAME),
+        password_prompt: builtin_patterns(IOS_PASSWORD),
+        error: builtin_patterns(ACE_ERRORS),
         init_commands: init(&[&["terminal length 0"]]),
         os_guess: rules(&[(GuessStage::Head, r"Cisco Application Control Software", 90)]),
         ..enable_base(ACE_LEVELS)
@@ -255,10 +256,10 @@ pub(super) fn aironet() -> Driver {
         name: "aironet".to_owned(),
         aliases: strings(&["cisco_wlc", "cisco_aireos"]),
         description: "Cisco wireless LAN controllers (AireOS)".to_owned(),
-        prompt: pats(WLC_PROMPTS),
-        username_prompt: pats(&[r"(?i)user(?: ?name)?:[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(WLC_ERRORS),
+        prompt: builtin_patterns(WLC_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)user(?: ?name)?:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(WLC_ERRORS),
         pager: pager_with(&[]),
         init_commands: init(&[&["config paging disable"]]),
         logout: strings(&["logout"]),

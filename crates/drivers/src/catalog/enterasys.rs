@@ -2,9 +2,10 @@
 //! and the HiPath wireless controllers.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{init, pats, rules};
+use super::{init, rules};
 
 /// Enterasys switches (SecureStack, S-, K- and N-Series): `C5(su)->`,
 /// `Username:`/`Password:`, `set length 0` to stop paging. The access
@@ -14,19 +15,19 @@ pub(super) fn enterasys() -> Driver {
     Driver {
         name: "enterasys".to_owned(),
         description: "Enterasys switches (SecureStack, S-, K-, N-Series)".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"[A-Za-z0-9_][A-Za-z0-9_.+\-]{0,62}(?:\([\w.:/+\-]+\))?-?[>#]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[concat!(line_start!(), r"Username:[ \t]*$")]),
-        password_prompt: pats(&[concat!(line_start!(), r"Password:[ \t]*$")]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[concat!(line_start!(), r"Username:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"Password:[ \t]*$")]),
+        error: builtin_patterns(&[
             r"(?im)^[ \t]*%?[ \t]*(?:invalid input|unrecognized command|incomplete command|error:)[^\r\n]*",
         ]),
         init_commands: init(&[&["set length 0"]]),
         os_guess: rules(&[(GuessStage::Head, r"(?i)\benterasys\b", 80)]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 
@@ -36,14 +37,14 @@ pub(super) fn enterasys_wc() -> Driver {
     Driver {
         name: "enterasys_wc".to_owned(),
         description: "Enterasys (Extreme) HiPath wireless controllers".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}(?::[\w.\-]+)*#",
             prompt_end!()
         )]),
-        username_prompt: pats(&[concat!(line_start!(), r"Username:[ \t]*$")]),
-        password_prompt: pats(&[concat!(line_start!(), r"Password:[ \t]*$")]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[concat!(line_start!(), r"Username:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"Password:[ \t]*$")]),
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*(?:Error|ERROR):[^\r\n]*",
             r"(?im)^[ \t]*(?:invalid|unknown) command[^\r\n]*",
         ]),
@@ -52,7 +53,7 @@ pub(super) fn enterasys_wc() -> Driver {
             r"(?i)Enterasys Wireless Convergence OS",
             85,
         )]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

@@ -2,9 +2,10 @@
 //! lives on in IPOS).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, rules, strings};
 
 /// Ericsson Broadband Access Nodes (BLM multiplexers): `blm1500#` or
 /// `blm1500%`, `user:`/`pass:`, `(error)` lines.
@@ -12,24 +13,24 @@ pub(super) fn ericsson_ban() -> Driver {
     Driver {
         name: "ericsson_ban".to_owned(),
         description: "Ericsson Broadband Access Nodes (BAN)".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"[A-Za-z0-9_][A-Za-z0-9_.+\-]{0,62}(?:\([\w.:/+\-]+\))?[%#]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[r"(?i)user:[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)pass(?:word)?:[ \t]*$"]),
-        login_error: pats(&[
+        username_prompt: builtin_patterns(&[r"(?i)user:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)pass(?:word)?:[ \t]*$"]),
+        login_error: builtin_patterns(&[
             r"(?m)^[^\r\n]*Login failed[^\r\n]*",
             r"(?im)^[^\r\n]*(?:denied|invalid|incorrect)[^\r\n]*",
         ]),
-        error: pats(&[r"(?m)^[^\r\n]*\(error\)[^\r\n]*"]),
+        error: builtin_patterns(&[r"(?m)^[^\r\n]*\(error\)[^\r\n]*"]),
         os_guess: rules(&[(
             GuessStage::Head,
             r"(?i)BLM\d+ - Broadband Loop Multiplexer",
             90,
         )]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 
@@ -57,10 +58,10 @@ pub(super) fn smart_edge_os() -> Driver {
         name: "smart_edge_os".to_owned(),
         aliases: strings(&["ericsson_ipos", "redback"]),
         description: "Redback / Ericsson SmartEdge OS (and IPOS)".to_owned(),
-        prompt: pats(SEOS_PROMPTS),
-        username_prompt: pats(&[concat!(line_start!(), r"login:[ \t]*$")]),
-        password_prompt: pats(&[concat!(line_start!(), r"Password:[ \t]*$")]),
-        error: pats(&[
+        prompt: builtin_patterns(SEOS_PROMPTS),
+        username_prompt: builtin_patterns(&[concat!(line_start!(), r"login:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"Password:[ \t]*$")]),
+        error: builtin_patterns(&[
             r"(?m)^%[ \t]*(?:Invalid|Unknown|Incomplete|Ambiguous)[^\r\n]*",
             r"(?m)^%[ \t]*Error[^\r\n]*",
         ]),

@@ -1,9 +1,10 @@
 //! F5 BIG-IP (TMOS).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{init, pager_with, pats, rules, strings};
+use super::{init, pager_with, rules, strings};
 
 /// The tmsh prompt: `admin@(bigip1)(cfg-sync Standalone)(Active)(/Common)(tmos)#`.
 const TMSH_PROMPT: &str = concat!(
@@ -31,10 +32,10 @@ pub(super) fn bigip() -> Driver {
         name: "bigip".to_owned(),
         aliases: strings(&["f5_tmsh", "f5_ltm", "f5_linux"]),
         description: "F5 BIG-IP (tmsh and bash)".to_owned(),
-        prompt: pats(&[TMSH_PROMPT, BIGIP_BASH_PROMPT]),
-        username_prompt: pats(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        prompt: builtin_patterns(&[TMSH_PROMPT, BIGIP_BASH_PROMPT]),
+        username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*Syntax Error:[^\r\n]*",
             r"(?m)^[ \t]*Data Input Error:[^\r\n]*",
             r"(?m)^[ \t]*0[0-9a-f]{7}:\d+:[^\r\n]*",
@@ -54,7 +55,7 @@ pub(super) fn bigip() -> Driver {
             ),
             (GuessStage::Response, r"Product\s+BIG-IP", 95),
         ]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

@@ -1,9 +1,10 @@
 //! Fortinet FortiOS (FortiGate).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{answers, init, pats, rules, strings};
+use super::{answers, init, rules, strings};
 
 const FORTI_PROMPTS: &[&str] = &[concat!(
     line_start!(),
@@ -25,12 +26,12 @@ pub(super) fn fortios() -> Driver {
         name: "fortios".to_owned(),
         aliases: strings(&["fortinet", "fortinet_fortios", "fortigate"]),
         description: "Fortinet FortiOS (FortiGate firewalls)".to_owned(),
-        prompt: pats(FORTI_PROMPTS),
-        username_prompt: pats(&[r"(?i)(?:login|user ?name):[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
+        prompt: builtin_patterns(FORTI_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)(?:login|user ?name):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
         // The specific message comes before the `Command fail.` summary
         // line: list it first, so it is the one reported.
-        error: pats(&[
+        error: builtin_patterns(&[
             r"(?m)^[^\r\n]*(?:command|value) parse error before[^\r\n]*",
             r"(?m)^[ \t]*Unknown action \d+[^\r\n]*",
             r"(?m)^[ \t]*object check operator error[^\r\n]*",
@@ -56,7 +57,7 @@ pub(super) fn fortios() -> Driver {
                 95,
             ),
         ]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

@@ -391,10 +391,10 @@ fn guess(sample: &Sample) -> String {
         guesser.protocol_info(version);
     }
     for chunk in sample.head {
-        guesser.data_received(chunk, false);
+        guesser.data_received(chunk.as_bytes(), false);
     }
     if !sample.response.is_empty() {
-        guesser.data_received(sample.response, true);
+        guesser.data_received(sample.response.as_bytes(), true);
     }
     guesser.best_driver().to_owned()
 }
@@ -433,14 +433,14 @@ fn generic_evidence_does_not_guess_a_platform() {
     // Exscript issue 108: a prompt after a blank line made IOS be guessed
     // as OneOS. Here it is no evidence at all.
     let mut guesser = OsGuesser::from_registry(builtin());
-    guesser.data_received("\r\n\r\nrouter>", false);
+    guesser.data_received(b"\r\n\r\nrouter>", false);
     assert_eq!(guesser.guess(), None);
     // `Last login:` is printed by most systems.
     let mut guesser = OsGuesser::from_registry(builtin());
-    guesser.data_received("Last login: Mon Jan  1 10:00:00 2024\r\n", true);
+    guesser.data_received(b"Last login: Mon Jan  1 10:00:00 2024\r\n", true);
     assert_eq!(guesser.guess(), None);
     // A bracketed software version is no VRP prompt.
     let mut guesser = OsGuesser::from_registry(builtin());
-    guesser.data_received("[V200R009C00SPC500]\r\n", false);
+    guesser.data_received(b"[V200R009C00SPC500]\r\n", false);
     assert_eq!(guesser.guess(), None);
 }

@@ -1,9 +1,10 @@
 //! HP (HPE Aruba) ProCurve / ArubaOS-Switch.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, answers, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, answers, enable_base, enable_levels, init, rules, strings};
 
 /// A ProCurve host name; the factory default names contain blanks
 /// (`ProCurve Switch 2824`, `HP ProCurve Switch 2510-24`), other names
@@ -34,17 +35,17 @@ pub(super) fn hp_pro_curve() -> Driver {
         name: "hp_pro_curve".to_owned(),
         aliases: strings(&["hp_procurve", "aruba_procurve", "aruba_osswitch"]),
         description: "HP ProCurve and ArubaOS-Switch".to_owned(),
-        prompt: pats(PROCURVE_PROMPTS),
-        username_prompt: pats(&[concat!(line_start!(), r"[Uu]ser ?[Nn]ame:[ \t]*$")]),
-        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        login_error: pats(&[
+        prompt: builtin_patterns(PROCURVE_PROMPTS),
+        username_prompt: builtin_patterns(&[concat!(line_start!(), r"[Uu]ser ?[Nn]ame:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        login_error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:invalid password|unable to verify password|unable to login)[^\r\n]*",
             concat!(
                 r"(?im)^[^\r\n]*(?:bad secrets|denied|too short|incorrect",
                 r"|connection timed out|failed|failure)[^\r\n]*"
             ),
         ]),
-        error: pats(&[
+        error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:invalid|incomplete|ambiguous) input:[^\r\n]*",
             r"(?m)^[ \t]*Unknown command\.[^\r\n]*",
         ]),

@@ -2,11 +2,12 @@
 //! (Exscript's `vxworks`).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
 use super::{
     ConfigLevels, EnableLevels, answers, config_base, enable_base, enable_levels, init, pager_with,
-    pats, rules, strings,
+    rules, strings,
 };
 
 /// A VRP system-view name that is not a software version such as
@@ -53,17 +54,17 @@ pub(super) fn vrp() -> Driver {
         name: "vrp".to_owned(),
         aliases: strings(&["huawei", "huawei_vrp"]),
         description: "Huawei VRP (routers, switches, firewalls)".to_owned(),
-        prompt: pats(&[VRP_USER_VIEW, VRP_SYSTEM_VIEW]),
-        username_prompt: pats(&[r"(?i)user ?name:[ \t]*$"]),
-        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        login_error: pats(&[
+        prompt: builtin_patterns(&[VRP_USER_VIEW, VRP_SYSTEM_VIEW]),
+        username_prompt: builtin_patterns(&[r"(?i)user ?name:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        login_error: builtin_patterns(&[
             concat!(
                 r"(?im)^[^\r\n]*(?:bad secrets|denied|invalid|too short|incorrect",
                 r"|connection timed out|failed|failure)[^\r\n]*"
             ),
             r"(?m)^[ \t]*Error:[^\r\n]*",
         ]),
-        error: pats(&[
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*Error:[^\r\n]*",
             concat!(
                 r"(?m)^[ \t]*%?[ \t]*(?:Unrecognized command|Incomplete command|Ambiguous command",
@@ -124,10 +125,10 @@ pub(super) fn vxworks() -> Driver {
         name: "vxworks".to_owned(),
         aliases: strings(&["huawei_smartax", "huawei_olt"]),
         description: "Huawei SmartAX access nodes (VxWorks based, e.g. MA5600T)".to_owned(),
-        prompt: pats(SMARTAX_PROMPTS),
-        username_prompt: pats(&[r"(?i)user ?name:[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)(?:user )?password:[ \t]*$"]),
-        error: pats(&[
+        prompt: builtin_patterns(SMARTAX_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)user ?name:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)(?:user )?password:[ \t]*$"]),
+        error: builtin_patterns(&[
             concat!(
                 r"(?m)^[ \t]*%[ \t]*(?:Unknown command|Parameter error|Incomplete command",
                 r"|Ambiguous command|Too many parameters)[^\r\n]*"

@@ -1,9 +1,8 @@
 //! Icotera CPE.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
-
-use super::pats;
 
 /// Icotera CPE (fibre home gateways): a `>` prompt, `ERROR` lines.
 /// Guessed from the `ICOTERA` banner.
@@ -11,12 +10,12 @@ pub(super) fn icotera() -> Driver {
     Driver {
         name: "icotera".to_owned(),
         description: "Icotera CPE".to_owned(),
-        prompt: pats(&[concat!(line_start!(), r"[\w.\-@]+ ?>", prompt_end!())]),
-        username_prompt: pats(&[r"(?i)user ?name:[ \t]*$"]),
-        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        error: pats(&[r"(?m)^[^\r\n]*\bERROR\b[^\r\n]*"]),
+        prompt: builtin_patterns(&[concat!(line_start!(), r"[\w.\-@]+ ?>", prompt_end!())]),
+        username_prompt: builtin_patterns(&[r"(?i)user ?name:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: builtin_patterns(&[r"(?m)^[^\r\n]*\bERROR\b[^\r\n]*"]),
         os_guess: super::rules(&[(GuessStage::Head, r"ICOTERA", 80)]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

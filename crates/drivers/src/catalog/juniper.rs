@@ -1,10 +1,11 @@
 //! Juniper: JunOS and JUNOSe (the E-series, Exscript's `junos_erx`).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
 use super::{
-    EnableLevels, child_level, enable_base, enable_levels, init, pats, root_level, rules, strings,
+    EnableLevels, child_level, enable_base, enable_levels, init, root_level, rules, strings,
 };
 
 /// The optional line before a JunOS prompt: the routing engine
@@ -56,10 +57,16 @@ pub(super) fn junos() -> Driver {
         name: "junos".to_owned(),
         aliases: strings(&["juniper_junos", "juniper"]),
         description: "Juniper JunOS (MX, EX, QFX, SRX, PTX, ACX)".to_owned(),
-        prompt: pats(JUNOS_PROMPTS),
-        username_prompt: pats(&[concat!(line_start!(), r"(?:[\w.\-]+ )?login:[ \t]*$")]),
-        password_prompt: pats(&[concat!(line_start!(), r"(?:Local )?[Pp]assword:[ \t]*$")]),
-        error: pats(JUNOS_ERRORS),
+        prompt: builtin_patterns(JUNOS_PROMPTS),
+        username_prompt: builtin_patterns(&[concat!(
+            line_start!(),
+            r"(?:[\w.\-]+ )?login:[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!(
+            line_start!(),
+            r"(?:Local )?[Pp]assword:[ \t]*$"
+        )]),
+        error: builtin_patterns(JUNOS_ERRORS),
         init_commands: init(&[
             &["set cli screen-length 0"],
             &["set cli screen-width 0", "set cli screen-width 1024"],
@@ -101,7 +108,7 @@ pub(super) fn junos() -> Driver {
         default_privilege: Some("exec".to_owned()),
         config_privilege: Some("configuration".to_owned()),
         config_commit: Some("commit".to_owned()),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 
@@ -128,13 +135,13 @@ pub(super) fn junos_erx() -> Driver {
         name: "junos_erx".to_owned(),
         aliases: strings(&["junose"]),
         description: "Juniper JUNOSe (E-series edge routers)".to_owned(),
-        prompt: pats(ERX_PROMPTS),
-        username_prompt: pats(&[concat!(line_start!(), r"User:[ \t]*$")]),
-        password_prompt: pats(&[concat!(
+        prompt: builtin_patterns(ERX_PROMPTS),
+        username_prompt: builtin_patterns(&[concat!(line_start!(), r"User:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"(?:Telnet password|Password):[ \t]*$"
         )]),
-        error: pats(&[
+        error: builtin_patterns(&[
             concat!(
                 r"(?m)^%[ \t]*(?:Invalid input|Incomplete command|Ambiguous command",
                 r"|Unknown command|Error\b)[^\r\n]*"

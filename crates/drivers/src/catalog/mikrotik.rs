@@ -1,9 +1,10 @@
 //! MikroTik RouterOS.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{answers, pager_with, pats, rules, strings};
+use super::{answers, pager_with, rules, strings};
 
 /// `[admin@MikroTik]`.
 macro_rules! ros_identity {
@@ -30,10 +31,10 @@ pub(super) fn mikrotik_routeros() -> Driver {
         name: "mikrotik_routeros".to_owned(),
         aliases: strings(&["mikrotik", "routeros"]),
         description: "MikroTik RouterOS".to_owned(),
-        prompt: pats(ROS_PROMPTS),
-        username_prompt: pats(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        prompt: builtin_patterns(ROS_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             concat!(
                 r"(?m)^[ \t]*(?:bad command name|syntax error|expected end of command",
                 r"|expected command name|ambiguous value|invalid value|no such item",
@@ -61,7 +62,7 @@ pub(super) fn mikrotik_routeros() -> Driver {
             ),
             (GuessStage::Response, r"platform: MikroTik", 95),
         ]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

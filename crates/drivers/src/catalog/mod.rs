@@ -1,8 +1,9 @@
 //! The built-in drivers, one module per vendor family.
 //!
-//! Every driver is built from constant regex sources (compiled and checked
-//! by the unit tests), starting from [`Driver::generic`] and replacing what
-//! differs: [`base`] as is, or with one of the usual privilege graphs,
+//! Every driver is built from constant regex sources (compiled with
+//! [`builtin_patterns`](crate::pattern::builtin_patterns) and checked by
+//! the unit tests), starting from [`Driver::generic`] and replacing what
+//! differs: as is, or with one of the usual privilege graphs,
 //! [`enable_base`] (`exec` -> `privilege_exec` -> `configuration`, IOS
 //! style) and [`config_base`] (a root level and a configuration level).
 //! Each starts from the [`common_pager`](crate::common_pager) answers and
@@ -41,7 +42,6 @@ mod zyxel;
 #[cfg(test)]
 mod guess_samples;
 
-use crate::pattern::builtin_patterns;
 use crate::{
     Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, Pattern, PrivilegeLevel,
 };
@@ -91,19 +91,9 @@ pub(crate) fn all() -> Vec<Driver> {
     ]
 }
 
-/// What every catalog driver starts from: the generic driver.
-pub(crate) fn base() -> Driver {
-    Driver::generic()
-}
-
 /// Owned strings from constants.
 pub(crate) fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-/// Compiles constant patterns (see [`Pattern::builtin`]).
-pub(crate) fn pats(list: &[&'static str]) -> Vec<Pattern> {
-    builtin_patterns(list)
 }
 
 /// Answers from constant pattern sources and their replies.
@@ -286,7 +276,7 @@ macro_rules! enable_levels {
 pub(crate) use enable_levels;
 
 /// A driver with the [`EnableLevels`] graph `levels`, starting from
-/// [`base`]: authorization with `levels.enable` when the prompt ends in
+/// [`Driver::generic`]: authorization with `levels.enable` when the prompt ends in
 /// `>`, sessions working at `privilege_exec`, configuration at
 /// `configuration`.
 pub(crate) fn enable_base(levels: EnableLevels) -> Driver {
@@ -295,7 +285,7 @@ pub(crate) fn enable_base(levels: EnableLevels) -> Driver {
         privilege_levels: levels.levels(),
         default_privilege: Some("privilege_exec".to_owned()),
         config_privilege: Some("configuration".to_owned()),
-        ..base()
+        ..Driver::generic()
     }
 }
 
@@ -336,7 +326,7 @@ impl ConfigLevels {
 }
 
 /// A driver with the [`ConfigLevels`] graph `levels`, starting from
-/// [`base`]: sessions working at the root level, configuration at the
+/// [`Driver::generic`]: sessions working at the root level, configuration at the
 /// configuration level.
 pub(crate) fn config_base(levels: ConfigLevels) -> Driver {
     Driver {
@@ -352,7 +342,7 @@ pub(crate) fn config_base(levels: ConfigLevels) -> Driver {
         ],
         default_privilege: Some(levels.root.to_owned()),
         config_privilege: Some(levels.config.to_owned()),
-        ..base()
+        ..Driver::generic()
     }
 }
 
@@ -362,7 +352,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::catalog::generic::tests::{assert_no_prompt, assert_prompt};
-    use crate::{PrivilegeStep, Registry, common_pager};
+    use crate::{PrivilegeStep, Registry, common_pager, matching_line};
 
     /// What a driver's unit test expects of it.
     #[derive(Default)]
@@ -446,12 +436,13 @@ pub(crate) mod tests {
                 Some(*line),
                 "{name}: {response:?}"
             );
-            // A Session reports the line of the first pattern in list
-            // order that matches: it must be the same line.
+            // A Session reports `matching_line` of the error patterns: the
+            // line of the earliest match, wherever it is in the response.
+            let later = format!("Interface 1/1 is up\r\n{response}");
             assert_eq!(
-                first_in_list_order(driver, response).as_deref(),
+                matching_line(&driver.error, &later),
                 Some(*line),
-                "{name}: list order of the error patterns for {response:?}"
+                "{name}: the Session's error line for {later:?}"
             );
         }
         for response in e.not_errors {
@@ -498,19 +489,6 @@ pub(crate) mod tests {
                 "{name}: level of {prompt:?}"
             );
         }
-    }
-
-    /// The error line as a Session finds it: the first pattern in list
-    /// order that matches anywhere, and the line around its match.
-    fn first_in_list_order(driver: &Driver, text: &str) -> Option<String> {
-        driver.error.iter().find_map(|pattern| {
-            let range = pattern.find_at(text.as_bytes(), 0)?;
-            let start = text[..range.start].rfind(['\r', '\n']).map_or(0, |i| i + 1);
-            let end = text[range.end..]
-                .find(['\r', '\n'])
-                .map_or(text.len(), |i| range.end + i);
-            Some(text[start..end].trim().to_owned())
-        })
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! MRV (In-Reach LX console servers and MRV's Linux-based devices).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, authorize, enable_base, init, pats, rules, strings};
+use super::{EnableLevels, authorize, enable_base, init, rules, strings};
 
 const MRV_EXEC: &str = concat!(
     line_start!(),
@@ -27,7 +28,7 @@ pub(super) fn mrv() -> Driver {
         name: "mrv".to_owned(),
         aliases: strings(&["mrv_lx"]),
         description: "MRV LX console servers and MRV Linux".to_owned(),
-        prompt: pats(&[
+        prompt: builtin_patterns(&[
             concat!(
                 line_start!(),
                 r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}(?::[\w.\-]+)*:\d+ >{1,2}",
@@ -39,9 +40,12 @@ pub(super) fn mrv() -> Driver {
                 prompt_end!()
             ),
         ]),
-        username_prompt: pats(&[concat!(line_start!(), r"(?:Authorized )?[Ll]ogin:[ \t]*$")]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[concat!(
+            line_start!(),
+            r"(?:Authorized )?[Ll]ogin:[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:invalid|unknown|incomplete) (?:command|input|parameter)[^\r\n]*",
             r"(?m)^[ \t]*%?[ \t]*Error\b[^\r\n]*",
         ]),

@@ -2,9 +2,10 @@
 //! prompts recognised), SR Linux and the ISAM access nodes.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{ConfigLevels, config_base, init, pats, rules, strings};
+use super::{ConfigLevels, config_base, init, rules, strings};
 
 /// A classic SR OS prompt: `A:sr1#`, `*A:sr1>config>router#`,
 /// `A:sr1>config>service>vprn$`.
@@ -45,10 +46,10 @@ pub(super) fn sros() -> Driver {
         name: "sros".to_owned(),
         aliases: strings(&["nokia_sros", "alcatel_sros", "nokia_sros_classic"]),
         description: "Nokia SR OS (classic CLI; MD-CLI prompts recognised)".to_owned(),
-        prompt: pats(&[SROS_CLASSIC, SROS_MD]),
-        username_prompt: pats(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        prompt: builtin_patterns(&[SROS_CLASSIC, SROS_MD]),
+        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*(?:MINOR|MAJOR|CRITICAL):[^\r\n]*",
             r"(?m)^[ \t]*Error:[^\r\n]*",
             r"(?m)^[ \t]*Bad Command:[^\r\n]*",
@@ -126,8 +127,8 @@ pub(super) fn nokia_srl() -> Driver {
         name: "nokia_srl".to_owned(),
         aliases: strings(&["srlinux", "nokia_srlinux"]),
         description: "Nokia SR Linux".to_owned(),
-        prompt: pats(SRL_PROMPTS),
-        error: pats(&[
+        prompt: builtin_patterns(SRL_PROMPTS),
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*Error:[^\r\n]*",
             r"(?m)^[ \t]*Parsing error:[^\r\n]*",
         ]),
@@ -176,10 +177,10 @@ pub(super) fn isam() -> Driver {
         name: "isam".to_owned(),
         aliases: strings(&["nokia_isam", "alcatel_isam"]),
         description: "Nokia (Alcatel-Lucent) ISAM access nodes".to_owned(),
-        prompt: pats(ISAM_PROMPTS),
-        username_prompt: pats(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        prompt: builtin_patterns(ISAM_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:invalid token|command is not complete|error ?:)[^\r\n]*",
             r"(?m)^[ \t]*%Error[^\r\n]*",
         ]),

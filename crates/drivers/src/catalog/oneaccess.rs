@@ -1,9 +1,10 @@
 //! OneAccess OneOS.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, rules, strings};
 
 /// A OneOS host name.
 macro_rules! oneos_host {
@@ -27,15 +28,15 @@ pub(super) fn one_os() -> Driver {
         name: "one_os".to_owned(),
         aliases: strings(&["oneaccess_oneos", "oneos"]),
         description: "OneAccess OneOS".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             oneos_host!(),
             r"(?:\([\w.:/+\-]+\))?[>#]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[concat!(line_start!(), r"Username:[ \t]*$")]),
-        password_prompt: pats(&[concat!(line_start!(), r"Password:[ \t]*$")]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[concat!(line_start!(), r"Username:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"Password:[ \t]*$")]),
+        error: builtin_patterns(&[
             concat!(
                 r"(?m)^%[ \t]*(?:Invalid input|Incomplete command|Ambiguous command",
                 r"|Unknown command|Error\b)[^\r\n]*"

@@ -1,9 +1,10 @@
 //! Palo Alto Networks PAN-OS.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{ConfigLevels, answers, config_base, init, pager_with, pats, rules, strings};
+use super::{ConfigLevels, answers, config_base, init, pager_with, rules, strings};
 
 /// `admin@PA-VM`, with an HA state: `admin@fw1(active)`.
 macro_rules! pan_user_host {
@@ -33,10 +34,10 @@ pub(super) fn paloalto_panos() -> Driver {
         name: "paloalto_panos".to_owned(),
         aliases: strings(&["panos", "paloalto"]),
         description: "Palo Alto Networks PAN-OS firewalls and Panorama".to_owned(),
-        prompt: pats(PAN_PROMPTS),
-        username_prompt: pats(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[concat!(
+        prompt: builtin_patterns(PAN_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[concat!(
             r"(?m)^[ \t]*(?:Unknown command:|Invalid syntax\.|Server error|Validation Error:",
             r"|Error:)[^\r\n]*"
         )]),

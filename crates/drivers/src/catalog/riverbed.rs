@@ -1,9 +1,10 @@
 //! Riverbed RiOS (SteelHead).
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, rules, strings};
 
 /// A RiOS host name; the prompt character follows a blank.
 macro_rules! rios_host {
@@ -24,15 +25,15 @@ pub(super) fn rios() -> Driver {
         name: "rios".to_owned(),
         aliases: strings(&["riverbed_rios", "riverbed"]),
         description: "Riverbed RiOS (SteelHead)".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             rios_host!(),
             r" (?:\(config[\w\-]*\) )?[>#]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[r"(?i)(?:user ?name|login(?: as)?):[ \t]*$"]),
-        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login(?: as)?):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: builtin_patterns(&[
             r"(?m)^%[ \t]*(?:Unrecognized|Inactive|Error|Invalid|Incomplete|Ambiguous)[^\r\n]*",
         ]),
         init_commands: init(&[&["terminal length 0"]]),

@@ -4,7 +4,7 @@ use crate::fragments::{
     bracket_body, bracket_prompt, line_start, prompt_end, prompt_word, word_prompt,
 };
 use crate::pattern::builtin_patterns;
-use crate::{Driver, GuessRule, GuessStage, PrivilegeLevel, common_pager};
+use crate::{Driver, GuessRule, GuessStage, PrivilegeLevel};
 
 /// Prompts of Unix shells, tried in order.
 pub(crate) const SHELL_PROMPTS: &[&str] = &[
@@ -110,12 +110,6 @@ impl Driver {
             password_prompt: builtin_patterns(SHELL_PASSWORD),
             login_error: builtin_patterns(SHELL_LOGIN_ERRORS),
             error: builtin_patterns(SHELL_ERRORS),
-            login_answers: Vec::new(),
-            pager: common_pager(),
-            init_commands: Vec::new(),
-            authorize: None,
-            logout: vec!["exit".to_owned()],
-            newline: "\r".to_owned(),
             os_guess: vec![
                 GuessRule::builtin(GuessStage::Protocol, r"OpenSSH", 40),
                 GuessRule::builtin(GuessStage::Head, r"(?i)\blinux\b", 70),
@@ -128,9 +122,9 @@ impl Driver {
                 GuessRule::builtin(GuessStage::Response, r"(?i)GNU/Linux", 80),
             ],
             privilege_levels: shell_levels("sudo -s"),
-            default_privilege: None,
-            config_privilege: None,
-            config_commit: None,
+            // No login answers, init commands or authorization; the
+            // common pager answers, `exit` and `\r` as generic has them.
+            ..Driver::generic()
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Silver Peak VXOA.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, rules, strings};
 
 /// A VXOA host name; the prompt character follows a blank.
 macro_rules! vxoa_host {
@@ -24,15 +25,15 @@ pub(super) fn sp_vxoa() -> Driver {
         name: "sp_vxoa".to_owned(),
         aliases: strings(&["silverpeak_vxoa", "silverpeak"]),
         description: "Silver Peak VXOA".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             vxoa_host!(),
             r" (?:\(config[\w\-]*\) )?[>#]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
-        password_prompt: pats(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        error: builtin_patterns(&[
             r"(?im)^[ \t]*%?[ \t]*(?:unknown|unrecognized|invalid|error|syntax error)\b[^\r\n]*",
         ]),
         init_commands: init(&[&["terminal length 65536"]]),

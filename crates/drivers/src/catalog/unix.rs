@@ -1,33 +1,34 @@
 //! Unix systems with their own driver: IBM AIX.
 
 use crate::fragments::line_start;
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
 use super::generic::GENERIC_LOGIN_ERRORS;
 use super::shell::{SHELL_ERRORS, SHELL_LOGIN_ERRORS, SHELL_PROMPTS, shell_levels};
-use super::{pats, rules, strings};
+use super::{rules, strings};
 
 /// IBM AIX: the shell prompts of the `shell` driver, `login:` and
 /// `root's Password:`, ksh errors (`ksh: foo:  not found.`); levels
 /// `user` -> `root` with `su -` and the authorization password.
 pub(super) fn aix() -> Driver {
-    let mut error = pats(SHELL_ERRORS);
-    error.extend(pats(&[
+    let mut error = builtin_patterns(SHELL_ERRORS);
+    error.extend(builtin_patterns(&[
         r"(?m)^[ \t]*(?:ksh|sh|ksh93): [^\r\n]*(?:not found|cannot|[Pp]ermission denied)[^\r\n]*",
     ]));
     Driver {
         name: "aix".to_owned(),
         aliases: strings(&["ibm_aix"]),
         description: "IBM AIX".to_owned(),
-        prompt: pats(SHELL_PROMPTS),
-        username_prompt: pats(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: pats(&[
+        prompt: builtin_patterns(SHELL_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[
             concat!(line_start!(), r"[\w.\-]+'s [Pp]assword:[ \t]*$"),
             r"(?i)password:[ \t]*$",
         ]),
         login_error: {
-            let mut login_error = pats(SHELL_LOGIN_ERRORS);
-            login_error.extend(pats(GENERIC_LOGIN_ERRORS));
+            let mut login_error = builtin_patterns(SHELL_LOGIN_ERRORS);
+            login_error.extend(builtin_patterns(GENERIC_LOGIN_ERRORS));
             login_error
         },
         error,
@@ -40,7 +41,7 @@ pub(super) fn aix() -> Driver {
             ),
         ]),
         privilege_levels: shell_levels("su -"),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

@@ -1,9 +1,10 @@
 //! ZTE ZXROS (ZXR10 routers and switches) and ZXAN access nodes.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{EnableLevels, enable_base, enable_levels, init, pats, rules, strings};
+use super::{EnableLevels, enable_base, enable_levels, init, rules, strings};
 
 /// A ZTE host name.
 macro_rules! zte_host {
@@ -29,10 +30,10 @@ pub(super) fn zte() -> Driver {
         name: "zte".to_owned(),
         aliases: strings(&["zte_zxros", "zxros"]),
         description: "ZTE ZXROS and ZXAN".to_owned(),
-        prompt: pats(ZTE_PROMPTS),
-        username_prompt: pats(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)(?:user )?password:[ \t]*$"]),
-        error: pats(&[
+        prompt: builtin_patterns(ZTE_PROMPTS),
+        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)(?:user )?password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?m)^[ \t]*%[ \t]*Error\b[^\r\n]*",
             r"(?im)^[ \t]*%?[ \t]*(?:Unrecognized|Incomplete|Ambiguous) command[^\r\n]*",
             r"(?im)^[ \t]*%?[ \t]*Invalid input[^\r\n]*",

@@ -1,9 +1,10 @@
 //! Zyxel switches and gateways.
 
 use crate::fragments::{line_start, prompt_end};
+use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
-use super::{pats, rules, strings};
+use super::{rules, strings};
 
 /// Zyxel switches and security gateways: `GS1920#`, `Router>`,
 /// `Router(config)#`, `Invalid command` and `ERROR` lines. Guessed from
@@ -14,14 +15,14 @@ pub(super) fn zyxel() -> Driver {
         name: "zyxel".to_owned(),
         aliases: strings(&["zyxel_os"]),
         description: "Zyxel switches and gateways".to_owned(),
-        prompt: pats(&[concat!(
+        prompt: builtin_patterns(&[concat!(
             line_start!(),
             r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}(?:\([\w.:/+\-]+\))?[>#$]",
             prompt_end!()
         )]),
-        username_prompt: pats(&[r"(?i)(?:user ?name|login|user):[ \t]*$"]),
-        password_prompt: pats(&[r"(?i)password:[ \t]*$"]),
-        error: pats(&[
+        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login|user):[ \t]*$"]),
+        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        error: builtin_patterns(&[
             r"(?im)^[^\r\n]*(?:invalid command|unknown command|command authorization fail)[^\r\n]*",
             r"(?m)^[ \t]*ERROR[: ][^\r\n]*",
         ]),
@@ -30,7 +31,7 @@ pub(super) fn zyxel() -> Driver {
             r"(?i)Copyright [^\r\n]* ZyXEL Communications Corp",
             90,
         )]),
-        ..super::base()
+        ..Driver::generic()
     }
 }
 

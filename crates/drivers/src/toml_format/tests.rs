@@ -492,6 +492,49 @@ fn load_file_and_dir() {
 }
 
 #[test]
+fn load_dir_retries_unknown_parents_only() {
+    let dir = std::env::temp_dir().join(format!("oxscript-drivers-retry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A chain in reverse file order: each pass loads one more.
+    std::fs::write(
+        dir.join("a.toml"),
+        "name = 'grandchild'\ninherit = 'child'\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.toml"), "name = 'child'\ninherit = 'base'\n").unwrap();
+    std::fs::write(
+        dir.join("c.toml"),
+        "name = 'base'\ninherit = 'ios'\nlogout = ['quit']\n",
+    )
+    .unwrap();
+    let mut r = Registry::builtin();
+    assert_eq!(r.load_dir(&dir).unwrap(), ["base", "child", "grandchild"]);
+    assert_eq!(r.require("grandchild").unwrap().logout, ["quit"]);
+
+    // A wrongly typed `inherit` is an invalid file, not a missing parent:
+    // it is reported at once, before the files after it are loaded.
+    std::fs::write(dir.join("a.toml"), "name = 'grandchild'\ninherit = 3\n").unwrap();
+    let mut r = Registry::builtin();
+    match r.load_dir(&dir).unwrap_err() {
+        Error::DriverFile {
+            file,
+            key,
+            reason,
+            line,
+        } => {
+            assert!(file.ends_with("a.toml"), "{file}");
+            assert_eq!(
+                (key.as_str(), reason.as_str(), line),
+                ("inherit", "expected a string", Some(2))
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(r.get("base").is_none(), "stopped at the invalid file");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn the_example_file_loads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/acme.toml");
     let mut r = Registry::builtin();
@@ -505,6 +548,6 @@ fn the_example_file_loads() {
     );
     assert_eq!(acme.default_privilege.as_deref(), Some("admin"));
     let mut guesser = crate::OsGuesser::from_registry(&r);
-    guesser.data_received("\r\nWelcome to ACME EdgeOS 4.2\r\nlogin: ", false);
+    guesser.data_received(b"\r\nWelcome to ACME EdgeOS 4.2\r\nlogin: ", false);
     assert_eq!(guesser.best_driver(), "acme");
 }

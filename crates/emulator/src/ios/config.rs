@@ -1,9 +1,8 @@
 //! IOS session state: mode, interfaces, saved configuration (crate-private).
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
 
-use crate::platform::{Interface, len_mask};
+use crate::platform::{IfError, Interface, len_mask, resolve_type};
 
 /// An IOS command mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,14 +50,11 @@ pub(crate) const PRIV: u32 = 2;
 pub(crate) const CONF: u32 = 4;
 pub(crate) const CONF_IF: u32 = 8;
 
-/// An interface as the session sees it.
+/// An interface as the session sees it: its definition and how its
+/// address was set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Iface {
-    pub(crate) name: String,
-    pub(crate) description: Option<String>,
-    /// Address and prefix length.
-    pub(crate) address: Option<(Ipv4Addr, u8)>,
-    pub(crate) shutdown: bool,
+    pub(crate) iface: Interface,
     /// How the address was set: `NVRAM`, `manual` or `unset`.
     pub(crate) method: &'static str,
 }
@@ -66,30 +62,28 @@ pub(crate) struct Iface {
 impl Iface {
     pub(crate) fn from_definition(def: &Interface) -> Self {
         Iface {
-            name: def.name.clone(),
-            description: def.description.clone(),
-            address: def.address,
-            shutdown: def.shutdown,
             method: if def.address.is_some() {
                 "NVRAM"
             } else {
                 "unset"
             },
+            iface: def.clone(),
         }
     }
 
     pub(crate) fn new(name: String) -> Self {
         Iface {
-            name,
-            description: None,
-            address: None,
-            shutdown: false,
+            iface: Interface::new(name),
             method: "unset",
         }
     }
 
+    /// Whether the interface is of a type that configuring creates
+    /// (listed first in the configuration).
     fn is_virtual(&self) -> bool {
-        VIRTUAL_TYPES.iter().any(|t| self.name.starts_with(t))
+        TYPES
+            .iter()
+            .any(|&(t, created)| created && self.iface.name.starts_with(t))
     }
 }
 
@@ -106,18 +100,6 @@ const TYPES: &[(&str, bool)] = &[
     ("Vlan", true),
     ("Port-channel", true),
 ];
-
-const VIRTUAL_TYPES: &[&str] = &["Loopback", "Tunnel", "Vlan", "Port-channel"];
-
-/// The result of looking an interface name up.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum IfLookup {
-    Found(usize),
-    /// Bad name; the offset (in characters) of the bad character.
-    Invalid(usize),
-    Incomplete,
-    Ambiguous,
-}
 
 /// The state of one IOS session.
 #[derive(Debug)]
@@ -142,72 +124,47 @@ impl IosState {
 
     /// Finds (or, for virtual types and sub-interfaces of existing
     /// interfaces, creates) the interface named `raw`, which may be
-    /// abbreviated (`gi0/1`, `Gig 0/1`, `lo100`).
-    pub(crate) fn lookup_interface(&mut self, raw: &str) -> IfLookup {
+    /// abbreviated (`gi0/1`, `Gig 0/1`, `lo100`). Errors give offsets in
+    /// characters of `raw` (blanks included): an unknown type how much
+    /// of it some type accepts, a bad number its first bad character,
+    /// and a name of an interface that does not exist (and is not
+    /// created) the start of its number, where IOS puts its marker.
+    pub(crate) fn lookup_interface(&mut self, raw: &str) -> Result<usize, IfError> {
         let type_len = raw
             .char_indices()
             .find(|(_, c)| !(c.is_ascii_alphabetic() || *c == '-'))
             .map_or(raw.len(), |(i, _)| i);
         let (typed, rest) = raw.split_at(type_len);
-        if typed.is_empty() {
-            return IfLookup::Invalid(0);
-        }
+        let type_name = resolve_type(typed, TYPES.iter().map(|&(t, _)| (t, t)))?;
+        let creatable = TYPES.iter().any(|&(t, c)| c && t == type_name);
         let number: String = rest.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut matches: Vec<(&str, bool)> = TYPES
-            .iter()
-            .copied()
-            .filter(|(t, _)| {
-                t.as_bytes()
-                    .get(..typed.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(typed.as_bytes()))
-            })
-            .collect();
-        if let Some(&exact) = matches.iter().find(|(t, _)| t.len() == typed.len()) {
-            matches = vec![exact];
-        }
-        let (type_name, creatable) = match matches.as_slice() {
-            [] => {
-                let accepted = TYPES
-                    .iter()
-                    .map(|(t, _)| {
-                        typed
-                            .chars()
-                            .zip(t.chars())
-                            .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
-                            .count()
-                    })
-                    .max()
-                    .unwrap_or(0);
-                return IfLookup::Invalid(accepted);
-            }
-            [one] => *one,
-            _ => return IfLookup::Ambiguous,
-        };
         if number.is_empty() {
-            return IfLookup::Incomplete;
+            return Err(IfError::NoNumber);
         }
         let number_start =
             typed.chars().count() + rest.chars().take_while(|c| c.is_whitespace()).count();
         if let Some(bad) = bad_interface_number(&number) {
-            return IfLookup::Invalid(number_start + bad);
+            return Err(IfError::BadNumber {
+                at: number_start + bad,
+            });
         }
         let name = format!("{type_name}{number}");
         if let Some(i) = self
             .interfaces
             .iter()
-            .position(|i| i.name.eq_ignore_ascii_case(&name))
+            .position(|i| i.iface.name.eq_ignore_ascii_case(&name))
         {
-            return IfLookup::Found(i);
+            return Ok(i);
         }
         let parent_exists = number.split_once('.').is_some_and(|(parent, _)| {
             let parent = format!("{type_name}{parent}");
-            self.interfaces.iter().any(|i| i.name == parent)
+            self.interfaces.iter().any(|i| i.iface.name == parent)
         });
         if creatable || parent_exists {
             self.interfaces.push(Iface::new(name));
-            return IfLookup::Found(self.interfaces.len() - 1);
+            return Ok(self.interfaces.len() - 1);
         }
-        IfLookup::Invalid(number_start)
+        Err(IfError::BadNumber { at: number_start })
     }
 }
 
@@ -264,6 +221,7 @@ pub(crate) fn render_config(hostname: &str, has_enable: bool, interfaces: &[Ifac
     let (virtual_ifs, physical): (Vec<&Iface>, Vec<&Iface>) =
         interfaces.iter().partition(|i| i.is_virtual());
     for i in virtual_ifs.into_iter().chain(physical) {
+        let i = &i.iface;
         let _ = writeln!(out, "interface {}", i.name);
         if let Some(d) = &i.description {
             let _ = writeln!(out, " description {d}");
@@ -321,27 +279,45 @@ mod tests {
     #[test]
     fn interface_abbreviations() {
         let mut st = state();
-        assert_eq!(st.lookup_interface("gi0/1"), IfLookup::Found(1));
-        assert_eq!(
-            st.lookup_interface("GigabitEthernet 0/0"),
-            IfLookup::Found(0)
-        );
-        assert_eq!(st.lookup_interface("g0/0"), IfLookup::Found(0));
-        assert_eq!(st.lookup_interface("lo0"), IfLookup::Found(2));
-        assert_eq!(st.lookup_interface("Lo100"), IfLookup::Found(3));
-        assert_eq!(st.interfaces[3].name, "Loopback100");
-        assert_eq!(st.lookup_interface("gi0/0.10"), IfLookup::Found(4));
-        assert_eq!(st.interfaces[4].name, "GigabitEthernet0/0.10");
+        assert_eq!(st.lookup_interface("gi0/1"), Ok(1));
+        assert_eq!(st.lookup_interface("GigabitEthernet 0/0"), Ok(0));
+        assert_eq!(st.lookup_interface("g0/0"), Ok(0));
+        assert_eq!(st.lookup_interface("lo0"), Ok(2));
+        assert_eq!(st.lookup_interface("Lo100"), Ok(3));
+        assert_eq!(st.interfaces[3].iface.name, "Loopback100");
+        assert!(st.interfaces[3].is_virtual());
+        assert_eq!(st.lookup_interface("gi0/0.10"), Ok(4));
+        assert_eq!(st.interfaces[4].iface.name, "GigabitEthernet0/0.10");
+        assert!(!st.interfaces[4].is_virtual());
+        assert_eq!(st.interfaces.len(), 5);
     }
 
     #[test]
     fn interface_errors() {
         let mut st = state();
-        assert_eq!(st.lookup_interface("gi"), IfLookup::Incomplete);
-        assert_eq!(st.lookup_interface("t0"), IfLookup::Ambiguous);
-        assert_eq!(st.lookup_interface("gx0/1"), IfLookup::Invalid(1));
-        assert_eq!(st.lookup_interface("gi0/9"), IfLookup::Invalid(2));
-        assert_eq!(st.lookup_interface("gi0//1"), IfLookup::Invalid(4));
-        assert_eq!(st.lookup_interface("0/1"), IfLookup::Invalid(0));
+        assert_eq!(st.lookup_interface("gi"), Err(IfError::NoNumber));
+        assert_eq!(st.lookup_interface("t0"), Err(IfError::Ambiguous));
+        assert_eq!(
+            st.lookup_interface("gx0/1"),
+            Err(IfError::UnknownType { accepted: 1 })
+        );
+        assert_eq!(
+            st.lookup_interface("gi0/9"),
+            Err(IfError::BadNumber { at: 2 })
+        );
+        assert_eq!(
+            st.lookup_interface("gi0//1"),
+            Err(IfError::BadNumber { at: 4 })
+        );
+        assert_eq!(
+            st.lookup_interface("Gig 0/x"),
+            Err(IfError::BadNumber { at: 6 })
+        );
+        assert_eq!(
+            st.lookup_interface("0/1"),
+            Err(IfError::UnknownType { accepted: 0 })
+        );
+        // Nothing was created by the failed lookups.
+        assert_eq!(st.interfaces.len(), 3);
     }
 }

@@ -46,12 +46,12 @@ mod show;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use self::config::{CONF, CONF_IF, IfLookup, Iface, IosState, Mode, PRIV, USER, render_config};
+use self::config::{CONF, CONF_IF, Iface, IosState, Mode, PRIV, USER, render_config};
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platform::{
-    Arg, Args, Common, Interface, Parsed, Syntax, Tok, ask_enable_password, caret, cmd, emulate,
-    interface_setters, mask_prefix_len, parse,
+    Arg, Args, Common, IfEdit, IfError, Interface, LineError, Syntax, Tok, ask_enable_password,
+    caret, cmd, emulate, interface_setters, mask_prefix_len, run_parsed,
 };
 
 /// An IOS emulator named `hostname` with the default interface table
@@ -277,20 +277,27 @@ const INCOMPLETE: &str = "% Incomplete command.\n\n";
 const ENTER_CONFIG: &str = "Enter configuration commands, one per line.  End with CNTL/Z.\n";
 
 fn interpret(cfg: &Arc<IosConfig>, ctx: &mut DeviceContext, line: &str) -> String {
-    let mut st = ctx.take_state::<IosState>().unwrap_or_else(|| {
-        let mode = if ctx.is_privileged() {
-            Mode::Privileged
-        } else {
-            Mode::User
-        };
-        let interfaces: Vec<Iface> = cfg.interfaces.iter().map(Iface::from_definition).collect();
-        let startup = render_config(ctx.hostname(), ctx.has_enable_password(), &interfaces);
-        IosState::new(mode, interfaces, startup)
-    });
-    let mask = st.mode.mask();
-    let text = run_line(cfg, &mut st, ctx, line, mask, 0);
-    ctx.insert_state(st);
-    text
+    ctx.with_state(
+        |ctx| new_state(cfg, ctx),
+        |st, ctx| {
+            let mask = st.mode.mask();
+            run_line(cfg, st, ctx, line, mask, 0)
+        },
+    )
+}
+
+/// A session's state, from the definition and what the login set: the
+/// mode and the host name (the saved configuration is the one it starts
+/// with).
+fn new_state(cfg: &IosConfig, ctx: &DeviceContext) -> IosState {
+    let mode = if ctx.is_privileged() {
+        Mode::Privileged
+    } else {
+        Mode::User
+    };
+    let interfaces: Vec<Iface> = cfg.interfaces.iter().map(Iface::from_definition).collect();
+    let startup = render_config(ctx.hostname(), ctx.has_enable_password(), &interfaces);
+    IosState::new(mode, interfaces, startup)
 }
 
 fn set_mode(st: &mut IosState, ctx: &mut DeviceContext, mode: Mode) {
@@ -310,21 +317,26 @@ fn invalid(ctx: &DeviceContext, column: usize) -> String {
     )
 }
 
+/// Runs `line` in the modes of `mask`; `base` is the column where it
+/// starts on the typed line (after `do `). IOS has no output filters.
 fn run_line(
-    cfg: &IosConfig,
+    cfg: &Arc<IosConfig>,
     st: &mut IosState,
     ctx: &mut DeviceContext,
     line: &str,
     mask: u32,
     base: usize,
 ) -> String {
-    match parse(SYNTAX, mask, line) {
-        Parsed::Empty => String::new(),
-        Parsed::Invalid(spot) => invalid(ctx, base + spot.column),
-        Parsed::Incomplete { .. } => INCOMPLETE.to_owned(),
-        Parsed::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", line.trim()),
-        Parsed::Command { act, args } => execute(cfg, st, ctx, act, &args, base),
-    }
+    let error = |ctx: &DeviceContext, command: &str, err| match err {
+        LineError::Invalid(spot) => invalid(ctx, base + spot.column),
+        LineError::BadFilter(column) => invalid(ctx, base + column),
+        LineError::Incomplete(_) => INCOMPLETE.to_owned(),
+        LineError::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", command.trim()),
+    };
+    run_parsed(ctx, line, SYNTAX, mask, &[], error, |ctx, act, args, _| {
+        execute(cfg, st, ctx, act, args, base)
+    })
+    .unwrap_or_default()
 }
 
 fn valid_hostname(name: &str) -> bool {
@@ -342,7 +354,7 @@ fn number(arg: Option<Arg<'_>>) -> usize {
 }
 
 fn execute(
-    cfg: &IosConfig,
+    cfg: &Arc<IosConfig>,
     st: &mut IosState,
     ctx: &mut DeviceContext,
     act: Act,
@@ -357,7 +369,7 @@ fn execute(
         )
     };
     match act {
-        Act::Enable => enable(st, ctx),
+        Act::Enable => enable(cfg, st, ctx),
         Act::Disable => {
             set_mode(st, ctx, Mode::User);
             String::new()
@@ -402,19 +414,17 @@ fn execute(
             ENTER_CONFIG.to_owned()
         }
         Act::Configure => {
-            ctx.read_line(false, |ctx, answer| {
+            let cfg = Arc::clone(cfg);
+            ctx.read_line(false, move |ctx, answer| {
                 let answer = answer.trim();
                 if !answer.is_empty() && !"terminal".starts_with(&answer.to_ascii_lowercase()) {
                     return "?Must be \"terminal\"\n".to_owned();
                 }
-                match ctx.take_state::<IosState>() {
-                    Some(mut st) => {
-                        set_mode(&mut st, ctx, Mode::Config);
-                        ctx.insert_state(st);
-                        ENTER_CONFIG.to_owned()
-                    }
-                    None => String::new(),
-                }
+                ctx.with_state(
+                    |ctx| new_state(&cfg, ctx),
+                    |st, ctx| set_mode(st, ctx, Mode::Config),
+                );
+                ENTER_CONFIG.to_owned()
             });
             "Configuring from terminal, memory, or network [terminal]? ".to_owned()
         }
@@ -441,14 +451,19 @@ fn execute(
                 return INCOMPLETE.to_owned();
             };
             match st.lookup_interface(a.text) {
-                IfLookup::Found(i) => {
+                Ok(i) => {
                     st.current = i;
                     set_mode(st, ctx, Mode::ConfigIf);
                     String::new()
                 }
-                IfLookup::Invalid(offset) => invalid(ctx, base + a.column + offset),
-                IfLookup::Incomplete => INCOMPLETE.to_owned(),
-                IfLookup::Ambiguous => format!("% Ambiguous command:  \"{}\"\n", ctx.line().trim()),
+                Err(IfError::UnknownType { accepted: at } | IfError::BadNumber { at }) => {
+                    invalid(ctx, base + a.column + at)
+                }
+                Err(IfError::NoNumber) => INCOMPLETE.to_owned(),
+                Err(IfError::Missing) => invalid(ctx, base + a.column),
+                Err(IfError::Ambiguous) => {
+                    format!("% Ambiguous command:  \"{}\"\n", ctx.line().trim())
+                }
             }
         }
         Act::ExitMode => {
@@ -481,49 +496,51 @@ fn execute(
         | Act::NoIpAddress
         | Act::Shutdown
         | Act::NoShutdown => {
-            let address = if act == Act::IpAddress {
-                let ip = args.get(0).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
-                let mask = args.get(1).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
-                match (ip, mask) {
-                    (None, _) => return bad_arg(ctx, 0),
-                    (_, None) => return bad_arg(ctx, 1),
-                    (Some(ip), Some(mask)) => match mask_prefix_len(mask) {
-                        Some(len) if len > 0 => Some((ip, len)),
-                        _ => return format!("Bad mask 0x{:X} for address {ip}\n", u32::from(mask)),
-                    },
+            let edit = match act {
+                Act::Description => IfEdit::Description(args.get(0).map(|a| a.text.to_owned())),
+                Act::NoDescription => IfEdit::Description(None),
+                Act::IpAddress => {
+                    let ip = args.get(0).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
+                    let mask = args.get(1).and_then(|a| a.text.parse::<Ipv4Addr>().ok());
+                    match (ip, mask) {
+                        (None, _) => return bad_arg(ctx, 0),
+                        (_, None) => return bad_arg(ctx, 1),
+                        (Some(ip), Some(mask)) => match mask_prefix_len(mask) {
+                            Some(len) if len > 0 => IfEdit::Address(Some((ip, len))),
+                            _ => {
+                                return format!(
+                                    "Bad mask 0x{:X} for address {ip}\n",
+                                    u32::from(mask)
+                                );
+                            }
+                        },
+                    }
                 }
-            } else {
-                None
+                Act::NoIpAddress => IfEdit::Address(None),
+                Act::Shutdown => IfEdit::Shutdown(true),
+                _ => IfEdit::Shutdown(false),
             };
             let Some(iface) = st.interfaces.get_mut(st.current) else {
                 return "% No interface selected\n".to_owned();
             };
-            match act {
-                Act::Description => iface.description = args.get(0).map(|a| a.text.to_owned()),
-                Act::NoDescription => iface.description = None,
-                Act::IpAddress => {
-                    iface.address = address;
-                    iface.method = "manual";
-                }
-                Act::NoIpAddress => {
-                    iface.address = None;
-                    iface.method = "manual";
-                }
-                Act::Shutdown => iface.shutdown = true,
-                _ => iface.shutdown = false,
+            if matches!(edit, IfEdit::Address(_)) {
+                iface.method = "manual";
             }
+            iface.iface.apply(edit);
             String::new()
         }
     }
 }
 
-fn enable(st: &mut IosState, ctx: &mut DeviceContext) -> String {
+fn enable(cfg: &Arc<IosConfig>, st: &mut IosState, ctx: &mut DeviceContext) -> String {
     if st.mode != Mode::User || !ctx.has_enable_password() {
         set_mode(st, ctx, Mode::Privileged);
         return String::new();
     }
+    let cfg = Arc::clone(cfg);
     ask_enable_password(
         ctx,
+        move |ctx| new_state(&cfg, ctx),
         |st: &mut IosState, ctx| set_mode(st, ctx, Mode::Privileged),
         "% Access denied\n\n",
     )

@@ -10,7 +10,7 @@ use crate::platform::{Clock, len_mask};
 pub(crate) fn version(hostname: &str, serial: &str, interfaces: &[Iface]) -> String {
     let gig = interfaces
         .iter()
-        .filter(|i| i.name.starts_with("GigabitEthernet") && !i.name.contains('.'))
+        .filter(|i| i.iface.name.starts_with("GigabitEthernet") && !i.iface.name.contains('.'))
         .count();
     let mut out = String::with_capacity(2048);
     out.push_str(
@@ -78,7 +78,7 @@ pub(crate) fn ip_interface_brief(interfaces: &[Iface]) -> String {
     out.push_str(
         "Interface              IP-Address      OK? Method Status                Protocol\n",
     );
-    for i in interfaces {
+    for Iface { iface: i, method } in interfaces {
         let address = i
             .address
             .map_or_else(|| "unassigned".to_owned(), |(ip, _)| ip.to_string());
@@ -90,7 +90,7 @@ pub(crate) fn ip_interface_brief(interfaces: &[Iface]) -> String {
         let _ = writeln!(
             out,
             "{:<23}{:<16}YES {:<7}{:<22}{}",
-            i.name, address, i.method, status, protocol
+            i.name, address, method, status, protocol
         );
     }
     out
@@ -114,7 +114,7 @@ pub(crate) fn clock() -> String {
 /// `ping <target>`: succeeds when the target is on a connected subnet of
 /// an interface that is up.
 pub(crate) fn ping(target: Ipv4Addr, interfaces: &[Iface]) -> String {
-    let reachable = interfaces.iter().any(|i| {
+    let reachable = interfaces.iter().map(|i| &i.iface).any(|i| {
         !i.shutdown
             && i.address.is_some_and(|(ip, len)| {
                 let m = u32::from(len_mask(len));

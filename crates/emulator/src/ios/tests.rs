@@ -1,4 +1,5 @@
 use super::*;
+use crate::testing::answer;
 use crate::{DeviceSession, LoginType};
 
 /// A logged-in session at `R1>`.
@@ -17,17 +18,8 @@ fn user_session() -> DeviceSession {
 
 fn priv_session() -> DeviceSession {
     let mut s = user_session();
-    assert_eq!(cmd(&mut s, "enable"), "R1#");
+    assert_eq!(answer(&mut s, "enable"), "R1#");
     s
-}
-
-/// Runs `line` and returns the output without the echoed command line.
-fn cmd(s: &mut DeviceSession, line: &str) -> String {
-    let out = s.feed(format!("{line}\r\n").as_bytes()).text;
-    let echo = format!("{line}\r\n");
-    out.strip_prefix(&echo)
-        .unwrap_or_else(|| panic!("no echo of {line:?} in {out:?}"))
-        .to_owned()
 }
 
 fn caret(prompt: &str, column: usize) -> String {
@@ -76,50 +68,50 @@ use crate::Output;
 fn enable_without_password_and_disable() {
     let mut s = user_session();
     assert_eq!(
-        cmd(&mut s, "show privilege"),
+        answer(&mut s, "show privilege"),
         "Current privilege level is 1\r\nR1>"
     );
-    assert_eq!(cmd(&mut s, "en"), "R1#");
+    assert_eq!(answer(&mut s, "en"), "R1#");
     assert!(s.context().is_privileged());
     assert_eq!(s.context().mode(), "privileged");
     assert_eq!(
-        cmd(&mut s, "sh priv"),
+        answer(&mut s, "sh priv"),
         "Current privilege level is 15\r\nR1#"
     );
-    assert_eq!(cmd(&mut s, "disable"), "R1>");
+    assert_eq!(answer(&mut s, "disable"), "R1>");
     assert!(!s.context().is_privileged());
 }
 
 #[test]
 fn enable_with_password_good_and_bad() {
     let mut s = session_with(device("R1").with_enable_password("s3cret"));
-    assert_eq!(cmd(&mut s, "enable"), "Password: ");
+    assert_eq!(answer(&mut s, "enable"), "Password: ");
     assert_eq!(s.feed(b"nope").text, "");
     assert_eq!(s.feed(b"\r\n").text, "\r\n% Access denied\r\n\r\nR1>");
-    assert_eq!(cmd(&mut s, "enable"), "Password: ");
+    assert_eq!(answer(&mut s, "enable"), "Password: ");
     assert_eq!(s.feed(b"s3cret\r\n").text, "\r\nR1#");
     // Already privileged: no password asked.
-    assert_eq!(cmd(&mut s, "enable"), "R1#");
+    assert_eq!(answer(&mut s, "enable"), "R1#");
 }
 
 #[test]
 fn configuration_modes_and_prompts() {
     let mut s = priv_session();
     assert_eq!(
-        cmd(&mut s, "configure terminal"),
+        answer(&mut s, "configure terminal"),
         "Enter configuration commands, one per line.  End with CNTL/Z.\r\nR1(config)#"
     );
     assert_eq!(s.context().mode(), "config");
     assert_eq!(
-        cmd(&mut s, "interface GigabitEthernet0/2"),
+        answer(&mut s, "interface GigabitEthernet0/2"),
         "R1(config-if)#"
     );
     assert_eq!(s.context().mode(), "config-if");
-    assert_eq!(cmd(&mut s, "exit"), "R1(config)#");
-    assert_eq!(cmd(&mut s, "exit"), "R1#");
-    assert_eq!(cmd(&mut s, "conf t").lines().last(), Some("R1(config)#"));
-    assert_eq!(cmd(&mut s, "int gi0/1"), "R1(config-if)#");
-    assert_eq!(cmd(&mut s, "end"), "R1#");
+    assert_eq!(answer(&mut s, "exit"), "R1(config)#");
+    assert_eq!(answer(&mut s, "exit"), "R1#");
+    assert_eq!(answer(&mut s, "conf t").lines().last(), Some("R1(config)#"));
+    assert_eq!(answer(&mut s, "int gi0/1"), "R1(config-if)#");
+    assert_eq!(answer(&mut s, "end"), "R1#");
     // `exit` at exec level ends the session.
     let out = s.feed(b"exit\r");
     assert_eq!(out.text, "exit\r\n");
@@ -130,7 +122,7 @@ fn configuration_modes_and_prompts() {
 fn interactive_configure() {
     let mut s = priv_session();
     assert_eq!(
-        cmd(&mut s, "configure"),
+        answer(&mut s, "configure"),
         "Configuring from terminal, memory, or network [terminal]? "
     );
     assert_eq!(
@@ -142,49 +134,49 @@ fn interactive_configure() {
 #[test]
 fn configure_is_privileged_only() {
     let mut s = user_session();
-    assert_eq!(cmd(&mut s, "configure terminal"), caret("R1>", 0));
-    assert_eq!(cmd(&mut s, "show running-config"), caret("R1>", 5));
-    assert_eq!(cmd(&mut s, "write"), caret("R1>", 0));
+    assert_eq!(answer(&mut s, "configure terminal"), caret("R1>", 0));
+    assert_eq!(answer(&mut s, "show running-config"), caret("R1>", 5));
+    assert_eq!(answer(&mut s, "write"), caret("R1>", 0));
 }
 
 #[test]
 fn hostname_changes_the_prompt_at_once() {
     let mut s = priv_session();
-    cmd(&mut s, "conf t");
-    assert_eq!(cmd(&mut s, "hostname core-1"), "core-1(config)#");
+    answer(&mut s, "conf t");
+    assert_eq!(answer(&mut s, "hostname core-1"), "core-1(config)#");
     assert_eq!(s.context().hostname(), "core-1");
-    assert_eq!(cmd(&mut s, "int lo0"), "core-1(config-if)#");
+    assert_eq!(answer(&mut s, "int lo0"), "core-1(config-if)#");
     // A global command in interface mode goes back to global mode.
-    assert_eq!(cmd(&mut s, "hostname edge"), "edge(config)#");
+    assert_eq!(answer(&mut s, "hostname edge"), "edge(config)#");
     assert_eq!(
-        cmd(&mut s, "hostname 9bad"),
+        answer(&mut s, "hostname 9bad"),
         "% Hostname contains one or more illegal characters.\r\nedge(config)#"
     );
-    assert_eq!(cmd(&mut s, "end"), "edge#");
-    assert!(cmd(&mut s, "show version").contains("edge uptime is"));
+    assert_eq!(answer(&mut s, "end"), "edge#");
+    assert!(answer(&mut s, "show version").contains("edge uptime is"));
 }
 
 #[test]
 fn interface_changes_show_in_running_config_and_brief() {
     let mut s = priv_session();
-    cmd(&mut s, "conf t");
-    cmd(&mut s, "int gi0/2");
+    answer(&mut s, "conf t");
+    answer(&mut s, "int gi0/2");
     assert_eq!(
-        cmd(&mut s, "description to server rack 4"),
+        answer(&mut s, "description to server rack 4"),
         "R1(config-if)#"
     );
     assert_eq!(
-        cmd(&mut s, "ip address 172.16.0.1 255.255.0.0"),
+        answer(&mut s, "ip address 172.16.0.1 255.255.0.0"),
         "R1(config-if)#"
     );
-    assert_eq!(cmd(&mut s, "no shut"), "R1(config-if)#");
-    cmd(&mut s, "int gi0/0");
-    cmd(&mut s, "shutdown");
-    cmd(&mut s, "no description");
-    cmd(&mut s, "int Loopback7");
-    cmd(&mut s, "end");
+    assert_eq!(answer(&mut s, "no shut"), "R1(config-if)#");
+    answer(&mut s, "int gi0/0");
+    answer(&mut s, "shutdown");
+    answer(&mut s, "no description");
+    answer(&mut s, "int Loopback7");
+    answer(&mut s, "end");
 
-    let run = cmd(&mut s, "show running-config");
+    let run = answer(&mut s, "show running-config");
     assert!(run.starts_with("Building configuration...\r\n\r\nCurrent configuration : "));
     assert!(run.contains(
         "interface GigabitEthernet0/2\r\n description to server rack 4\r\n ip address 172.16.0.1 255.255.0.0\r\n duplex auto\r\n"
@@ -207,7 +199,7 @@ fn interface_changes_show_in_running_config_and_brief() {
     let body = &run[body_start..run.len() - "R1#".len()];
     assert_eq!(count, body.replace("\r\n", "\n").len());
 
-    let brief = cmd(&mut s, "sh ip int br");
+    let brief = answer(&mut s, "sh ip int br");
     let lines: Vec<&str> = brief.split("\r\n").collect();
     assert_eq!(
         lines[0],
@@ -235,18 +227,18 @@ fn interface_changes_show_in_running_config_and_brief() {
 #[test]
 fn ip_address_validation() {
     let mut s = priv_session();
-    cmd(&mut s, "conf t");
-    cmd(&mut s, "int gi0/3");
+    answer(&mut s, "conf t");
+    answer(&mut s, "int gi0/3");
     assert_eq!(
-        cmd(&mut s, "ip address 10.0.0.300 255.0.0.0"),
+        answer(&mut s, "ip address 10.0.0.300 255.0.0.0"),
         caret("R1(config-if)#", 11)
     );
     assert_eq!(
-        cmd(&mut s, "ip address 10.0.0.1 255.0.255.0"),
+        answer(&mut s, "ip address 10.0.0.1 255.0.255.0"),
         "Bad mask 0xFF00FF00 for address 10.0.0.1\r\nR1(config-if)#"
     );
     assert_eq!(
-        cmd(&mut s, "ip address 10.0.0.1"),
+        answer(&mut s, "ip address 10.0.0.1"),
         "% Incomplete command.\r\n\r\nR1(config-if)#"
     );
 }
@@ -254,7 +246,7 @@ fn ip_address_validation() {
 #[test]
 fn show_version_is_realistic() {
     let mut s = user_session();
-    let text = cmd(&mut s, "sh ver");
+    let text = answer(&mut s, "sh ver");
     assert!(text.starts_with("Cisco IOS Software, C2900 Software"));
     assert!(text.contains("\r\nR1 uptime is "));
     assert!(text.contains("\r\nProcessor board ID FTX1840A2BC\r\n"));
@@ -266,19 +258,19 @@ fn show_version_is_realistic() {
 #[test]
 fn show_clock_and_ping() {
     let mut s = user_session();
-    let clock = cmd(&mut s, "show clock");
+    let clock = answer(&mut s, "show clock");
     assert!(
         clock.starts_with('*') && clock.contains(" UTC "),
         "{clock:?}"
     );
     assert_eq!(
-        cmd(&mut s, "ping 10.0.12.2"),
+        answer(&mut s, "ping 10.0.12.2"),
         "Type escape sequence to abort.\r\nSending 5, 100-byte ICMP Echos to 10.0.12.2, timeout is 2 seconds:\r\n!!!!!\r\nSuccess rate is 100 percent (5/5), round-trip min/avg/max = 1/1/2 ms\r\nR1>"
     );
-    let fail = cmd(&mut s, "ping 8.8.8.8");
+    let fail = answer(&mut s, "ping 8.8.8.8");
     assert!(fail.contains(".....\r\nSuccess rate is 0 percent (0/5)\r\nR1>"));
     assert_eq!(
-        cmd(&mut s, "ping nowhere"),
+        answer(&mut s, "ping nowhere"),
         "% Unrecognized host or address, or protocol not running.\r\n\r\nR1>"
     );
 }
@@ -286,20 +278,20 @@ fn show_clock_and_ping() {
 #[test]
 fn write_memory_and_startup_config() {
     let mut s = priv_session();
-    let before = cmd(&mut s, "show startup-config");
+    let before = answer(&mut s, "show startup-config");
     assert!(before.starts_with("Using "));
     assert!(before.contains("hostname R1\r\n"));
-    cmd(&mut s, "conf t");
-    cmd(&mut s, "hostname R9");
-    cmd(&mut s, "end");
-    assert!(cmd(&mut s, "show startup").contains("hostname R1\r\n"));
+    answer(&mut s, "conf t");
+    answer(&mut s, "hostname R9");
+    answer(&mut s, "end");
+    assert!(answer(&mut s, "show startup").contains("hostname R1\r\n"));
     assert_eq!(
-        cmd(&mut s, "wr"),
+        answer(&mut s, "wr"),
         "Building configuration...\r\n[OK]\r\nR9#"
     );
-    assert!(cmd(&mut s, "show startup-config").contains("hostname R9\r\n"));
+    assert!(answer(&mut s, "show startup-config").contains("hostname R9\r\n"));
     assert_eq!(
-        cmd(&mut s, "write memory"),
+        answer(&mut s, "write memory"),
         "Building configuration...\r\n[OK]\r\nR9#"
     );
 }
@@ -307,51 +299,57 @@ fn write_memory_and_startup_config() {
 #[test]
 fn abbreviations() {
     let mut s = priv_session();
-    assert!(cmd(&mut s, "sh ip int br").starts_with("Interface "));
-    assert!(cmd(&mut s, "SHOW IP INTERFACE BRIEF").starts_with("Interface "));
-    assert_eq!(cmd(&mut s, "term len 0"), "R1#");
-    assert_eq!(cmd(&mut s, "term width 132"), "R1#");
-    assert!(cmd(&mut s, "conf t").ends_with("R1(config)#"));
-    assert_eq!(cmd(&mut s, "int gi0/1"), "R1(config-if)#");
-    assert_eq!(cmd(&mut s, "int GigabitEthernet 0/3"), "R1(config-if)#");
-    assert_eq!(cmd(&mut s, "desc x"), "R1(config-if)#");
-    assert_eq!(cmd(&mut s, "do sh ip int br").lines().count(), 7);
+    assert!(answer(&mut s, "sh ip int br").starts_with("Interface "));
+    assert!(answer(&mut s, "SHOW IP INTERFACE BRIEF").starts_with("Interface "));
+    assert_eq!(answer(&mut s, "term len 0"), "R1#");
+    assert_eq!(answer(&mut s, "term width 132"), "R1#");
+    assert!(answer(&mut s, "conf t").ends_with("R1(config)#"));
+    assert_eq!(answer(&mut s, "int gi0/1"), "R1(config-if)#");
+    assert_eq!(answer(&mut s, "int GigabitEthernet 0/3"), "R1(config-if)#");
+    assert_eq!(answer(&mut s, "desc x"), "R1(config-if)#");
+    assert_eq!(answer(&mut s, "do sh ip int br").lines().count(), 7);
     assert_eq!(s.context().prompt(), "R1(config-if)#");
-    assert_eq!(cmd(&mut s, "ex"), "R1(config)#");
+    assert_eq!(answer(&mut s, "ex"), "R1(config)#");
 }
 
 #[test]
 fn error_markers() {
     let mut s = priv_session();
-    assert_eq!(cmd(&mut s, "show verx"), caret("R1#", 8));
-    assert_eq!(cmd(&mut s, "foo"), caret("R1#", 0));
-    assert_eq!(cmd(&mut s, "  show  bogus"), caret("R1#", 8));
-    assert_eq!(cmd(&mut s, "show version extra"), caret("R1#", 13));
-    assert_eq!(cmd(&mut s, "terminal length 999"), caret("R1#", 16));
-    assert_eq!(cmd(&mut s, "show"), "% Incomplete command.\r\n\r\nR1#");
-    assert_eq!(cmd(&mut s, "sh ip int"), "% Incomplete command.\r\n\r\nR1#");
-    assert_eq!(cmd(&mut s, "sh c"), "% Ambiguous command:  \"sh c\"\r\nR1#");
-    assert_eq!(cmd(&mut s, "e"), "% Ambiguous command:  \"e\"\r\nR1#");
-    cmd(&mut s, "conf t");
-    assert_eq!(cmd(&mut s, "interface gi0/9"), caret("R1(config)#", 12));
-    assert_eq!(cmd(&mut s, "interface foo0"), caret("R1(config)#", 11));
+    assert_eq!(answer(&mut s, "show verx"), caret("R1#", 8));
+    assert_eq!(answer(&mut s, "foo"), caret("R1#", 0));
+    assert_eq!(answer(&mut s, "  show  bogus"), caret("R1#", 8));
+    assert_eq!(answer(&mut s, "show version extra"), caret("R1#", 13));
+    assert_eq!(answer(&mut s, "terminal length 999"), caret("R1#", 16));
+    assert_eq!(answer(&mut s, "show"), "% Incomplete command.\r\n\r\nR1#");
     assert_eq!(
-        cmd(&mut s, "interface gi"),
+        answer(&mut s, "sh ip int"),
+        "% Incomplete command.\r\n\r\nR1#"
+    );
+    assert_eq!(
+        answer(&mut s, "sh c"),
+        "% Ambiguous command:  \"sh c\"\r\nR1#"
+    );
+    assert_eq!(answer(&mut s, "e"), "% Ambiguous command:  \"e\"\r\nR1#");
+    answer(&mut s, "conf t");
+    assert_eq!(answer(&mut s, "interface gi0/9"), caret("R1(config)#", 12));
+    assert_eq!(answer(&mut s, "interface foo0"), caret("R1(config)#", 11));
+    assert_eq!(
+        answer(&mut s, "interface gi"),
         "% Incomplete command.\r\n\r\nR1(config)#"
     );
-    assert_eq!(cmd(&mut s, "do sh verx"), caret("R1(config)#", 9));
+    assert_eq!(answer(&mut s, "do sh verx"), caret("R1(config)#", 9));
     // Interface commands do not exist in global configuration mode.
-    assert_eq!(cmd(&mut s, "shutdown"), caret("R1(config)#", 0));
-    assert_eq!(cmd(&mut s, "show version"), caret("R1(config)#", 0));
+    assert_eq!(answer(&mut s, "shutdown"), caret("R1(config)#", 0));
+    assert_eq!(answer(&mut s, "show version"), caret("R1(config)#", 0));
     // An empty line just shows the prompt.
-    assert_eq!(cmd(&mut s, ""), "R1(config)#");
+    assert_eq!(answer(&mut s, ""), "R1(config)#");
 }
 
 #[test]
 fn paging_and_terminal_length() {
     let mut s = session_with(device("R1").with_paging(20));
-    cmd(&mut s, "enable");
-    let first = cmd(&mut s, "show running-config");
+    answer(&mut s, "enable");
+    let first = answer(&mut s, "show running-config");
     assert!(first.ends_with(" --More-- "));
     assert_eq!(first.matches("\r\n").count(), 20);
     let mut rest = String::new();
@@ -359,16 +357,16 @@ fn paging_and_terminal_length() {
         rest.push_str(&s.feed(b" ").text);
     }
     assert!(rest.ends_with("end\r\nR1#"));
-    assert_eq!(cmd(&mut s, "terminal length 0"), "R1#");
-    assert!(!cmd(&mut s, "show running-config").contains("--More--"));
+    assert_eq!(answer(&mut s, "terminal length 0"), "R1#");
+    assert!(!answer(&mut s, "show running-config").contains("--More--"));
 
     let mut s = session_with(
         device("R1")
             .with_paging(20)
             .with_paging_disable_allowed(false),
     );
-    assert_eq!(cmd(&mut s, "terminal length 0"), "R1>");
-    assert!(cmd(&mut s, "show version").ends_with(" --More-- "));
+    assert_eq!(answer(&mut s, "terminal length 0"), "R1>");
+    assert!(answer(&mut s, "show version").ends_with(" --More-- "));
 }
 
 #[test]
@@ -389,10 +387,10 @@ fn privileged_start_and_custom_interfaces() {
         "\r\n\r\nUser Access Verification\r\n\r\nlab#"
     );
     assert!(s.context().is_privileged());
-    let brief = cmd(&mut s, "show ip interface brief");
+    let brief = answer(&mut s, "show ip interface brief");
     assert_eq!(brief.lines().count(), 3);
     assert!(brief.contains("FastEthernet0/0        10.1.1.1        YES NVRAM  up"));
-    assert!(cmd(&mut s, "show version").contains("Processor board ID ABC123"));
+    assert!(answer(&mut s, "show version").contains("Processor board ID ABC123"));
 }
 
 #[test]
@@ -403,6 +401,6 @@ fn user_commands_take_precedence() {
         .unwrap();
     let mut s = d.session();
     s.start();
-    assert_eq!(cmd(&mut s, "show inventory"), "NAME: \"Chassis\"\r\nR1>");
-    assert!(cmd(&mut s, "show version").starts_with("Cisco IOS Software"));
+    assert_eq!(answer(&mut s, "show inventory"), "NAME: \"Chassis\"\r\nR1>");
+    assert!(answer(&mut s, "show version").starts_with("Cisco IOS Software"));
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::DeviceSession;
+use crate::testing::answer;
 
 fn login(device: VirtualDevice, user: &str, password: &str) -> (DeviceSession, String) {
     let mut s = device.session();
@@ -7,13 +8,6 @@ fn login(device: VirtualDevice, user: &str, password: &str) -> (DeviceSession, S
     s.feed(format!("{user}\r").as_bytes());
     let text = s.feed(format!("{password}\r").as_bytes()).text;
     (s, text)
-}
-
-fn cmd(s: &mut DeviceSession, line: &str) -> String {
-    let out = s.feed(format!("{line}\r\n").as_bytes()).text;
-    out.strip_prefix(&format!("{line}\r\n"))
-        .unwrap_or_else(|| panic!("no echo of {line:?} in {out:?}"))
-        .to_owned()
 }
 
 #[test]
@@ -44,58 +38,58 @@ fn basic_commands() {
     let (mut s, _) = login(device("web1"), "alice", "pw");
     let p = "alice@web1:~$ ";
     assert_eq!(
-        cmd(&mut s, "uname -a"),
+        answer(&mut s, "uname -a"),
         format!("Linux web1 {KERNEL} {KERNEL_VERSION} x86_64 GNU/Linux\r\n{p}")
     );
-    assert_eq!(cmd(&mut s, "uname"), format!("Linux\r\n{p}"));
-    assert_eq!(cmd(&mut s, "whoami"), format!("alice\r\n{p}"));
-    assert_eq!(cmd(&mut s, "hostname"), format!("web1\r\n{p}"));
-    assert_eq!(cmd(&mut s, "pwd"), format!("/home/alice\r\n{p}"));
+    assert_eq!(answer(&mut s, "uname"), format!("Linux\r\n{p}"));
+    assert_eq!(answer(&mut s, "whoami"), format!("alice\r\n{p}"));
+    assert_eq!(answer(&mut s, "hostname"), format!("web1\r\n{p}"));
+    assert_eq!(answer(&mut s, "pwd"), format!("/home/alice\r\n{p}"));
     assert_eq!(
-        cmd(&mut s, "echo hello   world"),
+        answer(&mut s, "echo hello   world"),
         format!("hello world\r\n{p}")
     );
     assert_eq!(
-        cmd(&mut s, "echo '$USER' \"$USER\""),
+        answer(&mut s, "echo '$USER' \"$USER\""),
         format!("$USER alice\r\n{p}")
     );
-    assert_eq!(cmd(&mut s, "ls"), format!("backup.sh  notes.txt\r\n{p}"));
+    assert_eq!(answer(&mut s, "ls"), format!("backup.sh  notes.txt\r\n{p}"));
     assert!(
-        cmd(&mut s, "cat /etc/os-release")
+        answer(&mut s, "cat /etc/os-release")
             .starts_with("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\r\n")
     );
     assert_eq!(
-        cmd(&mut s, "cat /nope"),
+        answer(&mut s, "cat /nope"),
         format!("cat: /nope: No such file or directory\r\n{p}")
     );
-    assert_eq!(cmd(&mut s, "true"), p);
-    assert_eq!(cmd(&mut s, "echo $?"), format!("0\r\n{p}"));
-    assert_eq!(cmd(&mut s, "false"), p);
-    assert_eq!(cmd(&mut s, "echo $?"), format!("1\r\n{p}"));
+    assert_eq!(answer(&mut s, "true"), p);
+    assert_eq!(answer(&mut s, "echo $?"), format!("0\r\n{p}"));
+    assert_eq!(answer(&mut s, "false"), p);
+    assert_eq!(answer(&mut s, "echo $?"), format!("1\r\n{p}"));
     assert_eq!(
-        cmd(&mut s, "frobnicate --all"),
+        answer(&mut s, "frobnicate --all"),
         format!("-bash: frobnicate: command not found\r\n{p}")
     );
-    assert_eq!(cmd(&mut s, "echo $?"), format!("127\r\n{p}"));
+    assert_eq!(answer(&mut s, "echo $?"), format!("127\r\n{p}"));
 }
 
 #[test]
 fn cd_changes_the_prompt() {
     let (mut s, _) = login(device("web1"), "bob", "pw");
-    assert_eq!(cmd(&mut s, "cd /var/log"), "bob@web1:/var/log$ ");
-    assert_eq!(cmd(&mut s, "pwd"), "/var/log\r\nbob@web1:/var/log$ ");
+    assert_eq!(answer(&mut s, "cd /var/log"), "bob@web1:/var/log$ ");
+    assert_eq!(answer(&mut s, "pwd"), "/var/log\r\nbob@web1:/var/log$ ");
     assert_eq!(
-        cmd(&mut s, "ls"),
+        answer(&mut s, "ls"),
         "apt  auth.log  dpkg.log  syslog\r\nbob@web1:/var/log$ "
     );
-    assert_eq!(cmd(&mut s, "cd .."), "bob@web1:/var$ ");
+    assert_eq!(answer(&mut s, "cd .."), "bob@web1:/var$ ");
     assert_eq!(
-        cmd(&mut s, "cd nowhere"),
+        answer(&mut s, "cd nowhere"),
         "-bash: cd: nowhere: No such file or directory\r\nbob@web1:/var$ "
     );
-    assert_eq!(cmd(&mut s, "cd"), "bob@web1:~$ ");
+    assert_eq!(answer(&mut s, "cd"), "bob@web1:~$ ");
     assert_eq!(
-        cmd(&mut s, "cd /root"),
+        answer(&mut s, "cd /root"),
         "-bash: cd: /root: No such file or directory\r\nbob@web1:~$ "
     );
 }
@@ -106,25 +100,25 @@ fn sudo_and_su() {
         .with_credentials("alice", "pw")
         .with_enable_password("rootpw");
     let (mut s, _) = login(d, "alice", "pw");
-    assert_eq!(cmd(&mut s, "sudo -s"), "Password: ");
+    assert_eq!(answer(&mut s, "sudo -s"), "Password: ");
     assert_eq!(s.feed(b"bad\r").text, "\r\nSorry, try again.\r\nPassword: ");
     assert_eq!(s.feed(b"pw\r").text, "\r\nroot@web1:~# ");
-    assert_eq!(cmd(&mut s, "whoami"), "root\r\nroot@web1:~# ");
-    assert_eq!(cmd(&mut s, "exit"), "exit\r\nalice@web1:~$ ");
+    assert_eq!(answer(&mut s, "whoami"), "root\r\nroot@web1:~# ");
+    assert_eq!(answer(&mut s, "exit"), "exit\r\nalice@web1:~$ ");
 
-    assert_eq!(cmd(&mut s, "su -"), "Password: ");
+    assert_eq!(answer(&mut s, "su -"), "Password: ");
     assert_eq!(
         s.feed(b"pw\r").text,
         "\r\nsu: Authentication failure\r\nalice@web1:~$ "
     );
-    cmd(&mut s, "su -");
+    answer(&mut s, "su -");
     assert_eq!(s.feed(b"rootpw\r").text, "\r\nroot@web1:~# ");
-    cmd(&mut s, "exit");
+    answer(&mut s, "exit");
 
-    assert_eq!(cmd(&mut s, "sudo whoami"), "Password: ");
+    assert_eq!(answer(&mut s, "sudo whoami"), "Password: ");
     assert_eq!(s.feed(b"pw\r").text, "\r\nroot\r\nalice@web1:~$ ");
 
-    cmd(&mut s, "sudo -i");
+    answer(&mut s, "sudo -i");
     for _ in 0..2 {
         s.feed(b"x\r");
     }

@@ -15,9 +15,10 @@ pub(super) struct ExecResult {
     pub(super) status: u32,
 }
 
-/// Runs `command` (one command per line) on a new session of `device`
-/// logged in as `user`, and collects the output of every line without the
-/// echoed line and the prompt after it. Paging is turned off first (where
+/// Runs `command` (one command per line) on a new, quiet session of
+/// `device` logged in as `user` (no echo, no prompts: see
+/// [`DeviceSession::set_quiet`](crate::DeviceSession::set_quiet)), and
+/// collects the output of every line. Paging is turned off first (where
 /// the device allows it; otherwise the pages are walked through). Stops
 /// early when the session ends (after `exit`, say).
 pub(super) fn run(device: &VirtualDevice, user: Option<&str>, command: &[u8]) -> ExecResult {
@@ -28,6 +29,7 @@ pub(super) fn run(device: &VirtualDevice, user: Option<&str>, command: &[u8]) ->
             status: 1,
         };
     }
+    session.set_quiet();
     session.context_mut().set_page_lines(None);
     let command = String::from_utf8_lossy(command);
     let command = command.trim_end_matches(['\r', '\n']);
@@ -36,34 +38,21 @@ pub(super) fn run(device: &VirtualDevice, user: Option<&str>, command: &[u8]) ->
     if command.is_empty() {
         return ExecResult { output, status: 0 };
     }
+    let mut input = String::new();
     for line in command.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let secret = session.context().pending_is_secret();
-        let mut text = session.feed(format!("{line}\n").as_bytes()).text;
+        input.clear();
+        input.push_str(line);
+        input.push('\n');
+        let start = output.len();
+        let mut closed = session.feed_into(input.as_bytes(), &mut output);
         let mut pages = 0;
         while session.is_paging() && pages < MAX_PAGES {
-            text.push_str(&session.feed(b" ").text);
+            closed = session.feed_into(b" ", &mut output);
             pages += 1;
         }
-        // The echoed line never holds a line break: it ends at the first.
-        // Secret input is not echoed: its line break stays, ending the
-        // line that asked for it.
-        if device.echo()
-            && !secret
-            && let Some(end) = text.find("\r\n")
-        {
-            text.drain(..end + 2);
-        }
-        let ctx = session.context();
-        if !session.is_closed()
-            && !ctx.is_reading_line()
-            && let Some(body) = text.strip_suffix(ctx.prompt())
-        {
-            text.truncate(body.len());
-        }
-        failed |= has_error(&text);
-        output.push_str(&text);
-        if session.is_closed() {
+        failed |= has_error(output.get(start..).unwrap_or_default());
+        if closed {
             break;
         }
     }
@@ -140,6 +129,22 @@ mod tests {
             "alice\r\n-bash: nope: command not found\r\nlogout\r\n"
         );
         assert_eq!(res.status, 1);
+    }
+
+    #[test]
+    fn echo_off_devices_and_closing_commands() {
+        let device = VirtualDevice::new("h")
+            .with_login_type(LoginType::None)
+            .with_echo(false)
+            .with_command("x", "y", true)
+            .unwrap()
+            .with_command("bye", "closing", false)
+            .unwrap();
+        assert_eq!(run(&device, None, b"x\nx").output, "y\r\ny\r\n");
+        // A response without the prompt, then the session goes on.
+        assert_eq!(run(&device, None, b"bye\nx").output, "closingy\r\n");
+        // A blank line prints nothing.
+        assert_eq!(run(&device, None, b"x\n\nx").output, "y\r\ny\r\n");
     }
 
     #[test]

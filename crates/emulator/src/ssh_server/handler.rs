@@ -33,7 +33,6 @@ const PASSWORD_PROMPT: &str = "Password: ";
 /// What every connection of one server shares.
 pub(super) struct Shared {
     device: VirtualDevice,
-    spec: Arc<DeviceSpec>,
     config: SshServerConfig,
     pub(super) tracker: TaskTracker,
     pub(super) cancel: CancellationToken,
@@ -48,7 +47,6 @@ impl Shared {
         cancel: CancellationToken,
     ) -> Self {
         Shared {
-            spec: device.spec(),
             device,
             config,
             tracker,
@@ -56,8 +54,13 @@ impl Shared {
         }
     }
 
+    /// The device's definition (its credentials).
+    fn spec(&self) -> &DeviceSpec {
+        self.device.definition()
+    }
+
     fn key_allowed(&self, user: &str, key: &PublicKey) -> bool {
-        self.spec.knows_user(user)
+        self.spec().knows_user(user)
             && self
                 .config
                 .authorized_keys
@@ -155,7 +158,8 @@ impl Handler for ConnectionHandler {
     }
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        if self.shared.config.password_auth && self.shared.spec.check_credentials(user, password) {
+        if self.shared.config.password_auth && self.shared.spec().check_credentials(user, password)
+        {
             return Ok(self.accept_user(user));
         }
         Ok(Auth::reject())
@@ -202,7 +206,7 @@ impl Handler for ConnectionHandler {
         };
         let password = answers.next();
         let ok = password.is_some_and(|p| {
-            std::str::from_utf8(&p).is_ok_and(|p| self.shared.spec.check_credentials(user, p))
+            std::str::from_utf8(&p).is_ok_and(|p| self.shared.spec().check_credentials(user, p))
         });
         if ok {
             return Ok(self.accept_user(user));
@@ -300,8 +304,9 @@ impl Handler for ConnectionHandler {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some(ChannelState::Shell(device)) = self.channels.get_mut(&channel) {
-            let output = device.feed(data);
-            self.send_output(channel, output, session);
+            let mut text = String::new();
+            let close = device.feed_into(data, &mut text);
+            self.send_output(channel, Output { text, close }, session);
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! [`Job`]: one node of a job graph.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -9,9 +10,8 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::Scheduler;
+use super::nodes::NodeRef;
 use crate::error::{Error, Result};
-use crate::node::Node;
-use crate::ssh::SshNode;
 use crate::value::Value;
 
 /// A graph job function, boxed.
@@ -45,6 +45,8 @@ struct Config {
     critical: bool,
     forever: bool,
     requires: Vec<Job>,
+    /// The ids of `requires`.
+    required: HashSet<u64>,
 }
 
 struct Record {
@@ -58,10 +60,12 @@ pub(super) struct Inner {
     pub(super) body: Body,
     config: Mutex<Config>,
     record: Mutex<Record>,
-    nodes: Mutex<Vec<Node>>,
-    ssh_nodes: Mutex<Vec<SshNode>>,
-    /// Whether the job holds a claim on its SSH nodes (see `crate::ssh::lifecycle`).
+    /// The nodes the job runs on (see `super::nodes`).
+    nodes: Mutex<Vec<NodeRef>>,
+    /// Whether the job holds a claim on its nodes.
     claimed: AtomicBool,
+    /// Why the job cannot run, found when it was built (a malformed template).
+    invalid: Option<Error>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,7 +113,7 @@ impl fmt::Debug for Job {
 }
 
 impl Job {
-    fn with_body(label: String, body: Body) -> Job {
+    fn with_body(label: String, body: Body, invalid: Option<Error>) -> Job {
         Job(Arc::new(Inner {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             label,
@@ -118,14 +122,15 @@ impl Job {
                 critical: true,
                 forever: false,
                 requires: Vec::new(),
+                required: HashSet::new(),
             }),
             record: Mutex::new(Record {
                 state: JobState::Idle,
                 result: None,
             }),
             nodes: Mutex::new(Vec::new()),
-            ssh_nodes: Mutex::new(Vec::new()),
             claimed: AtomicBool::new(false),
+            invalid,
         }))
     }
 
@@ -136,13 +141,24 @@ impl Job {
         Fut: Future<Output = Result<Value>> + Send + 'static,
     {
         let f: GraphJobFn = Arc::new(move || f().boxed());
-        Job::with_body(label.into(), Body::Fn(f))
+        Job::with_body(label.into(), Body::Fn(f), None)
+    }
+
+    /// A job running `f` that cannot run because of `problem`, found when
+    /// it was built: checking its scheduler reports it, before anything runs.
+    pub(crate) fn new_checked<F, Fut>(label: impl Into<String>, problem: Option<Error>, f: F) -> Job
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value>> + Send + 'static,
+    {
+        let f: GraphJobFn = Arc::new(move || f().boxed());
+        Job::with_body(label.into(), Body::Fn(f), problem)
     }
 
     /// A job that runs a whole scheduler (nested graphs). Its result is
     /// [`Value::None`], or the nested run's error.
     pub fn scheduler(label: impl Into<String>, scheduler: Scheduler) -> Job {
-        Job::with_body(label.into(), Body::Nested(scheduler))
+        Job::with_body(label.into(), Body::Nested(scheduler), None)
     }
 
     /// A unique id (unique in the process).
@@ -199,7 +215,7 @@ impl Job {
             return;
         }
         let mut config = lock(&self.0.config);
-        if !config.requires.iter().any(|r| r.id() == other.id()) {
+        if config.required.insert(other.id()) {
             config.requires.push(other.clone());
         }
     }
@@ -269,28 +285,23 @@ impl Job {
         record.result = None;
     }
 
-    /// Registers a node whose connection the scheduler closes at the end
-    /// of its run.
-    pub(crate) fn attach_node(&self, node: Node) {
+    /// Registers a node the job runs on: a scheduler run claims it for the
+    /// job and closes its connection once no job of the run needs it.
+    pub(crate) fn attach_node(&self, node: NodeRef) {
         lock(&self.0.nodes).push(node);
     }
 
-    pub(super) fn nodes(&self) -> Vec<Node> {
+    /// The nodes the job runs on.
+    pub(crate) fn nodes(&self) -> Vec<NodeRef> {
         lock(&self.0.nodes).clone()
     }
 
-    /// Registers an SSH node the job runs on: a scheduler run claims it
-    /// for the job and closes its connection once no job needs it.
-    pub(crate) fn attach_ssh_node(&self, node: SshNode) {
-        lock(&self.0.ssh_nodes).push(node);
+    /// Why the job cannot run, if a problem was found when it was built.
+    pub(crate) fn problem(&self) -> Option<&Error> {
+        self.0.invalid.as_ref()
     }
 
-    /// The SSH nodes the job runs on.
-    pub(crate) fn ssh_nodes(&self) -> Vec<SshNode> {
-        lock(&self.0.ssh_nodes).clone()
-    }
-
-    /// Sets whether the job holds a claim on its SSH nodes; returns the
+    /// Sets whether the job holds a claim on its nodes; returns the
     /// previous value.
     pub(crate) fn swap_claimed(&self, claimed: bool) -> bool {
         self.0.claimed.swap(claimed, Ordering::AcqRel)

@@ -44,11 +44,12 @@
 //! ```
 
 mod job;
+pub(crate) mod nodes;
 mod plan;
 mod render;
 mod sequence;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -57,6 +58,7 @@ use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 
 pub use job::{GraphJobFn, Job, JobState};
+pub(crate) use nodes::{NodeRef, Usage};
 pub use sequence::Sequence;
 
 use self::plan::Plan;
@@ -262,51 +264,33 @@ impl Scheduler {
 
     /// Runs the graph: checks it, then runs every job after its
     /// requirements, until all regular jobs are done, a critical job
-    /// fails, or the timeout expires. At the end the connections of the
-    /// [`Node`](crate::node::Node)s used by its jobs are closed (unless
-    /// they keep their connection). The connection of an
-    /// [`SshNode`](crate::ssh::SshNode) is closed as soon as no job of the
-    /// run needs it (unless a job on it keeps it), and at the end the
-    /// gateway hops of the run's SSH nodes are closed, remotest first,
-    /// unless a kept connection still runs through them. Cancelling this
-    /// future cancels the jobs.
+    /// fails, or the timeout expires. Cancelling this future cancels the
+    /// jobs.
+    ///
+    /// The connections of the nodes the jobs run on
+    /// ([`Node`](crate::node::Node)s and [`SshNode`](crate::ssh::SshNode)s
+    /// alike) are closed as soon as no job of the run still needs them,
+    /// by the task of the job that used them last, unless the node keeps
+    /// its connection. At the end of the run the gateway hops of the
+    /// nodes' SSH pools are closed, remotest first, except the pools a
+    /// kept connection runs through.
     pub async fn run(&self) -> Result<()> {
-        crate::ssh::lifecycle::claim_all(self);
+        nodes::claim_all(self);
         let result = self.run_inner().await;
-        self.close_nodes().await;
-        crate::ssh::lifecycle::finish_run(self).await;
+        nodes::finish_run(self).await;
         result
     }
 
-    /// A run as a nested job: nodes stay open for the outer scheduler.
+    /// A run as a nested job: the outer run claims and closes the nodes.
     pub(crate) async fn run_nested(&self) -> Result<()> {
         self.run_inner().await
     }
 
     /// Closes the connections of the nodes used by this scheduler's jobs
-    /// (nested schedulers included), except those that keep their connection.
+    /// (nested schedulers included), except those that keep their
+    /// connection.
     pub async fn close_nodes(&self) {
-        let mut seen = HashSet::new();
-        let mut nodes = Vec::new();
-        self.collect_nodes(&mut seen, &mut nodes);
-        for node in nodes {
-            if !node.options().keep_connection {
-                node.close().await;
-            }
-        }
-    }
-
-    fn collect_nodes(&self, seen: &mut HashSet<usize>, out: &mut Vec<crate::node::Node>) {
-        for job in self.jobs() {
-            for node in job.nodes() {
-                if seen.insert(node.key()) {
-                    out.push(node);
-                }
-            }
-            if let Some(nested) = job.nested() {
-                nested.collect_nodes(seen, out);
-            }
-        }
+        nodes::close_unkept(self).await;
     }
 
     async fn run_inner(&self) -> Result<()> {
@@ -440,7 +424,6 @@ impl Run<'_> {
             let jobs = self.jobs;
             let job = &jobs[index];
             job.finish(JobState::Done, result.clone());
-            crate::ssh::lifecycle::release(job).await;
             match &result {
                 Ok(_) => self.events.emit(|| Event::Succeeded {
                     job: info(job),
@@ -501,7 +484,14 @@ impl Run<'_> {
                 attempt: 1,
             });
             let future = job.start();
-            let handle = self.tasks.spawn(async move { (index, future.await) });
+            let job = job.clone();
+            let handle = self.tasks.spawn(async move {
+                let result = future.await;
+                // Closing connections here keeps the scheduler's loop (and
+                // its timeout) free for the other jobs.
+                nodes::release(&job).await;
+                (index, result)
+            });
             self.running.insert(handle.id(), index);
         }
     }

@@ -24,6 +24,13 @@ impl Plan {
         let mut requires = Vec::with_capacity(jobs.len());
         let mut successors = vec![Vec::new(); jobs.len()];
         for (i, job) in jobs.iter().enumerate() {
+            if let Some(problem) = job.problem() {
+                return Err(Error::InvalidJob {
+                    job: job.label().to_owned(),
+                    source: Box::new(problem.clone()),
+                });
+            }
+            // A job's requirements are distinct jobs (see `Job::add_requirement`).
             let mut reqs = Vec::new();
             for r in job.requirements() {
                 let Some(&ri) = index.get(&r.id()) else {
@@ -32,11 +39,9 @@ impl Plan {
                         requirement: r.label().to_owned(),
                     });
                 };
-                if !reqs.contains(&ri) {
-                    reqs.push(ri);
-                    if let Some(s) = successors.get_mut(ri) {
-                        s.push(i);
-                    }
+                reqs.push(ri);
+                if let Some(s) = successors.get_mut(ri) {
+                    s.push(i);
                 }
             }
             requires.push(reqs);
@@ -143,6 +148,26 @@ mod tests {
         match Plan::build(&[x, y]) {
             Err(e) => assert_eq!(e.to_string(), "dependency cycle between jobs: x -> y -> x"),
             Ok(_) => panic!("cycle not found"),
+        }
+    }
+
+    #[test]
+    fn duplicate_requirements_count_once_and_problems_stop_the_plan() {
+        let a = job("a");
+        let b = job("b").requires(&a).requires(&a).requires_all([&a, &a]);
+        assert_eq!(b.requirements().len(), 1);
+        let plan = Plan::build(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(plan.requires[1], [0]);
+        assert_eq!(plan.successors[0], [1]);
+
+        let bad = Job::new_checked("bad", Some(Error::msg("malformed")), || async {
+            Ok(Value::None)
+        });
+        match Plan::build(&[a, b, bad]) {
+            Err(e @ Error::InvalidJob { .. }) => {
+                assert_eq!(e.to_string(), "job `bad` cannot run: malformed")
+            }
+            other => panic!("{:?}", other.err()),
         }
     }
 

@@ -1,14 +1,10 @@
 //! [`FileLogger`]: job logs written to files by a task of their own.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncWriteExt, BufWriter};
-use tokio::sync::{mpsc, oneshot};
-
-use super::{Logger, lock};
+use super::Logger;
 use crate::error::{Error, Result};
+use crate::writer::{FileWriter, Op};
 
 /// What happens to a log file that exists already.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -128,37 +124,19 @@ pub(crate) fn file_stem(name: &str) -> String {
     }
 }
 
-enum Command {
-    Open { key: u64, stem: String },
-    Data { key: u64, data: Vec<u8> },
-    Message { key: u64, text: String },
-    Failed { key: u64, chain: Vec<String> },
-    Succeeded { key: u64 },
-    Flush(oneshot::Sender<Option<Error>>),
-}
-
-/// The sending side of the writer task.
+/// The log files of a [`FileLogger`], written by a [`FileWriter`] task.
 pub(super) struct FileSink {
-    tx: mpsc::UnboundedSender<Command>,
+    writer: FileWriter<u64>,
     dir: PathBuf,
-    /// The first error of the writer, when it stopped unexpectedly.
-    gone: Arc<Mutex<Option<Error>>>,
+    options: FileLogOptions,
 }
 
 impl FileSink {
     fn spawn(dir: PathBuf, options: FileLogOptions) -> FileSink {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let writer = Writer {
-            dir: dir.clone(),
-            options,
-            open: HashMap::new(),
-            first_error: None,
-        };
-        tokio::spawn(writer.run(rx));
         FileSink {
-            tx,
+            writer: FileWriter::spawn(format!("writing logs to {}", dir.display()), None),
             dir,
-            gone: Arc::new(Mutex::new(None)),
+            options,
         }
     }
 
@@ -166,184 +144,48 @@ impl FileSink {
         &self.dir
     }
 
-    fn send(&self, command: Command) {
-        if self.tx.send(command).is_err() {
-            let mut gone = lock(&self.gone);
-            if gone.is_none() {
-                *gone = Some(Error::io(
-                    format!("writing logs to {}", self.dir.display()),
-                    std::io::Error::other("the log writer task stopped"),
-                ));
-            }
-        }
-    }
-
-    pub(super) fn open(&self, key: u64, name: &str, attempt: u32) {
+    /// `<dir>/<name>.log`, `<name>_retry1.log` for a second attempt…
+    fn path(&self, name: &str, attempt: u32) -> PathBuf {
         let mut stem = file_stem(name);
         if attempt > 1 {
             stem.push_str(&format!("_retry{}", attempt - 1));
         }
-        self.send(Command::Open { key, stem });
+        self.dir.join(format!("{stem}.log"))
+    }
+
+    fn append(&self) -> bool {
+        self.options.mode == LogMode::Append
+    }
+
+    pub(super) fn open(&self, key: u64, name: &str, attempt: u32) {
+        let path = self.path(name, attempt);
+        if !self.append() {
+            self.writer.send(Op::Remove(error_path(&path)));
+        }
+        self.writer.send(Op::Open {
+            key,
+            path,
+            append: self.append(),
+        });
     }
 
     pub(super) fn data(&self, key: u64, data: &[u8]) {
-        self.send(Command::Data {
+        self.writer.send(Op::Write {
             key,
             data: data.to_vec(),
         });
     }
 
     pub(super) fn message(&self, key: u64, text: &str) {
-        self.send(Command::Message {
-            key,
-            text: text.to_owned(),
-        });
+        let mut data = Vec::with_capacity(text.len() + 1);
+        data.extend_from_slice(text.as_bytes());
+        data.push(b'\n');
+        self.writer.send(Op::Write { key, data });
     }
 
-    pub(super) fn failed(&self, key: u64, chain: &[String]) {
-        self.send(Command::Failed {
-            key,
-            chain: chain.to_vec(),
-        });
-    }
-
-    pub(super) fn succeeded(&self, key: u64) {
-        self.send(Command::Succeeded { key });
-    }
-
-    pub(super) async fn flush(&self) -> Result<()> {
-        if let Some(e) = lock(&self.gone).take() {
-            return Err(e);
-        }
-        let (done, result) = oneshot::channel();
-        self.send(Command::Flush(done));
-        match result.await {
-            Ok(None) => Ok(()),
-            Ok(Some(e)) => Err(e),
-            Err(_) => Err(Error::io(
-                format!("writing logs to {}", self.dir.display()),
-                std::io::Error::other("the log writer task stopped"),
-            )),
-        }
-    }
-}
-
-struct OpenLog {
-    path: PathBuf,
-    /// `None` once writing failed (the error was recorded).
-    file: Option<BufWriter<tokio::fs::File>>,
-}
-
-struct Writer {
-    dir: PathBuf,
-    options: FileLogOptions,
-    open: HashMap<u64, OpenLog>,
-    first_error: Option<Error>,
-}
-
-impl Writer {
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
-        while let Some(command) = rx.recv().await {
-            match command {
-                Command::Open { key, stem } => self.open(key, &stem).await,
-                Command::Data { key, data } => self.write(key, &data).await,
-                Command::Message { key, text } => {
-                    let mut line = text.into_bytes();
-                    line.push(b'\n');
-                    self.write(key, &line).await;
-                }
-                Command::Failed { key, chain } => self.failed(key, &chain).await,
-                Command::Succeeded { key } => self.succeeded(key).await,
-                Command::Flush(done) => {
-                    for log in self.open.values_mut() {
-                        if let Some(file) = &mut log.file
-                            && let Err(e) = file.flush().await
-                        {
-                            let context = format!("writing {}", log.path.display());
-                            log.file = None;
-                            if self.first_error.is_none() {
-                                self.first_error = Some(Error::io(context, e));
-                            }
-                        }
-                    }
-                    let _ = done.send(self.first_error.take());
-                }
-            }
-        }
-        for (_, log) in self.open.drain() {
-            if let Some(mut file) = log.file {
-                let _ = file.flush().await;
-            }
-        }
-    }
-
-    fn record(&mut self, context: String, e: std::io::Error) {
-        tracing::warn!(%context, error = %e, "log file error");
-        if self.first_error.is_none() {
-            self.first_error = Some(Error::io(context, e));
-        }
-    }
-
-    fn log_path(&self, stem: &str) -> PathBuf {
-        self.dir.join(format!("{stem}.log"))
-    }
-
-    async fn open(&mut self, key: u64, stem: &str) {
-        let path = self.log_path(stem);
-        let mut options = tokio::fs::OpenOptions::new();
-        options.create(true);
-        match self.options.mode {
-            LogMode::Append => options.append(true),
-            LogMode::Overwrite => options.write(true).truncate(true),
-        };
-        if self.options.mode == LogMode::Overwrite {
-            let stale = error_path(&path);
-            match tokio::fs::remove_file(&stale).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => self.record(format!("removing {}", stale.display()), e),
-            }
-        }
-        let file = match options.open(&path).await {
-            Ok(f) => Some(BufWriter::new(f)),
-            Err(e) => {
-                self.record(format!("opening {}", path.display()), e);
-                None
-            }
-        };
-        self.open.insert(key, OpenLog { path, file });
-    }
-
-    async fn write(&mut self, key: u64, data: &[u8]) {
-        let Some(log) = self.open.get_mut(&key) else {
-            return;
-        };
-        let Some(file) = &mut log.file else {
-            return;
-        };
-        if let Err(e) = file.write_all(data).await {
-            let context = format!("writing {}", log.path.display());
-            log.file = None;
-            self.record(context, e);
-        }
-    }
-
-    /// Flushes and closes the log of `key`; returns its path.
-    async fn close(&mut self, key: u64) -> Option<PathBuf> {
-        let log = self.open.remove(&key)?;
-        if let Some(mut file) = log.file
-            && let Err(e) = file.flush().await
-        {
-            self.record(format!("writing {}", log.path.display()), e);
-        }
-        Some(log.path)
-    }
-
-    async fn failed(&mut self, key: u64, chain: &[String]) {
-        let Some(path) = self.close(key).await else {
-            return;
-        };
-        let error_file = error_path(&path);
+    /// Closes the log and writes the error and its causes beside it.
+    pub(super) fn failed(&self, key: u64, name: &str, attempt: u32, chain: &[String]) {
+        self.writer.send(Op::Close(key));
         let mut text = String::new();
         for (i, line) in chain.iter().enumerate() {
             if i > 0 {
@@ -352,33 +194,23 @@ impl Writer {
             text.push_str(line);
             text.push('\n');
         }
-        let mut options = tokio::fs::OpenOptions::new();
-        options.create(true);
-        match self.options.mode {
-            LogMode::Append => options.append(true),
-            LogMode::Overwrite => options.write(true).truncate(true),
-        };
-        let result = async {
-            let mut file = options.open(&error_file).await?;
-            file.write_all(text.as_bytes()).await?;
-            file.flush().await
-        }
-        .await;
-        if let Err(e) = result {
-            self.record(format!("writing {}", error_file.display()), e);
+        self.writer.send(Op::Put {
+            path: error_path(&self.path(name, attempt)),
+            data: text.into_bytes(),
+            append: self.append(),
+        });
+    }
+
+    /// Closes the log (and removes it with `delete_on_success`).
+    pub(super) fn succeeded(&self, key: u64, name: &str, attempt: u32) {
+        self.writer.send(Op::Close(key));
+        if self.options.delete_on_success {
+            self.writer.send(Op::Remove(self.path(name, attempt)));
         }
     }
 
-    async fn succeeded(&mut self, key: u64) {
-        let Some(path) = self.close(key).await else {
-            return;
-        };
-        if self.options.delete_on_success
-            && let Err(e) = tokio::fs::remove_file(&path).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            self.record(format!("removing {}", path.display()), e);
-        }
+    pub(super) async fn flush(&self) -> Result<()> {
+        self.writer.flush().await
     }
 }
 

@@ -31,6 +31,7 @@
 
 mod file;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -63,10 +64,79 @@ struct Entry {
 
 #[derive(Default)]
 struct EntryState {
-    transcript: Vec<u8>,
+    transcript: Transcript,
     messages: Vec<String>,
     ended: Option<SystemTime>,
     error: Option<Error>,
+}
+
+impl EntryState {
+    fn succeeded(&self) -> bool {
+        self.ended.is_some() && self.error.is_none()
+    }
+
+    fn failed(&self) -> bool {
+        self.ended.is_some() && self.error.is_some()
+    }
+}
+
+/// A transcript as text, decoded as it arrives (a character cut between
+/// two reads is joined), shared with the [`Log`] snapshots taken of it.
+#[derive(Default)]
+struct Transcript {
+    text: Arc<String>,
+    /// The start of a character whose end has not arrived yet.
+    pending: Vec<u8>,
+}
+
+impl Transcript {
+    fn push(&mut self, data: &[u8]) {
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            data
+        } else {
+            let mut all = std::mem::take(&mut self.pending);
+            all.extend_from_slice(data);
+            joined = all;
+            &joined[..]
+        };
+        // Copies the text only if a snapshot still shares it.
+        let text = Arc::make_mut(&mut self.text);
+        let mut chunks = bytes.utf8_chunks().peekable();
+        while let Some(chunk) = chunks.next() {
+            text.push_str(chunk.valid());
+            let invalid = chunk.invalid();
+            if invalid.is_empty() {
+                continue;
+            }
+            if chunks.peek().is_none() && is_cut_character(invalid) {
+                self.pending = invalid.to_vec();
+            } else {
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+
+    /// The text so far (a cut character at the end shows as U+FFFD).
+    fn snapshot(&self) -> Arc<String> {
+        if self.pending.is_empty() {
+            Arc::clone(&self.text)
+        } else {
+            Arc::new(format!("{}{}", self.text, char::REPLACEMENT_CHARACTER))
+        }
+    }
+}
+
+/// Whether `bytes` (an invalid sequence ending the input) is the start of
+/// a UTF-8 character whose remaining bytes may still come.
+fn is_cut_character(bytes: &[u8]) -> bool {
+    let width = match bytes.first() {
+        Some(0xC2..=0xDF) => 2,
+        Some(0xE0..=0xEF) => 3,
+        Some(0xF0..=0xF4) => 4,
+        _ => return false,
+    };
+    bytes.len() < width
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -146,26 +216,33 @@ impl Logger {
 
     /// The logs of finished attempts that succeeded.
     pub fn succeeded_logs(&self) -> Vec<Log> {
-        self.logs()
-            .into_iter()
-            .filter(|l| l.has_ended() && !l.has_error())
-            .collect()
+        self.logs_where(EntryState::succeeded)
     }
 
     /// The logs of finished attempts that failed.
     pub fn failed_logs(&self) -> Vec<Log> {
-        self.logs()
-            .into_iter()
-            .filter(|l| l.has_ended() && l.has_error())
+        self.logs_where(EntryState::failed)
+    }
+
+    fn logs_where(&self, keep: fn(&EntryState) -> bool) -> Vec<Log> {
+        self.entries()
+            .iter()
+            .filter(|e| keep(&lock(&e.state)))
+            .map(|e| Log::of(e))
             .collect()
     }
 
     /// The last log of every job (its final attempt so far), in the order
     /// the jobs were first started. Reports are built from these.
     pub fn final_logs(&self) -> Vec<Log> {
+        self.final_entries().iter().map(|e| Log::of(e)).collect()
+    }
+
+    /// The entries of [`final_logs`](Logger::final_logs), without snapshots.
+    fn final_entries(&self) -> Vec<Arc<Entry>> {
         let entries = self.entries();
         let mut order: Vec<u64> = Vec::new();
-        let mut last: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut last: HashMap<u64, usize> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             if last.insert(e.job_id, i).is_none() {
                 order.push(e.job_id);
@@ -174,25 +251,44 @@ impl Logger {
         order
             .iter()
             .filter_map(|id| last.get(id))
-            .filter_map(|&i| entries.get(i))
-            .map(|e| Log::of(e))
+            .filter_map(|&i| entries.get(i).cloned())
             .collect()
+    }
+
+    /// Calls `f` with the outcome of every job's last attempt, in the order
+    /// of [`final_logs`](Logger::final_logs), copying nothing.
+    pub(crate) fn for_each_outcome(&self, mut f: impl FnMut(Outcome<'_>)) {
+        for entry in self.final_entries() {
+            let state = lock(&entry.state);
+            f(Outcome {
+                name: &entry.name,
+                attempt: entry.attempt,
+                ended: state.ended.is_some(),
+                error: state.error.as_ref(),
+            });
+        }
+    }
+
+    /// How many jobs ended successfully and how many failed (judged by
+    /// their last attempt; jobs still running count in neither).
+    pub(crate) fn final_counts(&self) -> (usize, usize) {
+        let (mut succeeded, mut failed) = (0, 0);
+        self.for_each_outcome(|o| match (o.ended, o.error) {
+            (true, None) => succeeded += 1,
+            (true, Some(_)) => failed += 1,
+            (false, _) => {}
+        });
+        (succeeded, failed)
     }
 
     /// How many jobs ended successfully (judged by their last attempt).
     pub fn succeeded_count(&self) -> usize {
-        self.final_logs()
-            .iter()
-            .filter(|l| l.has_ended() && !l.has_error())
-            .count()
+        self.final_counts().0
     }
 
     /// How many jobs failed (judged by their last attempt).
     pub fn failed_count(&self) -> usize {
-        self.final_logs()
-            .iter()
-            .filter(|l| l.has_ended() && l.has_error())
-            .count()
+        self.final_counts().1
     }
 
     /// How many attempts were logged.
@@ -247,7 +343,7 @@ impl LogHandle {
     /// Appends data the device sent to the transcript.
     pub fn write(&self, data: &[u8]) {
         if self.logger.0.keep_transcripts {
-            lock(&self.entry.state).transcript.extend_from_slice(data);
+            lock(&self.entry.state).transcript.push(data);
         }
         if let Some(files) = &self.logger.0.files {
             files.data(self.entry.key, data);
@@ -271,7 +367,8 @@ impl LogHandle {
             st.error = Some(error.clone());
         }
         if let Some(files) = &self.logger.0.files {
-            files.failed(self.entry.key, &error.chain());
+            let entry = &self.entry;
+            files.failed(entry.key, &entry.name, entry.attempt, &error.chain());
         }
     }
 
@@ -279,12 +376,22 @@ impl LogHandle {
     pub fn succeeded(&self) {
         lock(&self.entry.state).ended = Some(SystemTime::now());
         if let Some(files) = &self.logger.0.files {
-            files.succeeded(self.entry.key);
+            let entry = &self.entry;
+            files.succeeded(entry.key, &entry.name, entry.attempt);
         }
     }
 }
 
-/// A snapshot of the log of one job attempt.
+/// The outcome of a job's last attempt, borrowed from its log.
+pub(crate) struct Outcome<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) attempt: u32,
+    pub(crate) ended: bool,
+    pub(crate) error: Option<&'a Error>,
+}
+
+/// A snapshot of the log of one job attempt. Its transcript is shared
+/// with the logger, not copied.
 #[derive(Clone, Debug)]
 pub struct Log {
     job_id: u64,
@@ -293,7 +400,7 @@ pub struct Log {
     attempt: u32,
     started: SystemTime,
     ended: Option<SystemTime>,
-    transcript: String,
+    transcript: Arc<String>,
     messages: Vec<String>,
     error: Option<Error>,
 }
@@ -308,7 +415,7 @@ impl Log {
             attempt: entry.attempt,
             started: entry.started,
             ended: st.ended,
-            transcript: String::from_utf8_lossy(&st.transcript).into_owned(),
+            transcript: st.transcript.snapshot(),
             messages: st.messages.clone(),
             error: st.error.clone(),
         }
@@ -417,6 +524,34 @@ mod tests {
 
         logger.clear();
         assert!(logger.is_empty());
+    }
+
+    #[test]
+    fn transcripts_join_characters_cut_between_reads_and_are_shared() {
+        let logger = Logger::new();
+        let h = logger.start(1, "r1", None, 1);
+        let euro = "€".as_bytes(); // three bytes
+        h.write(b"price: ");
+        h.write(&euro[..1]);
+        assert_eq!(
+            logger.logs()[0].transcript(),
+            "price: \u{FFFD}",
+            "cut, so far"
+        );
+        h.write(&euro[1..]);
+        h.write(b" \xFF!");
+        h.write(&[0xE2]);
+        h.write(b"x");
+        assert_eq!(
+            logger.logs()[0].transcript(),
+            String::from_utf8_lossy(b"price: \xE2\x82\xAC \xFF!\xE2x")
+        );
+        h.succeeded();
+        // Snapshots of an ended log share its text.
+        let (a, b) = (logger.logs(), logger.logs());
+        assert!(std::ptr::eq(a[0].transcript(), b[0].transcript()));
+        assert!(is_cut_character(&[0xF0, 0x9F]) && !is_cut_character(&[0x80]));
+        assert!(!is_cut_character(&[0xC3, 0xA9]), "complete");
     }
 
     #[test]

@@ -2,14 +2,16 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use oxscript_core::{Account, AccountGuard, AccountManager, Host};
-use oxscript_transport::{Session, SessionOptions};
+use oxscript_transport::{Session, SessionOptions, Transcript};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use super::{JobId, Shared, bump};
 use crate::error::{Error, Result};
 use crate::log::{LogHandle, Logger};
+use crate::login::LoginMode;
 use crate::vars::Variables;
 
 /// Handed to every job function: the job's id, name and attempt number,
@@ -39,11 +41,38 @@ impl fmt::Debug for JobContext {
     }
 }
 
-/// Which login step to perform.
-#[derive(Clone, Copy)]
-enum Step {
-    Login,
-    Authenticate,
+/// The attempts at an operation the queue retries (connecting, logging
+/// in): how many are allowed, what they count, which failures are worth
+/// another attempt, and how a retried failure is logged.
+struct Attempts<'a, D> {
+    ctx: &'a JobContext,
+    allowed: u32,
+    tried: &'a AtomicU64,
+    failed: &'a AtomicU64,
+    retryable: fn(&Error) -> bool,
+    /// Describes failed attempt `n` of `allowed` for the job's log.
+    describe: D,
+    n: u32,
+}
+
+impl<D: Fn(u32, u32, &Error) -> String> Attempts<'_, D> {
+    /// An attempt starts.
+    fn start(&mut self) {
+        self.n += 1;
+        bump(self.tried);
+    }
+
+    /// The attempt failed with `error`: `Ok` to try again (the failure is
+    /// logged), or the error to return.
+    fn failed(&mut self, error: Error) -> Result<()> {
+        bump(self.failed);
+        if !(self.retryable)(&error) || self.n >= self.allowed.max(1) {
+            return Err(error);
+        }
+        self.ctx
+            .log((self.describe)(self.n, self.allowed.max(1), &error));
+        Ok(())
+    }
 }
 
 impl JobContext {
@@ -147,7 +176,8 @@ impl JobContext {
 
     /// Opens a new connection to the job's host, with the queue's session
     /// settings, trying up to `connect_attempts` times while the
-    /// connection fails. The transcript goes to the job's log.
+    /// connection fails. The transcript goes to the job's log, from the
+    /// first byte.
     pub async fn connect(&self) -> Result<Session> {
         let host = self.require_host()?.clone();
         self.connect_to(&host).await
@@ -156,31 +186,27 @@ impl JobContext {
     /// Like [`connect`](JobContext::connect), to any host.
     pub async fn connect_to(&self, host: &Host) -> Result<Session> {
         let shared = &self.0.shared;
-        let attempts = shared.options.connect_attempts.max(1);
-        let mut n = 1;
+        let mut options = shared.options.session.clone();
+        if let Some(log) = &self.0.log {
+            let log = log.clone();
+            options.transcript = Some(Transcript::new(move |data| log.write(data)));
+        }
+        let mut attempts = Attempts {
+            ctx: self,
+            allowed: shared.options.connect_attempts,
+            tried: &shared.counters.connect_attempts,
+            failed: &shared.counters.connect_failures,
+            retryable: Error::is_connect_failure,
+            describe: |n, of, e: &Error| {
+                format!("connection attempt {n} of {of} to {host} failed: {e}")
+            },
+            n: 0,
+        };
         loop {
-            bump(&shared.counters.connect_attempts);
-            match Session::connect_with(host, shared.options.session.clone()).await {
-                Ok(mut session) => {
-                    if let Some(log) = &self.0.log {
-                        // What arrived before the sink was attached first.
-                        log.write(session.buffer().as_bytes());
-                        let log = log.clone();
-                        session.set_transcript(move |data| log.write(data));
-                    }
-                    return Ok(session);
-                }
-                Err(e) => {
-                    bump(&shared.counters.connect_failures);
-                    let e = Error::from(e);
-                    if !e.is_connect_failure() || n >= attempts {
-                        return Err(e);
-                    }
-                    self.log(format!(
-                        "connection attempt {n} of {attempts} to {host} failed: {e}"
-                    ));
-                    n += 1;
-                }
+            attempts.start();
+            match Session::connect_with(host, options.clone()).await {
+                Ok(session) => return Ok(session),
+                Err(e) => attempts.failed(e.into())?,
             }
         }
     }
@@ -190,45 +216,45 @@ impl JobContext {
     /// credentials, tries again on a new connection, up to
     /// `login_attempts` times in total; returns the logged-in session.
     pub async fn login(&self, session: Session, account: &Account) -> Result<Session> {
-        self.login_step(session, account, Step::Login).await
+        self.log_in(session, account, LoginMode::Login).await
     }
 
     /// Like [`login`](JobContext::login) without authorization (Exscript
     /// `authenticate`).
     pub async fn authenticate(&self, session: Session, account: &Account) -> Result<Session> {
-        self.login_step(session, account, Step::Authenticate).await
+        self.log_in(session, account, LoginMode::Authenticate).await
     }
 
-    async fn login_step(
+    /// Logs `session` in the way `mode` says, with the login retries of
+    /// [`login`](JobContext::login).
+    pub(crate) async fn log_in(
         &self,
         mut session: Session,
         account: &Account,
-        step: Step,
+        mode: LoginMode,
     ) -> Result<Session> {
         let shared = &self.0.shared;
-        let attempts = shared.options.login_attempts.max(1);
-        let mut n = 1;
+        let mut attempts = Attempts {
+            ctx: self,
+            allowed: shared.options.login_attempts,
+            tried: &shared.counters.login_attempts,
+            failed: &shared.counters.login_failures,
+            retryable: Error::is_login_failure,
+            describe: |n, of, e: &Error| {
+                format!("login attempt {n} of {of} as {account} failed: {e}")
+            },
+            n: 0,
+        };
         loop {
-            bump(&shared.counters.login_attempts);
-            let result = match step {
-                Step::Login => session.login_with(account).await,
-                Step::Authenticate => session.authenticate_with(account).await,
-            };
-            match result {
+            attempts.start();
+            match mode.apply(&mut session, account).await {
                 Ok(()) => return Ok(session),
                 Err(e) => {
-                    bump(&shared.counters.login_failures);
-                    let e = Error::from(e);
-                    if !e.is_login_failure() || n >= attempts {
-                        return Err(e);
-                    }
-                    self.log(format!(
-                        "login attempt {n} of {attempts} as {account} failed: {e}"
-                    ));
+                    attempts.failed(e.into())?;
+                    // Again, on a new connection.
                     let host = session.host().clone();
                     let _ = session.close().await;
                     session = self.connect_to(&host).await?;
-                    n += 1;
                 }
             }
         }

@@ -12,16 +12,11 @@ use oxscript_transport::Session;
 
 use super::{HostJobFn, JobContext, boxed_host_fn};
 use crate::error::{Error, Result};
-
-#[derive(Clone, Copy)]
-enum Step {
-    Login,
-    Authenticate,
-}
+use crate::login::LoginMode;
 
 fn wrap<F, Fut>(
     f: F,
-    step: Step,
+    mode: LoginMode,
 ) -> impl Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<()>> + Send + Sync + Clone + 'static
 where
     F: Fn(JobContext, Host, Session) -> Fut + Send + Sync + 'static,
@@ -34,10 +29,7 @@ where
             // Held until the job is done: the account returns to its pool
             // when the guard drops.
             let account = ctx.acquire_account().await?;
-            let session = match step {
-                Step::Login => ctx.login(session, &account).await?,
-                Step::Authenticate => ctx.authenticate(session, &account).await?,
-            };
+            let session = ctx.log_in(session, &account, mode).await?;
             let result = f(ctx, host, session).await;
             drop(account);
             result
@@ -71,7 +63,7 @@ where
     F: Fn(JobContext, Host, Session) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send + 'static,
 {
-    wrap(f, Step::Login)
+    wrap(f, LoginMode::Login)
 }
 
 /// Like [`autologin`], but only authenticates: no authorization step
@@ -83,7 +75,7 @@ where
     F: Fn(JobContext, Host, Session) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send + 'static,
 {
-    wrap(f, Step::Authenticate)
+    wrap(f, LoginMode::Authenticate)
 }
 
 /// Job functions per operating system (Exscript `os_function_mapper`).

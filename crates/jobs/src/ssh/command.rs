@@ -1,12 +1,13 @@
-//! The commands of an [`SshJob`](super::SshJob): [`Run`], [`RunScript`],
-//! [`RunString`], [`Push`] and [`Pull`] (apssh's command classes).
+//! The commands of an [`SshJob`](super::SshJob): [`Run`], [`Script`]
+//! (apssh's `RunScript` and `RunString`), [`Push`] and [`Pull`] (apssh's
+//! command classes).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Settings shared by the commands that run something ([`Run`],
-/// [`RunScript`], [`RunString`]).
+/// Settings shared by the commands that run something ([`Run`] and
+/// [`Script`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExecSettings {
@@ -52,7 +53,7 @@ impl ExecSettings {
     }
 }
 
-/// Builder methods shared by [`Run`], [`RunScript`] and [`RunString`].
+/// Builder methods shared by [`Run`] and [`Script`].
 macro_rules! exec_builders {
     ($ty:ident) => {
         impl $ty {
@@ -144,126 +145,82 @@ impl Run {
 
 exec_builders!(Run);
 
-/// Copies a local script to the node and runs it with arguments (apssh
-/// `RunScript`).
+/// Where the text of a [`Script`] comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ScriptSource {
+    /// A local file, read when the script is about to run (apssh `RunScript`).
+    File(PathBuf),
+    /// The script's text (apssh `RunString`; a template when deferred).
+    Text(String),
+}
+
+impl fmt::Debug for ScriptSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScriptSource::File(path) => f.debug_tuple("File").field(path).finish(),
+            // Scripts may hold secrets: show their size only.
+            ScriptSource::Text(text) => write!(f, "Text({} bytes)", text.len()),
+        }
+    }
+}
+
+/// Copies a script to the node and runs it with arguments (apssh
+/// `RunScript` for a local file, `RunString` for a script's text).
 ///
 /// The script and its include files are copied (SFTP) into a fresh
 /// directory with a random name under `.oxscript-remote/` in the login
-/// directory, the script under a random name with mode 755; it runs as
-/// `.oxscript-remote/<dir>/<name> <args>` from the login directory, and
-/// the directory is removed afterwards whatever happened. Find include
-/// files from the script with `"$(dirname "$0")/lib.sh"`. As in apssh,
-/// arguments are joined with spaces and split again by the remote shell:
-/// quote them yourself when they hold spaces.
+/// directory; the script keeps its file name (or the
+/// [`remote_name`](Script::remote_name) given), with mode 755. It runs as
+/// `.oxscript-remote/<dir>/<name> <args>` from the login directory, and the
+/// same command removes the directory afterwards, keeping the script's
+/// exit status. Find include files from the script with
+/// `"$(dirname "$0")/lib.sh"`. As in apssh, arguments are joined with
+/// spaces and split again by the remote shell: quote them yourself when
+/// they hold spaces.
 ///
 /// ```
-/// use oxscript_jobs::ssh::RunScript;
+/// use oxscript_jobs::ssh::{RunScript, RunString, Script};
 ///
-/// let setup = RunScript::new("scripts/setup.sh")
+/// let setup = Script::file("scripts/setup.sh")
 ///     .args(["eth0", "10.0.0.1/24"])
 ///     .includes(["scripts/lib.sh"]);
 /// assert_eq!(setup.describe(), "RunScript setup.sh eth0 10.0.0.1/24");
+/// assert_eq!(setup, RunScript::new("scripts/setup.sh").args(["eth0", "10.0.0.1/24"]).includes(["scripts/lib.sh"]));
+///
+/// let hello = Script::text("#!/bin/sh\necho \"hello $1\"\n").args(["world"]).remote_name("hello.sh");
+/// assert_eq!(hello.describe(), "RunString hello.sh world");
+/// assert_eq!(hello, RunString::new("#!/bin/sh\necho \"hello $1\"\n").args(["world"]).remote_name("hello.sh"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct RunScript {
-    /// The local script.
-    pub local_path: PathBuf,
+pub struct Script {
+    /// The script: a local file or its text.
+    pub source: ScriptSource,
     /// Its arguments (templates when deferred).
     pub args: Vec<String>,
     /// Local files copied beside the script.
     pub includes: Vec<PathBuf>,
-    /// Allowed exits, capture, timeout, label.
-    pub settings: ExecSettings,
-}
-
-impl RunScript {
-    /// Runs the local script `local_path`.
-    pub fn new(local_path: impl Into<PathBuf>) -> RunScript {
-        RunScript {
-            local_path: local_path.into(),
-            args: Vec::new(),
-            includes: Vec::new(),
-            settings: ExecSettings::default(),
-        }
-    }
-
-    /// Adds arguments.
-    pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> RunScript {
-        self.args.extend(args.into_iter().map(Into::into));
-        self
-    }
-
-    /// Adds local files to copy beside the script.
-    pub fn includes<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> RunScript {
-        self.includes.extend(paths.into_iter().map(Into::into));
-        self
-    }
-
-    /// The arguments are templates rendered from the job's variables when
-    /// the script is about to run.
-    pub fn deferred(mut self) -> RunScript {
-        self.settings.deferred = true;
-        self
-    }
-
-    /// How the command shows in labels.
-    pub fn describe(&self) -> String {
-        if let Some(label) = &self.settings.label {
-            return label.clone();
-        }
-        let name = file_name(&self.local_path);
-        format!(
-            "RunScript {}{}",
-            with_args(&name, &self.args),
-            self.settings.suffix()
-        )
-    }
-}
-
-exec_builders!(RunScript);
-
-/// Runs a script given as text (apssh `RunString`): like [`RunScript`],
-/// with the script's content instead of a local file.
-///
-/// ```
-/// use oxscript_jobs::ssh::RunString;
-///
-/// let hello = RunString::new("#!/bin/sh\necho \"hello $1\"\n").args(["world"]).remote_name("hello.sh");
-/// assert_eq!(hello.describe(), "RunString hello.sh world");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RunString {
-    /// The script's content (start it with a `#!` line).
-    pub script: String,
-    /// Its arguments (templates when deferred).
-    pub args: Vec<String>,
-    /// Local files copied beside the script.
-    pub includes: Vec<PathBuf>,
-    /// The script's file name on the node (default: random).
+    /// The script's file name on the node (default: the local file's
+    /// name; `run-string` for a text).
     pub remote_name: Option<String>,
     /// Allowed exits, capture, timeout, label.
     pub settings: ExecSettings,
 }
 
-impl fmt::Debug for RunString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RunString")
-            .field("script_bytes", &self.script.len())
-            .field("args", &self.args)
-            .field("includes", &self.includes)
-            .field("remote_name", &self.remote_name)
-            .field("settings", &self.settings)
-            .finish()
+impl Script {
+    /// Runs the local script `local_path`.
+    pub fn file(local_path: impl Into<PathBuf>) -> Script {
+        Script::of(ScriptSource::File(local_path.into()))
     }
-}
 
-impl RunString {
-    /// Runs `script`.
-    pub fn new(script: impl Into<String>) -> RunString {
-        RunString {
-            script: script.into(),
+    /// Runs the script `text` (start it with a `#!` line).
+    pub fn text(text: impl Into<String>) -> Script {
+        Script::of(ScriptSource::Text(text.into()))
+    }
+
+    fn of(source: ScriptSource) -> Script {
+        Script {
+            source,
             args: Vec::new(),
             includes: Vec::new(),
             remote_name: None,
@@ -272,29 +229,39 @@ impl RunString {
     }
 
     /// Adds arguments.
-    pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> RunString {
+    pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Script {
         self.args.extend(args.into_iter().map(Into::into));
         self
     }
 
     /// Adds local files to copy beside the script.
-    pub fn includes<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> RunString {
+    pub fn includes<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Script {
         self.includes.extend(paths.into_iter().map(Into::into));
         self
     }
 
-    /// The script's file name on the node (a plain file name: `/` and
-    /// `..` are refused when it runs).
-    pub fn remote_name(mut self, name: impl Into<String>) -> RunString {
+    /// The script's file name on the node: a plain file name (`/`, `.`
+    /// and `..` are refused when the command is added to a job).
+    pub fn remote_name(mut self, name: impl Into<String>) -> Script {
         self.remote_name = Some(name.into());
         self
     }
 
-    /// The script and its arguments are templates rendered from the job's
-    /// variables when the script is about to run.
-    pub fn deferred(mut self) -> RunString {
+    /// The arguments, and the text of a [`ScriptSource::Text`], are
+    /// templates rendered from the job's variables when the script is
+    /// about to run.
+    pub fn deferred(mut self) -> Script {
         self.settings.deferred = true;
         self
+    }
+
+    /// The script's file name on the node.
+    pub fn file_name(&self) -> String {
+        match (&self.remote_name, &self.source) {
+            (Some(name), _) => name.clone(),
+            (None, ScriptSource::File(path)) => file_name(path),
+            (None, ScriptSource::Text(_)) => "run-string".to_owned(),
+        }
     }
 
     /// How the command shows in labels.
@@ -302,16 +269,44 @@ impl RunString {
         if let Some(label) = &self.settings.label {
             return label.clone();
         }
-        let name = self.remote_name.as_deref().unwrap_or("script");
+        let (kind, name) = match (&self.source, &self.remote_name) {
+            (ScriptSource::File(path), _) => ("RunScript", file_name(path)),
+            (ScriptSource::Text(_), Some(name)) => ("RunString", name.clone()),
+            (ScriptSource::Text(_), None) => ("RunString", "script".to_owned()),
+        };
         format!(
-            "RunString {}{}",
-            with_args(name, &self.args),
+            "{kind} {}{}",
+            with_args(&name, &self.args),
             self.settings.suffix()
         )
     }
 }
 
-exec_builders!(RunString);
+exec_builders!(Script);
+
+/// apssh's name for a [`Script`] copied from a local file.
+#[derive(Clone, Copy, Debug)]
+pub struct RunScript;
+
+impl RunScript {
+    /// [`Script::file`]: runs the local script `local_path`.
+    #[allow(clippy::new_ret_no_self)] // apssh's spelling of Script::file
+    pub fn new(local_path: impl Into<PathBuf>) -> Script {
+        Script::file(local_path)
+    }
+}
+
+/// apssh's name for a [`Script`] given as text.
+#[derive(Clone, Copy, Debug)]
+pub struct RunString;
+
+impl RunString {
+    /// [`Script::text`]: runs the script `text`.
+    #[allow(clippy::new_ret_no_self)] // apssh's spelling of Script::text
+    pub fn new(text: impl Into<String>) -> Script {
+        Script::text(text)
+    }
+}
 
 /// Copies local files or directories into a directory of the node over
 /// SFTP (apssh `Push`); the remote directory is created when missing.
@@ -425,10 +420,8 @@ impl Pull {
 pub enum SshCommand {
     /// See [`Run`].
     Run(Run),
-    /// See [`RunScript`].
-    RunScript(RunScript),
-    /// See [`RunString`].
-    RunString(RunString),
+    /// See [`Script`] (apssh `RunScript` and `RunString`).
+    Script(Script),
     /// See [`Push`].
     Push(Push),
     /// See [`Pull`].
@@ -440,8 +433,7 @@ impl SshCommand {
     pub fn describe(&self) -> String {
         match self {
             SshCommand::Run(c) => c.describe(),
-            SshCommand::RunScript(c) => c.describe(),
-            SshCommand::RunString(c) => c.describe(),
+            SshCommand::Script(c) => c.describe(),
             SshCommand::Push(c) => c.describe(),
             SshCommand::Pull(c) => c.describe(),
         }
@@ -454,15 +446,9 @@ impl From<Run> for SshCommand {
     }
 }
 
-impl From<RunScript> for SshCommand {
-    fn from(c: RunScript) -> SshCommand {
-        SshCommand::RunScript(c)
-    }
-}
-
-impl From<RunString> for SshCommand {
-    fn from(c: RunString) -> SshCommand {
-        SshCommand::RunString(c)
+impl From<Script> for SshCommand {
+    fn from(c: Script) -> SshCommand {
+        SshCommand::Script(c)
     }
 }
 
@@ -528,16 +514,21 @@ mod tests {
         );
         let script = RunScript::new("a/b.sh").capture("out").deferred();
         assert_eq!(script.describe(), "RunScript b.sh > {{out}}");
+        assert_eq!(script.file_name(), "b.sh");
         assert!(script.settings().deferred);
         let string = RunString::new("#!/bin/sh\n")
             .includes(["lib.sh"])
             .deferred();
         assert_eq!(string.describe(), "RunString script");
+        assert_eq!(string.file_name(), "run-string");
         assert_eq!(string.includes, [PathBuf::from("lib.sh")]);
         assert!(
             !format!("{string:?}").contains("#!/bin/sh"),
             "scripts are not dumped"
         );
+        let renamed = Script::file("x/y.sh").remote_name("z.sh");
+        assert_eq!(renamed.file_name(), "z.sh");
+        assert_eq!(renamed.describe(), "RunScript y.sh");
         assert_eq!(Push::new(["a"], "d").label("p").describe(), "p");
         assert_eq!(Pull::new(["a"], "d").label("q").describe(), "q");
         assert_eq!(

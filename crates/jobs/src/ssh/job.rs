@@ -7,14 +7,15 @@ use std::path::PathBuf;
 use oxscript_transport::Tail;
 use oxscript_transport::ssh::ExecOutput;
 
-use super::command::{ExecSettings, Pull, Push, Run, RunScript, RunString, SshCommand};
+use super::command::{ExecSettings, Pull, Push, Run, Script, ScriptSource, SshCommand};
 use super::target::{JobNode, ScriptRun};
-use super::util::{is_plain_file_name, random_token};
+use super::util::is_plain_file_name;
 use crate::error::{Error, Result};
 use crate::format::SharedFormatter;
 use crate::graph::Job;
+use crate::job_base::{JobBase, job_base_methods};
 use crate::value::Value;
-use crate::vars::Variables;
+use crate::vars::Template;
 
 /// Commands run one after the other on a node (apssh `SshJob`): remote
 /// commands with allowed exit codes, scripts, file transfers, captures
@@ -30,7 +31,7 @@ use crate::vars::Variables;
 /// ```no_run
 /// use oxscript_core::Host;
 /// use oxscript_jobs::graph::{Scheduler, Sequence};
-/// use oxscript_jobs::ssh::{Run, RunScript, SshJob, SshNode};
+/// use oxscript_jobs::ssh::{Run, Script, SshJob, SshNode};
 /// use oxscript_jobs::vars::Variables;
 /// use oxscript_transport::ssh::{SshOptions, SshPool};
 ///
@@ -46,7 +47,7 @@ use crate::vars::Variables;
 /// scheduler.add_sequence(&Sequence::new([
 ///     SshJob::new(&node)
 ///         .push(["setup.sh", "configs"], "/tmp/deploy")
-///         .command(RunScript::new("check.sh").args(["--quick"]).includes(["lib.sh"]))
+///         .command(Script::file("check.sh").args(["--quick"]).includes(["lib.sh"]))
 ///         .capture("hostname", "name")
 ///         .with_variables(&vars)
 ///         .into_job(),
@@ -63,10 +64,25 @@ use crate::vars::Variables;
 pub struct SshJob {
     node: JobNode,
     commands: Vec<SshCommand>,
-    vars: Variables,
-    label: Option<String>,
+    /// The templates of each command, parsed when it was added.
+    texts: Vec<Texts>,
+    base: JobBase,
     keep_connection: bool,
     formatter: Option<SharedFormatter>,
+}
+
+/// What a command sends, as templates (literal text unless deferred).
+#[derive(Clone, Debug)]
+enum Texts {
+    /// The command line of a [`Run`].
+    Run(Template),
+    /// The arguments of a [`Script`], and its text when it is given as text.
+    Script {
+        text: Option<Template>,
+        args: Vec<Template>,
+    },
+    /// File transfers send no text.
+    Transfer,
 }
 
 impl fmt::Debug for SshJob {
@@ -74,12 +90,14 @@ impl fmt::Debug for SshJob {
         f.debug_struct("SshJob")
             .field("node", &self.node.label())
             .field("commands", &self.commands)
-            .field("label", &self.label)
+            .field("label", &self.base.label)
             .field("keep_connection", &self.keep_connection)
             .field("formatter", &self.formatter.is_some())
             .finish_non_exhaustive()
     }
 }
+
+job_base_methods!(SshJob);
 
 impl SshJob {
     /// An empty job on `node` (an [`SshNode`](super::SshNode) or a
@@ -88,8 +106,8 @@ impl SshJob {
         SshJob {
             node: node.into(),
             commands: Vec::new(),
-            vars: Variables::new(),
-            label: None,
+            texts: Vec::new(),
+            base: JobBase::default(),
             keep_connection: false,
             formatter: None,
         }
@@ -120,22 +138,22 @@ impl SshJob {
         self.command(Run::deferred(template))
     }
 
-    /// Adds a [`RunScript`] of a local script with arguments.
+    /// Adds a [`Script::file`] run with arguments (apssh `RunScript`).
     pub fn run_script<S: Into<String>>(
         self,
         local_path: impl Into<PathBuf>,
         args: impl IntoIterator<Item = S>,
     ) -> SshJob {
-        self.command(RunScript::new(local_path).args(args))
+        self.command(Script::file(local_path).args(args))
     }
 
-    /// Adds a [`RunString`] of a script's text with arguments.
+    /// Adds a [`Script::text`] run with arguments (apssh `RunString`).
     pub fn run_string<S: Into<String>>(
         self,
         script: impl Into<String>,
         args: impl IntoIterator<Item = S>,
     ) -> SshJob {
-        self.command(RunString::new(script).args(args))
+        self.command(Script::text(script).args(args))
     }
 
     /// Adds a [`Push`] of local paths into a remote directory.
@@ -156,33 +174,47 @@ impl SshJob {
         self.command(Pull::new(remote_paths, local_dir))
     }
 
-    /// Adds any command (a `&str` is a [`Run`]).
+    /// Adds any command (a `&str` is a [`Run`]). Deferred templates are
+    /// parsed now, and a script's remote name checked: a problem is
+    /// reported by [`check`](SshJob::check), before anything runs.
     pub fn command(mut self, command: impl Into<SshCommand>) -> SshJob {
-        self.commands.push(command.into());
+        let command = command.into();
+        let texts = match &command {
+            SshCommand::Run(run) => {
+                Texts::Run(self.base.template(&run.command, run.settings.deferred))
+            }
+            SshCommand::Script(script) => {
+                let deferred = script.settings.deferred;
+                if let Some(name) = &script.remote_name
+                    && !is_plain_file_name(name)
+                {
+                    self.base.problem.get_or_insert_with(|| {
+                        Error::msg(format!(
+                            "remote_name `{name}` of a script must be a plain file name (no `/`, not `.` or `..`)"
+                        ))
+                    });
+                }
+                let text = match &script.source {
+                    ScriptSource::Text(text) => Some(self.base.template(text, deferred)),
+                    ScriptSource::File(_) => None,
+                };
+                let args = script
+                    .args
+                    .iter()
+                    .map(|a| self.base.template(a, deferred))
+                    .collect();
+                Texts::Script { text, args }
+            }
+            SshCommand::Push(_) | SshCommand::Pull(_) => Texts::Transfer,
+        };
+        self.commands.push(command);
+        self.texts.push(texts);
         self
     }
 
     /// Adds several commands.
-    pub fn commands<C: Into<SshCommand>>(
-        mut self,
-        commands: impl IntoIterator<Item = C>,
-    ) -> SshJob {
-        self.commands.extend(commands.into_iter().map(Into::into));
-        self
-    }
-
-    /// Uses `vars` for captures and deferred commands (share one map
-    /// between the jobs that exchange values).
-    pub fn with_variables(mut self, vars: &Variables) -> SshJob {
-        self.vars = vars.clone();
-        self
-    }
-
-    /// Sets the label (default: `host: first command`, with the number of
-    /// further commands).
-    pub fn with_label(mut self, label: impl Into<String>) -> SshJob {
-        self.label = Some(label.into());
-        self
+    pub fn commands<C: Into<SshCommand>>(self, commands: impl IntoIterator<Item = C>) -> SshJob {
+        commands.into_iter().fold(self, SshJob::command)
     }
 
     /// Keeps the node's connection open when the job ends (apssh
@@ -215,9 +247,8 @@ impl SshJob {
         &self.node
     }
 
-    /// The variables map.
-    pub fn variables(&self) -> &Variables {
-        &self.vars
+    fn node_label(&self) -> &str {
+        self.node.label()
     }
 
     /// Whether the job keeps the node's connection.
@@ -225,146 +256,94 @@ impl SshJob {
         self.keep_connection
     }
 
-    /// The label.
-    pub fn label(&self) -> String {
-        if let Some(label) = &self.label {
-            return label.clone();
-        }
-        let name = self.node.label();
-        match self.commands.as_slice() {
-            [] => format!("{name}: (no command)"),
-            [one] => format!("{name}: {}", one.describe()),
-            [first, rest @ ..] => format!("{name}: {} (+{} more)", first.describe(), rest.len()),
-        }
-    }
-
     /// Runs the commands now, in order, on the node's connection (opened
     /// if needed; left open: a scheduler closes it, or call
     /// [`SshNode::close`](super::SshNode::close)).
     pub async fn execute(&self) -> Result<Value> {
+        self.check()?;
         if self.keep_connection
             && let Some(node) = self.node.as_ssh()
         {
-            node.keep();
+            node.usage().keep();
         }
         let mut values = Vec::with_capacity(self.commands.len());
-        for command in &self.commands {
-            values.push(self.run_one(command).await?);
+        for (command, texts) in self.commands.iter().zip(&self.texts) {
+            values.push(self.run_one(command, texts).await?);
         }
         Ok(Value::List(values))
     }
 
-    async fn run_one(&self, command: &SshCommand) -> Result<Value> {
-        match command {
-            SshCommand::Run(run) => {
-                let line = self.render(&run.command, run.settings.deferred)?;
+    async fn run_one(&self, command: &SshCommand, texts: &Texts) -> Result<Value> {
+        let vars = &self.base.vars;
+        match (command, texts) {
+            (SshCommand::Run(run), Texts::Run(line)) => {
+                let line = line.render(vars)?;
                 let output = self
                     .node
                     .exec(&line, run.settings.timeout, self.formatter())
                     .await?;
                 self.judge(&line, &output, &run.settings)
             }
-            SshCommand::RunScript(script) => {
-                let path = &script.local_path;
-                let content = tokio::fs::read(path)
-                    .await
-                    .map_err(|e| Error::io(format!("reading the script {}", path.display()), e))?;
-                let base = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "script".to_owned());
-                let name = format!("{}-{base}", random_token());
-                let args = self.render_args(&script.args, script.settings.deferred)?;
+            (SshCommand::Script(script), Texts::Script { text, args }) => {
+                let content = match (&script.source, text) {
+                    (_, Some(text)) => text.render(vars)?.into_bytes(),
+                    (ScriptSource::File(path), None) => {
+                        tokio::fs::read(path).await.map_err(|e| {
+                            Error::io(format!("reading the script {}", path.display()), e)
+                        })?
+                    }
+                    (ScriptSource::Text(text), None) => text.clone().into_bytes(),
+                };
+                let args: Result<Vec<String>> = args.iter().map(|a| a.render(vars)).collect();
                 let (line, output) = self
                     .node
                     .run_script(&ScriptRun {
-                        name: &name,
+                        name: &script.file_name(),
                         content: &content,
                         includes: &script.includes,
-                        args: &args,
+                        args: &args?.join(" "),
                         timeout: script.settings.timeout,
                         formatter: self.formatter(),
                     })
                     .await?;
                 self.judge(&line, &output, &script.settings)
             }
-            SshCommand::RunString(script) => {
-                let name = match &script.remote_name {
-                    Some(name) if is_plain_file_name(name) => name.clone(),
-                    Some(name) => {
-                        return Err(Error::msg(format!(
-                            "remote_name `{name}` of a RunString must be a plain file name (no `/`, not `.` or `..`)"
-                        )));
-                    }
-                    None => format!("run-string-{}", random_token()),
-                };
-                let text = self.render(&script.script, script.settings.deferred)?;
-                let args = self.render_args(&script.args, script.settings.deferred)?;
-                let (line, output) = self
-                    .node
-                    .run_script(&ScriptRun {
-                        name: &name,
-                        content: text.as_bytes(),
-                        includes: &script.includes,
-                        args: &args,
-                        timeout: script.settings.timeout,
-                        formatter: self.formatter(),
-                    })
-                    .await?;
-                self.judge(&line, &output, &script.settings)
-            }
-            SshCommand::Push(push) => {
+            (SshCommand::Push(push), _) => {
                 let t = self
                     .node
                     .push(&push.describe(), &push.local_paths, &push.remote_dir)
                     .await?;
                 Ok(Value::Int(i64::try_from(t.files).unwrap_or(i64::MAX)))
             }
-            SshCommand::Pull(pull) => {
+            (SshCommand::Pull(pull), _) => {
                 let t = self
                     .node
                     .pull(&pull.describe(), &pull.remote_paths, &pull.local_dir)
                     .await?;
                 Ok(Value::Int(i64::try_from(t.files).unwrap_or(i64::MAX)))
             }
+            (command, _) => Err(Error::msg(format!(
+                "`{}` was not prepared when it was added",
+                command.describe()
+            ))),
         }
-    }
-
-    fn render(&self, text: &str, deferred: bool) -> Result<String> {
-        if deferred {
-            self.vars.render(text)
-        } else {
-            Ok(text.to_owned())
-        }
-    }
-
-    fn render_args(&self, args: &[String], deferred: bool) -> Result<String> {
-        let rendered: Result<Vec<String>> = args.iter().map(|a| self.render(a, deferred)).collect();
-        Ok(rendered?.join(" "))
     }
 
     /// Checks the status against the allowed exits, stores a capture, and
     /// returns stdout as the command's value.
     fn judge(&self, line: &str, output: &ExecOutput, settings: &ExecSettings) -> Result<Value> {
-        let allowed =
-            output.exit_signal.is_none() && output.exit_status.is_some_and(|s| settings.allows(s));
-        if !allowed {
-            let status = match (&output.exit_signal, output.exit_status) {
-                (Some(signal), _) => format!("signal {signal}"),
-                (None, Some(code)) => format!("status {code}"),
-                (None, None) => "no exit status".to_owned(),
-            };
+        if !(output.success() || output.allows(&settings.allowed_exits)) {
             return Err(Error::CommandFailed {
                 node: self.node.label().to_owned(),
                 command: line.to_owned(),
-                status,
+                status: output.status_text(),
                 stderr: Tail::of(&output.stderr),
                 output: Tail::of(&output.stdout),
             });
         }
         let stdout = output.stdout_text();
         if let Some(var) = &settings.capture {
-            self.vars.set(var.clone(), stdout.trim_end());
+            self.base.store(var, &stdout);
         }
         Ok(Value::Text(stdout))
     }
@@ -372,16 +351,17 @@ impl SshJob {
     /// A graph job running [`execute`](SshJob::execute). The scheduler
     /// that runs it closes the node's connection once no job of the run
     /// needs it any more (unless a job keeps it), and the gateway hops at
-    /// the end of the run.
+    /// the end of the run. A problem found when a command was added (a
+    /// malformed template) fails the graph's check, before anything runs.
     pub fn into_job(self) -> Job {
         let label = self.label();
-        let node = self.node.as_ssh().cloned();
-        let job = Job::new(label, move || {
+        let node = self.node.node_ref();
+        let job = Job::new_checked(label, self.base.problem.clone(), move || {
             let this = self.clone();
             async move { this.execute().await }
         });
         if let Some(node) = node {
-            job.attach_ssh_node(node);
+            job.attach_node(node);
         }
         job
     }
@@ -390,7 +370,8 @@ impl SshJob {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssh::{LocalNode, SshNode};
+    use crate::ssh::{LocalNode, RunString, SshNode};
+    use crate::vars::Variables;
     use oxscript_core::Host;
     use oxscript_transport::ssh::SshOptions;
 
@@ -499,11 +480,45 @@ mod tests {
         assert_eq!(node_lines.lines_of("localhost"), ["to node"]);
         assert_eq!(job_lines.lines_of("localhost"), ["to job"]);
 
-        let err = SshJob::new(LocalNode::new())
-            .command(RunString::new("#!/bin/sh\n").remote_name("../x"))
-            .execute()
-            .await
-            .unwrap_err();
+        let bad_name = SshJob::new(LocalNode::new())
+            .command(RunString::new("#!/bin/sh\n").remote_name("../x"));
+        let err = bad_name.check().unwrap_err();
         assert!(err.to_string().contains("plain file name"), "{err}");
+        let err = bad_name.execute().await.unwrap_err();
+        assert!(err.to_string().contains("plain file name"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn malformed_templates_fail_before_anything_runs() {
+        let vars = Variables::new();
+        let job = SshJob::new(LocalNode::new())
+            .capture("echo ran", "ran")
+            .command(RunString::new("#!/bin/sh\necho {{x").deferred())
+            .run_deferred("echo {{ a b }}")
+            .with_variables(&vars);
+        match job.check() {
+            Err(Error::Template { template, reason }) => {
+                assert_eq!(template, "#!/bin/sh\necho {{x", "the first problem is kept");
+                assert!(reason.contains("never closed"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(job.execute().await.is_err());
+        assert!(vars.get("ran").is_none(), "nothing ran");
+        let s = crate::graph::Scheduler::new();
+        let graph_job = s.add(job.with_label("broken").into_job());
+        let err = s.run().await.unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("job `broken` cannot run: invalid template"),
+            "{err}"
+        );
+        assert_eq!(graph_job.state(), crate::graph::JobState::Idle);
+        // Not deferred: braces are sent as they are.
+        let literal = SshJob::new(LocalNode::new())
+            .capture("echo '{{x'", "out")
+            .with_variables(&vars);
+        literal.execute().await.unwrap();
+        assert_eq!(vars.get("out").as_deref(), Some("{{x"));
     }
 }

@@ -1,16 +1,11 @@
-//! When SSH connections of a scheduler run are closed.
+//! Closing every SSH connection of a scheduler (apssh `close_ssh_in_scheduler`).
 //!
-//! At the start of a run every job claims its SSH nodes; when a job ends
-//! it releases them, and a node nobody claims any more is closed unless a
-//! job that ran on it keeps the connection. At the end of the run the
-//! jobs that never ran release theirs, then the gateway hops are closed
-//! (remotest first) unless a kept connection still needs them.
+//! A scheduler run closes its nodes' connections on its own (see
+//! [`Scheduler::run`](crate::graph::Scheduler::run)); what it leaves open
+//! is what jobs asked to keep, which this closes.
 
-use std::collections::HashSet;
-
-use crate::graph::{Job, Scheduler};
-
-use super::SshNode;
+use crate::graph::Scheduler;
+use crate::graph::nodes::scheduler_nodes;
 
 /// A connection closed by [`close_ssh_in_scheduler`], in the order closed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,80 +19,12 @@ pub struct ClosedConnection {
     pub node: Option<String>,
 }
 
-/// Every job of `scheduler`, nested schedulers' jobs included.
-fn all_jobs(scheduler: &Scheduler, out: &mut Vec<Job>) {
-    for job in scheduler.jobs() {
-        if let Some(nested) = job.nested() {
-            all_jobs(nested, out);
-        }
-        out.push(job);
-    }
-}
-
-/// The SSH nodes of the jobs of `scheduler` (nested included), each once,
-/// in the order first seen.
-pub(crate) fn scheduler_nodes(scheduler: &Scheduler) -> Vec<SshNode> {
-    let mut jobs = Vec::new();
-    all_jobs(scheduler, &mut jobs);
-    let mut seen = HashSet::new();
-    jobs.iter()
-        .flat_map(Job::ssh_nodes)
-        .filter(|n| seen.insert(n.key()))
-        .collect()
-}
-
-/// At the start of a run: each job claims its nodes (once).
-pub(crate) fn claim_all(scheduler: &Scheduler) {
-    let mut jobs = Vec::new();
-    all_jobs(scheduler, &mut jobs);
-    for job in jobs {
-        if !job.swap_claimed(true) {
-            for node in job.ssh_nodes() {
-                node.claim();
-            }
-        }
-    }
-}
-
-/// A job ended: it releases its nodes; those no job needs any more are
-/// closed (unless kept).
-pub(crate) async fn release(job: &Job) {
-    if !job.swap_claimed(false) {
-        return;
-    }
-    for node in job.ssh_nodes() {
-        if node.release() {
-            node.close().await;
-        }
-    }
-}
-
-/// At the end of a run: the jobs that never ran release their nodes, then
-/// the hops are closed unless a kept connection runs through them.
-pub(crate) async fn finish_run(scheduler: &Scheduler) {
-    let mut jobs = Vec::new();
-    all_jobs(scheduler, &mut jobs);
-    for job in &jobs {
-        release(job).await;
-    }
-    let nodes = scheduler_nodes(scheduler);
-    if nodes.iter().any(SshNode::is_connected) {
-        // A kept connection may run through any of the pools' hops.
-        return;
-    }
-    for node in &nodes {
-        if let Some(pool) = node.pool() {
-            // Remotest first; a pool shared by several nodes is emptied
-            // by the first call.
-            pool.close_all().await;
-        }
-    }
-}
-
 /// Closes every SSH connection the jobs of `scheduler` (nested schedulers
-/// included) use, kept ones too: first the nodes' own connections, then
-/// the gateway hops of their pools, remotest first (apssh
-/// `close_ssh_in_scheduler`). Returns what was closed, in order.
+/// included) use, kept ones too: first the nodes' own connections
+/// (those of [`SshNode`](super::SshNode)s and of `ssh://`
+/// [`Node`](crate::node::Node)s), remotest first, then the gateway hops of
+/// their pools, remotest first (apssh `close_ssh_in_scheduler`). Returns
+/// what was closed, in order.
 ///
 /// ```
 /// use oxscript_jobs::graph::Scheduler;
@@ -111,9 +38,9 @@ pub(crate) async fn finish_run(scheduler: &Scheduler) {
 /// ```
 pub async fn close_ssh_in_scheduler(scheduler: &Scheduler) -> Vec<ClosedConnection> {
     let nodes = scheduler_nodes(scheduler);
-    let mut open: Vec<(SshNode, oxscript_transport::ssh::SshConnection)> = nodes
+    let mut open: Vec<_> = nodes
         .iter()
-        .filter_map(|n| n.current_connection().map(|c| (n.clone(), c)))
+        .filter_map(|n| n.current_ssh().map(|c| (n, c)))
         .collect();
     open.sort_by_key(|(_, c)| std::cmp::Reverse(c.depth()));
     let mut closed = Vec::new();
@@ -139,6 +66,7 @@ pub async fn close_ssh_in_scheduler(scheduler: &Scheduler) -> Vec<ClosedConnecti
     }
     for node in &nodes {
         if let Some(pool) = node.pool() {
+            // A pool shared by several nodes is emptied by the first call.
             let hops = pool.connections();
             pool.close_all().await;
             closed.extend(hops.iter().map(|h| ClosedConnection {

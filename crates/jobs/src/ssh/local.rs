@@ -7,13 +7,13 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use oxscript_transport::ssh::{ExecOutput, OutputStream};
+use oxscript_transport::ssh::{ExecOutput, LineSplitter, OutputStream};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::target::ScriptRun;
-use super::util::Lines;
+use super::target::{ScriptRun, with_args};
+use super::util::{random_token, shell_word};
 use crate::error::{Error, Result};
-use crate::format::SharedFormatter;
+use crate::format::{SharedFormatter, send_line};
 
 struct Inner {
     label: String,
@@ -29,9 +29,8 @@ struct Inner {
 /// stdin closed, with the same semantics as on an [`SshNode`](super::SshNode):
 /// output lines go to the node's formatter as they arrive, a status
 /// outside the allowed exits fails the job, stdout can be captured, and
-/// scripts ([`RunScript`](super::RunScript), [`RunString`](super::RunString))
-/// are copied with their includes into a temporary directory that is
-/// removed afterwards. File transfers ([`Push`](super::Push),
+/// [scripts](super::Script) are copied with their includes into a
+/// temporary directory that is removed afterwards. File transfers ([`Push`](super::Push),
 /// [`Pull`](super::Pull)) need an SSH node.
 ///
 /// ```
@@ -180,8 +179,7 @@ impl LocalNode {
     /// Copies a script and its includes into a fresh temporary directory,
     /// runs it, removes the directory.
     pub(crate) async fn run_script(&self, script: &ScriptRun<'_>) -> Result<(String, ExecOutput)> {
-        let dir =
-            std::env::temp_dir().join(format!("oxscript-local-{}", super::util::random_token()));
+        let dir = std::env::temp_dir().join(format!("oxscript-local-{}", random_token()));
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
@@ -217,12 +215,7 @@ impl LocalNode {
             .await
             .map_err(|e| Error::io(format!("writing {}", script.display()), e))?;
         make_executable(&script).await?;
-        let path = super::util::shell_quote(&script.display().to_string());
-        let command = if run.args.is_empty() {
-            path
-        } else {
-            format!("{path} {}", run.args)
-        };
+        let command = with_args(shell_word(&script.display().to_string()), run.args);
         let output = self.exec(&command, run.timeout, run.formatter).await?;
         Ok((command, output))
     }
@@ -238,14 +231,11 @@ async fn read_all(
         return Ok(Vec::new());
     };
     let mut all = Vec::new();
-    let mut lines = Lines::default();
+    let mut lines = LineSplitter::default();
     let mut buf = vec![0u8; 8192];
     let emit = |line: &str| {
         if let Some(f) = formatter {
-            match which {
-                OutputStream::Stdout => f.line(label, line),
-                OutputStream::Stderr => f.stderr_line(label, line),
-            }
+            send_line(&**f, label, which, line);
         }
     };
     loop {
@@ -309,6 +299,8 @@ mod tests {
         assert_eq!(out.stderr, b"oops\n");
         assert_eq!(out.exit_status, Some(3));
         assert_eq!(out.exit_signal, None);
+        assert_eq!(out.status_text(), "status 3");
+        assert!(out.allows(&[3]) && !out.success());
         let mut lines = capture.lines_of("here");
         lines.sort();
         assert_eq!(lines, ["a", "b", "oops"]);

@@ -9,7 +9,8 @@
 //! - [`LocalNode`]: this machine, with the same command semantics.
 //! - [`SshJob`]: commands run in order on a node: [`Run`] (allowed exit
 //!   codes, capture into [`Variables`](crate::vars::Variables), deferred
-//!   templates), [`RunScript`], [`RunString`], [`Push`], [`Pull`].
+//!   templates), [`Script`] (apssh's [`RunScript`] and [`RunString`]),
+//!   [`Push`], [`Pull`].
 //! - [`topology_dot`]: the nodes and gateways as a Graphviz graph;
 //!   [`close_ssh_in_scheduler`] closes every connection of a scheduler,
 //!   remotest first.
@@ -54,14 +55,16 @@
 
 mod command;
 mod job;
-pub(crate) mod lifecycle;
+mod lifecycle;
 mod local;
 mod node;
 mod target;
 mod topology;
 mod util;
 
-pub use command::{ExecSettings, Pull, Push, Run, RunScript, RunString, SshCommand};
+pub use command::{
+    ExecSettings, Pull, Push, Run, RunScript, RunString, Script, ScriptSource, SshCommand,
+};
 pub use job::SshJob;
 pub use lifecycle::{ClosedConnection, close_ssh_in_scheduler};
 pub use local::LocalNode;

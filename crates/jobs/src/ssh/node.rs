@@ -2,8 +2,8 @@
 //! lazily opened connection shared by every job on it.
 
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use oxscript_core::Host;
@@ -11,6 +11,7 @@ use oxscript_transport::ssh::{SshConnection, SshOptions, SshPool};
 
 use crate::error::Result;
 use crate::format::SharedFormatter;
+use crate::graph::Usage;
 
 /// Settings of an [`SshNode`]. Build with struct-update syntax from `default()`.
 #[derive(Clone)]
@@ -46,20 +47,12 @@ impl fmt::Debug for SshNodeOptions {
     }
 }
 
-/// How many scheduled jobs still need the node, and whether one that ran
-/// asked to keep the connection.
-#[derive(Debug, Default)]
-struct Usage {
-    claims: usize,
-    keep: bool,
-}
-
 struct Inner {
     host: Host,
     options: SshNodeOptions,
     conn: tokio::sync::Mutex<Option<SshConnection>>,
     opened: AtomicU64,
-    usage: Mutex<Usage>,
+    usage: Usage,
 }
 
 /// A host reached over SSH, directly or through its gateway chain
@@ -109,10 +102,6 @@ impl fmt::Debug for SshNode {
     }
 }
 
-fn lock(m: &Mutex<Usage>) -> MutexGuard<'_, Usage> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl SshNode {
     /// A node for `host` with `ssh` settings and default node options.
     pub fn new(host: Host, ssh: SshOptions) -> SshNode {
@@ -132,7 +121,7 @@ impl SshNode {
             options,
             conn: tokio::sync::Mutex::new(None),
             opened: AtomicU64::new(0),
-            usage: Mutex::new(Usage::default()),
+            usage: Usage::default(),
         }))
     }
 
@@ -229,34 +218,9 @@ impl SshNode {
         }
     }
 
-    // ----- scheduler bookkeeping -----------------------------------------
-
-    /// A job of a scheduler run will use the node.
-    pub(crate) fn claim(&self) {
-        let mut usage = lock(&self.0.usage);
-        if usage.claims == 0 {
-            // A keep request left by a job run outside any scheduler run.
-            usage.keep = false;
-        }
-        usage.claims += 1;
-    }
-
-    /// A job that runs on the node keeps its connection.
-    pub(crate) fn keep(&self) {
-        lock(&self.0.usage).keep = true;
-    }
-
-    /// A job of a run is done with the node; returns whether the
-    /// connection should be closed now (no other job of a run needs it
-    /// and none that ran asked to keep it).
-    pub(crate) fn release(&self) -> bool {
-        let mut usage = lock(&self.0.usage);
-        usage.claims = usage.claims.saturating_sub(1);
-        if usage.claims > 0 {
-            return false;
-        }
-        let keep = std::mem::take(&mut usage.keep);
-        !keep
+    /// The node's claims by scheduler runs.
+    pub(crate) fn usage(&self) -> &Usage {
+        &self.0.usage
     }
 }
 
@@ -265,24 +229,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_last_release_closes_unless_a_job_kept_the_connection() {
+    fn a_new_node_is_not_connected() {
         let node = SshNode::new(Host::new("ssh://u@r1").unwrap(), SshOptions::default());
-        node.claim();
-        node.claim();
-        assert!(!node.release(), "another job still needs it");
-        assert!(node.release(), "the last one closes");
-        node.claim();
-        node.keep();
-        assert!(!node.release(), "kept");
-        node.claim();
-        assert!(node.release(), "the keep request was for the previous run");
-        node.keep(); // outside a run
-        node.claim();
-        assert!(node.release(), "a stale keep request is forgotten");
-        assert!(node.release(), "releasing more than claimed stays at zero");
         assert_eq!(node.depth(), 0);
+        assert!(node.pool().is_none());
         assert!(!node.is_connected());
         assert!(node.current_connection().is_none());
+        assert_eq!(node.connections_opened(), 0);
         assert!(format!("{node:?} {:?}", node.options()).contains("r1"));
     }
 }

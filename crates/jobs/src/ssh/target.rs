@@ -8,16 +8,16 @@ use oxscript_transport::ssh::{ExecOutput, OutputStream, SshConnection, Transfer}
 
 use super::local::LocalNode;
 use super::node::SshNode;
-use super::util::{random_token, shell_quote};
+use super::util::{random_token, shell_word};
 use crate::error::{Error, Result};
-use crate::format::SharedFormatter;
+use crate::format::{SharedFormatter, send_line};
+use crate::graph::NodeRef;
 
 /// The remote directory scripts are copied under (relative to the login
 /// directory, like apssh's `~/.apssh-remote`).
 pub(crate) const REMOTE_SCRIPT_DIR: &str = ".oxscript-remote";
 
-/// A script to copy to a node and run ([`RunScript`](super::RunScript),
-/// [`RunString`](super::RunString)).
+/// A script to copy to a node and run ([`Script`](super::Script)).
 pub(crate) struct ScriptRun<'a> {
     /// Its file name on the node.
     pub(crate) name: &'a str,
@@ -86,6 +86,11 @@ impl JobNode {
         }
     }
 
+    /// The node a scheduler run claims and closes (none for this machine).
+    pub(crate) fn node_ref(&self) -> Option<NodeRef> {
+        self.as_ssh().map(|n| NodeRef::Ssh(n.clone()))
+    }
+
     /// The node's formatter, if any.
     pub fn formatter(&self) -> Option<&SharedFormatter> {
         match self {
@@ -119,17 +124,23 @@ impl JobNode {
             JobNode::Ssh(node) => {
                 let conn = node.connection().await?;
                 let dir = format!("{REMOTE_SCRIPT_DIR}/{}", random_token());
-                let result = install_and_run(&conn, node, &dir, script).await;
-                // Removed whatever happened (an upload may have failed half way).
-                let cleanup = conn.exec(format!("rm -rf {}", shell_quote(&dir))).run();
-                match cleanup.await {
-                    Ok(out) if out.success() => {}
-                    Ok(out) => {
-                        tracing::debug!(node = %node.name(), dir, status = ?out.exit_status, "removing a script directory")
+                let result = match upload(&conn, node, &dir, script).await {
+                    Ok(path) => {
+                        let line = with_args(shell_word(&path), script.args);
+                        // The command removes the directory itself, keeping
+                        // the script's status: no second round trip.
+                        let command =
+                            format!("{line}; rc=$?; rm -rf {}; exit $rc", shell_word(&dir));
+                        ssh_exec(&conn, node, &command, script.timeout, script.formatter)
+                            .await
+                            .map(|output| (line, output))
                     }
-                    Err(e) => {
-                        tracing::debug!(node = %node.name(), dir, error = %e, "removing a script directory")
-                    }
+                    Err(e) => Err(e),
+                };
+                if result.is_err() {
+                    // The upload failed half way, or the command did not
+                    // complete (timeout, lost connection): remove apart.
+                    remove_dir(&conn, node, &dir).await;
                 }
                 result
             }
@@ -222,27 +233,44 @@ async fn ssh_exec(
         exec = exec.timeout(t);
     }
     if let Some(formatter) = formatter {
-        exec = exec.on_line(line_sink(formatter.clone(), node.name().to_owned()));
+        let (formatter, label) = (formatter.clone(), node.name().to_owned());
+        exec = exec.on_line(move |stream: OutputStream, line: &str| {
+            send_line(&*formatter, &label, stream, line)
+        });
     }
     Ok(exec.run().await?)
 }
 
-fn line_sink(
-    formatter: SharedFormatter,
-    label: String,
-) -> impl FnMut(OutputStream, &str) + Send + 'static {
-    move |stream, line| match stream {
-        OutputStream::Stdout => formatter.line(&label, line),
-        OutputStream::Stderr => formatter.stderr_line(&label, line),
+/// `line` followed by `args` (already joined), if any.
+pub(crate) fn with_args(line: String, args: &str) -> String {
+    if args.is_empty() {
+        line
+    } else {
+        format!("{line} {args}")
     }
 }
 
-async fn install_and_run(
+/// Removes a script directory with a command of its own (best effort).
+async fn remove_dir(conn: &SshConnection, node: &SshNode, dir: &str) {
+    match conn.exec(format!("rm -rf {}", shell_word(dir))).run().await {
+        Ok(out) if out.success() => {}
+        Ok(out) => {
+            tracing::debug!(node = %node.name(), dir, status = %out.status_text(), "removing a script directory")
+        }
+        Err(e) => {
+            tracing::debug!(node = %node.name(), dir, error = %e, "removing a script directory")
+        }
+    }
+}
+
+/// Copies the script (mode 755) and its includes into `dir`; returns the
+/// script's path.
+async fn upload(
     conn: &SshConnection,
     node: &SshNode,
     dir: &str,
     run: &ScriptRun<'_>,
-) -> Result<(String, ExecOutput)> {
+) -> Result<String> {
     let sftp = conn.sftp().await?;
     let script = format!("{dir}/{}", run.name);
     let upload = async {
@@ -265,12 +293,5 @@ async fn install_and_run(
     }
     .await;
     close_sftp(sftp, node).await;
-    upload?;
-    let command = if run.args.is_empty() {
-        script
-    } else {
-        format!("{script} {}", run.args)
-    };
-    let output = ssh_exec(conn, node, &command, run.timeout, run.formatter).await?;
-    Ok((command, output))
+    upload.map(|()| script)
 }

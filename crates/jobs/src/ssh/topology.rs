@@ -1,32 +1,13 @@
 //! DOT export of nodes and their gateway chains (apssh `topology_dot`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use oxscript_core::Host;
+use oxscript_transport::ssh::HopId;
 
 use super::SshNode;
 use crate::graph::Scheduler;
-
-/// Identifies a hop like the SSH pool does: address, port, user and the
-/// chain before it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct HopKey {
-    address: String,
-    port: u16,
-    user: Option<String>,
-    via: Option<Box<HopKey>>,
-}
-
-impl HopKey {
-    fn of(host: &Host) -> HopKey {
-        HopKey {
-            address: host.address().to_owned(),
-            port: host.port(),
-            user: host.account().map(|a| a.name().to_owned()),
-            via: host.gateway().map(|g| Box::new(HopKey::of(g))),
-        }
-    }
-}
+use crate::graph::nodes::scheduler_nodes;
 
 struct Vertex {
     /// Already escaped for DOT.
@@ -82,40 +63,40 @@ fn describe(host: &Host) -> String {
 /// # Ok::<(), oxscript_core::Error>(())
 /// ```
 pub fn topology_dot<'a>(nodes: impl IntoIterator<Item = &'a SshNode>) -> String {
-    let mut ids: HashMap<HopKey, usize> = HashMap::new();
+    hosts_dot(nodes.into_iter().map(SshNode::host))
+}
+
+/// The DOT graph of `hosts` and their gateway chains.
+fn hosts_dot<'a>(hosts: impl Iterator<Item = &'a Host>) -> String {
+    // Hops are identified as the SSH pool shares them.
+    let mut ids: HashMap<HopId, usize> = HashMap::new();
     let mut vertices: Vec<Vertex> = Vec::new();
-    let mut edges: Vec<(String, String)> = Vec::new();
-    for node in nodes {
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    let mut seen_edges: HashSet<(usize, usize)> = HashSet::new();
+    for node in hosts {
         // The chain from the first hop to the node.
-        let mut chain: Vec<&Host> =
-            std::iter::successors(Some(node.host()), |h| h.gateway()).collect();
+        let mut chain: Vec<&Host> = std::iter::successors(Some(node), |h| h.gateway()).collect();
         chain.reverse();
-        let mut previous = "local".to_owned();
+        // 0 is this machine; hosts count from 1.
+        let mut previous = 0;
         let last = chain.len().saturating_sub(1);
         for (i, host) in chain.into_iter().enumerate() {
-            let key = HopKey::of(host);
-            let id = match ids.get(&key) {
-                Some(&id) => id,
-                None => {
-                    vertices.push(Vertex {
-                        label: describe(host),
-                        is_node: false,
-                    });
-                    ids.insert(key, vertices.len());
-                    vertices.len()
-                }
-            };
+            let id = *ids.entry(HopId::of(host)).or_insert_with(|| {
+                vertices.push(Vertex {
+                    label: describe(host),
+                    is_node: false,
+                });
+                vertices.len()
+            });
             if i == last
                 && let Some(v) = vertices.get_mut(id - 1)
             {
                 v.is_node = true;
             }
-            let current = format!("h{id}");
-            let edge = (previous, current.clone());
-            if !edges.contains(&edge) {
-                edges.push(edge);
+            if seen_edges.insert((previous, id)) {
+                edges.push((previous, id));
             }
-            previous = current;
+            previous = id;
         }
     }
     let mut out = String::from(
@@ -129,17 +110,25 @@ pub fn topology_dot<'a>(nodes: impl IntoIterator<Item = &'a SshNode>) -> String 
             v.label
         ));
     }
-    for (from, to) in &edges {
-        out.push_str(&format!("  \"{from}\" -> \"{to}\";\n"));
+    let name = |id: usize| {
+        if id == 0 {
+            "local".to_owned()
+        } else {
+            format!("h{id}")
+        }
+    };
+    for &(from, to) in &edges {
+        out.push_str(&format!("  \"{}\" -> \"{}\";\n", name(from), name(to)));
     }
     out.push_str("}\n");
     out
 }
 
-/// [`topology_dot`] of the SSH nodes the jobs of `scheduler` run on
-/// (nested schedulers included).
+/// [`topology_dot`] of the nodes the jobs of `scheduler` run on (nested
+/// schedulers included): [`SshNode`]s and [`Node`](crate::node::Node)s.
 pub fn scheduler_topology_dot(scheduler: &Scheduler) -> String {
-    topology_dot(&super::lifecycle::scheduler_nodes(scheduler))
+    let nodes = scheduler_nodes(scheduler);
+    hosts_dot(nodes.iter().map(|n| n.host()))
 }
 
 #[cfg(test)]

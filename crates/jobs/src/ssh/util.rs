@@ -1,40 +1,7 @@
-//! Small helpers of the SSH jobs: line splitting, random names, quoting.
+//! Small helpers of the SSH jobs: random names, quoting.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Splits a byte stream into lines (without `\n` / `\r\n`), joining lines
-/// cut across reads.
-#[derive(Debug, Default)]
-pub(crate) struct Lines {
-    pending: Vec<u8>,
-}
-
-impl Lines {
-    /// Feeds `data`; calls `emit` for each complete line.
-    pub(crate) fn feed(&mut self, data: &[u8], mut emit: impl FnMut(&str)) {
-        let mut rest = data;
-        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
-            let (line, after) = rest.split_at(pos);
-            self.pending.extend_from_slice(line);
-            if self.pending.last() == Some(&b'\r') {
-                self.pending.pop();
-            }
-            emit(&String::from_utf8_lossy(&self.pending));
-            self.pending.clear();
-            rest = after.get(1..).unwrap_or_default();
-        }
-        self.pending.extend_from_slice(rest);
-    }
-
-    /// Emits the last line if it had no newline.
-    pub(crate) fn finish(&mut self, mut emit: impl FnMut(&str)) {
-        if !self.pending.is_empty() {
-            emit(&String::from_utf8_lossy(&self.pending));
-            self.pending.clear();
-        }
-    }
-}
 
 /// A random 16-hex-digit token for file and directory names: the
 /// process's randomly seeded hasher over a counter, the process id and the
@@ -66,6 +33,20 @@ pub(crate) fn shell_quote(text: &str) -> String {
     out
 }
 
+/// `text` as one shell word: as it is when it holds only characters no
+/// POSIX shell treats specially, else [quoted](shell_quote).
+pub(crate) fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./+,:@%".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        shell_quote(text)
+    }
+}
+
 /// Whether `name` is a plain file name (no `/`, not `.` or `..`, not empty).
 pub(crate) fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\0'])
@@ -76,17 +57,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_are_joined_across_reads() {
-        let mut lines = Lines::default();
-        let mut out = Vec::new();
-        for chunk in [&b"ab"[..], b"c\r\nde", b"f\n\n", b"tail"] {
-            lines.feed(chunk, |l| out.push(l.to_owned()));
-        }
-        lines.finish(|l| out.push(l.to_owned()));
-        assert_eq!(out, ["abc", "def", "", "tail"]);
-    }
-
-    #[test]
     fn tokens_differ_and_quotes_hold() {
         let (a, b) = (random_token(), random_token());
         assert_eq!(a.len(), 16);
@@ -94,6 +64,13 @@ mod tests {
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(
+            shell_word(".oxscript-remote/0a1b/run.sh"),
+            ".oxscript-remote/0a1b/run.sh"
+        );
+        assert_eq!(shell_word("my script.sh"), "'my script.sh'");
+        assert_eq!(shell_word("a;b"), "'a;b'");
+        assert_eq!(shell_word(""), "''");
         assert!(is_plain_file_name("run.sh"));
         for bad in ["", ".", "..", "a/b", "../x"] {
             assert!(!is_plain_file_name(bad), "{bad}");

@@ -27,6 +27,7 @@ use oxscript_core::{Account, Host, PrivateKeyFile, Protocol, Url};
 
 use super::known_hosts::HostKeyPolicy;
 use super::options::SshOptions;
+use super::pattern;
 use crate::{Error, Result};
 
 /// OpenSSH's limit on nested `Include`s.
@@ -86,23 +87,15 @@ pub struct HostConfig {
     pub user_known_hosts_file: Option<PathBuf>,
 }
 
-/// All of a Host line's patterns (one line).
+/// All of a Host line's patterns (one line), as written (`!` included).
 #[derive(Clone, Debug)]
-struct Patterns(Vec<(bool, String)>);
+struct Patterns(Vec<String>);
 
 impl Patterns {
-    /// A host matches when a positive pattern matches and no negated one does.
+    /// A host matches when a positive pattern matches and no negated one
+    /// does (case-insensitively).
     fn matches(&self, host: &str) -> bool {
-        let mut positive = false;
-        for (negated, pattern) in &self.0 {
-            if glob_match(pattern, host) {
-                if *negated {
-                    return false;
-                }
-                positive = true;
-            }
-        }
-        positive
+        pattern::list_matches(self.0.iter().map(String::as_str), host)
     }
 }
 
@@ -176,10 +169,8 @@ impl OpenSshConfig {
     /// ```
     pub fn load(path: impl AsRef<Path>) -> Result<OpenSshConfig> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::SshConfig {
-            file: path.display().to_string(),
-            line: 0,
-            reason: format!("cannot read: {e}"),
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            config_error(&path.display().to_string(), 0, format!("cannot read: {e}"))
         })?;
         Self::parse(&text, &path.display().to_string())
     }
@@ -232,7 +223,6 @@ impl OpenSshConfig {
     }
 
     fn resolve(&self, alias: &str) -> Resolved {
-        let wanted = alias.to_ascii_lowercase();
         let mut host_name: Option<&str> = None;
         let mut user: Option<&str> = None;
         let mut port: Option<u16> = None;
@@ -241,7 +231,7 @@ impl OpenSshConfig {
         let mut strict: Option<HostKeyPolicy> = None;
         let mut known_hosts: Option<&str> = None;
         for block in &self.blocks {
-            if !block.conditions.iter().all(|c| c.matches(&wanted)) {
+            if !block.conditions.iter().all(|c| c.matches(alias)) {
                 continue;
             }
             for setting in &block.settings {
@@ -415,21 +405,21 @@ impl OpenSshConfig {
         options: &mut SshOptions,
         path: &mut Vec<String>,
     ) -> Result<Host> {
-        let config_error = |reason: String| Error::SshConfig {
-            file: origin.file.as_deref().unwrap_or(&self.source).to_owned(),
-            line: origin.line,
-            reason,
-        };
+        let file = origin.file.as_deref().unwrap_or(&self.source);
+        let config_error = |reason: String| config_error(file, origin.line, reason);
         let mut previous: Option<Host> = None;
         for (i, hop) in hops.iter().enumerate() {
-            let spec = JumpSpec::parse(hop)
-                .map_err(|r| config_error(format!("bad ProxyJump `{hop}`: {r}")))?;
-            let resolved = self.resolve(&spec.host);
+            let url = parse_jump(hop).map_err(config_error)?;
+            let name = url.hostname.clone();
+            // Port 22 means "none given", as for the host in `apply`.
+            let port = (url.port != DEFAULT_PORT).then_some(url.port);
+            let user = url.username.clone();
+            let resolved = self.resolve(&name);
             let jc = &resolved.config;
-            let mut gateway = Host::from_url(Url::new(Protocol::Ssh, spec.host.clone()));
-            gateway.set_address(jc.host_name.clone().unwrap_or_else(|| spec.host.clone()));
-            gateway.set_port(spec.port.or(jc.port).unwrap_or(DEFAULT_PORT));
-            let hop_account = match spec.user.as_deref().or(jc.user.as_deref()) {
+            let mut gateway = Host::from_url(url);
+            gateway.set_address(jc.host_name.clone().unwrap_or_else(|| name.clone()));
+            gateway.set_port(port.or(jc.port).unwrap_or(DEFAULT_PORT));
+            let hop_account = match user.as_deref().or(jc.user.as_deref()) {
                 Some(user) => match account {
                     Some(a) if a.name() == user => Some(a.clone()),
                     _ => Some(Account::new(user.to_owned(), "")),
@@ -441,7 +431,7 @@ impl OpenSshConfig {
             if i == 0 {
                 // The hop nearest to us is reached the way its own
                 // configuration says, ProxyJump included.
-                let key = spec.host.to_ascii_lowercase();
+                let key = name.to_ascii_lowercase();
                 if path.contains(&key) {
                     let mut names = path.clone();
                     names.push(key);
@@ -524,15 +514,8 @@ fn parse_into(
                 if args.is_empty() {
                     return Err(err("Host needs at least one pattern".into()));
                 }
-                let patterns = args
-                    .iter()
-                    .map(|a| match a.strip_prefix('!') {
-                        Some(p) => (true, p.to_ascii_lowercase()),
-                        None => (false, a.to_ascii_lowercase()),
-                    })
-                    .collect();
                 conditions = enclosing.to_vec();
-                conditions.push(Arc::new(Patterns(patterns)));
+                conditions.push(Arc::new(Patterns(args)));
                 blocks.push(Block {
                     conditions: conditions.clone(),
                     settings: Vec::new(),
@@ -606,8 +589,7 @@ fn parse_into(
                 } else {
                     let hops: Vec<String> = v.split(',').map(|h| h.trim().to_owned()).collect();
                     for hop in &hops {
-                        JumpSpec::parse(hop)
-                            .map_err(|r| err(format!("bad ProxyJump `{hop}`: {r}")))?;
+                        parse_jump(hop).map_err(err)?;
                     }
                     Value::ProxyJump(hops)
                 }
@@ -781,41 +763,15 @@ fn include_paths(arg: &str) -> std::result::Result<Vec<PathBuf>, String> {
     let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_file())
-        .filter(|e| e.file_name().to_str().is_some_and(|n| glob_match(&name, n)))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| pattern::matches_exact(&name, n))
+        })
         .map(|e| e.path())
         .collect();
     found.sort();
     Ok(found)
-}
-
-/// `*` and `?` wildcard matching (iterative, linear in practice).
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            Some(&c) if c == '?' || Some(&c) == t.get(ti) => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
 }
 
 // ----- expansion -----------------------------------------------------------
@@ -890,62 +846,34 @@ fn local_user() -> String {
         .unwrap_or_default()
 }
 
-/// One ProxyJump hop: `[user@]host[:port]`, `[user@][v6addr][:port]`, or
-/// the same as an `ssh://` URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct JumpSpec {
-    user: Option<String>,
-    host: String,
-    port: Option<u16>,
-}
-
-impl JumpSpec {
-    fn parse(text: &str) -> std::result::Result<JumpSpec, String> {
-        let text = text.trim();
-        let body = match text.get(..6) {
-            Some(scheme) if scheme.eq_ignore_ascii_case("ssh://") => {
-                text.get(6..).unwrap_or_default().trim_end_matches('/')
-            }
-            _ => text,
-        };
-        let (user, rest) = match body.rsplit_once('@') {
-            Some(("", _)) => return Err("empty user name".into()),
-            Some((user, rest)) => (Some(user.to_owned()), rest),
-            None => (None, body),
-        };
-        let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
-            let Some((host, after)) = inner.split_once(']') else {
-                return Err("missing `]`".into());
-            };
-            match after {
-                "" => (host, None),
-                _ => match after.strip_prefix(':') {
-                    Some(port) => (host, Some(port)),
-                    None => return Err(format!("unexpected `{after}` after `]`")),
-                },
-            }
-        } else {
-            match rest.split_once(':') {
-                Some((host, port)) if !port.contains(':') => (host, Some(port)),
-                // Several colons: a bare IPv6 address without port.
-                _ => (rest, None),
-            }
-        };
-        if host.is_empty() {
-            return Err("empty host".into());
+/// Parses one ProxyJump hop: `[user@]host[:port]`, `[user@][v6addr][:port]`,
+/// a bare IPv6 address, or the same as an `ssh://` URL. Port 22 stands for
+/// "no port given". A hop never carries a password (it would sit in a
+/// configuration file in clear). The error is the whole reason, naming the
+/// hop with any password replaced by `***`.
+fn parse_jump(hop: &str) -> std::result::Result<Url, String> {
+    let url = Url::parse_with_default(hop, Protocol::Ssh).map_err(|e| match e {
+        oxscript_core::Error::InvalidUrl { input, reason } => {
+            format!("bad ProxyJump `{input}`: {reason}")
         }
-        let port = match port {
-            None => None,
-            Some(p) => match p.parse::<u16>() {
-                Ok(n) if n > 0 => Some(n),
-                _ => return Err(format!("bad port `{p}`")),
-            },
-        };
-        Ok(JumpSpec {
-            user,
-            host: host.to_owned(),
-            port,
-        })
+        other => format!("bad ProxyJump: {other}"),
+    })?;
+    let problem = if url.password.is_some() {
+        Some("a hop cannot carry a password; give it an account or a key instead")
+    } else if url.protocol != Protocol::Ssh {
+        Some("a hop must be an SSH host")
+    } else if url.username.as_deref() == Some("") {
+        Some("empty user name")
+    } else if url.path.as_deref().is_some_and(|p| !p.is_empty()) || !url.vars.is_empty() {
+        Some("a hop has no path or query")
+    } else {
+        None
+    };
+    match problem {
+        // `Display` shows the password as `***`.
+        Some(reason) if url.password.is_some() => Err(format!("bad ProxyJump `{url}`: {reason}")),
+        Some(reason) => Err(format!("bad ProxyJump `{}`: {reason}", hop.trim())),
+        None => Ok(url),
     }
 }
 
@@ -961,21 +889,6 @@ mod tests {
         OpenSshConfig::parse(text, "test.conf")
             .unwrap_err()
             .to_string()
-    }
-
-    #[test]
-    fn glob_patterns() {
-        assert!(glob_match("*", "anything"));
-        assert!(glob_match("*", ""));
-        assert!(glob_match("r?", "r1"));
-        assert!(!glob_match("r?", "r10"));
-        assert!(glob_match("*.lab", "r1.lab"));
-        assert!(!glob_match("*.lab", "r1.lab.net"));
-        assert!(glob_match("a*b*c", "axxbyybzc"));
-        assert!(!glob_match("a*b*c", "axxbyy"));
-        assert!(glob_match("10.0.*.1", "10.0.7.1"));
-        assert!(glob_match("**x", "x"));
-        assert!(!glob_match("", "x"));
     }
 
     #[test]
@@ -1126,11 +1039,11 @@ mod tests {
         );
         assert_eq!(
             parse_err("ProxyJump a,,b\n"),
-            "test.conf line 1: bad ProxyJump ``: empty host"
+            "test.conf line 1: bad ProxyJump ``: the URL is empty"
         );
         assert_eq!(
             parse_err("ProxyJump a:99999\n"),
-            "test.conf line 1: bad ProxyJump `a:99999`: bad port `99999`"
+            "test.conf line 1: bad ProxyJump `a:99999`: port 99999 is out of range (1-65535)"
         );
         assert_eq!(
             parse_err("=x\n"),
@@ -1142,58 +1055,63 @@ mod tests {
 
     #[test]
     fn jump_specs() {
-        let spec = |t: &str| JumpSpec::parse(t).unwrap();
-        assert_eq!(
-            spec("bastion"),
-            JumpSpec {
-                user: None,
-                host: "bastion".into(),
-                port: None
-            }
-        );
+        // `(user, host, port)` of a hop that parses.
+        let spec = |t: &str| {
+            let url = parse_jump(t).unwrap();
+            (url.username, url.hostname, url.port)
+        };
+        let s = |v: &str| v.to_owned();
+        assert_eq!(spec("bastion"), (None, s("bastion"), 22));
         assert_eq!(
             spec("ops@bastion:2222"),
-            JumpSpec {
-                user: Some("ops".into()),
-                host: "bastion".into(),
-                port: Some(2222)
-            }
+            (Some(s("ops")), s("bastion"), 2222)
+        );
+        assert_eq!(spec("[::1]:2200"), (None, s("::1"), 2200));
+        assert_eq!(spec("u@[fe80::1]"), (Some(s("u")), s("fe80::1"), 22));
+        assert_eq!(spec("2001:db8::1"), (None, s("2001:db8::1"), 22));
+        assert_eq!(spec("ssh://u@h:2200"), (Some(s("u")), s("h"), 2200));
+        assert_eq!(spec("ssh://u@h/"), (Some(s("u")), s("h"), 22));
+        assert_eq!(
+            parse_jump("@h").unwrap_err(),
+            "bad ProxyJump `@h`: empty user name"
+        );
+        assert!(parse_jump("[::1").unwrap_err().contains("missing `]`"));
+        assert!(
+            parse_jump("h:x")
+                .unwrap_err()
+                .contains("port `x` is not a number")
         );
         assert_eq!(
-            spec("[::1]:22"),
-            JumpSpec {
-                user: None,
-                host: "::1".into(),
-                port: Some(22)
-            }
+            parse_jump("telnet://h").unwrap_err(),
+            "bad ProxyJump `telnet://h`: a hop must be an SSH host"
         );
         assert_eq!(
-            spec("u@[fe80::1]"),
-            JumpSpec {
-                user: Some("u".into()),
-                host: "fe80::1".into(),
-                port: None
-            }
+            parse_jump("h?x=1").unwrap_err(),
+            "bad ProxyJump `h?x=1`: a hop has no path or query"
         );
+    }
+
+    #[test]
+    fn a_hop_with_a_password_is_refused_without_showing_it() {
+        let err = parse_err("ProxyJump ops:s3cret@bastion:2222\n");
         assert_eq!(
-            spec("2001:db8::1"),
-            JumpSpec {
-                user: None,
-                host: "2001:db8::1".into(),
-                port: None
-            }
+            err,
+            "test.conf line 1: bad ProxyJump `ssh://ops:***@bastion:2222`: \
+             a hop cannot carry a password; give it an account or a key instead"
         );
-        assert_eq!(
-            spec("ssh://u@h:2200"),
-            JumpSpec {
-                user: Some("u".into()),
-                host: "h".into(),
-                port: Some(2200)
-            }
-        );
-        assert!(JumpSpec::parse("@h").is_err());
-        assert!(JumpSpec::parse("[::1").is_err());
-        assert!(JumpSpec::parse("h:x").is_err());
+        // Also when the rest of the hop is malformed.
+        let err = parse_err("ProxyJump ops:s3cret@bastion:x\n");
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(err.contains("port `x` is not a number"), "{err}");
+    }
+
+    #[test]
+    fn a_hop_port_of_22_defers_to_the_hops_own_port() {
+        let c = parse("Host t\n  ProxyJump b:22,c:2203\nHost b c\n  Port 2201\n");
+        let mut host = Host::new("ssh://t").unwrap();
+        c.apply(&mut host, &mut bare_options()).unwrap();
+        let ports: Vec<u16> = chain(&host).into_iter().map(|(_, _, p, _)| p).collect();
+        assert_eq!(ports, [22, 2203, 2201]);
     }
 
     #[test]

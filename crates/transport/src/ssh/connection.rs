@@ -524,7 +524,7 @@ impl SshConnection {
 
     // ----- channels ----------------------------------------------------------
 
-    fn ensure_authenticated(&self) -> Result<()> {
+    pub(super) fn ensure_authenticated(&self) -> Result<()> {
         if self.is_authenticated() {
             Ok(())
         } else {

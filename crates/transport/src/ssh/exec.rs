@@ -48,17 +48,63 @@ impl ExecOutput {
     pub fn success(&self) -> bool {
         self.exit_status == Some(0) && self.exit_signal.is_none()
     }
+
+    /// Whether the command exited (no signal) with one of `codes`.
+    ///
+    /// ```
+    /// use oxscript_transport::ssh::ExecOutput;
+    ///
+    /// let out = ExecOutput { exit_status: Some(1), ..ExecOutput::default() };
+    /// assert!(out.allows(&[0, 1]) && !out.allows(&[0]));
+    /// let killed = ExecOutput { exit_signal: Some("TERM".into()), ..ExecOutput::default() };
+    /// assert!(!killed.allows(&[0]));
+    /// ```
+    pub fn allows(&self, codes: &[u32]) -> bool {
+        self.exit_signal.is_none() && self.exit_status.is_some_and(|s| codes.contains(&s))
+    }
+
+    /// How the command ended, as errors word it: `status N`, `signal X`,
+    /// or `no exit status` (some network devices never send one).
+    ///
+    /// ```
+    /// use oxscript_transport::ssh::ExecOutput;
+    ///
+    /// let out = ExecOutput { exit_status: Some(3), ..ExecOutput::default() };
+    /// assert_eq!(out.status_text(), "status 3");
+    /// assert_eq!(ExecOutput::default().status_text(), "no exit status");
+    /// ```
+    pub fn status_text(&self) -> String {
+        match (&self.exit_signal, self.exit_status) {
+            (Some(signal), _) => format!("signal {signal}"),
+            (None, Some(code)) => format!("status {code}"),
+            (None, None) => "no exit status".to_owned(),
+        }
+    }
 }
 
-/// Splits a byte stream into lines, joining lines split across packets.
+/// Splits a byte stream into lines, joining lines split across reads or
+/// packets (how [`Exec::on_line`] sees output; usable for any stream).
+///
+/// ```
+/// use oxscript_transport::ssh::LineSplitter;
+///
+/// let mut lines = Vec::new();
+/// let mut splitter = LineSplitter::default();
+/// for chunk in [&b"fir"[..], b"st\r\nsec", b"ond\nlast"] {
+///     splitter.feed(chunk, |line| lines.push(line.to_owned()));
+/// }
+/// splitter.finish(|line| lines.push(line.to_owned()));
+/// assert_eq!(lines, ["first", "second", "last"]);
+/// ```
 #[derive(Debug, Default)]
-pub(crate) struct LineSplitter {
+pub struct LineSplitter {
     pending: Vec<u8>,
 }
 
 impl LineSplitter {
-    /// Feeds `data`; calls `emit` for each complete line (without `\n` / `\r\n`).
-    pub(crate) fn feed(&mut self, data: &[u8], mut emit: impl FnMut(&str)) {
+    /// Feeds `data`; calls `emit` for each complete line (without `\n` /
+    /// `\r\n`; invalid UTF-8 replaced).
+    pub fn feed(&mut self, data: &[u8], mut emit: impl FnMut(&str)) {
         let mut rest = data;
         while let Some(pos) = memchr::memchr(b'\n', rest) {
             self.pending.extend_from_slice(&rest[..pos]);
@@ -73,7 +119,7 @@ impl LineSplitter {
     }
 
     /// Emits the last line if it had no newline.
-    pub(crate) fn finish(&mut self, mut emit: impl FnMut(&str)) {
+    pub fn finish(&mut self, mut emit: impl FnMut(&str)) {
         if !self.pending.is_empty() {
             emit(&String::from_utf8_lossy(&self.pending));
             self.pending.clear();
@@ -235,22 +281,15 @@ impl Exec {
             out_lines.finish(|l| cb(OutputStream::Stdout, l));
             err_lines.finish(|l| cb(OutputStream::Stderr, l));
         }
-        if let Some(allowed) = &self.allowed {
-            let ok = output.exit_signal.is_none()
-                && output.exit_status.is_some_and(|s| allowed.contains(&s));
-            if !ok {
-                let status = match (&output.exit_signal, output.exit_status) {
-                    (Some(sig), _) => format!("signal {sig}"),
-                    (None, Some(code)) => format!("status {code}"),
-                    (None, None) => "no exit status".to_owned(),
-                };
-                return Err(Error::CommandFailed {
-                    host: label,
-                    command: self.command.clone(),
-                    status,
-                    stderr: Tail::of(&output.stderr),
-                });
-            }
+        if let Some(allowed) = &self.allowed
+            && !output.allows(allowed)
+        {
+            return Err(Error::CommandFailed {
+                host: label,
+                command: self.command.clone(),
+                status: output.status_text(),
+                stderr: Tail::of(&output.stderr),
+            });
         }
         Ok(output)
     }
@@ -302,7 +341,30 @@ impl futures::Stream for ExecStream {
 
 #[cfg(test)]
 mod tests {
-    use super::LineSplitter;
+    use super::{ExecOutput, LineSplitter};
+
+    #[test]
+    fn statuses_are_judged_and_worded() {
+        let status = |code| ExecOutput {
+            exit_status: Some(code),
+            ..ExecOutput::default()
+        };
+        assert!(status(0).allows(&[0]) && status(0).success());
+        assert!(!status(2).allows(&[0, 1]));
+        assert!(status(2).allows(&[2]));
+        assert!(
+            !ExecOutput::default().allows(&[0]),
+            "no status is no success"
+        );
+        let killed = ExecOutput {
+            exit_status: Some(0),
+            exit_signal: Some("KILL".into()),
+            ..ExecOutput::default()
+        };
+        assert!(!killed.allows(&[0]));
+        assert_eq!(killed.status_text(), "signal KILL");
+        assert_eq!(status(127).status_text(), "status 127");
+    }
 
     #[test]
     fn lines_split_across_packets_are_joined() {

@@ -68,20 +68,8 @@ impl SshConnection {
         remote_host: &str,
         remote_port: u16,
     ) -> Result<PortForward> {
-        if !self.is_authenticated() {
-            return Err(Error::Ssh {
-                host: self.label().to_owned(),
-                reason: "not authenticated yet: call authenticate() first".into(),
-            });
-        }
-        let listener = TcpListener::bind(bind).await.map_err(|error| Error::Bind {
-            address: bind.to_owned(),
-            error,
-        })?;
-        let local_addr = listener.local_addr().map_err(|error| Error::Bind {
-            address: bind.to_owned(),
-            error,
-        })?;
+        self.ensure_authenticated()?;
+        let (listener, local_addr) = bind_listener(bind).await?;
         let forward = PortForward {
             local_addr,
             target: format!("{remote_host}:{remote_port}"),
@@ -153,6 +141,18 @@ impl Drop for PortForward {
     }
 }
 
+/// Listens on `bind`, returning the listener and the address it actually
+/// got (port 0 picks a free port). Errors name the address.
+async fn bind_listener(bind: &str) -> Result<(TcpListener, SocketAddr)> {
+    let bind_error = |error| Error::Bind {
+        address: bind.to_owned(),
+        error,
+    };
+    let listener = TcpListener::bind(bind).await.map_err(bind_error)?;
+    let local_addr = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local_addr))
+}
+
 /// The listener's task.
 struct Acceptor {
     listener: TcpListener,
@@ -168,6 +168,7 @@ impl Acceptor {
     async fn run(self) {
         loop {
             let accepted = tokio::select! {
+                biased;
                 () = self.cancel.cancelled() => break,
                 accepted = self.listener.accept() => accepted,
             };
@@ -192,6 +193,7 @@ impl Acceptor {
                     // rather than spin or give up.
                     tracing::warn!(host = %self.ssh.label(), error = %e, "port forward: accept failed");
                     tokio::select! {
+                        biased;
                         () = self.cancel.cancelled() => break,
                         () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
                     }
@@ -213,7 +215,10 @@ struct Forwarded {
 
 impl Forwarded {
     async fn run(mut self) {
+        // Biased: once the forward is closed, no new tunnel is opened even
+        // if the channel-open future would be ready as well.
         let tunnel = tokio::select! {
+            biased;
             () = self.cancel.cancelled() => return,
             tunnel = self.ssh.open_direct_tcpip(&self.remote_host, self.remote_port) => tunnel,
         };
@@ -229,6 +234,7 @@ impl Forwarded {
             }
         };
         tokio::select! {
+            biased;
             () = self.cancel.cancelled() => {}
             copied = tokio::io::copy_bidirectional(&mut self.socket, &mut tunnel) => match copied {
                 Ok((up, down)) => tracing::debug!(peer = %self.peer, up, down, "forwarded connection ended"),
@@ -251,19 +257,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn bind_listener_reports_the_chosen_port() {
+        let (listener, addr) = bind_listener("127.0.0.1:0").await.unwrap();
+        assert_ne!(addr.port(), 0);
+        assert_eq!(listener.local_addr().unwrap(), addr);
+    }
+
+    #[tokio::test]
     async fn bind_errors_name_the_address() {
         let busy = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = busy.local_addr().unwrap().to_string();
-        let err = TcpListener::bind(&address)
-            .await
-            .map_err(|error| Error::Bind {
-                address: address.clone(),
-                error,
-            });
-        let text = err.unwrap_err().to_string();
+        let err = bind_listener(&address).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Bind { address: a, .. } if *a == address),
+            "{err:?}"
+        );
+        let text = err.to_string();
         assert!(
             text.starts_with(&format!("cannot listen on {address}: ")),
             "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn unparsable_bind_addresses_are_bind_errors() {
+        let err = bind_listener("not an address").await.unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot listen on not an address: "),
+            "{err}"
         );
     }
 }

@@ -29,14 +29,17 @@ mod forward;
 mod handler;
 pub mod known_hosts;
 mod options;
+mod pattern;
 mod pool;
 mod sftp;
 
 pub use config::{HostConfig, OpenSshConfig};
 pub use connection::{ChannelStream, SshConnection};
+pub use exec::LineSplitter;
 pub use exec::{Exec, ExecEvent, ExecOutput, ExecStream, OutputStream};
 pub use forward::PortForward;
 pub use known_hosts::{HostKeyPolicy, KnownHosts};
 pub use options::{AlgorithmProfile, AuthMethod, SshOptions};
+pub use pool::HopId;
 pub use pool::SshPool;
 pub use sftp::{Progress, Sftp, Transfer};

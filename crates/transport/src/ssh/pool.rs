@@ -10,25 +10,47 @@ use tokio::sync::OnceCell;
 use super::{SshConnection, SshOptions};
 use crate::Result;
 
-/// Identifies a hop: where it is, who logs in, and the chain of hops
-/// before it (the same host reached through two different gateways is two
-/// different connections).
+/// Identifies a hop as an [`SshPool`] shares it: where it is (address and
+/// port), who logs in, and the chain of hops before it. The same host
+/// reached through two different gateways, or as two users, is two
+/// different hops.
+///
+/// ```
+/// use oxscript_core::Host;
+/// use oxscript_transport::ssh::HopId;
+///
+/// let gw = Host::new("ssh://jump@gw")?;
+/// let mut a = Host::new("ssh://admin@10.0.0.1")?;
+/// a.set_gateway(Some(gw.clone()));
+/// let mut b = Host::new("ssh://admin@10.0.0.1:22")?;
+/// b.set_name("renamed"); // names do not matter
+/// b.set_gateway(Some(gw));
+/// assert_eq!(HopId::of(&a), HopId::of(&b));
+/// assert_ne!(HopId::of(&a), HopId::of(&Host::new("ssh://admin@10.0.0.1")?));
+/// # Ok::<(), oxscript_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Key {
+pub struct HopId {
     address: String,
     port: u16,
     user: Option<String>,
-    via: Option<Box<Key>>,
+    via: Option<Box<HopId>>,
 }
 
-impl Key {
-    fn of(host: &Host) -> Key {
-        Key {
+impl HopId {
+    /// The identity of `host` (with its gateway chain).
+    pub fn of(host: &Host) -> HopId {
+        HopId {
             address: host.address().to_owned(),
             port: host.port(),
             user: host.account().map(|a| a.name().to_owned()),
-            via: host.gateway().map(|g| Box::new(Key::of(g))),
+            via: host.gateway().map(|g| Box::new(HopId::of(g))),
         }
+    }
+
+    /// The hop before this one, if any.
+    pub fn via(&self) -> Option<&HopId> {
+        self.via.as_deref()
     }
 }
 
@@ -65,7 +87,7 @@ type Cell = Arc<OnceCell<SshConnection>>;
 /// ```
 #[derive(Clone, Default)]
 pub struct SshPool {
-    cells: Arc<Mutex<HashMap<Key, Cell>>>,
+    cells: Arc<Mutex<HashMap<HopId, Cell>>>,
 }
 
 impl std::fmt::Debug for SshPool {
@@ -93,7 +115,7 @@ impl SshPool {
     ) -> Result<SshConnection> {
         let cell = {
             let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
-            cells.entry(Key::of(host)).or_default().clone()
+            cells.entry(HopId::of(host)).or_default().clone()
         };
         let connection = cell
             .get_or_try_init(|| async {
@@ -115,7 +137,7 @@ impl SshPool {
         self.cells
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&Key::of(host));
+            .remove(&HopId::of(host));
     }
 
     /// The open connections, remotest (deepest) first.
@@ -136,6 +158,19 @@ impl SshPool {
     /// Whether the pool holds no connection.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Whether `other` is a handle to the same pool (clones share one).
+    ///
+    /// ```
+    /// use oxscript_transport::ssh::SshPool;
+    ///
+    /// let pool = SshPool::new();
+    /// assert!(pool.same_pool(&pool.clone()));
+    /// assert!(!pool.same_pool(&SshPool::new()));
+    /// ```
+    pub fn same_pool(&self, other: &SshPool) -> bool {
+        Arc::ptr_eq(&self.cells, &other.cells)
     }
 
     /// Closes every connection, remotest first, and empties the pool.

@@ -79,6 +79,17 @@ pub struct Transfer {
     pub bytes: u64,
 }
 
+impl Transfer {
+    /// One file of `bytes` bytes.
+    fn file(bytes: u64) -> Transfer {
+        Transfer {
+            files: 1,
+            directories: 0,
+            bytes,
+        }
+    }
+}
+
 type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// An SFTP client on one SSH connection (see [`SshConnection::sftp`]).
@@ -253,12 +264,10 @@ impl Sftp {
         if meta.is_dir() {
             return Err(self.local_fail(local, "is a directory (use put_dir or put)"));
         }
-        let bytes = self.upload_file(local, remote, &meta).await?;
-        Ok(Transfer {
-            files: 1,
-            directories: 0,
-            bytes,
-        })
+        let bytes = self
+            .upload_file(local, remote, &meta, &mut Vec::new())
+            .await?;
+        Ok(Transfer::file(bytes))
     }
 
     /// Copies the remote file `remote` to the local path `local` (created
@@ -272,12 +281,10 @@ impl Sftp {
     /// # Ok(()) }
     /// ```
     pub async fn get_file(&self, remote: &str, local: impl AsRef<Path>) -> Result<Transfer> {
-        let bytes = self.download_file(remote, local.as_ref(), None).await?;
-        Ok(Transfer {
-            files: 1,
-            directories: 0,
-            bytes,
-        })
+        let bytes = self
+            .download_file(remote, local.as_ref(), None, &mut Vec::new())
+            .await?;
+        Ok(Transfer::file(bytes))
     }
 
     /// Copies the local directory `local` recursively to `remote`: the
@@ -302,7 +309,8 @@ impl Sftp {
         if !meta.is_dir() {
             return Err(self.local_fail(local, "is not a directory (use put_file or put)"));
         }
-        self.upload_dir(local, remote, &meta).await
+        let existing = self.stat(remote).await?;
+        self.upload_dir(local, remote, &meta, existing).await
     }
 
     /// Copies the remote directory `remote` recursively to `local`: the
@@ -348,7 +356,8 @@ impl Sftp {
         let meta = tokio::fs::metadata(local)
             .await
             .map_err(|e| self.local_error(local, "cannot read local path", &e))?;
-        let target = match self.stat(remote).await? {
+        // The target path and what is there now, when already known.
+        let (target, known) = match self.stat(remote).await? {
             Some(attrs) if attrs.is_dir() => {
                 let name = local
                     .file_name()
@@ -356,19 +365,21 @@ impl Sftp {
                 let name = name
                     .to_str()
                     .ok_or_else(|| self.local_fail(local, "the file name is not valid UTF-8"))?;
-                join_remote(remote, name)
+                (join_remote(remote, name), None)
             }
-            _ => remote.to_owned(),
+            attrs => (remote.to_owned(), Some(attrs)),
         };
         if meta.is_dir() {
-            self.upload_dir(local, &target, &meta).await
+            let existing = match known {
+                Some(attrs) => attrs,
+                None => self.stat(&target).await?,
+            };
+            self.upload_dir(local, &target, &meta, existing).await
         } else {
-            let bytes = self.upload_file(local, &target, &meta).await?;
-            Ok(Transfer {
-                files: 1,
-                directories: 0,
-                bytes,
-            })
+            let bytes = self
+                .upload_file(local, &target, &meta, &mut Vec::new())
+                .await?;
+            Ok(Transfer::file(bytes))
         }
     }
 
@@ -398,12 +409,10 @@ impl Sftp {
         if attrs.is_dir() {
             self.download_dir(remote, &target, &attrs).await
         } else {
-            let bytes = self.download_file(remote, &target, Some(attrs)).await?;
-            Ok(Transfer {
-                files: 1,
-                directories: 0,
-                bytes,
-            })
+            let bytes = self
+                .download_file(remote, &target, Some(attrs), &mut Vec::new())
+                .await?;
+            Ok(Transfer::file(bytes))
         }
     }
 
@@ -540,11 +549,13 @@ impl Sftp {
 
     // ----- transfers -----------------------------------------------------
 
+    /// Copies one local file; `buf` is the transfer's copy buffer.
     async fn upload_file(
         &self,
         local: &Path,
         remote: &str,
         meta: &std::fs::Metadata,
+        buf: &mut Vec<u8>,
     ) -> Result<u64> {
         let mut src = tokio::fs::File::open(local)
             .await
@@ -552,20 +563,12 @@ impl Sftp {
         let mode = local_mode(meta);
         let mut dst = self.create_remote(remote, mode).await?;
         let mut meter = Meter::new(self.progress.as_ref(), remote, Some(meta.len()));
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = src
-                .read(&mut buf)
-                .await
-                .map_err(|e| self.local_error(local, "cannot read local file", &e))?;
-            let Some(data) = buf.get(..n).filter(|d| !d.is_empty()) else {
-                break;
-            };
-            dst.write_all(data)
-                .await
-                .map_err(|e| self.remote_io_error(remote, "cannot write remote file", &e))?;
-            meter.advance(n);
-        }
+        copy_with_progress(&mut src, &mut dst, buf, &mut meter)
+            .await
+            .map_err(|e| match e {
+                Copy::Read(e) => self.local_error(local, "cannot read local file", &e),
+                Copy::Write(e) => self.remote_io_error(remote, "cannot write remote file", &e),
+            })?;
         self.finish_remote(dst, remote, mode).await?;
         Ok(meter.finish())
     }
@@ -605,11 +608,14 @@ impl Sftp {
         chmod.map_err(|e| self.remote_error(remote, "cannot set the remote file's mode", &e))
     }
 
+    /// Copies one remote file (`attrs`: its attributes when already
+    /// known); `buf` is the transfer's copy buffer.
     async fn download_file(
         &self,
         remote: &str,
         local: &Path,
         attrs: Option<FileAttributes>,
+        buf: &mut Vec<u8>,
     ) -> Result<u64> {
         let attrs = match attrs {
             Some(attrs) => attrs,
@@ -629,20 +635,12 @@ impl Sftp {
             .await
             .map_err(|e| self.local_error(local, "cannot create local file", &e))?;
         let mut meter = Meter::new(self.progress.as_ref(), remote, attrs.size);
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = src
-                .read(&mut buf)
-                .await
-                .map_err(|e| self.remote_io_error(remote, "cannot read remote file", &e))?;
-            let Some(data) = buf.get(..n).filter(|d| !d.is_empty()) else {
-                break;
-            };
-            dst.write_all(data)
-                .await
-                .map_err(|e| self.local_error(local, "cannot write local file", &e))?;
-            meter.advance(n);
-        }
+        copy_with_progress(&mut src, &mut dst, buf, &mut meter)
+            .await
+            .map_err(|e| match e {
+                Copy::Read(e) => self.remote_io_error(remote, "cannot read remote file", &e),
+                Copy::Write(e) => self.local_error(local, "cannot write local file", &e),
+            })?;
         dst.flush()
             .await
             .map_err(|e| self.local_error(local, "cannot write local file", &e))?;
@@ -658,17 +656,21 @@ impl Sftp {
         Ok(meter.finish())
     }
 
+    /// Copies a local directory; `existing` is what [`Sftp::stat`] said
+    /// about `remote` (the callers have looked already).
     async fn upload_dir(
         &self,
         local: &Path,
         remote: &str,
         meta: &std::fs::Metadata,
+        existing: Option<FileAttributes>,
     ) -> Result<Transfer> {
         let mut total = Transfer::default();
+        let mut buf = Vec::new();
         // Directories created here, with their final modes, set once their
         // contents are in (a read-only directory could not be filled).
         let mut created: Vec<(String, u32)> = Vec::new();
-        match self.stat(remote).await? {
+        match existing {
             Some(attrs) if attrs.is_dir() => {}
             Some(_) => return Err(self.remote_fail(remote, "exists and is not a directory")),
             None => {
@@ -725,7 +727,7 @@ impl Sftp {
                     total.directories += 1;
                     stack.push((path, target));
                 } else if meta.is_file() {
-                    total.bytes += self.upload_file(&path, &target, &meta).await?;
+                    total.bytes += self.upload_file(&path, &target, &meta, &mut buf).await?;
                     total.files += 1;
                 } else {
                     tracing::info!(path = %path.display(), "skipping a special file");
@@ -745,6 +747,7 @@ impl Sftp {
         attrs: &FileAttributes,
     ) -> Result<Transfer> {
         let mut total = Transfer::default();
+        let mut buf = Vec::new();
         let mut created: Vec<(PathBuf, u32)> = Vec::new();
         match tokio::fs::metadata(local).await {
             Ok(meta) if meta.is_dir() => {}
@@ -776,10 +779,15 @@ impl Sftp {
                     return Err(self.remote_fail(&child, "the server listed an entry name that is not a plain file name; refusing it"));
                 }
                 if attrs.file_type() == FileType::Symlink {
-                    match self.stat(&child).await {
-                        Ok(Some(target)) if target.file_type() == FileType::File => attrs = target,
-                        Ok(_) | Err(_) => {
-                            tracing::info!(host = %self.host, path = %child, "skipping a symbolic link to a directory, special or missing file");
+                    // A dangling link is `None`; other failures are errors.
+                    match self.stat(&child).await? {
+                        Some(target) if target.file_type() == FileType::File => attrs = target,
+                        Some(_) => {
+                            tracing::info!(host = %self.host, path = %child, "skipping a symbolic link to a directory or special file");
+                            continue;
+                        }
+                        None => {
+                            tracing::info!(host = %self.host, path = %child, "skipping a dangling symbolic link");
                             continue;
                         }
                     }
@@ -807,7 +815,9 @@ impl Sftp {
                         stack.push((child, target));
                     }
                     FileType::File => {
-                        total.bytes += self.download_file(&child, &target, Some(attrs)).await?;
+                        total.bytes += self
+                            .download_file(&child, &target, Some(attrs), &mut buf)
+                            .await?;
                         total.files += 1;
                     }
                     FileType::Symlink | FileType::Other => {
@@ -926,6 +936,40 @@ fn describe(e: &SftpError, timeout: Duration) -> String {
         }
         SftpError::Timeout => format!("no reply from the server within {timeout:?}"),
         other => other.to_string(),
+    }
+}
+
+// ----- copying -----------------------------------------------------------
+
+/// Which side of a copy failed.
+#[derive(Debug)]
+enum Copy {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// Copies `src` to its end into `dst` through `buf` (sized to [`CHUNK`]
+/// on first use, so one transfer allocates it once), counting on `meter`.
+async fn copy_with_progress<R, W>(
+    src: &mut R,
+    dst: &mut W,
+    buf: &mut Vec<u8>,
+    meter: &mut Meter<'_>,
+) -> std::result::Result<(), Copy>
+where
+    R: tokio::io::AsyncRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    if buf.len() < CHUNK {
+        buf.resize(CHUNK, 0);
+    }
+    loop {
+        let n = src.read(buf.as_mut_slice()).await.map_err(Copy::Read)?;
+        let Some(data) = buf.get(..n).filter(|d| !d.is_empty()) else {
+            return Ok(());
+        };
+        dst.write_all(data).await.map_err(Copy::Write)?;
+        meter.advance(n);
     }
 }
 
@@ -1134,6 +1178,97 @@ mod tests {
         assert!(
             seen.iter()
                 .all(|p| p.path == "/tmp/x" && p.total == Some(700 * 1024))
+        );
+    }
+
+    #[tokio::test]
+    async fn copies_report_progress_and_reuse_one_buffer() {
+        let seen: Arc<Mutex<Vec<u64>>> = Arc::default();
+        let sink = seen.clone();
+        let callback: ProgressFn =
+            Arc::new(move |p: &Progress| sink.lock().unwrap().push(p.transferred));
+        let content: Vec<u8> = (0..600 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let mut buf = Vec::new();
+
+        let mut out = Vec::new();
+        let mut meter = Meter::new(Some(&callback), "/f1", Some(content.len() as u64));
+        copy_with_progress(&mut content.as_slice(), &mut out, &mut buf, &mut meter)
+            .await
+            .unwrap();
+        assert_eq!(meter.finish(), content.len() as u64);
+        assert_eq!(out, content);
+        assert_eq!(buf.len(), CHUNK);
+        let first = buf.as_ptr();
+
+        // A second file of the same transfer reuses the buffer.
+        let mut out = Vec::new();
+        let mut meter = Meter::new(Some(&callback), "/f2", Some(3));
+        copy_with_progress(&mut &b"abc"[..], &mut out, &mut buf, &mut meter)
+            .await
+            .unwrap();
+        assert_eq!(meter.finish(), 3);
+        assert_eq!(out, b"abc");
+        assert_eq!(buf.as_ptr(), first, "no new allocation");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![256 * 1024, 512 * 1024, 600 * 1024, 3]
+        );
+    }
+
+    #[tokio::test]
+    async fn copy_errors_say_which_side_failed() {
+        struct Failing;
+        impl tokio::io::AsyncWrite for Failing {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+                _: &[u8],
+            ) -> std::task::Poll<io::Result<usize>> {
+                std::task::Poll::Ready(Err(io::Error::other("disk full")))
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+        }
+        let mut meter = Meter::new(None, "/f", None);
+        let err = copy_with_progress(&mut &b"data"[..], &mut Failing, &mut Vec::new(), &mut meter)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Copy::Write(e) if e.to_string() == "disk full"),
+            "{err:?}"
+        );
+
+        let (reader, writer) = tokio::io::duplex(16);
+        drop(writer);
+        let mut reader = reader;
+        let mut out = Vec::new();
+        // A closed duplex reads as end of file: nothing copied, no error.
+        copy_with_progress(&mut reader, &mut out, &mut Vec::new(), &mut meter)
+            .await
+            .unwrap();
+        assert!(out.is_empty());
+        assert_eq!(meter.finish(), 0);
+    }
+
+    #[test]
+    fn one_file_transfers() {
+        assert_eq!(
+            Transfer::file(42),
+            Transfer {
+                files: 1,
+                directories: 0,
+                bytes: 42
+            }
         );
     }
 

@@ -223,11 +223,9 @@ impl TelnetCodec {
         self.binary_send = on;
     }
 
-    /// Consumes subnegotiation bytes from `buf`. Returns the finished
-    /// subnegotiation, if one completed and was not discarded; afterwards
-    /// `self.state` tells whether more input is needed (still inside) or
-    /// decoding continues in data state.
-    fn decode_subnegotiation(&mut self, buf: &mut BytesMut) -> Option<TelnetEvent> {
+    /// Consumes subnegotiation bytes from `buf` (in subnegotiation state;
+    /// in any other state it does nothing and says [`SubStep::Left`]).
+    fn decode_subnegotiation(&mut self, buf: &mut BytesMut) -> SubStep {
         let limit = self.max_subnegotiation;
         let State::Subnegotiation {
             option,
@@ -235,22 +233,22 @@ impl TelnetCodec {
             discarding,
         } = &mut self.state
         else {
-            return None;
+            return SubStep::Left;
         };
         loop {
             if buf.is_empty() {
-                return None;
+                return SubStep::Inside;
             }
             let Some(pos) = memchr::memchr(IAC, buf) else {
                 append_bounded(*option, payload, discarding, &buf[..], limit);
                 buf.clear();
-                return None;
+                return SubStep::Inside;
             };
             append_bounded(*option, payload, discarding, &buf[..pos], limit);
             let Some(&next) = buf.get(pos + 1) else {
                 // Keep the lone IAC until the next byte arrives.
                 buf.advance(pos);
-                return None;
+                return SubStep::Inside;
             };
             match next {
                 IAC => {
@@ -264,9 +262,9 @@ impl TelnetCodec {
                     let discarded = *discarding;
                     self.state = State::Data;
                     if discarded {
-                        return None;
+                        return SubStep::Left;
                     }
-                    return Some(TelnetEvent::Subnegotiation { option, payload });
+                    return SubStep::Finished(TelnetEvent::Subnegotiation { option, payload });
                 }
                 other => {
                     // A command inside SB breaks the subnegotiation. Drop it
@@ -279,7 +277,7 @@ impl TelnetCodec {
                     );
                     buf.advance(pos);
                     self.state = State::Data;
-                    return None;
+                    return SubStep::Left;
                 }
             }
         }
@@ -357,6 +355,18 @@ fn shift(bytes: &mut [u8], from: usize, to: usize, write: &mut usize) {
     *write += to - from;
 }
 
+/// Where [`TelnetCodec::decode_subnegotiation`] left the decoder.
+#[derive(Debug)]
+enum SubStep {
+    /// Still inside the subnegotiation: more input is needed.
+    Inside,
+    /// The subnegotiation ended with this event; back in data state.
+    Finished(TelnetEvent),
+    /// In data state with nothing to report: not in a subnegotiation,
+    /// or one ended discarded (too long) or broken by a command.
+    Left,
+}
+
 /// Writes one byte at `*write` (always at or before the read position).
 fn put(bytes: &mut [u8], write: &mut usize, byte: u8) {
     if let Some(slot) = bytes.get_mut(*write) {
@@ -396,14 +406,10 @@ impl Decoder for TelnetCodec {
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<TelnetEvent>, crate::Error> {
         loop {
-            if matches!(self.state, State::Subnegotiation { .. }) {
-                if let Some(event) = self.decode_subnegotiation(buf) {
-                    return Ok(Some(event));
-                }
-                if matches!(self.state, State::Subnegotiation { .. }) {
-                    return Ok(None);
-                }
-                continue;
+            match self.decode_subnegotiation(buf) {
+                SubStep::Inside => return Ok(None),
+                SubStep::Finished(event) => return Ok(Some(event)),
+                SubStep::Left => {}
             }
             let Some(&first) = buf.first() else {
                 return Ok(None);

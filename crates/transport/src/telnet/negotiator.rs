@@ -225,10 +225,7 @@ impl Negotiator {
     }
 
     fn negotiate(&mut self, verb: Verb, option: u8) -> Vec<TelnetFrame> {
-        let side = match verb {
-            Verb::Will | Verb::Wont => Side::Remote,
-            Verb::Do | Verb::Dont => Side::Local,
-        };
+        let side = Side::of(verb);
         let was_enabled = self.table.is_enabled(side, option);
         let mut out: Vec<TelnetFrame> = self.table.receive(verb, option).into_iter().collect();
         let enabled = self.table.is_enabled(side, option);

@@ -20,6 +20,15 @@ pub enum Side {
 }
 
 impl Side {
+    /// The side a received verb speaks about (RFC 1143 section 7):
+    /// `WILL`/`WONT` about the peer's, `DO`/`DONT` about ours.
+    pub(crate) fn of(verb: Verb) -> Side {
+        match verb {
+            Verb::Will | Verb::Wont => Side::Remote,
+            Verb::Do | Verb::Dont => Side::Local,
+        }
+    }
+
     fn index(self) -> usize {
         match self {
             Side::Local => 0,
@@ -208,12 +217,8 @@ impl OptionTable {
     /// A request for an option not [allowed](OptionTable::allow) is refused;
     /// a request that does not change the state is not answered.
     pub fn receive(&mut self, verb: Verb, option: u8) -> Option<TelnetFrame> {
-        let (side, wants_enabled) = match verb {
-            Verb::Will => (Side::Remote, true),
-            Verb::Wont => (Side::Remote, false),
-            Verb::Do => (Side::Local, true),
-            Verb::Dont => (Side::Local, false),
-        };
+        let side = Side::of(verb);
+        let wants_enabled = matches!(verb, Verb::Will | Verb::Do);
         let state = self.state(side, option);
         // `reply`: Some(true) sends the enabling verb, Some(false) the
         // disabling one.
@@ -290,6 +295,26 @@ mod tests {
     use QState::*;
 
     const OPT: u8 = ECHO;
+
+    #[test]
+    fn verbs_speak_about_the_side_rfc_1143_says() {
+        assert_eq!(Side::of(Verb::Will), Side::Remote);
+        assert_eq!(Side::of(Verb::Wont), Side::Remote);
+        assert_eq!(Side::of(Verb::Do), Side::Local);
+        assert_eq!(Side::of(Verb::Dont), Side::Local);
+        // The peer's answer to what we send about a side speaks about
+        // that same side.
+        for side in [Side::Local, Side::Remote] {
+            let answer = |v: Verb| match v {
+                Verb::Will => Verb::Do,
+                Verb::Do => Verb::Will,
+                Verb::Wont => Verb::Dont,
+                Verb::Dont => Verb::Wont,
+            };
+            assert_eq!(Side::of(answer(side.enable_verb())), side);
+            assert_eq!(Side::of(answer(side.disable_verb())), side);
+        }
+    }
 
     fn frame(verb: Verb) -> Option<TelnetFrame> {
         Some(TelnetFrame::Negotiate { verb, option: OPT })
