@@ -59,6 +59,7 @@ pub mod inventory;
 mod pool;
 mod protocol;
 mod secret;
+pub mod sync;
 mod url;
 
 pub use account::{Account, AccountBuilder, LoginGuard, PrivateKeyFile};

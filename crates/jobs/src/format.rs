@@ -26,10 +26,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
+use oxscript_core::sync::lock;
 use oxscript_transport::ssh::OutputStream;
 
 use crate::error::{Error, Result};
@@ -63,10 +64,6 @@ pub(crate) fn send_line(formatter: &dyn Formatter, host: &str, stream: OutputStr
         OutputStream::Stdout => formatter.line(host, line),
         OutputStream::Stderr => formatter.stderr_line(host, line),
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `HH:MM:SS` of `t`, in UTC.

@@ -26,7 +26,7 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
@@ -47,7 +47,7 @@ impl Variables {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, String>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        oxscript_core::sync::lock(&self.0)
     }
 
     /// Sets a variable, replacing any previous value.

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Buf, BytesMut};
+use oxscript_core::sync::lock;
 use oxscript_drivers::{OsGuesser, Pattern};
 use tokio::sync::{Notify, watch};
 
@@ -206,7 +207,7 @@ impl Shared {
     /// Locks the state. A poisoned lock (a panicking monitor callback
     /// cannot poison it: callbacks run outside the lock) is recovered.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     /// A receiver to wait for changes on; subscribe before checking.

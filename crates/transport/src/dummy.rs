@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use oxscript_core::sync::lock;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// A bidirectional byte stream usable by a Session.
@@ -35,25 +36,25 @@ fn registry() -> &'static Mutex<HashMap<String, Arc<dyn Connector>>> {
 
 /// Registers `connector` under `name`, replacing any previous one.
 pub fn register(name: &str, connector: Arc<dyn Connector>) {
-    let mut map = registry().lock().unwrap_or_else(|e| e.into_inner());
+    let mut map = lock(registry());
     map.insert(name.to_owned(), connector);
 }
 
 /// Removes the connector registered under `name`; returns whether one existed.
 pub fn unregister(name: &str) -> bool {
-    let mut map = registry().lock().unwrap_or_else(|e| e.into_inner());
+    let mut map = lock(registry());
     map.remove(name).is_some()
 }
 
 /// Looks up the connector registered under `name`.
 pub fn lookup(name: &str) -> Option<Arc<dyn Connector>> {
-    let map = registry().lock().unwrap_or_else(|e| e.into_inner());
+    let map = lock(registry());
     map.get(name).cloned()
 }
 
 /// The names of all registered connectors, sorted.
 pub fn names() -> Vec<String> {
-    let map = registry().lock().unwrap_or_else(|e| e.into_inner());
+    let map = lock(registry());
     let mut names: Vec<String> = map.keys().cloned().collect();
     names.sort();
     names

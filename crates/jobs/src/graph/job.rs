@@ -4,10 +4,11 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use oxscript_core::sync::lock;
 
 use super::Scheduler;
 use super::nodes::NodeRef;
@@ -66,10 +67,6 @@ pub(super) struct Inner {
     claimed: AtomicBool,
     /// Why the job cannot run, found when it was built (a malformed template).
     invalid: Option<Error>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A job of a job graph: a labelled async function, its requirements, and

@@ -51,9 +51,10 @@ mod sequence;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use oxscript_core::sync::lock;
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 
@@ -65,10 +66,6 @@ use self::plan::Plan;
 use crate::error::{Error, Result};
 use crate::events::{Event, EventBus, JobInfo};
 use crate::value::Value;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// How the last run ended.
 #[derive(Clone, Debug)]

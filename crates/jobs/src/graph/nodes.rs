@@ -9,7 +9,7 @@
 //! first), except the pools a kept connection runs through.
 
 use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use oxscript_core::{Host, Protocol};
 use oxscript_transport::ssh::{SshConnection, SshPool};
@@ -31,7 +31,7 @@ struct UsageState {
 
 impl Usage {
     fn lock(&self) -> MutexGuard<'_, UsageState> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        oxscript_core::sync::lock(&self.0)
     }
 
     /// A job of a run will use the node.

@@ -32,8 +32,10 @@
 mod file;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
+
+use oxscript_core::sync::lock;
 
 pub(crate) use file::file_stem;
 pub use file::{FileLogOptions, FileLogger, LogMode};
@@ -137,10 +139,6 @@ fn is_cut_character(bytes: &[u8]) -> bool {
         _ => return false,
     };
     bytes.len() < width
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Default for Logger {

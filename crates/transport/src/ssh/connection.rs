@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use oxscript_core::sync::lock;
 use oxscript_core::{Account, Host, PrivateKeyFile};
 use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
@@ -202,18 +203,11 @@ impl SshConnection {
 
     /// The user this connection authenticated as.
     pub fn user(&self) -> Option<String> {
-        self.inner
-            .user
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.inner.user).clone()
     }
 
     fn handshake(&self) -> std::sync::MutexGuard<'_, Handshake> {
-        self.inner
-            .handshake
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        lock(&self.inner.handshake)
     }
 
     /// The server's version string, e.g. `SSH-2.0-OpenSSH_9.2p1 Debian-2`.
@@ -352,7 +346,7 @@ impl SshConnection {
 
     fn mark_authenticated(&self, user: &str) {
         self.inner.authenticated.store(true, Ordering::SeqCst);
-        *self.inner.user.lock().unwrap_or_else(|e| e.into_inner()) = Some(user.to_owned());
+        *lock(&self.inner.user) = Some(user.to_owned());
     }
 
     async fn try_public_keys(
@@ -695,11 +689,7 @@ fn connect_error(
     handshake: &Mutex<Handshake>,
     known_hosts: Option<&str>,
 ) -> Error {
-    let key = handshake
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .key
-        .clone();
+    let key = lock(handshake).key.clone();
     let file = known_hosts
         .unwrap_or("(no known_hosts file: home directory unknown)")
         .to_owned();

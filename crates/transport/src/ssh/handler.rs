@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use oxscript_core::sync::lock;
 use russh::client::{self, Session};
 use russh::keys::PublicKeyOrCertificate;
 
@@ -80,7 +81,7 @@ impl ClientHandler {
 
     fn record(&self, check: KeyCheck) -> bool {
         let accepted = matches!(check, KeyCheck::Accepted { .. } | KeyCheck::Learned { .. });
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
         state.key = Some(check);
         accepted
     }
@@ -143,7 +144,7 @@ impl client::Handler for ClientHandler {
         banner: &str,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
         state
             .banner
             .get_or_insert_with(String::new)
@@ -159,7 +160,7 @@ impl client::Handler for ClientHandler {
         _language: &str,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
         let text = if description.trim().is_empty() {
             format!("{reason:?}")
         } else {
@@ -176,7 +177,7 @@ impl client::Handler for ClientHandler {
         _names: &russh::Names,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock(&self.state);
         if state.server_version.is_none() {
             state.server_version = Some(
                 String::from_utf8_lossy(session.remote_sshid())

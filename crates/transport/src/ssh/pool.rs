@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oxscript_core::Host;
+use oxscript_core::sync::lock;
 use tokio::sync::OnceCell;
 
 use super::{SshConnection, SshOptions};
@@ -114,7 +115,7 @@ impl SshPool {
         timeout: Duration,
     ) -> Result<SshConnection> {
         let cell = {
-            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            let mut cells = lock(&self.cells);
             cells.entry(HopId::of(host)).or_default().clone()
         };
         let connection = cell
@@ -134,15 +135,12 @@ impl SshPool {
     }
 
     fn forget(&self, host: &Host) {
-        self.cells
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&HopId::of(host));
+        lock(&self.cells).remove(&HopId::of(host));
     }
 
     /// The open connections, remotest (deepest) first.
     pub fn connections(&self) -> Vec<SshConnection> {
-        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        let cells = lock(&self.cells);
         let mut list: Vec<SshConnection> =
             cells.values().filter_map(|c| c.get().cloned()).collect();
         list.sort_by_key(|c| std::cmp::Reverse(c.depth()));
@@ -151,7 +149,7 @@ impl SshPool {
 
     /// Number of open connections.
     pub fn len(&self) -> usize {
-        let cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        let cells = lock(&self.cells);
         cells.values().filter(|c| c.get().is_some()).count()
     }
 
@@ -176,7 +174,7 @@ impl SshPool {
     /// Closes every connection, remotest first, and empties the pool.
     pub async fn close_all(&self) {
         let list = self.connections();
-        self.cells.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        lock(&self.cells).clear();
         for connection in list {
             connection.disconnect().await;
         }
