@@ -31,7 +31,7 @@
 use std::fmt;
 
 use crate::error::Result;
-use crate::graph::{Job, NodeRef};
+use crate::graph::Job;
 use crate::job_base::{JobBase, job_base_methods};
 use crate::node::Node;
 use crate::value::Value;
@@ -189,7 +189,7 @@ impl SessionJob {
             let this = self.clone();
             async move { this.execute().await }
         });
-        job.attach_node(NodeRef::Session(node));
+        job.attach(node.attachment());
         job
     }
 }

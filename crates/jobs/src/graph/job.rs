@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use oxscript_core::sync::lock;
 
 use super::Scheduler;
-use super::nodes::NodeRef;
+use super::attachment::Attachment;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -61,9 +61,9 @@ pub(super) struct Inner {
     pub(super) body: Body,
     config: Mutex<Config>,
     record: Mutex<Record>,
-    /// The nodes the job runs on (see `super::nodes`).
-    nodes: Mutex<Vec<NodeRef>>,
-    /// Whether the job holds a claim on its nodes.
+    /// What the job uses (see `super::attachment`).
+    attachments: Mutex<Vec<Arc<dyn Attachment>>>,
+    /// Whether the job holds a claim on its attachments.
     claimed: AtomicBool,
     /// Why the job cannot run, found when it was built (a malformed template).
     invalid: Option<Error>,
@@ -125,7 +125,7 @@ impl Job {
                 state: JobState::Idle,
                 result: None,
             }),
-            nodes: Mutex::new(Vec::new()),
+            attachments: Mutex::new(Vec::new()),
             claimed: AtomicBool::new(false),
             invalid,
         }))
@@ -282,15 +282,17 @@ impl Job {
         record.result = None;
     }
 
-    /// Registers a node the job runs on: a scheduler run claims it for the
-    /// job and closes its connection once no job of the run needs it.
-    pub(crate) fn attach_node(&self, node: NodeRef) {
-        lock(&self.0.nodes).push(node);
+    /// Registers something the job uses (the node it runs on): a
+    /// scheduler run claims it for the job and closes it once no job of
+    /// the run needs it (see [`Attachment`]). Command jobs attach their
+    /// node themselves.
+    pub fn attach(&self, attachment: Arc<dyn Attachment>) {
+        lock(&self.0.attachments).push(attachment);
     }
 
-    /// The nodes the job runs on.
-    pub(crate) fn nodes(&self) -> Vec<NodeRef> {
-        lock(&self.0.nodes).clone()
+    /// What the job uses.
+    pub(crate) fn attachments(&self) -> Vec<Arc<dyn Attachment>> {
+        lock(&self.0.attachments).clone()
     }
 
     /// Why the job cannot run, if a problem was found when it was built.
@@ -298,7 +300,7 @@ impl Job {
         self.0.invalid.as_ref()
     }
 
-    /// Sets whether the job holds a claim on its nodes; returns the
+    /// Sets whether the job holds a claim on its attachments; returns the
     /// previous value.
     pub(crate) fn swap_claimed(&self, claimed: bool) -> bool {
         self.0.claimed.swap(claimed, Ordering::AcqRel)

@@ -43,8 +43,8 @@
 //! # }
 //! ```
 
+mod attachment;
 mod job;
-pub(crate) mod nodes;
 mod plan;
 mod render;
 mod sequence;
@@ -58,8 +58,9 @@ use oxscript_core::sync::lock;
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 
+pub(crate) use attachment::scheduler_attachments;
+pub use attachment::{Attachment, SharedResource};
 pub use job::{GraphJobFn, Job, JobState};
-pub(crate) use nodes::{NodeRef, Usage};
 pub use sequence::Sequence;
 
 use self::plan::Plan;
@@ -264,17 +265,16 @@ impl Scheduler {
     /// fails, or the timeout expires. Cancelling this future cancels the
     /// jobs.
     ///
-    /// The connections of the nodes the jobs run on
-    /// ([`Node`](crate::node::Node)s and [`SshNode`](crate::ssh::SshNode)s
-    /// alike) are closed as soon as no job of the run still needs them,
-    /// by the task of the job that used them last, unless the node keeps
-    /// its connection. At the end of the run the gateway hops of the
-    /// nodes' SSH pools are closed, remotest first, except the pools a
-    /// kept connection runs through.
+    /// The jobs' [attachments](Attachment) (the connections of the
+    /// [nodes](crate::node) they run on) are closed as soon as no job of
+    /// the run still needs them, by the task of the job that used them
+    /// last, unless they are kept. At the end of the run the resources
+    /// they share (the gateway hops of the nodes' SSH pools, remotest
+    /// first) are closed too, except those a kept connection still uses.
     pub async fn run(&self) -> Result<()> {
-        nodes::claim_all(self);
+        attachment::claim_all(self);
         let result = self.run_inner().await;
-        nodes::finish_run(self).await;
+        attachment::finish_run(self).await;
         result
     }
 
@@ -285,9 +285,9 @@ impl Scheduler {
 
     /// Closes the connections of the nodes used by this scheduler's jobs
     /// (nested schedulers included), except those that keep their
-    /// connection.
+    /// connection ([`Attachment::close_unkept`]).
     pub async fn close_nodes(&self) {
-        nodes::close_unkept(self).await;
+        attachment::close_unkept(self).await;
     }
 
     async fn run_inner(&self) -> Result<()> {
@@ -486,7 +486,7 @@ impl Run<'_> {
                 let result = future.await;
                 // Closing connections here keeps the scheduler's loop (and
                 // its timeout) free for the other jobs.
-                nodes::release(&job).await;
+                attachment::release(&job).await;
                 (index, result)
             });
             self.running.insert(handle.id(), index);

@@ -19,7 +19,7 @@ use crate::vars::Template;
 
 /// Commands run one after the other on a node (apssh `SshJob`): remote
 /// commands with allowed exit codes, scripts, file transfers, captures
-/// into [`Variables`] and deferred commands rendered from them.
+/// into [`Variables`](crate::vars::Variables) and deferred commands rendered from them.
 ///
 /// As a graph job ([`into_job`](SshJob::into_job)) it is critical unless
 /// told otherwise (set `critical`, `forever` and `requires` on the
@@ -264,7 +264,7 @@ impl SshJob {
         if self.keep_connection
             && let Some(node) = self.node.as_ssh()
         {
-            node.usage().keep();
+            node.keep_connection();
         }
         let mut values = Vec::with_capacity(self.commands.len());
         for (command, texts) in self.commands.iter().zip(&self.texts) {
@@ -355,13 +355,13 @@ impl SshJob {
     /// malformed template) fails the graph's check, before anything runs.
     pub fn into_job(self) -> Job {
         let label = self.label();
-        let node = self.node.node_ref();
+        let node = self.node.attachment();
         let job = Job::new_checked(label, self.base.problem.clone(), move || {
             let this = self.clone();
             async move { this.execute().await }
         });
         if let Some(node) = node {
-            job.attach_node(node);
+            job.attach(node);
         }
         job
     }

@@ -4,8 +4,8 @@
 //! [`Scheduler::run`](crate::graph::Scheduler::run)); what it leaves open
 //! is what jobs asked to keep, which this closes.
 
-use crate::graph::Scheduler;
-use crate::graph::nodes::scheduler_nodes;
+use crate::graph::{Scheduler, scheduler_attachments};
+use crate::node::as_node;
 
 /// A connection closed by [`close_ssh_in_scheduler`], in the order closed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +37,11 @@ pub struct ClosedConnection {
 /// # }
 /// ```
 pub async fn close_ssh_in_scheduler(scheduler: &Scheduler) -> Vec<ClosedConnection> {
-    let nodes = scheduler_nodes(scheduler);
+    let attachments = scheduler_attachments(scheduler);
+    let nodes: Vec<_> = attachments
+        .iter()
+        .filter_map(|a| as_node(a.as_ref()))
+        .collect();
     let mut open: Vec<_> = nodes
         .iter()
         .filter_map(|n| n.current_ssh().map(|c| (n, c)))
@@ -49,7 +53,7 @@ pub async fn close_ssh_in_scheduler(scheduler: &Scheduler) -> Vec<ClosedConnecti
         closed.push(ClosedConnection {
             label: conn.label().to_owned(),
             depth: conn.depth(),
-            node: Some(node.name().to_owned()),
+            node: Some(node.host().name().to_owned()),
         });
         if node.pool().is_none() {
             // Its own hops, closed with it, remotest first.

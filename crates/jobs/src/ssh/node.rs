@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use oxscript_core::Host;
@@ -11,7 +10,7 @@ use oxscript_transport::ssh::{SshConnection, SshOptions, SshPool};
 
 use crate::error::Result;
 use crate::format::SharedFormatter;
-use crate::graph::Usage;
+use crate::node::{NodeBase, node_methods};
 
 /// Settings of an [`SshNode`]. Build with struct-update syntax from `default()`.
 #[derive(Clone)]
@@ -45,14 +44,6 @@ impl fmt::Debug for SshNodeOptions {
             .field("formatter", &self.formatter.is_some())
             .finish()
     }
-}
-
-struct Inner {
-    host: Host,
-    options: SshNodeOptions,
-    conn: tokio::sync::Mutex<Option<SshConnection>>,
-    opened: AtomicU64,
-    usage: Usage,
 }
 
 /// A host reached over SSH, directly or through its gateway chain
@@ -90,7 +81,7 @@ struct Inner {
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct SshNode(Arc<Inner>);
+pub struct SshNode(Arc<NodeBase<SshConnection, SshNodeOptions>>);
 
 impl fmt::Debug for SshNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -101,6 +92,8 @@ impl fmt::Debug for SshNode {
             .finish_non_exhaustive()
     }
 }
+
+node_methods!(SshNode, SshNodeOptions);
 
 impl SshNode {
     /// A node for `host` with `ssh` settings and default node options.
@@ -116,13 +109,7 @@ impl SshNode {
 
     /// A node for `host` with `options`.
     pub fn with_options(host: Host, options: SshNodeOptions) -> SshNode {
-        SshNode(Arc::new(Inner {
-            host,
-            options,
-            conn: tokio::sync::Mutex::new(None),
-            opened: AtomicU64::new(0),
-            usage: Usage::default(),
-        }))
+        SshNode(Arc::new(NodeBase::new(host, options)))
     }
 
     /// A node for an `ssh://user@host` URL.
@@ -130,24 +117,9 @@ impl SshNode {
         Ok(SshNode::new(Host::new(url)?, ssh))
     }
 
-    /// The host.
-    pub fn host(&self) -> &Host {
-        &self.0.host
-    }
-
-    /// The host's name (the label of its output lines).
-    pub fn name(&self) -> &str {
-        self.0.host.name()
-    }
-
-    /// The options.
-    pub fn options(&self) -> &SshNodeOptions {
-        &self.0.options
-    }
-
     /// The pool sharing the gateway hops, if any.
     pub fn pool(&self) -> Option<&SshPool> {
-        self.0.options.ssh.pool.as_ref()
+        self.0.pool()
     }
 
     /// How many gateways stand between us and the host (0: direct).
@@ -155,32 +127,14 @@ impl SshNode {
         std::iter::successors(self.0.host.gateway(), |h| h.gateway()).count()
     }
 
-    /// Identifies the node (clones share it).
-    pub(crate) fn key(&self) -> usize {
-        Arc::as_ptr(&self.0) as usize
-    }
-
-    /// How many connections were opened so far.
-    pub fn connections_opened(&self) -> u64 {
-        self.0.opened.load(Ordering::Relaxed)
-    }
-
-    /// Whether a connection is open now (`false` while one is being opened).
-    pub fn is_connected(&self) -> bool {
-        self.0
-            .conn
-            .try_lock()
-            .map(|c| c.as_ref().is_some_and(|c| !c.is_closed()))
-            .unwrap_or(false)
+    /// A job on the node keeps its connection after the scheduler run.
+    pub(crate) fn keep_connection(&self) {
+        self.0.keep();
     }
 
     /// The open connection, if any (without opening one).
     pub fn current_connection(&self) -> Option<SshConnection> {
-        self.0
-            .conn
-            .try_lock()
-            .ok()
-            .and_then(|c| c.as_ref().filter(|c| !c.is_closed()).cloned())
+        self.0.current_ssh()
     }
 
     /// The node's connection: the open one, or a new one (connected
@@ -197,7 +151,7 @@ impl SshNode {
             tracing::debug!(node = %self.name(), "connection lost; reconnecting");
         }
         *slot = None;
-        self.0.opened.fetch_add(1, Ordering::Relaxed);
+        self.0.count_connection();
         let conn = SshConnection::connect_authenticated(
             &self.0.host,
             &self.0.options.ssh,
@@ -206,21 +160,6 @@ impl SshNode {
         .await?;
         *slot = Some(conn.clone());
         Ok(conn)
-    }
-
-    /// Closes the node's connection, if one is open (its own hops too when
-    /// it has no pool; pooled hops stay for the other nodes). The next
-    /// [`connection`](SshNode::connection) opens a new one.
-    pub async fn close(&self) {
-        let conn = self.0.conn.lock().await.take();
-        if let Some(conn) = conn {
-            conn.close().await;
-        }
-    }
-
-    /// The node's claims by scheduler runs.
-    pub(crate) fn usage(&self) -> &Usage {
-        &self.0.usage
     }
 }
 

@@ -11,7 +11,7 @@ use super::node::SshNode;
 use super::util::{random_token, shell_word};
 use crate::error::{Error, Result};
 use crate::format::{SharedFormatter, send_line};
-use crate::graph::NodeRef;
+use crate::graph::Attachment;
 
 /// The remote directory scripts are copied under (relative to the login
 /// directory, like apssh's `~/.apssh-remote`).
@@ -86,9 +86,10 @@ impl JobNode {
         }
     }
 
-    /// The node a scheduler run claims and closes (none for this machine).
-    pub(crate) fn node_ref(&self) -> Option<NodeRef> {
-        self.as_ssh().map(|n| NodeRef::Ssh(n.clone()))
+    /// The node as the attachment a scheduler run claims and closes
+    /// (none for this machine).
+    pub(crate) fn attachment(&self) -> Option<std::sync::Arc<dyn Attachment>> {
+        self.as_ssh().map(SshNode::attachment)
     }
 
     /// The node's formatter, if any.

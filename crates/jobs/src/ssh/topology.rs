@@ -6,8 +6,8 @@ use oxscript_core::Host;
 use oxscript_transport::ssh::HopId;
 
 use super::SshNode;
-use crate::graph::Scheduler;
-use crate::graph::nodes::scheduler_nodes;
+use crate::graph::{Scheduler, scheduler_attachments};
+use crate::node::as_node;
 
 struct Vertex {
     /// Already escaped for DOT.
@@ -127,8 +127,13 @@ fn hosts_dot<'a>(hosts: impl Iterator<Item = &'a Host>) -> String {
 /// [`topology_dot`] of the nodes the jobs of `scheduler` run on (nested
 /// schedulers included): [`SshNode`]s and [`Node`](crate::node::Node)s.
 pub fn scheduler_topology_dot(scheduler: &Scheduler) -> String {
-    let nodes = scheduler_nodes(scheduler);
-    hosts_dot(nodes.iter().map(|n| n.host()))
+    let attachments = scheduler_attachments(scheduler);
+    hosts_dot(
+        attachments
+            .iter()
+            .filter_map(|a| as_node(a.as_ref()))
+            .map(|n| n.host()),
+    )
 }
 
 #[cfg(test)]

@@ -9,20 +9,25 @@
 //! [keeps its connection](NodeOptions::keep_connection); at the end of the
 //! run the gateway hops of `ssh://` nodes' pools are closed too, like
 //! those of an [`SshNode`](crate::ssh::SshNode).
+//!
+//! Both kinds of node are [`Attachment`](crate::graph::Attachment)s of the graph jobs that run on
+//! them: that is how a scheduler run knows when to close them.
+
+mod base;
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use oxscript_core::{AccountGuard, AccountManager, Host};
 use oxscript_transport::ssh::SshConnection;
 use oxscript_transport::{Response, Session, SessionOptions};
-use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+use tokio::sync::{OwnedMappedMutexGuard, OwnedMutexGuard};
+
+pub(crate) use base::{Link, NodeBase, as_node, node_methods};
 
 use crate::error::{Error, Result};
 use crate::format::SharedFormatter;
-use crate::graph::Usage;
 use crate::login::LoginMode;
 
 /// Settings of a [`Node`]. Build with struct-update syntax from `default()`.
@@ -70,19 +75,26 @@ impl fmt::Debug for NodeOptions {
     }
 }
 
-struct Live {
+/// A node's open connection: the Session and the account it logged in with.
+pub(crate) struct Live {
     session: Session,
     /// The account, held while the connection is open (reconnections
     /// log in with it again).
     account: Option<AccountGuard>,
 }
 
-struct Inner {
-    host: Host,
-    options: NodeOptions,
-    conn: Arc<Mutex<Option<Live>>>,
-    opened: AtomicU64,
-    usage: Usage,
+impl Link for Live {
+    fn is_open(&self) -> bool {
+        self.session.is_open()
+    }
+
+    fn ssh(&self) -> Option<SshConnection> {
+        self.session.ssh().cloned()
+    }
+
+    async fn close(self) {
+        let _ = self.session.close().await;
+    }
 }
 
 /// A host and its shared, lazily opened connection; see the
@@ -101,7 +113,7 @@ struct Inner {
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct Node(Arc<Inner>);
+pub struct Node(Arc<NodeBase<Live, NodeOptions>>);
 
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,6 +124,8 @@ impl fmt::Debug for Node {
             .finish()
     }
 }
+
+node_methods!(Node, NodeOptions);
 
 impl Node {
     /// A node with default options.
@@ -126,63 +140,7 @@ impl Node {
 
     /// A node with `options`.
     pub fn with_options(host: Host, options: NodeOptions) -> Node {
-        Node(Arc::new(Inner {
-            host,
-            options,
-            conn: Arc::new(Mutex::new(None)),
-            opened: AtomicU64::new(0),
-            usage: Usage::default(),
-        }))
-    }
-
-    /// The host.
-    pub fn host(&self) -> &Host {
-        &self.0.host
-    }
-
-    /// The host's name.
-    pub fn name(&self) -> &str {
-        self.0.host.name()
-    }
-
-    /// The options.
-    pub fn options(&self) -> &NodeOptions {
-        &self.0.options
-    }
-
-    /// Identifies the node (clones share it).
-    pub(crate) fn key(&self) -> usize {
-        Arc::as_ptr(&self.0) as usize
-    }
-
-    /// The node's claims by scheduler runs.
-    pub(crate) fn usage(&self) -> &Usage {
-        &self.0.usage
-    }
-
-    /// How many connections were opened so far (reconnections included).
-    pub fn connections_opened(&self) -> u64 {
-        self.0.opened.load(Ordering::Relaxed)
-    }
-
-    /// Whether a connection is open now (`false` while a job holds it,
-    /// when that cannot be checked).
-    pub fn is_connected(&self) -> bool {
-        self.0
-            .conn
-            .try_lock()
-            .map(|g| g.as_ref().is_some_and(|l| l.session.is_open()))
-            .unwrap_or(false)
-    }
-
-    /// The SSH connection under the session of an `ssh://` node, if one
-    /// is open and no job holds it.
-    pub(crate) fn current_ssh(&self) -> Option<SshConnection> {
-        let guard = self.0.conn.try_lock().ok()?;
-        guard
-            .as_ref()
-            .filter(|l| l.session.is_open())
-            .and_then(|l| l.session.ssh().cloned())
+        Node(Arc::new(NodeBase::new(host, options)))
     }
 
     /// Waits for the connection to be free, opening (and logging in) a
@@ -235,7 +193,7 @@ impl Node {
     /// Opens a connection, logs it in with `account`, runs the init commands.
     async fn connect(&self, account: Option<&oxscript_core::Account>) -> Result<Session> {
         let options = &self.0.options;
-        self.0.opened.fetch_add(1, Ordering::Relaxed);
+        self.0.count_connection();
         let mut session = Session::connect_with(&self.0.host, options.session.clone()).await?;
         if let Some(account) = account {
             options.login.apply(&mut session, account).await?;
@@ -244,15 +202,6 @@ impl Node {
             session.autoinit().await?;
         }
         Ok(session)
-    }
-
-    /// Closes the connection, if one is open (waiting for the job that
-    /// holds it, if any). The next [`session`](Node::session) opens a new one.
-    pub async fn close(&self) {
-        let live = self.0.conn.lock().await.take();
-        if let Some(live) = live {
-            let _ = live.session.close().await;
-        }
     }
 }
 
