@@ -2,7 +2,8 @@
 //!
 //! Starts five emulated routers on loopback (one of them rejects our
 //! password), writes their URLs to a hosts file, reads it back, and runs
-//! `show version` on each with at most three connections at a time. Logs
+//! `show version` on each with at most three connections at a time,
+//! collecting each router's version with its host. Logs
 //! go to files, progress is printed from the queue's events, and a report
 //! closes the run.
 //!
@@ -100,20 +101,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
 
-    queue.run(
+    // Each job returns the router's IOS version, collected with its host.
+    let versions = queue.run_collect(
         hosts,
         autologin(|ctx, host, mut session| async move {
             session.autoinit().await?;
             let version = session.execute("show version").await?;
             let [image] = version.first_match(r"Version ([^,\s]+)")?;
-            ctx.log(format!(
-                "{} runs {}",
-                host.name(),
-                image.unwrap_or_default()
-            ));
-            Ok(())
+            let image = image.unwrap_or_default();
+            ctx.log(format!("{} runs {image}", host.name()));
+            Ok(image)
         }),
     )?;
+    for (host, version) in versions.join().await {
+        match version {
+            Ok(version) => println!("{}: IOS {version}", host.name()),
+            Err(e) => println!("{}: no version ({e})", host.name()),
+        }
+    }
     queue.join().await?;
     drop(queue);
     let _ = printer.await;

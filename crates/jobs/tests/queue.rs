@@ -835,3 +835,91 @@ async fn invalid_urls_are_rejected_whole() {
     assert_eq!(q.stats().queued, 0);
     assert!(DEADLINE.as_secs() > 0);
 }
+
+/// A typed value per host, over Telnet: collected with its host, in the
+/// order given, the failed host's error included, a retried job's value
+/// from its successful attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_collect_returns_each_hosts_value_with_its_host() {
+    let r1 = ios_server("R1", "admin", "cisco").await;
+    let r2 = ios_server("R2", "admin", "cisco").await;
+    let q = Queue::new(QueueOptions {
+        attempts: 2,
+        ..QueueOptions::default()
+    });
+    q.add_account(Account::new("admin", "cisco"));
+    let refused_port = closed_port();
+    let refused = format!("telnet://127.0.0.1:{refused_port}");
+    let results = q
+        .run_collect(
+            vec![r1.url(), refused, r2.url()],
+            autologin(|ctx, host, mut session| async move {
+                let prompt = session.prompt().unwrap_or_default().to_owned();
+                if prompt == "R2#" && ctx.attempt() == 1 {
+                    return Err(oxscript_jobs::Error::msg("first attempt fails"));
+                }
+                let who = session.execute("whoami").await?;
+                Ok((host.port(), prompt, who.text().to_owned(), ctx.attempt()))
+            }),
+        )
+        .unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results.ids().len(), 3);
+    let ports: Vec<u16> = results.hosts().map(Host::port).collect();
+    let results = within("the results", results.join()).await;
+    let hosts: Vec<u16> = results.iter().map(|(h, _)| h.port()).collect();
+    assert_eq!(hosts, ports, "in the order given");
+    assert_eq!(hosts, [r1.port(), refused_port, r2.port()]);
+    let values: Vec<_> = results.iter().map(|(_, r)| r.as_ref().ok()).collect();
+    assert_eq!(
+        values[0],
+        Some(&(r1.port(), "R1#".to_owned(), "admin".to_owned(), 1))
+    );
+    assert_eq!(
+        values[2],
+        Some(&(r2.port(), "R2#".to_owned(), "admin".to_owned(), 2)),
+        "the value of the successful retry"
+    );
+    match &results[1].1 {
+        Err(e) => assert!(e.is_connect_failure(), "{e}"),
+        Ok(v) => panic!("a refused host returned {v:?}"),
+    }
+    // The plain form still works on the same queue.
+    q.run(
+        r1.url(),
+        autologin(|_ctx, _host, _session| async { Ok(()) }),
+    )
+    .unwrap();
+    within("the queue", q.join()).await.unwrap();
+    assert_eq!(q.stats().succeeded, 3);
+    r1.shutdown().await;
+    r2.shutdown().await;
+}
+
+/// Jobs a forced shutdown drops or cancels report `Cancelled`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_collect_reports_cancelled_jobs() {
+    let (gate, mut control) = gate();
+    let q = queue(1);
+    let hosts = vec![dummy("collect-a"), dummy("collect-b")];
+    let results = q
+        .run_collect(hosts, move |_ctx, host, _session| {
+            let gate = gate.clone();
+            async move {
+                gate.pass(host.name()).await;
+                Ok(host.name().to_owned())
+            }
+        })
+        .unwrap();
+    assert_eq!(control.next_started().await, "collect-a");
+    within("a forced shutdown", q.shutdown(true)).await.unwrap();
+    let results = within("the results", results.join()).await;
+    assert_eq!(results.len(), 2);
+    for (host, result) in results {
+        assert!(
+            matches!(result, Err(Error::Cancelled)),
+            "{}: {result:?}",
+            host.name()
+        );
+    }
+}

@@ -166,3 +166,51 @@ async fn jobs_behind_a_three_hop_chain_share_each_hop() {
         server.shutdown().await;
     }
 }
+
+/// A typed value per host over SSH, directly and through a gateway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_collect_returns_values_over_ssh() {
+    let gateway = router(
+        "GW",
+        SshServerConfig {
+            direct_tcpip: true,
+            ..SshServerConfig::default()
+        },
+    )
+    .await;
+    let r1 = router("R1", SshServerConfig::default()).await;
+    let r2 = router("R2", SshServerConfig::default()).await;
+    let mut jump = Host::new(&gateway.url()).unwrap();
+    jump.set_account(Some(Account::new("jump", "jump-pw")));
+    let direct = Host::new(&r1.url()).unwrap();
+    let mut behind = Host::new(&r2.url()).unwrap();
+    behind.set_gateway(Some(jump));
+    let q = Queue::new(QueueOptions {
+        session: ssh_options(known_hosts(&[&gateway, &r1, &r2]), None),
+        ..QueueOptions::default()
+    });
+    q.add_account(Account::new("admin", "cisco"));
+    let results = q
+        .run_collect(
+            vec![direct, behind],
+            autologin(|_ctx, _host, mut session| async move {
+                let version = session.execute("show version").await?;
+                let [name] = version.first_match(r"^(\S+) uptime is")?;
+                Ok(name.unwrap_or_default())
+            }),
+        )
+        .unwrap();
+    let results = within("the results", results.join()).await;
+    let found: Vec<(u16, String)> = results
+        .into_iter()
+        .map(|(host, name)| (host.port(), name.unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [(r1.port(), "R1".to_owned()), (r2.port(), "R2".to_owned())]
+    );
+    assert_eq!(gateway.connections_accepted(), 1);
+    for server in [gateway, r1, r2] {
+        server.shutdown().await;
+    }
+}

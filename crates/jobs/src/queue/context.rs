@@ -121,8 +121,9 @@ impl JobContext {
         self.0.shared.options.logger.as_ref()
     }
 
-    /// The queue's shared variables.
-    pub fn vars(&self) -> &Variables {
+    /// The queue's shared variables ([`Queue::variables`](super::Queue::variables)).
+    #[doc(alias = "vars")]
+    pub fn variables(&self) -> &Variables {
         &self.0.shared.options.variables
     }
 

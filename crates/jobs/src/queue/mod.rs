@@ -45,6 +45,7 @@
 
 mod context;
 mod hosts;
+mod results;
 mod wrappers;
 
 use std::collections::{HashMap, VecDeque};
@@ -58,11 +59,12 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use oxscript_core::{Account, AccountManager, AccountPool, Host, PoolMatcher};
 use oxscript_transport::{Session, SessionOptions};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 pub use context::JobContext;
 pub use hosts::{IntoHost, IntoHosts};
+pub use results::JobResults;
 pub use wrappers::{OsMap, autoauthenticate, autologin, os_function_mapper};
 
 use crate::error::{Error, Result};
@@ -71,10 +73,11 @@ use crate::log::Logger;
 use crate::vars::Variables;
 
 /// A host job function, boxed: called with the job's context, its host and
-/// a connected Session. Any `Fn(JobContext, Host, Session) -> impl Future`
-/// closure can be given where one is expected.
-pub type HostJobFn =
-    Arc<dyn Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<()>> + Send + Sync>;
+/// a connected Session; it returns a `T` ([`Queue::run_collect`]) or
+/// nothing. Any `Fn(JobContext, Host, Session) -> impl Future` closure can
+/// be given where one is expected.
+pub type HostJobFn<T = ()> =
+    Arc<dyn Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<T>> + Send + Sync>;
 
 /// A job function without host (see [`Queue::enqueue`]), boxed.
 pub type PlainJobFn = Arc<dyn Fn(JobContext) -> BoxFuture<'static, Result<()>> + Send + Sync>;
@@ -120,7 +123,7 @@ pub struct QueueOptions {
     pub error_callback: Option<ErrorCallback>,
     /// Where job attempts are logged (see [`crate::log`]).
     pub logger: Option<Logger>,
-    /// Variables shared by all jobs of the queue ([`JobContext::vars`]).
+    /// Variables shared by all jobs of the queue ([`JobContext::variables`]).
     pub variables: Variables,
 }
 
@@ -300,6 +303,17 @@ struct Pending {
     name: String,
     attempts: u32,
     work: Work,
+    /// Told how the job ended (its last attempt), for [`JobResults`].
+    done: Option<oneshot::Sender<JobStatus>>,
+}
+
+/// A job about to be added: its name, how many attempts it gets, what it
+/// does, and who wants to know how it ended.
+struct NewJob {
+    name: String,
+    attempts: u32,
+    work: Work,
+    done: Option<oneshot::Sender<JobStatus>>,
 }
 
 struct State {
@@ -436,7 +450,9 @@ impl Queue {
         &self.shared.accounts
     }
 
-    /// The variables shared by the queue's jobs.
+    /// The variables shared by the queue's jobs (also
+    /// [`JobContext::variables`]).
+    #[doc(alias = "vars")]
     pub fn variables(&self) -> &Variables {
         &self.shared.options.variables
     }
@@ -514,23 +530,69 @@ impl Queue {
         Fut: Future<Output = Result<()>> + Send + 'static,
     {
         let f: PlainJobFn = Arc::new(move |ctx| job(ctx).boxed());
-        let mut ids = self.add(
-            vec![(name.into(), attempts.max(1), Work::Plain(f))],
-            Placement::Back,
-        )?;
+        let job = NewJob {
+            name: name.into(),
+            attempts: attempts.max(1),
+            work: Work::Plain(f),
+            done: None,
+        };
+        let mut ids = self.add(vec![job], Placement::Back)?;
         ids.pop().ok_or(Error::QueueDestroyed)
     }
 
-    fn add_hosts(
-        &self,
-        hosts: impl IntoHosts,
-        f: HostJobFn,
-        placement: Placement,
-    ) -> Result<Vec<JobId>> {
+    /// Like [`run`](Queue::run), for a job that returns a value: the
+    /// handle it returns collects, for each host, the value of its job or
+    /// the error of its last attempt (see [`JobResults`]).
+    ///
+    /// ```no_run
+    /// use oxscript_jobs::queue::{autologin, Queue};
+    ///
+    /// # async fn demo(queue: &Queue) -> oxscript_jobs::Result<()> {
+    /// let results = queue.run_collect(
+    ///     vec!["telnet://r1", "telnet://r2"],
+    ///     autologin(|_ctx, _host, mut session| async move {
+    ///         let version = session.execute("show version").await?;
+    ///         Ok(version.text().lines().count())
+    ///     }),
+    /// )?;
+    /// for (host, lines) in results.join().await {
+    ///     match lines {
+    ///         Ok(n) => println!("{}: {n} lines", host.name()),
+    ///         Err(e) => println!("{}: failed: {e}", host.name()),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn run_collect<F, Fut, T>(&self, hosts: impl IntoHosts, job: F) -> Result<JobResults<T>>
+    where
+        F: Fn(JobContext, Host, Session) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let job: HostJobFn<T> = Arc::new(move |ctx, host, session| job(ctx, host, session).boxed());
+        let mut collector = results::Collector::default();
+        let batch = self
+            .prepare_hosts(hosts)?
+            .into_iter()
+            .map(|host| {
+                let (f, done) = collector.add(&host, Arc::clone(&job));
+                NewJob {
+                    name: host.name().to_owned(),
+                    attempts: self.shared.options.attempts.max(1),
+                    work: Work::Host { host, f },
+                    done: Some(done),
+                }
+            })
+            .collect();
+        let ids = self.add(batch, Placement::Back)?;
+        Ok(collector.finish(ids))
+    }
+
+    /// The hosts, with the queue's default domain and driver applied.
+    fn prepare_hosts(&self, hosts: impl IntoHosts) -> Result<Vec<Host>> {
         let options = &self.shared.options;
-        let attempts = options.attempts.max(1);
-        let mut batch = Vec::new();
-        for mut host in hosts.into_hosts()? {
+        let mut hosts = hosts.into_hosts()?;
+        for host in &mut hosts {
             if let Some(domain) = &options.default_domain {
                 host.apply_default_domain(domain);
             }
@@ -539,20 +601,34 @@ impl Queue {
             {
                 host.set_driver(Some(driver.clone()));
             }
-            let name = host.name().to_owned();
-            batch.push((
-                name,
+        }
+        Ok(hosts)
+    }
+
+    fn add_hosts(
+        &self,
+        hosts: impl IntoHosts,
+        f: HostJobFn,
+        placement: Placement,
+    ) -> Result<Vec<JobId>> {
+        let attempts = self.shared.options.attempts.max(1);
+        let batch = self
+            .prepare_hosts(hosts)?
+            .into_iter()
+            .map(|host| NewJob {
+                name: host.name().to_owned(),
                 attempts,
-                Work::Host {
+                work: Work::Host {
                     host,
                     f: Arc::clone(&f),
                 },
-            ));
-        }
+                done: None,
+            })
+            .collect();
         self.add(batch, placement)
     }
 
-    fn add(&self, batch: Vec<(String, u32, Work)>, placement: Placement) -> Result<Vec<JobId>> {
+    fn add(&self, batch: Vec<NewJob>, placement: Placement) -> Result<Vec<JobId>> {
         let shared = &self.shared;
         if shared.runtime.is_none() && tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
@@ -564,7 +640,13 @@ impl Queue {
         }
         // Jobs for the front, in the order given (new and raised alike).
         let mut front: Vec<Pending> = Vec::new();
-        for (name, attempts, work) in batch {
+        for NewJob {
+            name,
+            attempts,
+            work,
+            done,
+        } in batch
+        {
             let active = st.active_names.contains_key(&name);
             if placement == Placement::BackUnlessActive && active {
                 continue;
@@ -593,6 +675,7 @@ impl Queue {
                 name,
                 attempts,
                 work,
+                done,
             };
             match placement {
                 Placement::Back | Placement::BackUnlessActive => st.waiting.push_back(pending),
@@ -776,7 +859,10 @@ impl Shared {
             (dropped, token)
         };
         token.cancel();
-        for p in dropped {
+        for mut p in dropped {
+            if let Some(done) = p.done.take() {
+                let _ = done.send(JobStatus::Cancelled);
+            }
             bump(&self.counters.cancelled);
             self.events.emit(|| Event::Cancelled {
                 job: JobInfo {
@@ -806,6 +892,7 @@ impl Shared {
             name,
             attempts,
             work,
+            done,
         } = pending;
         let host = match &work {
             Work::Host { host, .. } => Some(host.clone()),
@@ -901,6 +988,10 @@ impl Shared {
                 }
             }
         };
+        if let Some(done) = done {
+            // The collector may be gone: nobody waits for this result.
+            let _ = done.send(status.clone());
+        }
         {
             let mut st = self.lock();
             st.running -= 1;
@@ -976,7 +1067,7 @@ mod tests {
         let id = queue
             .enqueue(
                 |ctx| async move {
-                    ctx.vars().set("seen", ctx.name());
+                    ctx.variables().set("seen", ctx.name());
                     Ok(())
                 },
                 "plain",

@@ -14,13 +14,14 @@ use super::{HostJobFn, JobContext, boxed_host_fn};
 use crate::error::{Error, Result};
 use crate::login::LoginMode;
 
-fn wrap<F, Fut>(
+fn wrap<F, Fut, T>(
     f: F,
     mode: LoginMode,
-) -> impl Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<()>> + Send + Sync + Clone + 'static
+) -> impl Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<T>> + Send + Sync + Clone + 'static
 where
     F: Fn(JobContext, Host, Session) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<()>> + Send + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
 {
     let f = Arc::new(f);
     move |ctx: JobContext, host: Host, session: Session| {
@@ -43,7 +44,9 @@ where
 /// from the matching pool, else the default pool) and held until the job
 /// ends; the session authenticates, then authorizes where the device asks
 /// for it (e.g. `enable`). Rejected credentials are retried up to the
-/// queue's `login_attempts`, on a new connection each time.
+/// queue's `login_attempts`, on a new connection each time. The wrapped
+/// function may return a value ([`Queue::run_collect`](super::Queue::run_collect))
+/// or nothing ([`Queue::run`](super::Queue::run)).
 ///
 /// ```no_run
 /// use oxscript_jobs::queue::{autologin, Queue};
@@ -56,24 +59,26 @@ where
 /// }))?;
 /// # Ok(()) }
 /// ```
-pub fn autologin<F, Fut>(
+pub fn autologin<F, Fut, T>(
     f: F,
-) -> impl Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<()>> + Send + Sync + Clone + 'static
+) -> impl Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<T>> + Send + Sync + Clone + 'static
 where
     F: Fn(JobContext, Host, Session) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<()>> + Send + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
 {
     wrap(f, LoginMode::Login)
 }
 
 /// Like [`autologin`], but only authenticates: no authorization step
 /// (Exscript `autoauthenticate`).
-pub fn autoauthenticate<F, Fut>(
+pub fn autoauthenticate<F, Fut, T>(
     f: F,
-) -> impl Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<()>> + Send + Sync + Clone + 'static
+) -> impl Fn(JobContext, Host, Session) -> BoxFuture<'static, Result<T>> + Send + Sync + Clone + 'static
 where
     F: Fn(JobContext, Host, Session) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<()>> + Send + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
 {
     wrap(f, LoginMode::Authenticate)
 }
