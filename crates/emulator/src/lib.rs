@@ -44,29 +44,28 @@
 mod command;
 mod context;
 mod device;
-mod dummy;
 pub mod eos;
 mod error;
 pub mod ios;
 pub mod ios_xr;
 pub mod junos;
-mod listener;
 pub mod nxos;
 mod pager;
 pub mod platform;
 mod script;
+mod serve;
 mod server;
 mod session;
 pub mod shell;
 pub mod sros;
-mod ssh_server;
-mod stream;
-mod telnet_server;
 #[cfg(test)]
 mod testing;
 mod text;
 mod trusted_hosts;
 pub mod vrp;
+
+// The server modules' former paths, while they move under `serve`.
+use serve::{dummy, listener, ssh as ssh_server, stream, telnet as telnet_server};
 
 pub use command::{CommandSet, Handler, HandlerFn, Reply};
 pub use context::DeviceContext;
