@@ -44,28 +44,24 @@
 mod command;
 mod context;
 mod device;
-pub mod eos;
 mod error;
-pub mod ios;
-pub mod ios_xr;
-pub mod junos;
-pub mod nxos;
 mod pager;
-pub mod platform;
+mod platforms;
 mod script;
 mod serve;
 mod server;
 mod session;
-pub mod shell;
-pub mod sros;
 #[cfg(test)]
 mod testing;
 mod text;
 mod trusted_hosts;
-pub mod vrp;
 
 // The server modules' former paths, while they move under `serve`.
 use serve::{dummy, listener, ssh as ssh_server, stream, telnet as telnet_server};
+
+// The platform modules' former paths, while they move under `platforms`.
+pub use platforms::common as platform;
+pub use platforms::{eos, ios, ios_xr, junos, nxos, shell, sros, vrp};
 
 pub use command::{CommandSet, Handler, HandlerFn, Reply};
 pub use context::DeviceContext;
