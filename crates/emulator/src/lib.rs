@@ -16,7 +16,7 @@
 //!   interface and configuration displays that follow configuration
 //!   changes, error messages, pager and paging-off command, so that
 //!   oxscript's drivers for them can be tested end to end. They share
-//!   [`platform::Interface`] for their interface tables.
+//!   [`Interface`] for their interface tables.
 //! - [`shell`]: a small bash-like Unix shell device.
 //! - [`TelnetServer`]: serves a device over real Telnet on loopback, one
 //!   task per client.
@@ -49,28 +49,20 @@ mod pager;
 mod platforms;
 mod script;
 mod serve;
-mod server;
 mod session;
 #[cfg(test)]
 mod testing;
 mod text;
-mod trusted_hosts;
-
-// The server modules' former paths, while they move under `serve`.
-use serve::{dummy, listener, ssh as ssh_server, stream, telnet as telnet_server};
-
-// The platform modules' former paths, while they move under `platforms`.
-pub use platforms::common as platform;
-pub use platforms::{eos, ios, ios_xr, junos, nxos, shell, sros, vrp};
 
 pub use command::{CommandSet, Handler, HandlerFn, Reply};
 pub use context::DeviceContext;
 pub use device::{FallbackFn, LoginHook, LoginType, VirtualDevice};
-pub use dummy::{DeviceConnector, register_dummy};
 pub use error::{Error, Result};
+pub use platforms::common::Interface;
+pub use platforms::{eos, ios, ios_xr, junos, nxos, shell, sros, vrp};
 pub use script::{Script, ScriptError, ScriptStep};
-pub use server::TelnetServer;
+pub use serve::dummy::{DeviceConnector, register_dummy};
+pub use serve::ssh::{DEFAULT_SERVER_ID, SshServer, SshServerConfig, TrustedHosts};
+pub use serve::stream::{serve_stream, serve_stream_until};
+pub use serve::telnet::TelnetServer;
 pub use session::{DeviceSession, Output};
-pub use ssh_server::{DEFAULT_SERVER_ID, SshServer, SshServerConfig};
-pub use stream::{serve_stream, serve_stream_until};
-pub use trusted_hosts::TrustedHosts;

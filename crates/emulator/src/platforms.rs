@@ -1,6 +1,6 @@
 //! The platform emulators and what they share.
 
-pub mod common;
+pub(crate) mod common;
 pub mod eos;
 pub mod ios;
 pub mod ios_xr;

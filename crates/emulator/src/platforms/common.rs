@@ -37,7 +37,7 @@ pub(crate) use builder::{Common, emulate, interface_setters, paging_setters};
 /// its prefix length, and whether it is administratively down.
 ///
 /// ```
-/// use oxscript_emulator::platform::Interface;
+/// use oxscript_emulator::Interface;
 /// use std::net::Ipv4Addr;
 ///
 /// let uplink = Interface::new("Ethernet1/1")
@@ -86,7 +86,7 @@ impl Interface {
     /// contiguous counts its leading ones.
     ///
     /// ```
-    /// use oxscript_emulator::platform::Interface;
+    /// use oxscript_emulator::Interface;
     /// use std::net::Ipv4Addr;
     ///
     /// let lan = Interface::new("GigabitEthernet0/1")

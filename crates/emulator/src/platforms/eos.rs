@@ -50,7 +50,7 @@ use std::sync::Arc;
 
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
-use crate::platform::{
+use crate::platforms::common::{
     Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Parsed, SwitchPort,
     Syntax, Tok, abbreviate, ask_enable_password, cmd, emulate, find_interface, interface_setters,
     pad, paging_setters, parse, parse_prefix, run_parsed, valid_hostname, words,
@@ -377,7 +377,7 @@ static SYNTAX: &[Syntax<Act>] = &[
 ];
 
 /// EOS and NX-OS share the same output filters.
-const FILTERS: &[(&str, FilterKind)] = crate::platform::GREP_STYLE_FILTERS;
+const FILTERS: &[(&str, FilterKind)] = crate::platforms::common::GREP_STYLE_FILTERS;
 
 const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Ethernet", "Ethernet"),

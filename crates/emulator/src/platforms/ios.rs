@@ -49,7 +49,7 @@ use std::sync::Arc;
 use self::config::{CONF, CONF_IF, Iface, IosState, Mode, PRIV, USER, render_config};
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
-use crate::platform::{
+use crate::platforms::common::{
     Arg, Args, Common, IfEdit, IfError, Interface, LineError, Syntax, Tok, ask_enable_password,
     caret, cmd, emulate, interface_setters, mask_prefix_len, run_parsed,
 };

@@ -47,7 +47,7 @@ use std::sync::Arc;
 
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
-use crate::platform::{
+use crate::platforms::common::{
     Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Syntax, Tok, caret,
     cmd, emulate, find_interface, interface_setters, len_mask, pad, paging_setters,
     parse_address_mask, parse_prefix, run_parsed, valid_hostname,

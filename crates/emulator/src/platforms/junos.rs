@@ -51,7 +51,7 @@ use std::sync::Arc;
 
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
-use crate::platform::{
+use crate::platforms::common::{
     Clock, Common, Filter, FilterKind, Interface, LineError, Syntax, Tok, caret, carriage_erase,
     cmd, emulate, interface_setters, pad, paging_setters, run_parsed, valid_hostname, words,
 };
@@ -66,7 +66,7 @@ pub fn device(hostname: &str) -> VirtualDevice {
 ///
 /// ```
 /// use oxscript_emulator::junos::JunosEmulator;
-/// use oxscript_emulator::platform::Interface;
+/// use oxscript_emulator::Interface;
 /// use std::net::Ipv4Addr;
 ///
 /// let device = JunosEmulator::new("ex1")

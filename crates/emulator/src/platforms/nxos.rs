@@ -45,7 +45,7 @@ use std::sync::Arc;
 
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
-use crate::platform::{
+use crate::platforms::common::{
     Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, SwitchPort, Syntax,
     Tok, abbreviate, caret, carriage_erase, cmd, emulate, find_interface, interface_setters, pad,
     paging_setters, parse_address_mask, parse_prefix, run_parsed, valid_hostname,
@@ -61,7 +61,7 @@ pub fn device(hostname: &str) -> VirtualDevice {
 ///
 /// ```
 /// use oxscript_emulator::nxos::NxosEmulator;
-/// use oxscript_emulator::platform::Interface;
+/// use oxscript_emulator::Interface;
 ///
 /// let device = NxosEmulator::new("n9k-spine1")
 ///     .interface(Interface::new("Ethernet1/48").with_description("to border"))
@@ -323,7 +323,7 @@ static SYNTAX: &[Syntax<Act>] = &[
 ];
 
 /// EOS and NX-OS share the same output filters.
-const FILTERS: &[(&str, FilterKind)] = crate::platform::GREP_STYLE_FILTERS;
+const FILTERS: &[(&str, FilterKind)] = crate::platforms::common::GREP_STYLE_FILTERS;
 
 const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Ethernet", "Ethernet"),

@@ -46,7 +46,7 @@ use std::sync::Arc;
 
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
-use crate::platform::{
+use crate::platforms::common::{
     Args, Clock, Common, FilterKind, IfEdit, Interface, LineError, Syntax, Tok, caret,
     carriage_erase, cmd, emulate, pad, paging_setters, parse_prefix, run_parsed, unquote, upsert,
     upsert_interface, valid_hostname,
@@ -65,7 +65,7 @@ pub fn device(hostname: &str) -> VirtualDevice {
 /// [`router_interface`](SrosEmulator::router_interface).
 ///
 /// ```
-/// use oxscript_emulator::platform::Interface;
+/// use oxscript_emulator::Interface;
 /// use oxscript_emulator::sros::SrosEmulator;
 /// use std::net::Ipv4Addr;
 ///

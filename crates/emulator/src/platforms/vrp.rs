@@ -52,7 +52,7 @@ use std::sync::Arc;
 
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
-use crate::platform::{
+use crate::platforms::common::{
     Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Syntax, Tok,
     abbreviate, caret, cmd, column, emulate, find_interface, interface_setters, len_mask, mask_len,
     pad, paging_setters, run_parsed, valid_hostname, words,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use oxscript_transport::dummy::{self, BoxedStream, Connector};
 
 use crate::device::VirtualDevice;
-use crate::stream::serve_stream;
+use crate::serve::stream::serve_stream;
 
 /// The buffer size of each in-memory link, in bytes per direction.
 const LINK_BUFFER: usize = 64 * 1024;

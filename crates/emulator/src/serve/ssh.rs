@@ -4,6 +4,7 @@ mod exec;
 mod handler;
 mod keys;
 mod killable;
+mod trusted_hosts;
 
 use std::fmt;
 use std::io;
@@ -18,7 +19,9 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio_util::sync::CancellationToken;
 
 use crate::device::VirtualDevice;
-use crate::listener::{Listener, listener_accessors};
+use crate::serve::listener::{Listener, listener_accessors};
+
+pub use self::trusted_hosts::TrustedHosts;
 
 use self::handler::{ConnectionHandler, Shared};
 use self::killable::Killable;

@@ -74,8 +74,8 @@ macro_rules! interface_setters {
     ($(#[doc = $doc:literal])*) => {
         /// Adds an interface (replacing one of the same name).
         $(#[doc = $doc])*
-        pub fn interface(mut self, interface: $crate::platform::Interface) -> Self {
-            $crate::platform::upsert_interface(&mut self.common.interfaces, interface);
+        pub fn interface(mut self, interface: $crate::platforms::common::Interface) -> Self {
+            $crate::platforms::common::upsert_interface(&mut self.common.interfaces, interface);
             self
         }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::platform::{IfError, Interface, len_mask, resolve_type};
+use crate::platforms::common::{IfError, Interface, len_mask, resolve_type};
 
 /// An IOS command mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub(crate) enum Mode {
 }
 
 impl Mode {
-    /// The mode's bit in [`Syntax::modes`](crate::platform::Syntax).
+    /// The mode's bit in [`Syntax::modes`](crate::platforms::common::Syntax).
     pub(crate) fn mask(self) -> u32 {
         match self {
             Mode::User => USER,

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 use super::config::Iface;
-use crate::platform::{Clock, len_mask};
+use crate::platforms::common::{Clock, len_mask};
 
 /// `show version` for an ISR G2 running IOS 15.7.
 pub(crate) fn version(hostname: &str, serial: &str, interfaces: &[Iface]) -> String {

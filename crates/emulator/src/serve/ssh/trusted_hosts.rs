@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use oxscript_transport::ssh::{HostKeyPolicy, SshOptions};
 
-use crate::SshServer;
+use super::SshServer;
 
 /// A temporary known_hosts file that trusts exactly the given emulated SSH
 /// servers, removed when dropped. Tests, examples and benchmarks use it to
