@@ -1,15 +1,17 @@
-//! Building blocks shared by the platform emulators ([`junos`],
+//! Building blocks shared by the platform emulators ([`ios`], [`junos`],
 //! [`nxos`], [`eos`], [`ios_xr`], [`vrp`], [`sros`]).
 //!
 //! The public part is [`Interface`], the interface definition every
-//! platform builder takes (the [`ios`] emulator's too). The rest is
-//! crate-private: the builder scaffolding (common settings, setters, the
-//! wiring into a [`VirtualDevice`](crate::VirtualDevice)), a
-//! keyword-prefix command parser (each typed word is any unambiguous
-//! prefix of its keyword, as on every one of these CLIs), output filters
-//! (`| include`, `| match` …), interface-name resolution (`eth1/1` →
-//! `Ethernet1/1`), `enable` with a password, a wall clock for timestamps
-//! and small text helpers, each in a module of its own.
+//! platform builder takes. The rest is crate-private, a module each:
+//! the builder scaffolding (common settings, setters, the wiring into a
+//! [`VirtualDevice`](crate::VirtualDevice)), the keyword-prefix command
+//! parser and [`Cli`], the command language of a platform (each typed
+//! word is any unambiguous prefix of its keyword, as on every one of
+//! these CLIs), output filters (`| include`, `| match` …), interfaces
+//! (name resolution such as `eth1/1` → `Ethernet1/1`, addresses), the
+//! modes of the Cisco-style CLIs, the switch ports and interface commands
+//! EOS and NX-OS share, and a wall clock for timestamps. This file keeps
+//! `enable` with a password, `logout` and small text helpers.
 //!
 //! [`ios`]: crate::ios
 //! [`junos`]: crate::junos
@@ -23,7 +25,9 @@ mod builder;
 mod clock;
 mod filter;
 mod interface;
+mod mode;
 mod parser;
+mod switch;
 
 use std::any::Any;
 
@@ -32,12 +36,14 @@ pub(crate) use clock::Clock;
 pub(crate) use filter::{Filter, FilterKind, GREP_STYLE_FILTERS, restore_paging};
 pub use interface::Interface;
 pub(crate) use interface::{
-    IfEdit, IfError, SwitchPort, abbreviate, find_interface, len_mask, mask_len, mask_prefix_len,
+    IfEdit, IfError, abbreviate, find_interface, len_mask, mask_len, mask_prefix_len,
     parse_address_mask, parse_prefix, resolve_type, upsert, upsert_interface,
 };
+pub(crate) use mode::{ANY_CONF, CONF, CONF_IF, EXEC, Mode, PRIV};
 pub(crate) use parser::{
-    Arg, Args, LineError, Parsed, Syntax, Tok, cmd, column, parse, run_parsed, unquote, words,
+    Arg, Args, Cli, LineError, Parsed, Syntax, Tok, cmd, column, unquote, words,
 };
+pub(crate) use switch::{PortCmd, SwitchPort, port_syntax};
 
 use crate::context::DeviceContext;
 
@@ -60,6 +66,13 @@ pub(crate) fn ask_enable_password<S: Any + Send>(
         String::new()
     });
     "Password: ".to_owned()
+}
+
+/// Ends the session (`exit`, `logout` or `quit` at the top level of most
+/// CLIs): the device says nothing more and closes the connection.
+pub(crate) fn logout(ctx: &mut DeviceContext) -> String {
+    ctx.close();
+    String::new()
 }
 
 // ----- text -----

@@ -51,9 +51,10 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platforms::common::{
-    Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Parsed, SwitchPort,
-    Syntax, Tok, abbreviate, ask_enable_password, cmd, emulate, find_interface, interface_setters,
-    pad, paging_setters, parse, parse_prefix, run_parsed, valid_hostname, words,
+    ANY_CONF, Args, CONF, CONF_IF, Cli, Clock, Common, EXEC, GREP_STYLE_FILTERS, IfError,
+    Interface, LineError, Mode, PRIV, Parsed, PortCmd, SwitchPort, Syntax, Tok, abbreviate,
+    ask_enable_password, cmd, emulate, interface_setters, logout, pad, paging_setters,
+    parse_prefix, port_syntax, valid_hostname, words,
 };
 
 /// An EOS emulator named `hostname` with the default interfaces
@@ -139,11 +140,7 @@ impl EosEmulator {
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let start = if self.privileged {
-            Mode::Privileged
-        } else {
-            Mode::Exec
-        };
+        let start = Mode::after_login(self.privileged);
         let banner = match &self.login_banner {
             Some(text) => format!("{text}\n"),
             None => "\n".to_owned(),
@@ -156,7 +153,7 @@ impl EosEmulator {
             .with_username_prompt(format!("{host} login: "))
             .with_password_prompt("Password: ")
             .with_login_failure_message("\nLogin incorrect")
-            .with_prompt(start.prompt(host, ""))
+            .with_prompt(prompt(start, host, ""))
             .with_more_prompt(" --More-- ");
         let cfg = Config {
             model: self.model,
@@ -185,39 +182,16 @@ fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
     format!("Last login: {} from 192.0.2.10", Clock::now().ctime())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Exec,
-    Privileged,
-    Config,
-    ConfigIf,
-}
-
-const EXEC: u32 = 1;
-const PRIV: u32 = 2;
-const CONF: u32 = 4;
-const CONF_IF: u32 = 8;
-const ANY_CONF: u32 = CONF | CONF_IF;
 const ENABLED: u32 = PRIV | CONF | CONF_IF;
 const ALL: u32 = EXEC | ENABLED;
 
-impl Mode {
-    fn mask(self) -> u32 {
-        match self {
-            Mode::Exec => EXEC,
-            Mode::Privileged => PRIV,
-            Mode::Config => CONF,
-            Mode::ConfigIf => CONF_IF,
-        }
-    }
-
-    fn prompt(self, host: &str, interface: &str) -> String {
-        match self {
-            Mode::Exec => format!("{host}>"),
-            Mode::Privileged => format!("{host}#"),
-            Mode::Config => format!("{host}(config)#"),
-            Mode::ConfigIf => format!("{host}(config-if-{interface})#"),
-        }
+/// The prompt of `mode`; the interface prompt names the interface.
+fn prompt(mode: Mode, host: &str, interface: &str) -> String {
+    match mode {
+        Mode::Exec => format!("{host}>"),
+        Mode::Privileged => format!("{host}#"),
+        Mode::Config => format!("{host}(config)#"),
+        Mode::ConfigIf => format!("{host}(config-if-{interface})#"),
     }
 }
 
@@ -265,15 +239,10 @@ fn set_mode(st: &mut EosState, ctx: &mut DeviceContext, mode: Mode) {
         .get(st.current)
         .map(|p| short_name(&p.iface.name))
         .unwrap_or_default();
-    let prompt = mode.prompt(ctx.hostname(), &interface);
+    let prompt = prompt(mode, ctx.hostname(), &interface);
     ctx.set_prompt(prompt);
     ctx.set_privileged(mode != Mode::Exec);
-    ctx.set_mode(match mode {
-        Mode::Exec => "exec",
-        Mode::Privileged => "privileged",
-        Mode::Config => "config",
-        Mode::ConfigIf => "config-if",
-    });
+    ctx.set_mode(mode.name());
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -297,14 +266,7 @@ enum Act {
     Interface,
     Exit,
     End,
-    Description,
-    NoDescription,
-    Shutdown,
-    NoShutdown,
-    Switchport,
-    NoSwitchport,
-    IpAddress,
-    NoIpAddress,
+    Port(PortCmd),
 }
 
 use Tok::{Kw, Num, Rest, Word};
@@ -362,22 +324,15 @@ static SYNTAX: &[Syntax<Act>] = &[
     cmd(ANY_CONF, &[Kw("interface"), Rest], Act::Interface),
     cmd(ANY_CONF, &[Kw("exit")], Act::Exit),
     cmd(ANY_CONF, &[Kw("end")], Act::End),
-    cmd(CONF_IF, &[Kw("description"), Rest], Act::Description),
-    cmd(CONF_IF, &[Kw("no"), Kw("description")], Act::NoDescription),
-    cmd(CONF_IF, &[Kw("shutdown")], Act::Shutdown),
-    cmd(CONF_IF, &[Kw("no"), Kw("shutdown")], Act::NoShutdown),
-    cmd(CONF_IF, &[Kw("switchport")], Act::Switchport),
-    cmd(CONF_IF, &[Kw("no"), Kw("switchport")], Act::NoSwitchport),
-    cmd(CONF_IF, &[Kw("ip"), Kw("address"), Word], Act::IpAddress),
-    cmd(
-        CONF_IF,
-        &[Kw("no"), Kw("ip"), Kw("address")],
-        Act::NoIpAddress,
-    ),
 ];
 
-/// EOS and NX-OS share the same output filters.
-const FILTERS: &[(&str, FilterKind)] = crate::platforms::common::GREP_STYLE_FILTERS;
+port_syntax!(Act, Act::Port, CONF_IF);
+
+/// EOS and NX-OS share their interface commands and output filters.
+static CLI: Cli<Act> = Cli {
+    tables: &[SYNTAX, PORT_SYNTAX],
+    filters: GREP_STYLE_FILTERS,
+};
 
 const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Ethernet", "Ethernet"),
@@ -411,7 +366,7 @@ fn run_line(st: &mut EosState, cfg: &Arc<Config>, ctx: &mut DeviceContext, line:
     let error = |_: &DeviceContext, command: &str, err| match err {
         LineError::BadFilter(_) => "% Invalid input\n".to_owned(),
         LineError::Invalid(spot) => {
-            if mask == EXEC && matches!(parse(SYNTAX, PRIV, command), Parsed::Command { .. }) {
+            if mask == EXEC && matches!(CLI.parse(PRIV, command), Parsed::Command { .. }) {
                 return "% Invalid input (privileged mode required)\n".to_owned();
             }
             let token = words(command).get(spot.word).map_or("", |w| w.1);
@@ -420,15 +375,9 @@ fn run_line(st: &mut EosState, cfg: &Arc<Config>, ctx: &mut DeviceContext, line:
         LineError::Incomplete(_) => INCOMPLETE.to_owned(),
         LineError::Ambiguous(_) => AMBIGUOUS.to_owned(),
     };
-    run_parsed(
-        ctx,
-        line,
-        SYNTAX,
-        mask,
-        FILTERS,
-        error,
-        |ctx, act, args, _| execute(cfg, st, ctx, act, args),
-    )
+    CLI.run(ctx, line, mask, error, |ctx, act, args, _| {
+        execute(cfg, st, ctx, act, args)
+    })
     .unwrap_or_default()
 }
 
@@ -445,10 +394,7 @@ fn execute(
             set_mode(st, ctx, Mode::Exec);
             String::new()
         }
-        Act::Logout => {
-            ctx.close();
-            String::new()
-        }
+        Act::Logout => logout(ctx),
         Act::ShowVersion => show_version(cfg),
         Act::ShowIpInterfaceBrief => ip_interface_brief(&st.ports),
         Act::ShowInterfacesStatus => interfaces_status(&st.ports),
@@ -492,15 +438,7 @@ fn execute(
             String::new()
         }
         Act::Interface => {
-            let found = find_interface(
-                &mut st.ports,
-                args.text(0),
-                INTERFACE_TYPES,
-                |p| &p.iface.name,
-                CREATABLE,
-                SwitchPort::routed,
-            );
-            match found {
+            match SwitchPort::enter(&mut st.ports, args.text(0), INTERFACE_TYPES, CREATABLE) {
                 Ok(i) => {
                     st.current = i;
                     set_mode(st, ctx, Mode::ConfigIf);
@@ -515,11 +453,7 @@ fn execute(
             }
         }
         Act::Exit => {
-            let mode = if st.mode == Mode::ConfigIf {
-                Mode::Config
-            } else {
-                Mode::Privileged
-            };
+            let mode = st.mode.exit(Mode::Privileged);
             set_mode(st, ctx, mode);
             String::new()
         }
@@ -527,36 +461,37 @@ fn execute(
             set_mode(st, ctx, Mode::Privileged);
             String::new()
         }
-        _ => interface_command(st, act, args.text(0)),
+        Act::Port(command) => port_command(st, command, args.text(0)),
     }
 }
 
-fn interface_command(st: &mut EosState, act: Act, arg: &str) -> String {
-    let edit = match act {
-        Act::Description => IfEdit::Description(Some(arg.to_owned())),
-        Act::NoDescription => IfEdit::Description(None),
-        Act::Shutdown => IfEdit::Shutdown(true),
-        Act::NoShutdown => IfEdit::Shutdown(false),
-        Act::IpAddress => match parse_prefix(arg) {
-            Some(address) => IfEdit::Address(Some(address)),
+fn port_command(st: &mut EosState, command: PortCmd, arg: &str) -> String {
+    let address = match command {
+        PortCmd::IpAddress => match parse_prefix(arg) {
+            Some(address) => Some(address),
             None => return invalid_token(2, arg),
         },
-        _ => IfEdit::Address(None),
+        _ => None,
     };
     let Some(port) = st.ports.get_mut(st.current) else {
         return String::new();
     };
-    match act {
-        Act::Switchport => {
+    match command {
+        PortCmd::Switchport => {
             port.switchport = true;
             port.iface.address = None;
         }
-        Act::NoSwitchport => port.switchport = false,
-        Act::IpAddress if port.switchport => {
+        PortCmd::NoSwitchport => port.switchport = false,
+        PortCmd::IpAddress if port.switchport => {
             return "% Address determined by switchport mode; use 'no switchport' first\n"
                 .to_owned();
         }
-        _ => port.iface.apply(edit),
+        PortCmd::IpAddress => port.iface.address = address,
+        command => {
+            if let Some(edit) = command.edit(arg) {
+                port.iface.apply(edit);
+            }
+        }
     }
     String::new()
 }
@@ -697,93 +632,4 @@ fn running_config(cfg: &Config, st: &EosState, hostname: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::LoginType;
-    use crate::testing::cmd;
-
-    #[test]
-    fn login_enable_and_errors() {
-        let device = device("leaf1")
-            .with_credentials("admin", "pw")
-            .with_enable_password("en");
-        let mut s = device.session();
-        s.start();
-        s.feed(b"admin\r");
-        assert_eq!(
-            s.feed(b"nope\r").text,
-            "\r\n\r\nLogin incorrect\r\nleaf1 login: "
-        );
-        s.feed(b"admin\r");
-        let text = s.feed(b"pw\r").text;
-        assert!(text.starts_with("\r\nLast login: "), "{text:?}");
-        assert!(text.ends_with(" from 192.0.2.10\r\nleaf1>"), "{text:?}");
-        assert_eq!(
-            cmd(&mut s, "show running-config"),
-            "show running-config\r\n% Invalid input (privileged mode required)\r\nleaf1>"
-        );
-        assert_eq!(cmd(&mut s, "enable"), "enable\r\nPassword: ");
-        assert_eq!(s.feed(b"bad\r").text, "\r\n% Access denied\r\nleaf1>");
-        cmd(&mut s, "enable");
-        assert_eq!(s.feed(b"en\r").text, "\r\nleaf1#");
-        assert_eq!(
-            cmd(&mut s, "show ip bgp sumary"),
-            "show ip bgp sumary\r\n% Invalid input (at token 2: 'bgp')\r\nleaf1#"
-        );
-        assert_eq!(
-            cmd(&mut s, "show"),
-            "show\r\n% Incomplete command\r\nleaf1#"
-        );
-        assert_eq!(cmd(&mut s, "sh i"), "sh i\r\n% Ambiguous command\r\nleaf1#");
-        assert_eq!(
-            cmd(&mut s, "terminal length 0"),
-            "terminal length 0\r\nPagination disabled.\r\nleaf1#"
-        );
-    }
-
-    #[test]
-    fn configuration_changes_show_up() {
-        let device = EosEmulator::new("leaf1")
-            .privileged(true)
-            .build()
-            .with_login_type(LoginType::None);
-        let mut s = device.session();
-        assert!(s.start().text.ends_with("leaf1#"));
-        assert!(cmd(&mut s, "configure terminal").ends_with("leaf1(config)#"));
-        assert!(cmd(&mut s, "interface Ethernet3").ends_with("leaf1(config-if-Et3)#"));
-        cmd(&mut s, "description to spine2");
-        cmd(&mut s, "no switchport");
-        cmd(&mut s, "ip address 10.3.3.1/31");
-        assert!(cmd(&mut s, "interface lo9").ends_with("leaf1(config-if-Lo9)#"));
-        assert!(cmd(&mut s, "hostname leaf7").ends_with("leaf7(config-if-Lo9)#"));
-        assert!(cmd(&mut s, "end").ends_with("\r\nleaf7#"));
-        let run = cmd(&mut s, "show running-config | begin Ethernet3");
-        assert!(
-            run.contains("interface Ethernet3\r\n   description to spine2\r\n   no switchport\r\n   ip address 10.3.3.1/31\r\n!\r\n"),
-            "{run}"
-        );
-        assert!(
-            cmd(&mut s, "show ip int brief").contains("Ethernet3         10.3.3.1/31           up")
-        );
-        assert!(cmd(&mut s, "show version").contains("Arista vEOS-lab\r\n"));
-
-        // The saved configuration is the one of the login until copied.
-        let saved = cmd(&mut s, "show startup-config | no-more");
-        assert!(
-            saved.contains("! Command: show startup-config\r\n"),
-            "{saved}"
-        );
-        assert!(saved.contains("hostname leaf1\r\n"), "{saved}");
-        assert!(!saved.contains("to spine2"), "{saved}");
-        assert!(
-            cmd(&mut s, "copy running-config startup-config")
-                .contains("\r\nCopy completed successfully.\r\n")
-        );
-        let saved = cmd(&mut s, "show startup-config | no-more");
-        assert!(saved.contains("hostname leaf7\r\n"), "{saved}");
-        assert!(
-            saved.contains("interface Ethernet3\r\n   description to spine2\r\n"),
-            "{saved}"
-        );
-    }
-}
+mod tests;

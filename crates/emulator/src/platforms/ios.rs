@@ -46,12 +46,13 @@ mod show;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use self::config::{CONF, CONF_IF, Iface, IosState, Mode, PRIV, USER, render_config};
+use self::config::{Iface, IosState, mode_name, prompt, render_config};
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platforms::common::{
-    Arg, Args, Common, IfEdit, IfError, Interface, LineError, Syntax, Tok, ask_enable_password,
-    caret, cmd, emulate, interface_setters, mask_prefix_len, run_parsed,
+    ANY_CONF, Arg, Args, CONF_IF, Cli, Common, EXEC, IfEdit, IfError, Interface, LineError, Mode,
+    PRIV, Syntax, Tok, ask_enable_password, caret, cmd, emulate, interface_setters, logout,
+    mask_prefix_len,
 };
 
 /// An IOS emulator named `hostname` with the default interface table
@@ -144,11 +145,7 @@ impl IosEmulator {
 
     /// The device.
     pub fn build(self) -> VirtualDevice {
-        let start = if self.privileged {
-            Mode::Privileged
-        } else {
-            Mode::User
-        };
+        let start = Mode::after_login(self.privileged);
         let device = self
             .common
             .device()
@@ -156,7 +153,7 @@ impl IosEmulator {
             .with_username_prompt("Username: ")
             .with_password_prompt("Password: ")
             .with_login_failure_message("\n% Login invalid\n\n")
-            .with_prompt(start.prompt(&self.common.hostname))
+            .with_prompt(prompt(start, &self.common.hostname))
             .with_more_prompt(" --More-- ");
         let cfg = IosConfig {
             interfaces: self.common.interfaces,
@@ -177,8 +174,8 @@ struct IosConfig {
 }
 
 fn login(cfg: &Arc<IosConfig>, ctx: &mut DeviceContext) -> String {
-    ctx.set_privileged(cfg.start != Mode::User);
-    ctx.set_mode(cfg.start.name());
+    ctx.set_privileged(cfg.start != Mode::Exec);
+    ctx.set_mode(mode_name(cfg.start));
     String::new()
 }
 
@@ -212,38 +209,38 @@ enum Act {
     NoShutdown,
 }
 
-const EXEC: u32 = USER | PRIV;
-const ANY_CONF: u32 = CONF | CONF_IF;
+/// User and privileged exec.
+const ANY_EXEC: u32 = EXEC | PRIV;
 
 use Tok::{Kw, Num, Rest, Word};
 
 static SYNTAX: &[Syntax<Act>] = &[
-    cmd(EXEC, &[Kw("enable")], Act::Enable),
-    cmd(EXEC, &[Kw("disable")], Act::Disable),
-    cmd(EXEC, &[Kw("exit")], Act::Logout),
-    cmd(EXEC, &[Kw("logout")], Act::Logout),
+    cmd(ANY_EXEC, &[Kw("enable")], Act::Enable),
+    cmd(ANY_EXEC, &[Kw("disable")], Act::Disable),
+    cmd(ANY_EXEC, &[Kw("exit")], Act::Logout),
+    cmd(ANY_EXEC, &[Kw("logout")], Act::Logout),
     cmd(
-        EXEC,
+        ANY_EXEC,
         &[Kw("terminal"), Kw("length"), Num(0, 512)],
         Act::TermLength,
     ),
     cmd(
-        EXEC,
+        ANY_EXEC,
         &[Kw("terminal"), Kw("width"), Num(0, 512)],
         Act::TermWidth,
     ),
-    cmd(EXEC, &[Kw("show"), Kw("version")], Act::ShowVersion),
-    cmd(EXEC, &[Kw("show"), Kw("clock")], Act::ShowClock),
+    cmd(ANY_EXEC, &[Kw("show"), Kw("version")], Act::ShowVersion),
+    cmd(ANY_EXEC, &[Kw("show"), Kw("clock")], Act::ShowClock),
     cmd(
-        EXEC,
+        ANY_EXEC,
         &[Kw("show"), Kw("ip"), Kw("interface"), Kw("brief")],
         Act::ShowIpIntBrief,
     ),
-    cmd(EXEC, &[Kw("show"), Kw("privilege")], Act::ShowPrivilege),
+    cmd(ANY_EXEC, &[Kw("show"), Kw("privilege")], Act::ShowPrivilege),
     cmd(PRIV, &[Kw("show"), Kw("running-config")], Act::ShowRunning),
     cmd(PRIV, &[Kw("show"), Kw("startup-config")], Act::ShowStartup),
     cmd(PRIV, &[Kw("show"), Kw("configuration")], Act::ShowStartup),
-    cmd(EXEC, &[Kw("ping"), Word], Act::Ping),
+    cmd(ANY_EXEC, &[Kw("ping"), Word], Act::Ping),
     cmd(
         PRIV,
         &[Kw("configure"), Kw("terminal")],
@@ -273,6 +270,12 @@ static SYNTAX: &[Syntax<Act>] = &[
     cmd(CONF_IF, &[Kw("no"), Kw("shutdown")], Act::NoShutdown),
 ];
 
+/// IOS has no output filters.
+static CLI: Cli<Act> = Cli {
+    tables: &[SYNTAX],
+    filters: &[],
+};
+
 const INCOMPLETE: &str = "% Incomplete command.\n\n";
 const ENTER_CONFIG: &str = "Enter configuration commands, one per line.  End with CNTL/Z.\n";
 
@@ -290,11 +293,7 @@ fn interpret(cfg: &Arc<IosConfig>, ctx: &mut DeviceContext, line: &str) -> Strin
 /// mode and the host name (the saved configuration is the one it starts
 /// with).
 fn new_state(cfg: &IosConfig, ctx: &DeviceContext) -> IosState {
-    let mode = if ctx.is_privileged() {
-        Mode::Privileged
-    } else {
-        Mode::User
-    };
+    let mode = Mode::after_login(ctx.is_privileged());
     let interfaces: Vec<Iface> = cfg.interfaces.iter().map(Iface::from_definition).collect();
     let startup = render_config(ctx.hostname(), ctx.has_enable_password(), &interfaces);
     IosState::new(mode, interfaces, startup)
@@ -302,10 +301,9 @@ fn new_state(cfg: &IosConfig, ctx: &DeviceContext) -> IosState {
 
 fn set_mode(st: &mut IosState, ctx: &mut DeviceContext, mode: Mode) {
     st.mode = mode;
-    ctx.set_mode(mode.name());
-    ctx.set_privileged(mode != Mode::User);
-    let prompt = mode.prompt(ctx.hostname());
-    ctx.set_prompt(prompt);
+    ctx.set_mode(mode_name(mode));
+    ctx.set_privileged(mode != Mode::Exec);
+    ctx.set_prompt(prompt(mode, ctx.hostname()));
 }
 
 /// The `^` marker line and message, `column` counted from the start of the
@@ -333,7 +331,7 @@ fn run_line(
         LineError::Incomplete(_) => INCOMPLETE.to_owned(),
         LineError::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", command.trim()),
     };
-    run_parsed(ctx, line, SYNTAX, mask, &[], error, |ctx, act, args, _| {
+    CLI.run(ctx, line, mask, error, |ctx, act, args, _| {
         execute(cfg, st, ctx, act, args, base)
     })
     .unwrap_or_default()
@@ -371,13 +369,10 @@ fn execute(
     match act {
         Act::Enable => enable(cfg, st, ctx),
         Act::Disable => {
-            set_mode(st, ctx, Mode::User);
+            set_mode(st, ctx, Mode::Exec);
             String::new()
         }
-        Act::Logout => {
-            ctx.close();
-            String::new()
-        }
+        Act::Logout => logout(ctx),
         Act::TermLength => {
             ctx.set_page_lines(Some(number(args.get(0))));
             String::new()
@@ -390,7 +385,7 @@ fn execute(
         Act::ShowClock => show::clock(),
         Act::ShowIpIntBrief => show::ip_interface_brief(&st.interfaces),
         Act::ShowPrivilege => {
-            let level = if st.mode == Mode::User { 1 } else { 15 };
+            let level = if st.mode == Mode::Exec { 1 } else { 15 };
             format!("Current privilege level is {level}\n")
         }
         Act::ShowRunning => {
@@ -467,11 +462,7 @@ fn execute(
             }
         }
         Act::ExitMode => {
-            let mode = if st.mode == Mode::ConfigIf {
-                Mode::Config
-            } else {
-                Mode::Privileged
-            };
+            let mode = st.mode.exit(Mode::Privileged);
             set_mode(st, ctx, mode);
             String::new()
         }
@@ -533,7 +524,7 @@ fn execute(
 }
 
 fn enable(cfg: &Arc<IosConfig>, st: &mut IosState, ctx: &mut DeviceContext) -> String {
-    if st.mode != Mode::User || !ctx.has_enable_password() {
+    if st.mode != Mode::Exec || !ctx.has_enable_password() {
         set_mode(st, ctx, Mode::Privileged);
         return String::new();
     }

@@ -48,9 +48,9 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platforms::common::{
-    Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, Syntax, Tok, caret,
-    cmd, emulate, find_interface, interface_setters, len_mask, pad, paging_setters,
-    parse_address_mask, parse_prefix, run_parsed, valid_hostname,
+    ANY_CONF, Args, CONF_IF, Cli, Clock, Common, EXEC, FilterKind, IfEdit, IfError, Interface,
+    LineError, Mode, Syntax, Tok, caret, cmd, emulate, find_interface, interface_setters, len_mask,
+    logout, pad, paging_setters, parse_address_mask, parse_prefix, valid_hostname,
 };
 
 /// An IOS XR emulator named `hostname` with the default interfaces
@@ -162,28 +162,6 @@ fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
     "\n\n".to_owned()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Exec,
-    Config,
-    ConfigIf,
-}
-
-const EXEC: u32 = 1;
-const CONF: u32 = 2;
-const CONF_IF: u32 = 4;
-const ANY_CONF: u32 = CONF | CONF_IF;
-
-impl Mode {
-    fn mask(self) -> u32 {
-        match self {
-            Mode::Exec => EXEC,
-            Mode::Config => CONF,
-            Mode::ConfigIf => CONF_IF,
-        }
-    }
-}
-
 /// The configuration that `commit` applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct XrConfig {
@@ -235,19 +213,16 @@ fn set_mode(cfg: &Config, st: &mut XrState, ctx: &mut DeviceContext, mode: Mode)
         let host = st.running.hostname.clone();
         ctx.set_hostname(&host);
     }
+    // No privileged mode: users log in with every privilege.
     let suffix = match mode {
-        Mode::Exec => "",
+        Mode::Exec | Mode::Privileged => "",
         Mode::Config => "(config)",
         Mode::ConfigIf => "(config-if)",
     };
     let prompt = format!("{}:{}{suffix}#", cfg.node, st.running.hostname);
     ctx.set_prompt(prompt);
     ctx.set_privileged(true);
-    ctx.set_mode(match mode {
-        Mode::Exec => "exec",
-        Mode::Config => "config",
-        Mode::ConfigIf => "config-if",
-    });
+    ctx.set_mode(mode.name());
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -359,6 +334,11 @@ const FILTERS: &[(&str, FilterKind)] = &[
     ("count", FilterKind::Count),
 ];
 
+static CLI: Cli<Act> = Cli {
+    tables: &[SYNTAX],
+    filters: FILTERS,
+};
+
 const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("GigabitEthernet", "GigabitEthernet"),
     ("TenGigE", "TenGigE"),
@@ -413,24 +393,16 @@ fn run_line(
         LineError::Incomplete(_) => "% Incomplete command.\n".to_owned(),
         LineError::Ambiguous(_) => format!("% Ambiguous command:  \"{}\"\n", command.trim()),
     };
-    let text = run_parsed(
-        ctx,
-        line,
-        SYNTAX,
-        mask,
-        FILTERS,
-        error,
-        |ctx, act, args, _| {
-            if matches!(
-                act,
-                Act::NoTimestamp | Act::Timestamp | Act::TermLength | Act::TermWidth
-            ) {
-                // Terminal settings print nothing, not even the stamp.
-                stamped = false;
-            }
-            execute(cfg, st, ctx, act, args, base)
-        },
-    );
+    let text = CLI.run(ctx, line, mask, error, |ctx, act, args, _| {
+        if matches!(
+            act,
+            Act::NoTimestamp | Act::Timestamp | Act::TermLength | Act::TermWidth
+        ) {
+            // Terminal settings print nothing, not even the stamp.
+            stamped = false;
+        }
+        execute(cfg, st, ctx, act, args, base)
+    });
     match text {
         Some(text) if stamped => stamp_text + &text,
         Some(text) => text,
@@ -471,10 +443,7 @@ fn execute(
             set_mode(cfg, st, ctx, Mode::Config);
             String::new()
         }
-        Act::Logout => {
-            ctx.close();
-            String::new()
-        }
+        Act::Logout => logout(ctx),
         Act::Hostname => {
             if !valid_hostname(args.text(0)) {
                 return invalid(ctx, col(0));
@@ -692,75 +661,4 @@ fn candidate_diff(cfg: &Config, st: &XrState) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::LoginType;
-    use crate::testing::cmd;
-
-    #[test]
-    fn login_failure_and_timestamps() {
-        let device = device("pe1").with_credentials("admin", "pw");
-        let mut s = device.session();
-        assert_eq!(
-            s.start().text,
-            "\r\n\r\nUser Access Verification\r\n\r\nUsername: "
-        );
-        s.feed(b"admin\r");
-        assert_eq!(
-            s.feed(b"bad\r").text,
-            "\r\n\r\n% Authentication failed\r\n\r\nUsername: "
-        );
-        s.feed(b"admin\r");
-        assert_eq!(s.feed(b"pw\r").text, "\r\n\r\n\r\nRP/0/RSP0/CPU0:pe1#");
-        let text = cmd(&mut s, "show ip bgp summari");
-        let lines: Vec<&str> = text.split("\r\n").collect();
-        assert!(lines[1].ends_with(" UTC"), "{text:?}");
-        assert_eq!(lines[2], format!("{}^", " ".repeat(19 + 8)));
-        assert_eq!(lines[3], "% Invalid input detected at '^' marker.");
-        assert_eq!(
-            cmd(&mut s, "terminal exec prompt no-timestamp"),
-            "terminal exec prompt no-timestamp\r\nRP/0/RSP0/CPU0:pe1#"
-        );
-        assert!(
-            cmd(&mut s, "show version")
-                .starts_with("show version\r\nCisco IOS XR Software, Version 7.9.2\r\n")
-        );
-    }
-
-    #[test]
-    fn candidate_commit_and_exit_dialog() {
-        let device = IosXrEmulator::new("pe1")
-            .page_lines(0)
-            .build()
-            .with_login_type(LoginType::None);
-        let mut s = device.session();
-        s.start();
-        cmd(&mut s, "terminal exec prompt no-timestamp");
-        assert!(cmd(&mut s, "conf t").ends_with("RP/0/RSP0/CPU0:pe1(config)#"));
-        assert!(cmd(&mut s, "int gi0/0/0/2").ends_with("RP/0/RSP0/CPU0:pe1(config-if)#"));
-        cmd(&mut s, "description to-customer-18");
-        cmd(&mut s, "ipv4 address 10.18.0.1 255.255.255.252");
-        let diff = cmd(&mut s, "show configuration");
-        assert!(diff.contains("interface GigabitEthernet0/0/0/2\r\n description to-customer-18\r\n ipv4 address 10.18.0.1 255.255.255.252\r\n!"), "{diff}");
-        assert_eq!(
-            cmd(&mut s, "end"),
-            "end\r\nUncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:"
-        );
-        assert!(cmd(&mut s, "").ends_with("RP/0/RSP0/CPU0:pe1(config-if)#"));
-        cmd(&mut s, "end");
-        assert!(cmd(&mut s, "no").ends_with("\r\nRP/0/RSP0/CPU0:pe1#"));
-        assert!(!cmd(&mut s, "show running-config").contains("to-customer-18"));
-        cmd(&mut s, "configure");
-        cmd(&mut s, "interface GigabitEthernet0/0/0/2");
-        cmd(&mut s, "ipv4 address 10.18.0.1/30");
-        cmd(&mut s, "commit");
-        assert!(cmd(&mut s, "end").ends_with("\r\nRP/0/RSP0/CPU0:pe1#"));
-        let brief = cmd(&mut s, "show ipv4 interface brief | include 0/0/0/2");
-        assert!(
-            brief.contains(
-                "GigabitEthernet0/0/0/2         10.18.0.1       Up              Up       default"
-            ),
-            "{brief}"
-        );
-    }
-}
+mod tests;

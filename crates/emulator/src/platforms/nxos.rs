@@ -46,9 +46,10 @@ use std::sync::Arc;
 use crate::context::DeviceContext;
 use crate::device::VirtualDevice;
 use crate::platforms::common::{
-    Args, Clock, Common, FilterKind, IfEdit, IfError, Interface, LineError, SwitchPort, Syntax,
-    Tok, abbreviate, caret, carriage_erase, cmd, emulate, find_interface, interface_setters, pad,
-    paging_setters, parse_address_mask, parse_prefix, run_parsed, valid_hostname,
+    ANY_CONF, Args, CONF, CONF_IF, Cli, Clock, Common, EXEC, GREP_STYLE_FILTERS, IfError,
+    Interface, LineError, Mode, PortCmd, SwitchPort, Syntax, Tok, abbreviate, caret,
+    carriage_erase, cmd, emulate, interface_setters, logout, pad, paging_setters,
+    parse_address_mask, parse_prefix, port_syntax, valid_hostname,
 };
 
 /// An NX-OS emulator named `hostname` with the default interfaces
@@ -165,28 +166,7 @@ fn login(cfg: &Arc<Config>, ctx: &mut DeviceContext) -> String {
     format!("\n{BANNER}")
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Exec,
-    Config,
-    ConfigIf,
-}
-
-const EXEC: u32 = 1;
-const CONF: u32 = 2;
-const CONF_IF: u32 = 4;
-const ANY_CONF: u32 = CONF | CONF_IF;
 const ALL: u32 = EXEC | CONF | CONF_IF;
-
-impl Mode {
-    fn mask(self) -> u32 {
-        match self {
-            Mode::Exec => EXEC,
-            Mode::Config => CONF,
-            Mode::ConfigIf => CONF_IF,
-        }
-    }
-}
 
 #[derive(Debug)]
 struct NxState {
@@ -217,13 +197,14 @@ impl NxState {
 fn set_mode(st: &mut NxState, ctx: &mut DeviceContext, mode: Mode) {
     st.mode = mode;
     let host = ctx.hostname().to_owned();
-    let (prompt, name) = match mode {
-        Mode::Exec => (format!("{host}# "), "exec"),
-        Mode::Config => (format!("{host}(config)# "), "config"),
-        Mode::ConfigIf => (format!("{host}(config-if)# "), "config-if"),
+    // No privileged mode: users log in with every privilege.
+    let prompt = match mode {
+        Mode::Exec | Mode::Privileged => format!("{host}# "),
+        Mode::Config => format!("{host}(config)# "),
+        Mode::ConfigIf => format!("{host}(config-if)# "),
     };
     ctx.set_prompt(prompt);
-    ctx.set_mode(name);
+    ctx.set_mode(mode.name());
     ctx.set_privileged(true);
 }
 
@@ -248,15 +229,9 @@ enum Act {
     Exit,
     End,
     Do,
-    Description,
-    NoDescription,
-    Shutdown,
-    NoShutdown,
-    Switchport,
-    NoSwitchport,
-    IpAddress,
+    Port(PortCmd),
+    /// `ip address A M` (the prefix form is a [`PortCmd`]).
     IpAddressMask,
-    NoIpAddress,
 }
 
 use Tok::{Kw, Num, Rest, Word};
@@ -303,27 +278,20 @@ static SYNTAX: &[Syntax<Act>] = &[
     cmd(ANY_CONF, &[Kw("exit")], Act::Exit),
     cmd(ANY_CONF, &[Kw("end")], Act::End),
     cmd(ANY_CONF, &[Kw("do"), Rest], Act::Do),
-    cmd(CONF_IF, &[Kw("description"), Rest], Act::Description),
-    cmd(CONF_IF, &[Kw("no"), Kw("description")], Act::NoDescription),
-    cmd(CONF_IF, &[Kw("shutdown")], Act::Shutdown),
-    cmd(CONF_IF, &[Kw("no"), Kw("shutdown")], Act::NoShutdown),
-    cmd(CONF_IF, &[Kw("switchport")], Act::Switchport),
-    cmd(CONF_IF, &[Kw("no"), Kw("switchport")], Act::NoSwitchport),
-    cmd(CONF_IF, &[Kw("ip"), Kw("address"), Word], Act::IpAddress),
     cmd(
         CONF_IF,
         &[Kw("ip"), Kw("address"), Word, Word],
         Act::IpAddressMask,
     ),
-    cmd(
-        CONF_IF,
-        &[Kw("no"), Kw("ip"), Kw("address")],
-        Act::NoIpAddress,
-    ),
 ];
 
-/// EOS and NX-OS share the same output filters.
-const FILTERS: &[(&str, FilterKind)] = crate::platforms::common::GREP_STYLE_FILTERS;
+port_syntax!(Act, Act::Port, CONF_IF);
+
+/// NX-OS and EOS share their interface commands and output filters.
+static CLI: Cli<Act> = Cli {
+    tables: &[SYNTAX, PORT_SYNTAX],
+    filters: GREP_STYLE_FILTERS,
+};
 
 const INTERFACE_TYPES: &[(&str, &str)] = &[
     ("Ethernet", "Ethernet"),
@@ -386,15 +354,9 @@ fn run_line(
             caret(ctx, base + spot.word_column)
         ),
     };
-    run_parsed(
-        ctx,
-        line,
-        SYNTAX,
-        mask,
-        FILTERS,
-        error,
-        |ctx, act, args, _| execute(cfg, st, ctx, act, args, base),
-    )
+    CLI.run(ctx, line, mask, error, |ctx, act, args, _| {
+        execute(cfg, st, ctx, act, args, base)
+    })
     .unwrap_or_default()
 }
 
@@ -441,10 +403,7 @@ fn execute(
             st.startup = running_config(cfg, st, ctx.hostname());
             "[########################################] 100%\nCopy complete, now saving to disk (please wait)...\nCopy complete.\n".to_owned()
         }
-        Act::Logout => {
-            ctx.close();
-            String::new()
-        }
+        Act::Logout => logout(ctx),
         Act::Hostname => {
             if !valid_hostname(args.text(0)) {
                 return bad_parameter(ctx, col(0));
@@ -465,15 +424,7 @@ fn execute(
             String::new()
         }
         Act::Interface => {
-            let found = find_interface(
-                &mut st.ports,
-                args.text(0),
-                INTERFACE_TYPES,
-                |p| &p.iface.name,
-                CREATABLE,
-                SwitchPort::routed,
-            );
-            match found {
+            match SwitchPort::enter(&mut st.ports, args.text(0), INTERFACE_TYPES, CREATABLE) {
                 Ok(i) => {
                     st.current = i;
                     set_mode(st, ctx, Mode::ConfigIf);
@@ -494,11 +445,7 @@ fn execute(
             }
         }
         Act::Exit => {
-            let mode = if st.mode == Mode::ConfigIf {
-                Mode::Config
-            } else {
-                Mode::Exec
-            };
+            let mode = st.mode.exit(Mode::Exec);
             set_mode(st, ctx, mode);
             String::new()
         }
@@ -514,49 +461,53 @@ fn execute(
             }
             text
         }
-        _ => interface_command(st, ctx, act, args, base),
+        Act::Port(_) | Act::IpAddressMask => port_command(st, ctx, act, args, base),
     }
 }
 
-fn interface_command(
+/// An interface command ([`Act::Port`] or `ip address A M`).
+fn port_command(
     st: &mut NxState,
     ctx: &mut DeviceContext,
     act: Act,
     args: &Args<'_>,
     base: usize,
 ) -> String {
+    const IP_ADDRESS: Act = Act::Port(PortCmd::IpAddress);
     let col = |i: usize| base + args.column(i);
-    let edit = match act {
-        Act::Description => IfEdit::Description(Some(args.text(0).to_owned())),
-        Act::NoDescription => IfEdit::Description(None),
-        Act::Shutdown => IfEdit::Shutdown(true),
-        Act::NoShutdown => IfEdit::Shutdown(false),
-        Act::IpAddress => match parse_prefix(args.text(0)) {
-            Some(address) => IfEdit::Address(Some(address)),
+    let address = match act {
+        IP_ADDRESS => match parse_prefix(args.text(0)) {
+            Some(address) => Some(address),
             None => return bad_parameter(ctx, col(0)),
         },
         Act::IpAddressMask => match parse_address_mask(args.text(0), args.text(1)) {
-            Ok(address) => IfEdit::Address(Some(address)),
+            Ok(address) => Some(address),
             Err(bad) => return bad_parameter(ctx, col(bad)),
         },
-        _ => IfEdit::Address(None),
+        _ => None,
     };
     let Some(port) = st.ports.get_mut(st.current) else {
         return String::new();
     };
     match act {
-        Act::Switchport => {
+        Act::Port(PortCmd::Switchport) => {
             if port.iface.address.is_some() {
                 return "ERROR: Configuration has layer 3 configuration, remove it first\n"
                     .to_owned();
             }
             port.switchport = true;
         }
-        Act::NoSwitchport => port.switchport = false,
-        Act::IpAddress | Act::IpAddressMask if port.switchport => {
+        Act::Port(PortCmd::NoSwitchport) => port.switchport = false,
+        IP_ADDRESS | Act::IpAddressMask if port.switchport => {
             return "ERROR: Ip address cannot be configured on a layer 2 interface\n".to_owned();
         }
-        _ => port.iface.apply(edit),
+        IP_ADDRESS | Act::IpAddressMask => port.iface.address = address,
+        Act::Port(command) => {
+            if let Some(edit) = command.edit(args.text(0)) {
+                port.iface.apply(edit);
+            }
+        }
+        _ => {}
     }
     String::new()
 }
@@ -759,132 +710,4 @@ fn running_config(cfg: &Config, st: &NxState, hostname: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::LoginType;
-    use crate::testing::cmd;
-
-    fn open(device: &VirtualDevice) -> crate::DeviceSession {
-        let mut s = device.session();
-        s.start();
-        s
-    }
-
-    #[test]
-    fn login_and_failure() {
-        let device = device("n9k").with_credentials("admin", "pw");
-        let mut s = device.session();
-        assert_eq!(
-            s.start().text,
-            "\r\n\r\nUser Access Verification\r\nn9k login: "
-        );
-        assert_eq!(s.feed(b"admin\r").text, "admin\r\nPassword: ");
-        assert_eq!(
-            s.feed(b"x\r").text,
-            "\r\n\r\nLogin incorrect\r\nn9k login: "
-        );
-    }
-
-    #[test]
-    fn errors_and_markers() {
-        let mut s = open(&device("n9k").with_login_type(LoginType::None));
-        assert_eq!(
-            cmd(&mut s, "show interfaces brief"),
-            format!(
-                "show interfaces brief\r\n{}^\r\n% Invalid command at '^' marker.\r\nn9k# ",
-                " ".repeat(5 + 14)
-            )
-        );
-        assert!(cmd(&mut s, "show").contains("% Incomplete command at '^' marker."));
-        assert!(cmd(&mut s, "sh i").contains("% Ambiguous command at '^' marker."));
-        cmd(&mut s, "conf t");
-        cmd(&mut s, "interface ethernet 1/3");
-        assert!(cmd(&mut s, "ip address 10.1.1.1/24").contains("layer 2 interface"));
-        cmd(&mut s, "no switchport");
-        assert!(cmd(&mut s, "ip address 10.1.1.300/24").contains("% Invalid parameter"));
-        assert!(cmd(&mut s, "interface Ethernet1/99").contains("% Invalid range"));
-    }
-
-    #[test]
-    fn configuration_changes_show_up() {
-        let mut s = open(
-            &NxosEmulator::new("n9k")
-                .page_lines(0)
-                .build()
-                .with_login_type(LoginType::None),
-        );
-        assert!(cmd(&mut s, "configure terminal").ends_with("n9k(config)# "));
-        assert!(cmd(&mut s, "int e1/3").ends_with("n9k(config-if)# "));
-        cmd(&mut s, "description server-42");
-        cmd(&mut s, "no switchport");
-        cmd(&mut s, "ip address 10.9.9.1 255.255.255.0");
-        assert!(cmd(&mut s, "interface loopback7").ends_with("(config-if)# "));
-        assert!(cmd(&mut s, "hostname leaf9").ends_with("leaf9(config-if)# "));
-        assert!(cmd(&mut s, "exit").ends_with("leaf9(config)# "));
-        assert!(cmd(&mut s, "end").ends_with("\r\nleaf9# "));
-        let run = cmd(&mut s, "show running-config | begin Ethernet1/3");
-        assert!(
-            run.starts_with("show running-config | begin Ethernet1/3\r\ninterface Ethernet1/3\r\n  description server-42\r\n  no switchport\r\n  ip address 10.9.9.1/24\r\n"),
-            "{run}"
-        );
-        assert!(run.contains("interface loopback7"));
-        let brief = cmd(&mut s, "show ip interface brief");
-        assert!(
-            brief.contains("Eth1/3               10.9.9.1        protocol-up/link-up/admin-up"),
-            "{brief}"
-        );
-        let brief = cmd(&mut s, "sh int br");
-        assert!(
-            brief.contains("Eth1/4        1       eth  access down    Administratively down"),
-            "{brief}"
-        );
-
-        // The saved configuration is the one of the login until copied.
-        let saved = cmd(&mut s, "show startup-config");
-        assert!(
-            saved.contains("!Command: show startup-config\r\n"),
-            "{saved}"
-        );
-        assert!(saved.contains("hostname n9k\r\n"), "{saved}");
-        assert!(!saved.contains("server-42"), "{saved}");
-        assert!(cmd(&mut s, "copy running-config startup-config").contains("Copy complete.\r\n"));
-        let saved = cmd(&mut s, "show startup-config");
-        assert!(saved.contains("hostname leaf9\r\n"), "{saved}");
-        assert!(
-            saved.contains("interface Ethernet1/3\r\n  description server-42\r\n"),
-            "{saved}"
-        );
-    }
-
-    #[test]
-    fn login_banner_is_not_paged() {
-        let device = NxosEmulator::new("n9k")
-            .page_lines(3)
-            .build()
-            .with_credentials("admin", "pw");
-        let mut s = device.session();
-        s.start();
-        s.feed(b"admin\r");
-        let text = s.feed(b"pw\r").text;
-        assert!(!text.contains("More"), "{text:?}");
-        assert!(text.ends_with("express or implied.\r\nn9k# "), "{text:?}");
-    }
-
-    #[test]
-    fn paging_erases_with_carriage_returns() {
-        let mut s = open(
-            &NxosEmulator::new("n9k")
-                .page_lines(10)
-                .paging_locked(true)
-                .build()
-                .with_login_type(LoginType::None),
-        );
-        assert_eq!(
-            cmd(&mut s, "terminal length 0"),
-            "terminal length 0\r\nn9k# "
-        );
-        assert!(cmd(&mut s, "show version").ends_with(" --More-- "));
-        let next = s.feed(b" ").text;
-        assert!(next.starts_with("\r          \r"), "{next:?}");
-    }
-}
+mod tests;

@@ -117,7 +117,7 @@ where
 
 /// A Telnet server for a [`VirtualDevice`], one Tokio task per client.
 ///
-/// Each connection gets a fresh [`DeviceSession`](crate::DeviceSession):
+/// Each connection gets a fresh [`DeviceSession`]:
 /// the server offers `WILL ECHO` (when the device echoes), `WILL SGA`,
 /// `DO NAWS` and `DO TTYPE`, answers the client's negotiation, then sends
 /// the banner and relays data between the client and the session. The

@@ -115,36 +115,6 @@ pub(crate) fn upsert<T>(list: &mut Vec<T>, item: T, name: impl Fn(&T) -> &str) {
     }
 }
 
-/// An interface and whether it is a layer-2 (switched) port, as NX-OS
-/// and EOS keep them.
-#[derive(Clone, Debug)]
-pub(crate) struct SwitchPort {
-    pub(crate) iface: Interface,
-    pub(crate) switchport: bool,
-}
-
-impl SwitchPort {
-    /// The ports of the defined interfaces: an Ethernet port without an
-    /// address is switched.
-    pub(crate) fn from_definitions(interfaces: Vec<Interface>) -> Vec<Self> {
-        interfaces
-            .into_iter()
-            .map(|iface| SwitchPort {
-                switchport: iface.address.is_none() && iface.name.starts_with("Ethernet"),
-                iface,
-            })
-            .collect()
-    }
-
-    /// A routed interface created in configuration mode.
-    pub(crate) fn routed(name: String) -> Self {
-        SwitchPort {
-            iface: Interface::new(name),
-            switchport: false,
-        }
-    }
-}
-
 // ----- interface names -----
 
 /// Why an interface name was refused.

@@ -141,10 +141,10 @@ pub(crate) fn column(line: &str, byte_offset: usize) -> usize {
     line.get(..byte_offset).map_or(0, |s| s.chars().count())
 }
 
-/// Parses `line` against the commands of `table` available in `mode`
+/// Parses `line` against the commands of `tables` available in `mode`
 /// (a bit matched against [`Syntax::modes`]).
 pub(crate) fn parse<'a, A: Copy>(
-    table: &'static [Syntax<A>],
+    tables: &[&'static [Syntax<A>]],
     mode: u32,
     line: &'a str,
 ) -> Parsed<'a, A> {
@@ -152,7 +152,11 @@ pub(crate) fn parse<'a, A: Copy>(
     if words.is_empty() {
         return Parsed::Empty;
     }
-    let mut cands: Vec<&'static Syntax<A>> = table.iter().filter(|s| s.modes & mode != 0).collect();
+    let mut cands: Vec<&'static Syntax<A>> = tables
+        .iter()
+        .flat_map(|table| table.iter())
+        .filter(|s| s.modes & mode != 0)
+        .collect();
     for (i, &(offset, word)) in words.iter().enumerate() {
         let mut keywords = Vec::new();
         let mut exact = false;
@@ -263,41 +267,55 @@ pub(crate) enum LineError {
     Ambiguous(Spot),
 }
 
-/// Runs one command line the way every platform does: splits off its
-/// `| filters` (a platform without filter keywords has none: its `|` is
-/// a word like any other), parses the command against the commands of
-/// `table` available in `mode`, has `error` word a refusal (it gets the
-/// command part of the line) or `exec` run the command (it gets the
-/// filters too), and passes the output through the filters. `None` when
-/// the line holds no command.
-pub(crate) fn run_parsed<A: Copy>(
-    ctx: &mut DeviceContext,
-    line: &str,
-    table: &'static [Syntax<A>],
-    mode: u32,
-    filters: &[(&str, FilterKind)],
-    error: impl FnOnce(&DeviceContext, &str, LineError) -> String,
-    exec: impl FnOnce(&mut DeviceContext, A, &Args<'_>, &[Filter]) -> String,
-) -> Option<String> {
-    let (command, filters) = if filters.is_empty() {
-        (line, Vec::new())
-    } else {
-        match split_filters(line, filters) {
-            Ok(split) => split,
-            Err(bad) => return Some(error(ctx, line, LineError::BadFilter(bad.column))),
-        }
-    };
-    let err = match parse(table, mode, command) {
-        Parsed::Empty => return None,
-        Parsed::Command { act, args } => {
-            let text = exec(ctx, act, &args, &filters);
-            return Some(filter_output(ctx, text, &filters));
-        }
-        Parsed::Invalid(spot) => LineError::Invalid(spot),
-        Parsed::Incomplete { column } => LineError::Incomplete(column),
-        Parsed::Ambiguous(spot) => LineError::Ambiguous(spot),
-    };
-    Some(error(ctx, command, err))
+/// A platform's command language: the commands of its modes (its own
+/// table, and tables it shares with other platforms) and the `| filter`
+/// keywords its lines accept (none: a `|` is then a word like any other).
+#[derive(Debug)]
+pub(crate) struct Cli<A: 'static> {
+    pub(crate) tables: &'static [&'static [Syntax<A>]],
+    pub(crate) filters: &'static [(&'static str, FilterKind)],
+}
+
+impl<A: Copy> Cli<A> {
+    /// Parses `line` against the commands available in `mode`.
+    pub(crate) fn parse<'a>(&self, mode: u32, line: &'a str) -> Parsed<'a, A> {
+        parse(self.tables, mode, line)
+    }
+
+    /// Runs one command line the way every platform does: splits off its
+    /// `| filters`, parses the command against the commands available in
+    /// `mode`, has `error` word a refusal (it gets the command part of
+    /// the line) or `exec` run the command (it gets the filters too), and
+    /// passes the output through the filters. `None` when the line holds
+    /// no command.
+    pub(crate) fn run(
+        &self,
+        ctx: &mut DeviceContext,
+        line: &str,
+        mode: u32,
+        error: impl FnOnce(&DeviceContext, &str, LineError) -> String,
+        exec: impl FnOnce(&mut DeviceContext, A, &Args<'_>, &[Filter]) -> String,
+    ) -> Option<String> {
+        let (command, filters) = if self.filters.is_empty() {
+            (line, Vec::new())
+        } else {
+            match split_filters(line, self.filters) {
+                Ok(split) => split,
+                Err(bad) => return Some(error(ctx, line, LineError::BadFilter(bad.column))),
+            }
+        };
+        let err = match self.parse(mode, command) {
+            Parsed::Empty => return None,
+            Parsed::Command { act, args } => {
+                let text = exec(ctx, act, &args, &filters);
+                return Some(filter_output(ctx, text, &filters));
+            }
+            Parsed::Invalid(spot) => LineError::Invalid(spot),
+            Parsed::Incomplete { column } => LineError::Incomplete(column),
+            Parsed::Ambiguous(spot) => LineError::Ambiguous(spot),
+        };
+        Some(error(ctx, command, err))
+    }
 }
 
 #[cfg(test)]
@@ -330,14 +348,14 @@ mod tests {
     #[test]
     fn parser_spots() {
         assert!(matches!(
-            parse(TABLE, 1, "sh ver"),
+            parse(&[TABLE], 1, "sh ver"),
             Parsed::Command {
                 act: T::ShowVersion,
                 ..
             }
         ));
         assert_eq!(
-            parse(TABLE, 1, "show v"),
+            parse(&[TABLE], 1, "show v"),
             Parsed::Ambiguous(Spot {
                 word: 1,
                 word_column: 5,
@@ -345,23 +363,26 @@ mod tests {
             })
         );
         assert_eq!(
-            parse(TABLE, 1, "show versoin"),
+            parse(&[TABLE], 1, "show versoin"),
             Parsed::Invalid(Spot {
                 word: 1,
                 word_column: 5,
                 column: 9
             })
         );
-        assert_eq!(parse(TABLE, 1, "show "), Parsed::Incomplete { column: 4 });
         assert_eq!(
-            parse(TABLE, 1, "screen-length 0 temporary"),
+            parse(&[TABLE], 1, "show "),
+            Parsed::Incomplete { column: 4 }
+        );
+        assert_eq!(
+            parse(&[TABLE], 1, "screen-length 0 temporary"),
             Parsed::Invalid(Spot {
                 word: 0,
                 word_column: 0,
                 column: 1
             })
         );
-        match parse(TABLE, 2, "screen-length 0 temp") {
+        match parse(&[TABLE], 2, "screen-length 0 temp") {
             Parsed::Command { act, args } => {
                 assert_eq!(act, T::Len);
                 assert_eq!(
@@ -374,7 +395,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match parse(TABLE, 1, "desc \"a | b\"") {
+        match parse(&[TABLE], 1, "desc \"a | b\"") {
             Parsed::Command { args, .. } => assert_eq!(args.text(0), "\"a | b\""),
             other => panic!("{other:?}"),
         }
@@ -397,17 +418,17 @@ mod tests {
                 T::Len,
             ),
         ];
-        let act = |line| match parse(IOS, 2, line) {
+        let act = |line| match parse(&[IOS], 2, line) {
             Parsed::Command { act, .. } => Some(act),
             _ => None,
         };
-        let invalid_at = |mode, line| match parse(IOS, mode, line) {
+        let invalid_at = |mode, line| match parse(&[IOS], mode, line) {
             Parsed::Invalid(spot) => Some(spot.column),
             _ => None,
         };
         assert_eq!(act("  SH   VER  "), Some(T::ShowVersion));
         assert_eq!(act("sh conf"), Some(T::Desc));
-        match parse(IOS, 2, "desc  uplink to core  ") {
+        match parse(&[IOS], 2, "desc  uplink to core  ") {
             Parsed::Command { args, .. } => assert_eq!(
                 args.0,
                 vec![Arg {
@@ -417,12 +438,12 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse(IOS, 2, "   "), Parsed::Empty);
+        assert_eq!(parse(&[IOS], 2, "   "), Parsed::Empty);
         assert!(matches!(
-            parse(IOS, 2, "description"),
+            parse(&[IOS], 2, "description"),
             Parsed::Incomplete { .. }
         ));
-        assert!(matches!(parse(IOS, 2, "e"), Parsed::Ambiguous(_)));
+        assert!(matches!(parse(&[IOS], 2, "e"), Parsed::Ambiguous(_)));
         assert_eq!(invalid_at(2, "show verx"), Some(8));
         assert_eq!(invalid_at(2, "foo"), Some(0));
         assert_eq!(invalid_at(2, "show version now"), Some(13));
@@ -441,27 +462,31 @@ mod tests {
     #[test]
     fn lines_run_through_the_parser_and_the_filters() {
         let mut ctx = DeviceContext::new("h");
-        let kws = [("include", FilterKind::Include)];
-        let mut run = |line: &str, filters: &[(&str, FilterKind)]| {
-            run_parsed(
+        static KWS: &[(&str, FilterKind)] = &[("include", FilterKind::Include)];
+        let kws = KWS;
+        let mut run = |line: &str, filters: &'static [(&'static str, FilterKind)]| {
+            static TABLES: &[&[Syntax<T>]] = &[TABLE];
+            let cli = Cli {
+                tables: TABLES,
+                filters,
+            };
+            cli.run(
                 &mut ctx,
                 line,
-                TABLE,
                 1,
-                filters,
                 |_, command, err| format!("{command:?} {err:?}"),
                 |_, act, args, filters| {
                     format!("{act:?} {:?} {}\nother\n", args.text(0), filters.len())
                 },
             )
         };
-        assert_eq!(run("  ", &kws), None);
+        assert_eq!(run("  ", kws), None);
         assert_eq!(
-            run("sh ver | inc Show", &kws).as_deref(),
+            run("sh ver | inc Show", kws).as_deref(),
             Some("ShowVersion \"\" 1\n")
         );
         assert_eq!(
-            run("desc a | b", &kws).as_deref(),
+            run("desc a | b", kws).as_deref(),
             Some("\"desc a | b\" BadFilter(9)")
         );
         // Without filter keywords the bar is part of the command.
@@ -470,10 +495,10 @@ mod tests {
             Some("Desc \"a | b\" 0\nother\n")
         );
         assert_eq!(
-            run("show | inc x", &kws).as_deref(),
+            run("show | inc x", kws).as_deref(),
             Some("\"show \" Incomplete(4)")
         );
-        assert!(run("show vx", &kws).unwrap().contains("Invalid(Spot"));
-        assert!(run("show v", &kws).unwrap().contains("Ambiguous(Spot"));
+        assert!(run("show vx", kws).unwrap().contains("Invalid(Spot"));
+        assert!(run("show v", kws).unwrap().contains("Ambiguous(Spot"));
     }
 }

@@ -2,53 +2,26 @@
 
 use std::fmt::Write as _;
 
-use crate::platforms::common::{IfError, Interface, len_mask, resolve_type};
+use crate::platforms::common::{IfError, Interface, Mode, len_mask, resolve_type};
 
-/// An IOS command mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    User,
-    Privileged,
-    Config,
-    ConfigIf,
-}
-
-impl Mode {
-    /// The mode's bit in [`Syntax::modes`](crate::platforms::common::Syntax).
-    pub(crate) fn mask(self) -> u32 {
-        match self {
-            Mode::User => USER,
-            Mode::Privileged => PRIV,
-            Mode::Config => CONF,
-            Mode::ConfigIf => CONF_IF,
-        }
-    }
-
-    /// The name stored in [`DeviceContext::mode`](crate::DeviceContext::mode).
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Mode::User => "user",
-            Mode::Privileged => "privileged",
-            Mode::Config => "config",
-            Mode::ConfigIf => "config-if",
-        }
-    }
-
-    /// The prompt of this mode.
-    pub(crate) fn prompt(self, hostname: &str) -> String {
-        match self {
-            Mode::User => format!("{hostname}>"),
-            Mode::Privileged => format!("{hostname}#"),
-            Mode::Config => format!("{hostname}(config)#"),
-            Mode::ConfigIf => format!("{hostname}(config-if)#"),
-        }
+/// The name of an IOS mode stored in
+/// [`DeviceContext::mode`](crate::DeviceContext::mode): exec is `user`.
+pub(crate) fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Exec => "user",
+        mode => mode.name(),
     }
 }
 
-pub(crate) const USER: u32 = 1;
-pub(crate) const PRIV: u32 = 2;
-pub(crate) const CONF: u32 = 4;
-pub(crate) const CONF_IF: u32 = 8;
+/// The prompt of an IOS mode.
+pub(crate) fn prompt(mode: Mode, hostname: &str) -> String {
+    match mode {
+        Mode::Exec => format!("{hostname}>"),
+        Mode::Privileged => format!("{hostname}#"),
+        Mode::Config => format!("{hostname}(config)#"),
+        Mode::ConfigIf => format!("{hostname}(config-if)#"),
+    }
+}
 
 /// An interface as the session sees it: its definition and how its
 /// address was set.
