@@ -28,8 +28,9 @@
 //!   [`AccountManager`], inventory files in [`inventory`].
 //! - Vendor knowledge: [`drivers`] ([`Driver`], [`Registry`], [`OsGuesser`]).
 //! - Conversations: [`Session`], [`Response`], [`first_match`], [`any_match`].
-//! - Emulated devices for tests and demos (feature `emulator`, on by
-//!   default): [`emulator`].
+//! - Emulated devices for tests and demos (feature `emulator`, off by
+//!   default): `emulator`, once enabled with
+//!   `oxscript = { version = "0.1", features = ["emulator"] }`.
 //!
 //! The user guide is in the repository's `docs/` directory, starting with
 //! `docs/getting-started.md`.
