@@ -669,7 +669,16 @@ impl Queue {
                 Work::Host { host, .. } => Some(host.name().to_owned()),
                 Work::Plain(_) => None,
             };
-            added.push((id, name.clone(), host));
+            // Told before the job can start (its task may run at once on
+            // another thread): subscribers see `queued` before `started`.
+            shared.events.emit(|| Event::Queued {
+                job: JobInfo {
+                    id: id.0,
+                    name: name.clone(),
+                    host,
+                },
+            });
+            added.push(id);
             let pending = Pending {
                 id,
                 name,
@@ -687,17 +696,7 @@ impl Queue {
             st.waiting.push_front(pending);
         }
         shared.pump(&mut st);
-        drop(st);
-        for (id, name, host) in &added {
-            shared.events.emit(|| Event::Queued {
-                job: JobInfo {
-                    id: id.0,
-                    name: name.clone(),
-                    host: host.clone(),
-                },
-            });
-        }
-        Ok(added.into_iter().map(|(id, _, _)| id).collect())
+        Ok(added)
     }
 
     // ----- limits and state ----------------------------------------------
