@@ -16,7 +16,7 @@
 //! | `inherit` | string | start from this registered driver (name or alias) |
 //! | `description` | string | one line for humans |
 //! | `aliases` | list of strings | other names the driver is found under |
-//! | `prompt` | list of regexes | command prompts, tried in order |
+//! | `prompt` | list of regexes | command prompts (the earliest match wins) |
 //! | `username_prompt` | list of regexes | username prompts of app-level login |
 //! | `password_prompt` | list of regexes | password prompts (login and authorization) |
 //! | `login_error` | list of regexes | lines saying a login or authorization failed |

@@ -13,8 +13,11 @@
 //! - [`Error`]: the crate's error type; timeouts show what arrived.
 //!
 //! Internals: `link` (the one I/O task per connection), `buffer` (the
-//! monitored buffer it fills), `scan` (linear incremental prompt search),
-//! `clean` (terminal control sequence removal).
+//! monitored buffer it fills), `clean` (terminal control sequence
+//! removal). Prompt search is the drivers crate's [`Scanner`]
+//! (see [How patterns are searched](oxscript_drivers#how-patterns-are-searched)).
+//!
+//! [`Scanner`]: oxscript_drivers::Scanner
 
 mod error;
 
@@ -28,7 +31,6 @@ mod link;
 mod matching;
 mod patterns;
 mod response;
-mod scan;
 mod session;
 
 pub use buffer::MonitorMatch;

@@ -257,6 +257,30 @@ async fn connection_closed_shows_what_arrived() {
     ));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_close_after_an_answered_pager_prompt_is_reported_at_once() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show run\r"),
+            Send(b"show run\r\nline 1\r\n --More-- "),
+            Expect(b" "),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate_with(&admin()).await.unwrap();
+    // Time is paused: a wait for the deadline would end at once as a
+    // timeout, so only a closed-connection error passes.
+    match s.execute("show run").await {
+        Err(Error::ConnectionClosed { tail, .. }) => {
+            assert!(tail.as_str().ends_with("--More-- "), "{tail}")
+        }
+        other => panic!("expected ConnectionClosed, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn buffer_limit_stops_reading_and_reports_then_recovers() {
     // The bound is checked before each read (a read is at most 64 KiB), so

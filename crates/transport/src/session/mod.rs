@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use oxscript_core::{Account, Host, Protocol};
-use oxscript_drivers::{Answer, Driver, OsGuesser, Pattern, Registry};
+use oxscript_drivers::{Answer, DEFAULT_LOOKBEHIND, Driver, OsGuesser, Pattern, Registry};
 use tokio::sync::oneshot;
 
 use crate::buffer::{MonitorCallback, MonitorMatch, Shared, TranscriptSink};
@@ -39,7 +39,6 @@ use crate::dummy::{self, BoxedStream};
 use crate::link::{self, Io, IoCommand, QuickAckStream, RawLink, TelnetLink};
 use crate::patterns::IntoPatterns;
 use crate::response::{self, Response};
-use crate::scan::DEFAULT_LOOKBEHIND;
 use crate::ssh::{SshConnection, SshOptions};
 use crate::telnet::ClientOptions;
 use crate::{Error, Result};
@@ -80,7 +79,8 @@ pub struct SessionOptions {
     pub buffer_limit: usize,
     /// How far back before already-searched data a pattern search may
     /// start (a pattern spanning more than this plus the current line is
-    /// not seen). Default 4096 bytes.
+    /// not seen). Default 4096 bytes. See [How patterns are
+    /// searched](oxscript_drivers#how-patterns-are-searched).
     pub lookbehind: usize,
     /// SSH settings (host keys, algorithms, keys, gateways) for `ssh://` hosts.
     pub ssh: SshOptions,
