@@ -7,14 +7,21 @@
 //!   Exscript-style extraction helpers.
 //! - [`ssh`]: SSH connections (russh): host keys, authentication, exec
 //!   channels, gateway hops.
-//! - [`telnet`]: an I/O-free RFC 854/855/1143 option negotiator and a
-//!   tokio-util codec that hands data over as soon as it arrives.
+//! - [`telnet`]: the `oxscript-telnet` crate, an I/O-free RFC
+//!   854/855/1143 option negotiator and a tokio-util codec that hands data
+//!   over as soon as it arrives.
 //! - [`dummy`]: named in-memory devices reachable as `dummy://name`.
 //! - [`Error`]: the crate's error type; timeouts show what arrived.
 //!
-//! Internals: `link` (the one I/O task per connection), `buffer` (the
-//! monitored buffer it fills), `clean` (terminal control sequence
-//! removal). Prompt search is the drivers crate's [`Scanner`]
+//! - [`testing`] (feature `test-util`): a scripted device for tests of
+//!   code that drives a Session.
+//!
+//! Features: `openssh-config` ([`ssh::OpenSshConfig`]) and `sftp`
+//! ([`ssh::Sftp`]), both on by default; `test-util` ([`testing`]), off.
+//!
+//! Internals: `link` (the one I/O task per connection), `tcp` (TCP
+//! connections for Telnet), `buffer` (the monitored buffer the I/O task
+//! fills), `clean` (terminal control sequence removal). Prompt search is the drivers crate's [`Scanner`]
 //! (see [How patterns are searched](oxscript_drivers#how-patterns-are-searched)).
 //!
 //! [`Scanner`]: oxscript_drivers::Scanner
@@ -23,7 +30,12 @@ mod error;
 
 pub mod dummy;
 pub mod ssh;
-pub mod telnet;
+#[cfg(any(feature = "test-util", doc))]
+pub mod testing;
+
+/// The Telnet codec and option negotiator (the `oxscript-telnet` crate).
+#[doc(inline)]
+pub use oxscript_telnet as telnet;
 
 mod buffer;
 mod clean;
@@ -32,6 +44,7 @@ mod matching;
 mod patterns;
 mod response;
 mod session;
+mod tcp;
 
 pub use buffer::MonitorMatch;
 pub use clean::strip_ansi;

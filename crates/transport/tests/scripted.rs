@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oxscript_core::{Account, Host};
-use oxscript_emulator::{Script, ScriptError, ScriptStep};
+use oxscript_transport::testing::{Script, ScriptError, ScriptStep};
 use oxscript_transport::{Error, LinkKind, Session, SessionOptions};
 use tokio::task::JoinHandle;
 
-/// One step of a fake device's script (see [`oxscript_emulator::Script`]).
+/// One step of a fake device's script (see [`Script`]).
 enum Step {
     /// Write these bytes.
     Send(&'static [u8]),

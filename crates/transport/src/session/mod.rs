@@ -36,12 +36,13 @@ use tokio::sync::oneshot;
 
 use crate::buffer::{MonitorCallback, MonitorMatch, Shared, TranscriptSink};
 use crate::dummy::{self, BoxedStream};
-use crate::link::{self, Io, IoCommand, QuickAckStream, RawLink, TelnetLink};
+use crate::link::{self, Io, IoCommand, RawLink, TelnetLink};
 use crate::patterns::IntoPatterns;
 use crate::response::{self, Response};
 use crate::ssh::{SshConnection, SshOptions};
-use crate::telnet::ClientOptions;
+use crate::tcp::{self, QuickAckStream};
 use crate::{Error, Result};
+use oxscript_telnet::ClientOptions;
 
 pub use wait::ExpectMatch;
 
@@ -279,7 +280,7 @@ impl Session {
         match host.protocol() {
             Protocol::Telnet => {
                 let tcp =
-                    link::connect_tcp(host.address(), host.port(), options.connect_timeout).await?;
+                    tcp::connect_tcp(host.address(), host.port(), options.connect_timeout).await?;
                 let telnet = telnet_link(&options);
                 let mut session = Session::prepare(host, &options)?;
                 let shared = session.shared.clone();
