@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
             .build(),
     ));
     let mut session = Session::connect(&host).await?;
-    session.login().await?;
+    session.login(None).await?;
     session.autoinit().await?; // terminal length 0, terminal width 0
     println!(
         "logged in; driver {}, prompt {:?}",

@@ -164,11 +164,11 @@ async fn replay(text: &str) -> Result<Vec<Option<PromptAt>>, String> {
         let context = |what: String| format!("step {} ({action}): {what}", index + 1);
         match action.as_str() {
             "login" => session
-                .login_with(&account)
+                .login(Some(&account))
                 .await
                 .map_err(|e| context(e.to_string()))?,
             "authenticate" => session
-                .authenticate_with(&account)
+                .authenticate(Some(&account))
                 .await
                 .map_err(|e| context(e.to_string()))?,
             "autoinit" => session

@@ -359,7 +359,7 @@ async fn shell_session_with_a_bash_prompt() {
             ..SessionOptions::default()
         };
         let mut session = Session::connect_with(&host, options).await.unwrap();
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
         assert!(
             session.prompt().unwrap().ends_with('$'),
             "{:?}",
@@ -420,7 +420,7 @@ async fn two_hop_gateway_chain_with_a_shared_pool() {
         let mut session = Session::connect_with(&target, session_options.clone())
             .await
             .unwrap();
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
         assert_eq!(
             session.execute("echo through").await.unwrap().text(),
             "through"

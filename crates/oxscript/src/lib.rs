@@ -69,7 +69,7 @@ pub async fn connect(url: &str) -> Result<Session> {
 pub async fn connect_host(host: &Host, options: SessionOptions) -> Result<Session> {
     let mut session = Session::connect_with(host, options).await?;
     if host.account().is_some() {
-        session.login().await?;
+        session.login(None).await?;
     }
     Ok(session)
 }

@@ -9,15 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::io::{AsyncRead, AsyncWrite};
-
-/// A bidirectional byte stream usable by a Session.
-pub trait AsyncStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
-
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> AsyncStream for T {}
-
-/// A boxed [`AsyncStream`].
-pub type BoxedStream = Box<dyn AsyncStream>;
+use crate::BoxedStream;
 
 /// Produces one in-memory stream per connection to a dummy device.
 ///

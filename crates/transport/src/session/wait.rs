@@ -270,7 +270,9 @@ impl Session {
         during: &str,
     ) -> Result<Hit> {
         let mut set = WaitSet::new();
-        set.add(self.prompts_of(driver).iter().cloned(), |_| Role::Prompt);
+        set.add(self.prompts.prompt_for(driver).iter().cloned(), |_| {
+            Role::Prompt
+        });
         let auto: Vec<&Answer> = driver.pager.iter().chain(answers).collect();
         set.add(auto.iter().map(|a| a.pattern.clone()), |i| {
             Role::Pager(auto.get(i).map(|a| a.reply.clone()).unwrap_or_default())

@@ -15,7 +15,7 @@ use super::exec::Exec;
 use super::handler::{ClientHandler, Handshake, KeyCheck};
 use super::known_hosts::KnownHosts;
 use super::options::{AuthMethod, SshOptions};
-use crate::dummy::BoxedStream;
+use crate::BoxedStream;
 use crate::tcp::{QuickAckStream, connect_tcp};
 use crate::{Error, Result};
 
