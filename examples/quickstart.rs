@@ -10,6 +10,7 @@
 
 use oxscript::emulator::{TelnetServer, ios};
 use oxscript::prelude::*;
+use oxscript::transport;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -54,7 +55,8 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Errors carry the device's message.
-    if let Err(Error::InvalidCommand { line, .. }) = session.execute("show bogus").await {
+    if let Err(transport::Error::InvalidCommand { line, .. }) = session.execute("show bogus").await
+    {
         println!("the router said: {line}");
     }
 

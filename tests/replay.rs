@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use oxscript::drivers::{Pattern, Scanner};
-use oxscript::{Account, Driver, Error, Host, LinkKind, Session, SessionOptions};
+use oxscript::transport::Error;
+use oxscript::{Account, Driver, Host, LinkKind, Session, SessionOptions};
 use oxscript_transport::testing::Script;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use toml::Value;

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::{Link, serve};
 use oxscript::emulator::{Handler, LoginType, VirtualDevice, ios};
-use oxscript::{Account, Error, Session, SessionOptions};
+use oxscript::transport::Error;
+use oxscript::{Account, Session, SessionOptions};
 
 fn exscript_device(login: LoginType) -> VirtualDevice {
     VirtualDevice::new("myhost")

@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use oxscript::emulator::{SshServer, SshServerConfig, TrustedHosts, ios};
+use oxscript::transport::Error;
 use oxscript::transport::ssh::{AlgorithmProfile, SshConnection, SshOptions, SshPool};
-use oxscript::{Account, Error, Host, Session, SessionOptions};
+use oxscript::{Account, Host, Session, SessionOptions};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 

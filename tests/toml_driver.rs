@@ -9,7 +9,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use oxscript::emulator::{Handler, Reply, TelnetServer, VirtualDevice};
-use oxscript::{Account, Error, Host, Registry, Session, SessionOptions};
+use oxscript::transport::Error;
+use oxscript::{Account, Host, Registry, Session, SessionOptions};
 
 /// The `set cli ...` commands the device received, in order.
 type Received = Arc<Mutex<Vec<String>>>;

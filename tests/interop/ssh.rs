@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use oxscript::transport::Error;
 use oxscript::transport::ssh::{
     AuthMethod, HostKeyPolicy, OutputStream, SshConnection, SshOptions, SshPool,
 };
-use oxscript::{Account, Error, PrivateKeyFile, Session, SessionOptions};
+use oxscript::{Account, PrivateKeyFile, Session, SessionOptions};
 
 use crate::{TIMEOUT, interop, temp_dir};
 

@@ -1,6 +1,7 @@
 //! Telnet against GNU inetutils telnetd with /bin/login.
 
-use oxscript::{Account, Error, Host, Session, SessionOptions};
+use oxscript::transport::Error;
+use oxscript::{Account, Host, Session, SessionOptions};
 
 use crate::{Interop, interop};
 

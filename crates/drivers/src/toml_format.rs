@@ -792,7 +792,7 @@ impl Registry {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
             path: shown.clone(),
-            error,
+            error: std::sync::Arc::new(error),
         })?;
         self.load_str(&text, &shown)
     }
@@ -812,7 +812,7 @@ impl Registry {
         let dir = dir.as_ref();
         let io = |error| Error::Io {
             path: dir.display().to_string(),
-            error,
+            error: std::sync::Arc::new(error),
         };
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
@@ -828,7 +828,7 @@ impl Registry {
             let shown = path.display().to_string();
             let text = std::fs::read_to_string(&path).map_err(|error| Error::Io {
                 path: shown.clone(),
-                error,
+                error: std::sync::Arc::new(error),
             })?;
             pending.push((shown, text));
         }

@@ -23,7 +23,7 @@ pub(crate) async fn connect_tcp(address: &str, port: u16, timeout: Duration) -> 
         Ok(Err(error)) => {
             return Err(Error::Connect {
                 address: target,
-                error,
+                error: error.into(),
             });
         }
         Err(_) => {

@@ -321,10 +321,11 @@ impl Session {
                 session.ssh = Some(ssh);
                 Ok(session)
             }
-            other => Err(Error::Io(std::io::Error::new(
+            other => Err(std::io::Error::new(
                 std::io::ErrorKind::Unsupported,
                 format!("protocol {other} is not supported by this build"),
-            ))),
+            )
+            .into()),
         }
     }
 
