@@ -102,7 +102,7 @@ async fn logged_in(url: &str, account: &Account, options: SessionOptions) -> Ses
     let mut session = Session::connect_with(&host, options)
         .await
         .expect("connect");
-    session.login().await.expect("login");
+    session.login(None).await.expect("login");
     session
 }
 
@@ -436,7 +436,7 @@ async fn ssh_commands(rows: &mut Vec<Row>) {
     let mut session = Session::connect_with(&host, options)
         .await
         .expect("connect");
-    session.login().await.expect("login");
+    session.login(None).await.expect("login");
     let n = 2000;
     let (wall, _) = time_commands(&mut session, "true", n).await;
     row(
@@ -558,7 +558,7 @@ async fn external(rows: &mut Vec<Row>, urls: &[String]) {
         let mut session = Session::connect_with(&host, options)
             .await
             .expect("connect");
-        session.login().await.expect("login");
+        session.login(None).await.expect("login");
         session.autoinit().await.expect("autoinit");
         let (wall, cpu) = time_commands(&mut session, "show clock", n).await;
         row(

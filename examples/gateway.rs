@@ -50,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
         router.set_gateway(Some(jump.clone()));
 
         let mut session = Session::connect_with(&router, options.clone()).await?;
-        session.login().await?;
+        session.login(None).await?;
         let version = session.execute("show version").await?;
         let [uptime] = version.first_match(r"^(\S+ uptime is .+)$")?;
         println!("{}", uptime.unwrap_or_default());

@@ -10,6 +10,7 @@
 
 use oxscript::emulator::{TelnetServer, ios};
 use oxscript::prelude::*;
+use oxscript::transport;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -30,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
             .build(),
     ));
     let mut session = Session::connect(&host).await?;
-    session.login().await?;
+    session.login(None).await?;
     session.autoinit().await?; // terminal length 0, terminal width 0
     println!(
         "logged in; driver {}, prompt {:?}",
@@ -54,7 +55,8 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Errors carry the device's message.
-    if let Err(Error::InvalidCommand { line, .. }) = session.execute("show bogus").await {
+    if let Err(transport::Error::InvalidCommand { line, .. }) = session.execute("show bogus").await
+    {
         println!("the router said: {line}");
     }
 

@@ -6,6 +6,10 @@
 //! own part of the recording: by its end the Session has sent exactly the
 //! step's client lines and consumed everything the device sent in it.
 //! (`crates/drivers/tests/fixtures.rs` checks the fixtures' format.)
+//!
+//! The drivers' prompt search ([`Scanner`], the one a Session uses) is
+//! also run over every fixture on its own, and must find each step's
+//! prompt where the Session found it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -15,8 +19,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use oxscript::emulator::Script;
-use oxscript::{Account, Error, Host, LinkKind, Session, SessionOptions};
+use oxscript::drivers::{Pattern, Scanner};
+use oxscript::transport::Error;
+use oxscript::{Account, Driver, Host, LinkKind, Session, SessionOptions};
+use oxscript_transport::testing::Script;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use toml::Value;
 
@@ -80,10 +86,22 @@ fn strings(table: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Replays one fixture; returns a description of the first problem.
-async fn replay(path: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let doc: Value = toml::from_str(&text).map_err(|e| e.to_string())?;
+/// Where a step left the prompt: its text, and how many bytes of the
+/// received data were left after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PromptAt {
+    /// The prompt, trimmed.
+    prompt: String,
+    /// Received bytes after the prompt, not consumed.
+    after: usize,
+    /// For commands: the bytes received before the prompt (echo, output).
+    before: Option<usize>,
+}
+
+/// Replays one fixture; returns where each step left the prompt (`None`
+/// for the final logout), or a description of the first problem.
+async fn replay(text: &str) -> Result<Vec<Option<PromptAt>>, String> {
+    let doc: Value = toml::from_str(text).map_err(|e| e.to_string())?;
     let driver = string(&doc, "driver").ok_or("no driver")?;
     let account_table = doc.get("account").ok_or("no account")?;
     let mut builder = Account::builder(string(account_table, "name").unwrap_or_default())
@@ -141,16 +159,17 @@ async fn replay(path: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
 
     let mut logged_out = false;
+    let mut seen = Vec::new();
     for (index, step) in steps.iter().enumerate() {
         let action = string(step, "action").unwrap_or_default();
         let context = |what: String| format!("step {} ({action}): {what}", index + 1);
         match action.as_str() {
             "login" => session
-                .login_with(&account)
+                .login(Some(&account))
                 .await
                 .map_err(|e| context(e.to_string()))?,
             "authenticate" => session
-                .authenticate_with(&account)
+                .authenticate(Some(&account))
                 .await
                 .map_err(|e| context(e.to_string()))?,
             "autoinit" => session
@@ -260,6 +279,13 @@ async fn replay(path: &Path) -> Result<(), String> {
                 session.buffer()
             )));
         }
+        seen.push(Some(PromptAt {
+            prompt: session.prompt().unwrap_or_default().to_owned(),
+            after: session.buffer().len(),
+            before: (action == "execute")
+                .then(|| session.response().map(|r| r.raw().len()))
+                .flatten(),
+        }));
     }
     if logged_out {
         session.logout().await.map_err(|e| format!("logout: {e}"))?;
@@ -285,11 +311,90 @@ async fn replay(path: &Path) -> Result<(), String> {
             String::from_utf8_lossy(&client_so_far)
         ));
     }
-    Ok(())
+    if logged_out {
+        seen.push(None);
+    }
+    Ok(seen)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_driver_fixture_replays_through_a_session() {
+/// Appends device data as a Session's buffer holds it: terminal control
+/// sequences removed, and a backspace erasing the byte before it on the
+/// same line (how devices erase their pager prompts).
+fn append_received(buf: &mut Vec<u8>, data: &[u8]) {
+    for byte in oxscript::transport::strip_ansi(data) {
+        if byte == 0x08 {
+            if buf.last().is_some_and(|&b| b != b'\n') {
+                buf.pop();
+            }
+        } else {
+            buf.push(byte);
+        }
+    }
+}
+
+/// Runs the drivers' scanner alone over a fixture's device data, chunk by
+/// chunk as the device sends it, with the driver's patterns: prompts
+/// (recorded and consumed through), pager prompts (skipped, as they are
+/// answered) and login prompts and questions (consumed through). Returns
+/// where each step left the prompt (`None` for the final logout).
+fn scan(driver: &Driver, steps: &[Value]) -> Vec<Option<PromptAt>> {
+    let prompts = driver.prompt.len();
+    let pagers = prompts + driver.pager.len();
+    let set: Vec<&Pattern> = driver
+        .prompt
+        .iter()
+        .chain(driver.pager.iter().map(|a| &a.pattern))
+        .chain(&driver.username_prompt)
+        .chain(&driver.password_prompt)
+        .chain(driver.login_answers.iter().map(|a| &a.pattern))
+        .collect();
+    let mut buf = Vec::new();
+    let mut scanner = Scanner::default();
+    // End of the pager prompt answered last, in `buf`.
+    let mut answered_pager = None;
+    let mut out = Vec::new();
+    for step in steps {
+        if string(step, "action").as_deref() == Some("logout") {
+            out.push(None);
+            break;
+        }
+        let mut last = None;
+        let items = step.get("script").and_then(Value::as_array);
+        for item in items.into_iter().flatten() {
+            let Some(device) = item.get("device").and_then(Value::as_str) else {
+                continue;
+            };
+            append_received(&mut buf, device.as_bytes());
+            while let Some(found) = scanner.search(&buf, set.iter().copied()) {
+                if found.index >= prompts && found.index < pagers {
+                    // Answered once; the device is to send more.
+                    scanner.skip_to(found.range.end);
+                    if answered_pager == Some(found.range.end) {
+                        break;
+                    }
+                    answered_pager = Some(found.range.end);
+                    continue;
+                }
+                if found.index < prompts {
+                    let text = String::from_utf8_lossy(&buf[found.range.clone()]);
+                    last = Some((text.trim().to_owned(), found.range.start));
+                }
+                buf.drain(..found.range.end);
+                scanner = Scanner::default();
+                answered_pager = None;
+            }
+        }
+        let action = string(step, "action").unwrap_or_default();
+        out.push(last.map(|(prompt, start)| PromptAt {
+            prompt,
+            after: buf.len(),
+            before: (action == "execute").then_some(start),
+        }));
+    }
+    out
+}
+
+fn fixture_paths() -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -297,9 +402,16 @@ async fn every_driver_fixture_replays_through_a_session() {
         .collect();
     paths.sort();
     assert!(paths.len() >= 38, "a fixture per built-in driver");
+    paths
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_driver_fixture_replays_through_a_session() {
+    let paths = fixture_paths();
     let mut failures = Vec::new();
     for path in &paths {
-        if let Err(e) = replay(path).await {
+        let text = std::fs::read_to_string(path).unwrap();
+        if let Err(e) = replay(&text).await {
             failures.push(format!(
                 "{}: {e}",
                 path.file_name().unwrap().to_string_lossy()
@@ -312,5 +424,53 @@ async fn every_driver_fixture_replays_through_a_session() {
         failures.len(),
         paths.len(),
         failures.join("\n\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_answer_in_a_fixture_fails_the_replay() {
+    let text = std::fs::read_to_string(fixtures_dir().join("ios.toml")).unwrap();
+    replay(&text).await.unwrap();
+    // The Session answers `--More--` with a blank, not with `q`.
+    let from = r#"{ client = " " }"#;
+    assert!(text.contains(from));
+    let broken = text.replacen(from, r#"{ client = "q" }"#, 1);
+    let error = replay(&broken).await.unwrap_err();
+    assert!(error.contains("step 2"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_drivers_scanner_finds_the_prompts_the_session_finds() {
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    for path in fixture_paths() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: Value = toml::from_str(&text).unwrap();
+        let driver = oxscript::drivers::builtin()
+            .require(&string(&doc, "driver").unwrap())
+            .unwrap();
+        let steps = doc.get("step").and_then(Value::as_array).unwrap();
+        let scanned = scan(&driver, steps);
+        let session = replay(&text)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(scanned.len(), session.len(), "{name}: steps");
+        for (index, (scanned, session)) in scanned.iter().zip(&session).enumerate() {
+            compared += 1;
+            if scanned != session {
+                disagreements.push(format!(
+                    "{name} step {}: the scanner found {scanned:?}, the Session {session:?}",
+                    index + 1
+                ));
+            }
+        }
+    }
+    assert!(compared > 38 * 3, "only {compared} steps compared");
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreement(s):\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
     );
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::{Link, serve};
 use oxscript::emulator::{Handler, LoginType, VirtualDevice, ios};
-use oxscript::{Account, Error, Session, SessionOptions};
+use oxscript::transport::Error;
+use oxscript::{Account, Session, SessionOptions};
 
 fn exscript_device(login: LoginType) -> VirtualDevice {
     VirtualDevice::new("myhost")
@@ -36,10 +37,10 @@ async fn login_types(link: Link) {
         };
         let mut session = Session::connect_with(&host, options).await.unwrap();
         session
-            .login()
+            .login(None)
             .await
             .unwrap_or_else(|e| panic!("{login:?}: {e}"));
-        assert!(session.is_app_authenticated());
+        assert!(session.auth().app_authenticated);
         let r = session.execute("uname -a").await.unwrap();
         assert_eq!(r.text(), "Linux myhost 6.1.0 x86_64", "{login:?}");
         assert_eq!(session.execute("ls").await.unwrap().text(), "a.txt\nb.txt");
@@ -55,7 +56,7 @@ async fn wrong_password_is_a_login_failure(link: Link) {
     let mut session = Session::connect_with(&host, served.options())
         .await
         .unwrap();
-    let err = session.login().await.unwrap_err();
+    let err = session.login(None).await.unwrap_err();
     // A LoginFailure (not a timeout) is what shows the wrong password was
     // recognised as such.
     match (&err, link) {
@@ -89,11 +90,11 @@ async fn ios_workflow(link: Link) {
     let mut session = Session::connect_with(&served.host(Some(account)), served.options())
         .await
         .unwrap();
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     // Guessed from "User Access Verification" and the prompt; enable done.
     assert_eq!(session.guess_os(), "ios");
     assert_eq!(session.prompt(), Some("r1#"));
-    assert!(session.is_app_authorized());
+    assert!(session.auth().app_authorized);
 
     // Paging is on: the pager is answered and the output is whole.
     let paged = session.execute("show version").await.unwrap();
@@ -157,7 +158,7 @@ async fn paging_that_cannot_be_disabled(link: Link) {
     )
     .await
     .unwrap();
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     session.autoinit().await.unwrap(); // "terminal length 0" is accepted but paging stays on
     let r = session.execute("show version").await.unwrap();
     let lines = r.lines().count();
@@ -187,7 +188,7 @@ async fn timeout_shows_what_arrived(link: Link) {
         Session::connect_with(&served.host(Some(Account::new("a", "b"))), served.options())
             .await
             .unwrap();
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     // The device never sends a prompt after this: the wait must end at its deadline.
     session.set_timeout(Duration::from_millis(500));
     let err = session.execute("reload").await.unwrap_err();
@@ -215,7 +216,7 @@ async fn many_concurrent_sessions(link: Link) {
         let mut s = Session::connect_with(&host, served.options())
             .await
             .unwrap();
-        s.login().await.unwrap();
+        s.login(None).await.unwrap();
         s.execute("show ip interface brief")
             .await
             .unwrap()
@@ -233,7 +234,7 @@ async fn many_concurrent_sessions(link: Link) {
             let options = served.options();
             tokio::spawn(async move {
                 let mut s = Session::connect_with(&host, options).await.unwrap();
-                s.login().await.unwrap();
+                s.login(None).await.unwrap();
                 let r = s.execute("show ip interface brief").await.unwrap();
                 assert_eq!(r.text(), expected, "session {i}");
                 let r = s.execute("show clock").await.unwrap();
@@ -261,7 +262,7 @@ async fn large_output_is_matched_linearly(link: Link) {
     let mut s = Session::connect_with(&served.host(Some(Account::new("a", "b"))), served.options())
         .await
         .unwrap();
-    s.login().await.unwrap();
+    s.login(None).await.unwrap();
     let r = s.execute("show tech").await.unwrap();
     assert_eq!(r.text().len(), expected_len);
     assert_eq!(r.lines().count(), 70_000);
@@ -297,7 +298,7 @@ async fn shell_emulator_is_guessed_and_driven(link: Link) {
     let mut session = Session::connect_with(&host, served.options())
         .await
         .unwrap();
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     assert_eq!(session.guess_os(), "shell");
     assert_eq!(session.execute("whoami").await.unwrap().text(), "alice");
     match session.execute("frobnicate").await {

@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use oxscript::emulator::{SshServer, SshServerConfig, TrustedHosts, ios};
+use oxscript::transport::Error;
 use oxscript::transport::ssh::{AlgorithmProfile, SshConnection, SshOptions, SshPool};
-use oxscript::{Account, Error, Host, Session, SessionOptions};
+use oxscript::{Account, Host, Session, SessionOptions};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -65,7 +66,7 @@ async fn three_hop_gateway_chain_shares_one_connection_per_hop() {
             let mut session = Session::connect_with(&router, session_options)
                 .await
                 .unwrap();
-            session.login().await.unwrap();
+            session.login(None).await.unwrap();
             assert_eq!(session.ssh().unwrap().depth(), 3);
             let r = session.execute("show version").await.unwrap();
             assert!(r.text().contains("core1 uptime is"), "{}", r.text());
@@ -175,8 +176,14 @@ async fn legacy_only_servers_need_the_legacy_profile() {
     let mut session = Session::connect_with(&host(&server, "admin", "pw"), legacy)
         .await
         .unwrap();
-    assert_eq!(session.remote_version(), Some("SSH-2.0-Cisco-1.25"));
-    session.login().await.unwrap();
+    assert_eq!(
+        session
+            .ssh()
+            .and_then(|ssh| ssh.server_version())
+            .as_deref(),
+        Some("SSH-2.0-Cisco-1.25")
+    );
+    session.login(None).await.unwrap();
     assert_eq!(session.guess_os(), "ios");
     assert!(session.execute("show clock").await.is_ok());
     session.close().await.unwrap();
@@ -208,7 +215,7 @@ async fn exec_on_the_session_connection_and_send_config() {
     let mut session = Session::connect_with(&router, session_options)
         .await
         .unwrap();
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     assert_eq!(session.privilege().as_deref(), Some("privilege_exec"));
 
     // Exec channels beside the shell, on the same connection.

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use oxscript::emulator::{Handler, Reply, TelnetServer, VirtualDevice};
-use oxscript::{Account, Error, Host, Registry, Session, SessionOptions};
+use oxscript::transport::Error;
+use oxscript::{Account, Host, Registry, Session, SessionOptions};
 
 /// The `set cli ...` commands the device received, in order.
 type Received = Arc<Mutex<Vec<String>>>;
@@ -197,7 +198,7 @@ async fn a_toml_driver_drives_its_emulator() {
         ..SessionOptions::default()
     };
     let mut session = Session::connect_with(&host, options).await.unwrap();
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     assert_eq!(session.guess_os(), "acme");
     assert_eq!(session.driver().name, "acme");
     // The terms question was answered, `privileged` ran with the password.
@@ -260,7 +261,7 @@ async fn the_toml_drivers_login_errors_apply() {
         ..SessionOptions::default()
     };
     let mut session = Session::connect_with(&host, options).await.unwrap();
-    match session.login().await {
+    match session.login(None).await {
         Err(Error::LoginFailure { reason, .. }) => assert_eq!(reason, "% Login failed"),
         other => panic!("expected LoginFailure, got {other:?}"),
     }

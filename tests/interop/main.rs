@@ -121,7 +121,7 @@ impl Interop {
         &self,
         host: &Host,
         methods: &[AuthMethod],
-    ) -> oxscript::Result<SshConnection> {
+    ) -> oxscript::transport::Result<SshConnection> {
         SshConnection::connect_authenticated(host, &self.options(methods), TIMEOUT).await
     }
 }

@@ -4,10 +4,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use oxscript::Host;
+use oxscript::transport::Error;
 use oxscript::transport::ssh::{
     AuthMethod, HostKeyPolicy, Progress, SshConnection, SshOptions, Transfer,
 };
-use oxscript::{Error, Host};
 use sha2::{Digest, Sha256};
 
 use crate::{Interop, TIMEOUT, interop, temp_dir, unique};

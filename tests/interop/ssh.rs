@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use oxscript::transport::Error;
 use oxscript::transport::ssh::{
     AuthMethod, HostKeyPolicy, OutputStream, SshConnection, SshOptions, SshPool,
 };
-use oxscript::{Account, Error, PrivateKeyFile, Session, SessionOptions};
+use oxscript::{Account, PrivateKeyFile, Session, SessionOptions};
 
 use crate::{TIMEOUT, interop, temp_dir};
 
@@ -359,7 +360,7 @@ async fn shell_session_with_a_bash_prompt() {
             ..SessionOptions::default()
         };
         let mut session = Session::connect_with(&host, options).await.unwrap();
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
         assert!(
             session.prompt().unwrap().ends_with('$'),
             "{:?}",
@@ -420,7 +421,7 @@ async fn two_hop_gateway_chain_with_a_shared_pool() {
         let mut session = Session::connect_with(&target, session_options.clone())
             .await
             .unwrap();
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
         assert_eq!(
             session.execute("echo through").await.unwrap().text(),
             "through"

@@ -1,6 +1,7 @@
 //! Telnet against GNU inetutils telnetd with /bin/login.
 
-use oxscript::{Account, Error, Host, Session, SessionOptions};
+use oxscript::transport::Error;
+use oxscript::{Account, Host, Session, SessionOptions};
 
 use crate::{Interop, interop};
 
@@ -23,7 +24,7 @@ async fn shell_session(env: &Interop) -> Session {
 async fn login_and_commands_over_real_telnetd() {
     let Some(env) = interop() else { return };
     let mut session = shell_session(&env).await;
-    session.login_with(&env.password_account()).await.unwrap();
+    session.login(Some(&env.password_account())).await.unwrap();
     // Debian's bash prompt arrives wrapped in title and bracketed-paste sequences.
     assert!(
         session.prompt().unwrap().ends_with('$'),
@@ -46,7 +47,7 @@ async fn os_is_guessed_from_the_login_banner() {
     let mut session = Session::connect(&telnet_host(env.telnet_port))
         .await
         .unwrap();
-    session.login_with(&env.password_account()).await.unwrap();
+    session.login(Some(&env.password_account())).await.unwrap();
     assert_eq!(session.guess_os(), "shell");
     assert_eq!(session.driver().name, "shell");
     assert_eq!(
@@ -61,7 +62,7 @@ async fn wrong_password_over_real_telnetd_is_a_login_failure() {
     let Some(env) = interop() else { return };
     let mut session = shell_session(&env).await;
     let err = session
-        .login_with(&Account::new(env.user.clone(), "definitely-wrong"))
+        .login(Some(&Account::new(env.user.clone(), "definitely-wrong")))
         .await
         .unwrap_err();
     match &err {

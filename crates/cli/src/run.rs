@@ -166,7 +166,7 @@ async fn converse(
         let result = session.execute(command).await;
         let text = match &result {
             Ok(response) => response.text(),
-            Err(oxscript::Error::InvalidCommand { response, .. }) => response.as_str(),
+            Err(oxscript::transport::Error::InvalidCommand { response, .. }) => response.as_str(),
             Err(_) => "",
         };
         plan.printer.print(label, text);

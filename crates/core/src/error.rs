@@ -1,12 +1,13 @@
 //! The crate's error type.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Everything that can go wrong in `oxscript-core`.
 ///
 /// No variant ever carries a password: URLs are shown with their password
 /// replaced by `***`, and inventory errors name the line, never its secret.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A URL (or host name) could not be parsed.
@@ -41,8 +42,8 @@ pub enum Error {
         /// The file that was being read.
         path: PathBuf,
         /// The underlying I/O error (part of the message, so not repeated
-        /// as the error's source).
-        error: std::io::Error,
+        /// as the error's source). Shared, so the error can be cloned.
+        error: Arc<std::io::Error>,
     },
     /// An account was requested from a pool that has none (or from a pool
     /// that does not contain the requested account name).

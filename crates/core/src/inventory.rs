@@ -407,7 +407,7 @@ fn parse_error(file: &str, line: usize, reason: String) -> Error {
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|error| Error::Io {
         path: path.to_path_buf(),
-        error,
+        error: error.into(),
     })
 }
 

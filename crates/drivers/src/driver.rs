@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::pattern::first_match;
+use crate::scan::find_earliest;
 use crate::{Error, Pattern, PrivilegeLevel};
 
 /// A dialog that is answered automatically: when `pattern` matches at the
@@ -125,8 +125,10 @@ impl GuessRule {
 ///   `login_answers` and `pager` must match only at the **end** of the
 ///   received data: they end in `[ \t]*$` (no multi-line flag, so `$` is
 ///   the end of the buffer). A line start is written `(?:\A|[\r\n])`.
-///   They are used with [`Pattern::find_at`] starting near the end of
-///   the buffer, at the line break before the last line.
+///   They are searched as the crate documentation's
+///   [How patterns are searched](crate#how-patterns-are-searched) says:
+///   from the line break before the last line, and the earliest match of
+///   a list wins, whatever its place in the list.
 /// - `error` and `login_error` are searched in a response text and match
 ///   one line: they are written with `(?m)^` and stop before the line end.
 ///
@@ -152,7 +154,7 @@ pub struct Driver {
     pub aliases: Vec<String>,
     /// One line for humans.
     pub description: String,
-    /// Command prompts, tried in order.
+    /// Command prompts (the earliest match of any of them wins).
     pub prompt: Vec<Pattern>,
     /// Username prompts of app-level login.
     pub username_prompt: Vec<Pattern>,
@@ -215,24 +217,24 @@ impl Driver {
             .map(|driver| (*driver).clone())
     }
 
-    /// The range of the first prompt pattern (in list order) found in
-    /// `buffer` at or after `start`.
+    /// The range of the earliest prompt found in `buffer` at or after
+    /// `start` (see [How patterns are searched](crate#how-patterns-are-searched)).
     pub fn find_prompt(&self, buffer: &[u8], start: usize) -> Option<Range<usize>> {
-        first_match(&self.prompt, buffer, start).map(|(_, range)| range)
+        find_earliest(&self.prompt, buffer, start).map(|found| found.range)
     }
 
-    /// The range of the first username prompt found at or after `start`.
+    /// The range of the earliest username prompt found at or after `start`.
     pub fn find_username_prompt(&self, buffer: &[u8], start: usize) -> Option<Range<usize>> {
-        first_match(&self.username_prompt, buffer, start).map(|(_, range)| range)
+        find_earliest(&self.username_prompt, buffer, start).map(|found| found.range)
     }
 
-    /// The range of the first password prompt found at or after `start`.
+    /// The range of the earliest password prompt found at or after `start`.
     pub fn find_password_prompt(&self, buffer: &[u8], start: usize) -> Option<Range<usize>> {
-        first_match(&self.password_prompt, buffer, start).map(|(_, range)| range)
+        find_earliest(&self.password_prompt, buffer, start).map(|found| found.range)
     }
 
-    /// The first pager answer whose pattern is found at or after `start`,
-    /// with the matched range.
+    /// The pager answer whose pattern matches earliest at or after
+    /// `start`, with the matched range.
     ///
     /// ```
     /// use oxscript_drivers::Driver;
@@ -245,8 +247,8 @@ impl Driver {
         find_answer(&self.pager, buffer, start)
     }
 
-    /// The first login answer whose pattern is found at or after `start`,
-    /// with the matched range.
+    /// The login answer whose pattern matches earliest at or after
+    /// `start`, with the matched range.
     pub fn find_login_answer(
         &self,
         buffer: &[u8],
@@ -305,14 +307,14 @@ impl Driver {
     }
 }
 
+/// The answer of `answers` whose pattern matches earliest.
 fn find_answer<'d>(
     answers: &'d [Answer],
     buffer: &[u8],
     start: usize,
 ) -> Option<(&'d Answer, Range<usize>)> {
-    answers
-        .iter()
-        .find_map(|answer| answer.pattern.find_at(buffer, start).map(|r| (answer, r)))
+    let found = find_earliest(answers.iter().map(|a| &a.pattern), buffer, start)?;
+    answers.get(found.index).map(|answer| (answer, found.range))
 }
 
 /// The trimmed line holding the earliest match of any of `list` in `text`
@@ -412,6 +414,35 @@ mod tests {
         assert_eq!(InitCommand::new("x").alternatives, vec!["x".to_string()]);
         let c = InitCommand::with_alternatives(vec!["a".to_string(), "b".to_string()]);
         assert_eq!(c.alternatives, ["a", "b"]);
+    }
+
+    #[test]
+    fn find_methods_take_the_earliest_match_not_the_first_listed() {
+        let answer = |pattern: &str, reply: &str| Answer {
+            pattern: Pattern::new(pattern).unwrap(),
+            reply: reply.into(),
+        };
+        let d = Driver {
+            prompt: patterns(&["late#$", "early"]).unwrap(),
+            username_prompt: patterns(&["name:", "login"]).unwrap(),
+            password_prompt: patterns(&["word:", "Pass"]).unwrap(),
+            pager: vec![answer("More--", " "), answer("--More", "q")],
+            login_answers: vec![answer(r"\[y/n\]", "y"), answer("Accept", "n")],
+            ..Driver::generic()
+        };
+        assert_eq!(d.find_prompt(b"early late#", 0), Some(0..5));
+        assert_eq!(d.find_username_prompt(b"login name:", 0), Some(0..5));
+        assert_eq!(d.find_password_prompt(b"Password:", 0), Some(0..4));
+        let (pager, range) = d.find_pager(b" --More-- ", 0).unwrap();
+        assert_eq!((pager.reply.as_str(), range), ("q", 1..7));
+        let (login, _) = d.find_login_answer(b"Accept? [y/n]", 0).unwrap();
+        assert_eq!(login.reply, "n");
+        // A tie goes to the pattern listed first.
+        let tie = Driver {
+            pager: vec![answer("--", "1"), answer("--More", "2")],
+            ..Driver::generic()
+        };
+        assert_eq!(tie.find_pager(b"--More--", 0).unwrap().0.reply, "1");
     }
 
     #[test]

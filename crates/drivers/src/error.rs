@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Everything that can go wrong while building, loading or looking up a
 /// driver.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A regular expression did not compile.
@@ -67,8 +67,8 @@ pub enum Error {
         /// The file or directory.
         path: String,
         /// The I/O error (part of the message, so not repeated as the
-        /// error's source).
-        error: std::io::Error,
+        /// error's source). Shared, so the error can be cloned.
+        error: std::sync::Arc<std::io::Error>,
     },
 }
 

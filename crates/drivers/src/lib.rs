@@ -34,18 +34,45 @@
 //!
 //! - Prompts, username and password prompts, pager prompts and login
 //!   dialogs match **at the end** of the received data. They are searched
-//!   with [`Pattern::find_at`] from near the end of the buffer (the line
-//!   break before the last line), so they end in `[ \t]*$` and mark a
-//!   line start with `(?:\A|[\r\n])`. A prompt followed by anything but
-//!   blanks is no prompt. Prompt words contain no blanks, which is what
-//!   keeps a description line such as `Lo0 up up Description of my
-//!   router>` from being taken for a prompt while more output is still to
-//!   come.
+//!   from near the end of the buffer (see below), so they end in
+//!   `[ \t]*$` and mark a line start with `(?:\A|[\r\n])`. A prompt
+//!   followed by anything but blanks is no prompt. Prompt words contain
+//!   no blanks, which is what keeps a description line such as `Lo0 up up
+//!   Description of my router>` from being taken for a prompt while more
+//!   output is still to come.
 //! - Error and login-error patterns match one line of a response (after
 //!   the echoed command): they are written with `(?m)^`, and
 //!   [`Driver::find_error`] returns the line they matched.
 //! - The OS guesser looks for its rules anywhere in the data of their
 //!   [`GuessStage`].
+//!
+//! # How patterns are searched
+//!
+//! There is one prompt search, and everything uses it: a Session's waits
+//! (prompts, pager prompts, login dialogs, `expect`), and
+//! [`Driver::find_prompt`], [`Driver::find_pager`],
+//! [`Driver::find_login_answer`], [`Driver::find_username_prompt`] and
+//! [`Driver::find_password_prompt`]:
+//!
+//! - **Earliest match wins.** A list of patterns is searched as one: the
+//!   match that starts first in the buffer wins, whatever the pattern's
+//!   place in the list; of matches starting at the same byte, the one of
+//!   the pattern listed first wins ([`find_earliest`]). So a Session
+//!   waiting for a prompt and a pager prompt together reacts to whichever
+//!   the device printed first, and a driver's pattern order is only a
+//!   tie-break.
+//! - **Context stays visible.** A search from `start` sees the bytes
+//!   before it: `\A` is still the start of the buffer and `\b`, `[\r\n]`
+//!   see the byte before `start` ([`Pattern::find_at`]).
+//! - **Linear and incremental.** A wait does not search the whole buffer
+//!   again each time data arrives: a [`Scanner`] remembers how far it has
+//!   searched and starts the next search at the line break before the
+//!   line holding that mark (at the CR of a CRLF), and never more than its
+//!   look-behind ([`DEFAULT_LOOKBEHIND`], 4096 bytes) before the mark.
+//!   Patterns that match at the end of the data live on its last line, so
+//!   none is missed, and a wait costs time linear in the bytes received. A
+//!   pattern whose match spans more than the look-behind plus the current
+//!   line is not seen.
 //!
 //! # A driver of your own
 //!
@@ -55,7 +82,7 @@
 //! ```
 //! use oxscript_drivers::{
 //!     Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, OsGuesser, Pattern,
-//!     Registry, patterns,
+//!     Registry, Scanner, patterns,
 //! };
 //!
 //! let acme = Driver {
@@ -84,9 +111,9 @@
 //! };
 //!
 //! let buffer = b"show version\r\nACME EdgeOS 4.2\r\nacme-edge1> ";
-//! // Search from the line break before the last line, as a Session does.
-//! let start = buffer.iter().rposition(|&b| b == b'\r').unwrap_or(0);
-//! assert!(acme.find_prompt(buffer, start).is_some());
+//! assert!(acme.find_prompt(buffer, 0).is_some());
+//! // What a Session does as data arrives (see "How patterns are searched").
+//! assert!(Scanner::default().search(buffer, &acme.prompt).is_some());
 //! assert!(acme.wants_authorize("acme-edge1> "));
 //! assert_eq!(acme.find_error("ERR-12: no such table\r\n"), Some("ERR-12: no such table"));
 //!
@@ -108,6 +135,7 @@ mod pager;
 mod pattern;
 mod privilege;
 mod registry;
+mod scan;
 pub mod toml_format;
 
 pub use driver::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, matching_line};
@@ -117,3 +145,4 @@ pub use pager::common_pager;
 pub use pattern::{Pattern, patterns};
 pub use privilege::{PrivilegeLevel, PrivilegeStep};
 pub use registry::{Registry, builtin};
+pub use scan::{DEFAULT_LOOKBEHIND, ScanMatch, Scanner, find_earliest};

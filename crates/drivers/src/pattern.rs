@@ -201,18 +201,6 @@ pub(crate) fn builtin_patterns(sources: &[&'static str]) -> Vec<Pattern> {
         .collect()
 }
 
-/// The first pattern of `list` (in list order) that matches at or after
-/// `start`, with its index and the matched range.
-pub(crate) fn first_match(
-    list: &[Pattern],
-    haystack: &[u8],
-    start: usize,
-) -> Option<(usize, Range<usize>)> {
-    list.iter()
-        .enumerate()
-        .find_map(|(index, pattern)| pattern.find_at(haystack, start).map(|r| (index, r)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,12 +269,5 @@ mod tests {
             Error::InvalidPattern { pattern, .. } => assert_eq!(pattern, "["),
             other => panic!("unexpected {other:?}"),
         }
-    }
-
-    #[test]
-    fn first_match_uses_list_order() {
-        let ps = patterns(&["b", "a"]).unwrap();
-        assert_eq!(first_match(&ps, b"ab", 0), Some((0, 1..2)));
-        assert_eq!(first_match(&ps, b"ab", 2), None);
     }
 }

@@ -47,7 +47,6 @@ mod device;
 mod error;
 mod pager;
 mod platforms;
-mod script;
 mod serve;
 mod session;
 #[cfg(test)]
@@ -60,7 +59,6 @@ pub use device::{FallbackFn, LoginHook, LoginType, VirtualDevice};
 pub use error::{Error, Result};
 pub use platforms::common::Interface;
 pub use platforms::{eos, ios, ios_xr, junos, nxos, shell, sros, vrp};
-pub use script::{Script, ScriptError, ScriptStep};
 pub use serve::dummy::{DeviceConnector, register_dummy};
 pub use serve::ssh::{DEFAULT_SERVER_ID, SshServer, SshServerConfig, TrustedHosts};
 pub use serve::stream::{serve_stream, serve_stream_until};

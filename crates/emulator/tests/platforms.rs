@@ -295,7 +295,7 @@ async fn with_driver(spec: &Spec) {
         .await
         .unwrap();
     let mut session = connect(&server, account(spec, spec.password), Some(spec.driver)).await;
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     assert_eq!(session.prompt(), Some(spec.prompt));
     session.autoinit().await.unwrap();
     let version = version_and_error(spec, &mut session).await;
@@ -349,7 +349,7 @@ async fn with_guessed_driver(spec: &Spec) {
     // login starts with is the same on every run.
     session.waitfor(spec.login_prompt).await.unwrap();
     if spec.guessed_login_works {
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
     } else {
         // Answer the login prompts as a script would; the prompt that
         // follows is recognised with the driver guessed by then.
@@ -361,12 +361,12 @@ async fn with_guessed_driver(spec: &Spec) {
             .waitfor(regex::escape(spec.prompt).as_str())
             .await
             .unwrap();
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
     }
     if session.guess_os() != spec.driver {
         // EOS says nothing about itself before `show version`.
         session.execute(spec.version.0).await.unwrap();
-        session.auto_authorize().await.unwrap();
+        session.auto_authorize(None).await.unwrap();
     }
     assert_eq!(session.guess_os(), spec.driver);
     assert_eq!(session.driver().name, spec.driver);
@@ -389,8 +389,8 @@ async fn login_dialog_with_guessed_driver(spec: &Spec) {
         .unwrap();
     let mut session = connect(&server, account(spec, spec.password), None).await;
     session.waitfor(spec.login_prompt).await.unwrap();
-    session.login().await.unwrap();
-    assert!(session.is_app_authenticated());
+    session.login(None).await.unwrap();
+    assert!(session.auth().app_authenticated);
     // EOS is not guessed before `show version`: no `enable` yet.
     let unprivileged = spec.prompt.replace('#', ">");
     assert!(
@@ -411,7 +411,7 @@ async fn paging_locked(spec: &Spec) {
             .await
             .unwrap();
         let mut session = connect(&server, account(spec, spec.password), Some(spec.driver)).await;
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
         session.autoinit().await.unwrap();
         let text = session.execute(spec.long).await.unwrap().text().to_owned();
         no_pager_text(spec, &text);
@@ -430,7 +430,7 @@ async fn wrong_password(spec: &Spec) {
         .await
         .unwrap();
     let mut session = connect(&server, account(spec, "wrong"), Some(spec.driver)).await;
-    match session.login().await {
+    match session.login(None).await {
         Err(Error::LoginFailure { .. }) => {}
         other => panic!("{}: expected LoginFailure, got {other:?}", spec.driver),
     }
@@ -502,7 +502,7 @@ async fn vrp_password_change_question_is_declined() {
         .with_credentials("admin", "Huawei@123");
     let server = TelnetServer::bind("127.0.0.1:0", device).await.unwrap();
     let mut session = connect(&server, account(&VRP, VRP.password), Some("vrp")).await;
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     assert_eq!(session.prompt(), Some("<S5720-core>"));
     let version = session.execute("display version").await.unwrap();
     assert!(
@@ -537,7 +537,7 @@ async fn leaving_configuration_with_uncommitted_changes() {
             .await
             .unwrap();
         let mut session = connect(&server, account(spec, spec.password), Some(spec.driver)).await;
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
         session.autoinit().await.unwrap();
         session.acquire_priv("configuration").await.unwrap();
         session.execute(change).await.unwrap();

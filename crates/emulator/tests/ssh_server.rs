@@ -394,10 +394,16 @@ async fn session_logs_in_without_a_device_dialog_and_executes() {
     let mut session = Session::connect_with(&host(&server, "admin", "cisco"), options)
         .await
         .unwrap();
-    assert_eq!(session.remote_version(), Some(DEFAULT_SERVER_ID));
-    session.login().await.unwrap();
-    assert!(session.is_protocol_authenticated());
-    assert!(session.is_app_authenticated());
+    assert_eq!(
+        session
+            .ssh()
+            .and_then(|ssh| ssh.server_version())
+            .as_deref(),
+        Some(DEFAULT_SERVER_ID)
+    );
+    session.login(None).await.unwrap();
+    assert!(session.auth().protocol);
+    assert!(session.auth().app_authenticated);
     // No enable password: `enable` (sent by login) succeeds at once.
     assert_eq!(session.prompt(), Some("R1#"));
 
@@ -446,9 +452,9 @@ async fn app_login_runs_the_device_dialog_after_ssh_auth() {
         Session::connect_with(&h, session_options(&scratch.known_hosts(&[&server]), "ios"))
             .await
             .unwrap();
-    session.login().await.unwrap();
-    assert!(session.is_app_authenticated());
-    assert!(session.is_app_authorized());
+    session.login(None).await.unwrap();
+    assert!(session.auth().app_authenticated);
+    assert!(session.auth().app_authorized);
     assert_eq!(session.prompt(), Some("R1#"));
     let privilege = session.execute("show privilege").await.unwrap();
     assert_eq!(privilege.text(), "Current privilege level is 15");
@@ -625,7 +631,7 @@ async fn a_hundred_concurrent_sessions_get_exact_output() {
         let expected_brief = expected_brief.clone();
         tasks.spawn(async move {
             let mut session = Session::connect_with(&h, options).await.unwrap();
-            session.login().await.unwrap();
+            session.login(None).await.unwrap();
             assert_eq!(session.prompt(), Some("R1#"));
             session.execute("configure terminal").await.unwrap();
             let name = format!("c{i}");
@@ -679,7 +685,7 @@ async fn session_through_a_gateway_server() {
     let mut session = Session::connect_with(&h, session_options(&known_hosts, "ios"))
         .await
         .unwrap();
-    session.login().await.unwrap();
+    session.login(None).await.unwrap();
     let version = session.execute("show version").await.unwrap();
     assert_eq!(
         version.text(),
@@ -916,7 +922,7 @@ async fn shutdown_with_connected_clients_ends_cleanly() {
         )
         .await
         .unwrap();
-        session.login().await.unwrap();
+        session.login(None).await.unwrap();
         sessions.push(session);
     }
     // A client that connected and said nothing (not even its version).

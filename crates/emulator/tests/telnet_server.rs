@@ -7,8 +7,8 @@ mod common;
 
 use common::{Client, DEADLINE, wait_for};
 use oxscript_emulator::{LoginType, TelnetServer, VirtualDevice, ios, shell};
-use oxscript_transport::telnet::consts::{AYT, ECHO, NAWS, SGA, TTYPE};
-use oxscript_transport::telnet::{ClientOptions, TelnetEvent, TelnetFrame, Verb};
+use oxscript_telnet::consts::{AYT, ECHO, NAWS, SGA, TTYPE};
+use oxscript_telnet::{ClientOptions, TelnetEvent, TelnetFrame, Verb};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_client_logs_in_and_runs_show_version() {

@@ -366,7 +366,7 @@ async fn measure_sessions(
     // Warm up: driver registry, first connection paths.
     if let Some(host) = hosts.first() {
         let mut s = Session::connect(host).await?;
-        s.login_with(&account).await?;
+        s.login(Some(&account)).await?;
         s.close().await?;
     }
     let base = rss();
@@ -382,7 +382,7 @@ async fn measure_sessions(
     let mut sessions = Vec::with_capacity(n);
     for host in hosts.iter().cycle().take(n) {
         let mut s = Session::connect(host).await?;
-        s.login_with(&account).await?;
+        s.login(Some(&account)).await?;
         sessions.push(s);
     }
     let with_sessions = rss();

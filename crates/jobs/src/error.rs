@@ -10,11 +10,37 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The error a job function returns (the crate's [`Error`]).
 ///
-/// Job functions can use `?` on transport and core errors (they convert),
-/// and build their own failures with [`Error::msg`] or [`Error::other`].
+/// Job functions can use `?` on transport, core and driver errors (they
+/// convert), and build their own failures with [`Error::msg`] or
+/// [`Error::other`].
 pub type JobError = Error;
 
-/// Everything that can go wrong in a queue, a job or a job graph.
+/// Everything that can go wrong in a queue, a job or a job graph; the one
+/// error of the `oxscript` facade (`oxscript::Error`).
+///
+/// The errors of the crates below convert into it with `?`: a Session's
+/// error becomes [`Error::Transport`] and a host, URL or account error
+/// [`Error::Core`], each holding the original error as is, so one pattern
+/// matches through it (no `Arc` to look through); [`Error::transport`]
+/// gives the Session's error back.
+///
+/// ```
+/// use oxscript_jobs::Error;
+/// use oxscript_transport::Error as SessionError;
+///
+/// // What `?` makes of a Session's error inside a job.
+/// let refused: Error = SessionError::InvalidCommand {
+///     command: "show bogus".into(),
+///     line: "% Invalid input detected at '^' marker.".into(),
+///     response: String::new(),
+/// }
+/// .into();
+/// match &refused {
+///     Error::Transport(SessionError::InvalidCommand { line, .. }) => assert!(line.starts_with('%')),
+///     other => panic!("unexpected {other}"),
+/// }
+/// assert!(matches!(refused.transport(), Some(SessionError::InvalidCommand { .. })));
+/// ```
 ///
 /// Errors are cheap to clone (sources are shared), so a job's error can be
 /// kept in its log, its [`Job`](crate::graph::Job) record and the events
@@ -23,13 +49,14 @@ pub type JobError = Error;
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Talking to the device failed (connection, login, timeout, command error…).
+    /// Talking to the device failed (connection, login, timeout, command
+    /// error…): the Session's error, as it returned it.
     #[error(transparent)]
-    Transport(Arc<oxscript_transport::Error>),
+    Transport(#[from] oxscript_transport::Error),
 
     /// A host, URL or account problem (an invalid URL, no account in a pool…).
     #[error(transparent)]
-    Core(Arc<oxscript_core::Error>),
+    Core(#[from] oxscript_core::Error),
 
     /// A file could not be written or read (logs, formatter output).
     #[error("{context}: {source}")]
@@ -213,8 +240,19 @@ impl Error {
         }
     }
 
-    /// The transport error inside, if this is one.
-    pub fn as_transport(&self) -> Option<&oxscript_transport::Error> {
+    /// The Session's error this error holds, if it is an
+    /// [`Error::Transport`].
+    ///
+    /// ```
+    /// use oxscript_jobs::Error;
+    /// use oxscript_transport::Error as SessionError;
+    ///
+    /// let closed: Error = SessionError::Closed { host: "r1".into() }.into();
+    /// assert!(matches!(closed.transport(), Some(SessionError::Closed { .. })));
+    /// assert!(Error::msg("no").transport().is_none());
+    /// ```
+    #[doc(alias = "as_transport")]
+    pub fn transport(&self) -> Option<&oxscript_transport::Error> {
         match self {
             Error::Transport(e) => Some(e),
             _ => None,
@@ -225,7 +263,7 @@ impl Error {
     /// app-level login or authorization (`enable`); see
     /// [`oxscript_transport::Error::is_login_failure`].
     pub fn is_login_failure(&self) -> bool {
-        self.as_transport()
+        self.transport()
             .is_some_and(oxscript_transport::Error::is_login_failure)
     }
 
@@ -234,7 +272,7 @@ impl Error {
     /// [`oxscript_transport::Error::is_connect_failure`]. Host key
     /// problems are not connection failures (retrying cannot fix them).
     pub fn is_connect_failure(&self) -> bool {
-        self.as_transport()
+        self.transport()
             .is_some_and(oxscript_transport::Error::is_connect_failure)
     }
 
@@ -279,15 +317,12 @@ fn failure_detail(stderr: &Tail, output: &Tail) -> String {
     }
 }
 
-impl From<oxscript_transport::Error> for Error {
-    fn from(e: oxscript_transport::Error) -> Error {
-        Error::Transport(Arc::new(e))
-    }
-}
-
-impl From<oxscript_core::Error> for Error {
-    fn from(e: oxscript_core::Error) -> Error {
-        Error::Core(Arc::new(e))
+/// A driver error (an invalid pattern, an unknown driver, a bad driver
+/// file) is the Session's [`Pattern`](oxscript_transport::Error::Pattern)
+/// error, as if the Session had met it.
+impl From<oxscript_drivers::Error> for Error {
+    fn from(e: oxscript_drivers::Error) -> Error {
+        Error::Transport(e.into())
     }
 }
 

@@ -28,8 +28,8 @@ impl LoginMode {
     ) -> oxscript_transport::Result<()> {
         match self {
             LoginMode::None => Ok(()),
-            LoginMode::Authenticate => session.authenticate_with(account).await,
-            LoginMode::Login => session.login_with(account).await,
+            LoginMode::Authenticate => session.authenticate(Some(account)).await,
+            LoginMode::Login => session.login(Some(account)).await,
         }
     }
 }

@@ -53,7 +53,7 @@ async fn autologin_runs_commands_on_telnet_devices() {
             autologin(move |ctx, host, mut session| {
                 let tx = tx.clone();
                 async move {
-                    assert!(session.is_app_authenticated());
+                    assert!(session.auth().app_authenticated);
                     let who = session.execute("whoami").await?;
                     let prompt = session.prompt().unwrap_or_default().to_owned();
                     tx.send((
@@ -123,9 +123,9 @@ async fn plain_run_gives_a_connected_session_that_is_not_logged_in() {
     q.run(r1.url(), move |_ctx, _host, mut session| {
         let tx = tx.clone();
         async move {
-            tx.send(session.is_app_authenticated()).unwrap();
-            session.login_with(&Account::new("admin", "cisco")).await?;
-            tx.send(session.is_app_authenticated()).unwrap();
+            tx.send(session.auth().app_authenticated).unwrap();
+            session.login(Some(&Account::new("admin", "cisco"))).await?;
+            tx.send(session.auth().app_authenticated).unwrap();
             Ok(())
         }
     })
@@ -313,8 +313,8 @@ async fn autoauthenticate_does_not_enable() {
             let tx = tx.clone();
             async move {
                 tx.send((
-                    session.is_app_authenticated(),
-                    session.is_app_authorized(),
+                    session.auth().app_authenticated,
+                    session.auth().app_authorized,
                     session.prompt().map(str::to_owned),
                 ))
                 .unwrap();

@@ -173,7 +173,7 @@ async fn nodes_take_accounts_from_a_manager_or_skip_login() {
             ..NodeOptions::default()
         },
     );
-    assert!(!raw.session().await.unwrap().is_app_authenticated());
+    assert!(!raw.session().await.unwrap().auth().app_authenticated);
     raw.close().await;
     r1.shutdown().await;
 }

@@ -17,7 +17,8 @@
 //!     let response = session.execute("show version").await?;
 //!     let [version] = response.first_match(r"Version ([^,\s]+)")?;
 //!     println!("running {}", version.unwrap_or_default());
-//!     session.logout().await
+//!     session.logout().await?;
+//!     Ok(())
 //! }
 //! ```
 //!
@@ -28,9 +29,35 @@
 //!   [`AccountManager`], inventory files in [`inventory`].
 //! - Vendor knowledge: [`drivers`] ([`Driver`], [`Registry`], [`OsGuesser`]).
 //! - Conversations: [`Session`], [`Response`], [`first_match`], [`any_match`].
+//! - Work over many hosts: [`jobs`] (queues, job graphs, logs, reports).
 //! - Emulated devices for tests and demos (feature `emulator`, off by
 //!   default): `emulator`, once enabled with
 //!   `oxscript = { version = "0.1", features = ["emulator"] }`.
+//!
+//! ## One error
+//!
+//! [`Error`] (and [`Result`]) is the error of everything above: the
+//! errors of a Session ([`transport::Error`]), of hosts and accounts and
+//! of drivers convert into it with `?`, in `main` as in a queue or graph
+//! job. A Session's error is kept as is, so matching it takes one
+//! pattern, and [`Error::transport`] hands it back:
+//!
+//! ```
+//! use oxscript::{Error, transport};
+//!
+//! fn refused_line(error: &Error) -> Option<&str> {
+//!     match error {
+//!         Error::Transport(transport::Error::InvalidCommand { line, .. }) => Some(line),
+//!         _ => None,
+//!     }
+//! }
+//! # let e: Error = transport::Error::InvalidCommand {
+//! #     command: "x".into(), line: "% bad".into(), response: String::new() }.into();
+//! # assert_eq!(refused_line(&e), Some("% bad"));
+//! ```
+//!
+//! Session calls themselves return [`transport::Error`]; match it there
+//! directly (`Err(transport::Error::InvalidCommand { .. })`).
 //!
 //! The user guide is in the repository's `docs/` directory, starting with
 //! `docs/getting-started.md`.
@@ -41,11 +68,12 @@ pub use oxscript_core::{
 };
 pub use oxscript_drivers::{self as drivers, Driver, Guess, OsGuesser, Pattern, Registry};
 pub use oxscript_transport::{
-    self as transport, Error, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind, MonitorMatch,
-    Response, Result, Session, SessionOptions, Tail, Transcript, any_match, first_match,
+    self as transport, AuthState, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind,
+    MonitorMatch, Prompts, Response, Session, SessionOptions, Tail, Transcript, any_match,
+    first_match,
 };
 
-pub use oxscript_jobs as jobs;
+pub use oxscript_jobs::{self as jobs, Error, Result};
 
 #[cfg(feature = "emulator")]
 pub use oxscript_emulator as emulator;
@@ -70,7 +98,7 @@ pub async fn connect(url: &str) -> Result<Session> {
 pub async fn connect_host(host: &Host, options: SessionOptions) -> Result<Session> {
     let mut session = Session::connect_with(host, options).await?;
     if host.account().is_some() {
-        session.login().await?;
+        session.login(None).await?;
     }
     Ok(session)
 }

@@ -9,16 +9,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::BoxedStream;
 use oxscript_core::sync::lock;
-use tokio::io::{AsyncRead, AsyncWrite};
-
-/// A bidirectional byte stream usable by a Session.
-pub trait AsyncStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
-
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> AsyncStream for T {}
-
-/// A boxed [`AsyncStream`].
-pub type BoxedStream = Box<dyn AsyncStream>;
 
 /// Produces one in-memory stream per connection to a dummy device.
 ///

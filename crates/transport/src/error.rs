@@ -1,6 +1,7 @@
 //! The transport crate's error type.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Result alias for the transport crate.
@@ -95,13 +96,31 @@ impl fmt::Debug for Expected {
 /// Everything that can go wrong while talking to a device.
 ///
 /// Messages never contain secrets: passwords are never part of an error,
-/// and received data is shown as an escaped [`Tail`].
-#[derive(Debug, thiserror::Error)]
+/// and received data is shown as an escaped [`Tail`]. Errors are cheap to
+/// clone (I/O errors inside are shared), so one can be kept in a log and
+/// returned at the same time.
+///
+/// A job of `oxscript-jobs` returns this error inside its own (as
+/// `Error::Transport`), so matching a variant takes one pattern there too.
+///
+/// ```no_run
+/// use oxscript_transport::{Error, Session};
+///
+/// # async fn demo(session: &mut Session) -> oxscript_transport::Result<()> {
+/// match session.execute("show bogus").await {
+///     Ok(response) => println!("{}", response.text()),
+///     Err(Error::InvalidCommand { line, .. }) => println!("refused: {line}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O error on the underlying stream.
+    /// An I/O error on the underlying stream (shared, so the error can be
+    /// cloned).
     #[error(transparent)]
-    Io(#[from] std::io::Error),
+    Io(Arc<std::io::Error>),
 
     /// The TCP connection could not be opened.
     #[error("cannot connect to {address}: {error}")]
@@ -109,7 +128,7 @@ pub enum Error {
         /// `host:port` that was dialled.
         address: String,
         /// The reason (part of the message, so not repeated as a source).
-        error: std::io::Error,
+        error: Arc<std::io::Error>,
     },
 
     /// The TCP connection was not established in time.
@@ -414,7 +433,7 @@ pub enum Error {
         /// The address asked for.
         address: String,
         /// The reason (part of the message, so not repeated as the error's source).
-        error: std::io::Error,
+        error: Arc<std::io::Error>,
     },
 
     /// An OpenSSH client configuration file is invalid or cannot be used.
@@ -427,6 +446,12 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+}
+
+impl From<std::io::Error> for Error {
+    fn from(error: std::io::Error) -> Error {
+        Error::Io(Arc::new(error))
+    }
 }
 
 fn list(items: &[String]) -> String {
@@ -509,6 +534,21 @@ mod tests {
         assert!(t.as_str().starts_with('…'));
         assert_eq!(t.as_str().chars().filter(|&c| c == 'x').count(), TAIL_BYTES);
         assert_eq!(Tail::of(b"").to_string(), "(nothing)");
+    }
+
+    #[test]
+    fn io_errors_convert_and_clone_with_their_kind_and_message() {
+        let e: Error = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe gone").into();
+        let copy = e.clone();
+        match (&e, &copy) {
+            (Error::Io(a), Error::Io(b)) => {
+                assert_eq!(a.kind(), std::io::ErrorKind::BrokenPipe);
+                assert!(Arc::ptr_eq(a, b), "the I/O error is shared, not rebuilt");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(copy.to_string(), "pipe gone");
+        assert!(e.is_connect_failure());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::matching;
+use crate::extract;
 
 /// The result of [`crate::Session::execute`].
 ///
@@ -54,7 +54,7 @@ impl Response {
         self.elapsed
     }
 
-    /// [`matching::first_match`] on the text.
+    /// [`extract::first_match`] on the text.
     ///
     /// ```
     /// # use oxscript_transport::Response;
@@ -63,12 +63,12 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub fn first_match<const N: usize>(&self, pattern: &str) -> crate::Result<[Option<String>; N]> {
-        matching::first_match(&self.text, pattern)
+        extract::first_match(&self.text, pattern)
     }
 
-    /// [`matching::any_match`] on the text.
+    /// [`extract::any_match`] on the text.
     pub fn any_match<const N: usize>(&self, pattern: &str) -> crate::Result<Vec<[String; N]>> {
-        matching::any_match(&self.text, pattern)
+        extract::any_match(&self.text, pattern)
     }
 }
 

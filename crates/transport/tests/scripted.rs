@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oxscript_core::{Account, Host};
-use oxscript_emulator::{Script, ScriptError, ScriptStep};
+use oxscript_transport::testing::{Script, ScriptError, ScriptStep};
 use oxscript_transport::{Error, LinkKind, Session, SessionOptions};
 use tokio::task::JoinHandle;
 
-/// One step of a fake device's script (see [`oxscript_emulator::Script`]).
+/// One step of a fake device's script (see [`Script`]).
 enum Step {
     /// Write these bytes.
     Send(&'static [u8]),
@@ -81,7 +81,7 @@ async fn coloured_bash_prompt_is_recognised() {
         "shell",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     assert_eq!(s.prompt(), Some("user@deb:~$"));
     let r = s.execute("uname -a").await.unwrap();
     assert_eq!(r.text(), "Linux deb 6.1.0 x86_64 GNU/Linux");
@@ -101,7 +101,7 @@ async fn prompt_split_at_every_byte_is_found_once() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     assert_eq!(
         s.execute("show clock").await.unwrap().text(),
         "*10:00:00 UTC"
@@ -130,7 +130,7 @@ async fn stale_prompt_cannot_end_the_next_response() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     assert_eq!(s.execute("show a").await.unwrap().text(), "A");
     s.send("sync").await.unwrap();
     // Wait until the stray prompt is really there before the next command.
@@ -155,7 +155,7 @@ async fn pager_prompts_are_answered_and_erased() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     let r = s.execute("show run").await.unwrap();
     assert_eq!(r.text(), "line 1\nline 2\nline 3\nline 4");
     s.close().await.unwrap();
@@ -179,7 +179,7 @@ async fn invalid_command_reports_the_error_line_and_keeps_the_output() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     match s.execute("show foo").await {
         Err(Error::InvalidCommand {
             command,
@@ -207,7 +207,7 @@ async fn timeout_names_the_patterns_and_shows_the_tail() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     s.set_timeout(Duration::from_secs(3));
     let err = s.execute("reload").await.unwrap_err();
     let Error::Timeout {
@@ -244,7 +244,7 @@ async fn connection_closed_shows_what_arrived() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     let err = s.execute("exit").await.unwrap_err();
     match &err {
         Error::ConnectionClosed { tail, .. } => assert!(tail.as_str().ends_with("bye"), "{tail}"),
@@ -255,6 +255,30 @@ async fn connection_closed_shows_what_arrived() {
         s.execute("x").await,
         Err(Error::ConnectionClosed { .. })
     ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_close_after_an_answered_pager_prompt_is_reported_at_once() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show run\r"),
+            Send(b"show run\r\nline 1\r\n --More-- "),
+            Expect(b" "),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.authenticate(Some(&admin())).await.unwrap();
+    // Time is paused: a wait for the deadline would end at once as a
+    // timeout, so only a closed-connection error passes.
+    match s.execute("show run").await {
+        Err(Error::ConnectionClosed { tail, .. }) => {
+            assert!(tail.as_str().ends_with("--More-- "), "{tail}")
+        }
+        other => panic!("expected ConnectionClosed, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -276,7 +300,7 @@ async fn buffer_limit_stops_reading_and_reports_then_recovers() {
         },
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     match s.execute("show tech").await {
         Err(Error::BufferFull { limit: 4096, .. }) => {}
         Err(e) => panic!("expected BufferFull, got {e}"),
@@ -313,7 +337,7 @@ async fn dropped_wait_leaves_the_session_usable() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     s.send_line("slow").await.unwrap();
     // A wait that is abandoned half way (here: cancelled by a timeout).
     let abandoned = tokio::time::timeout(Duration::from_millis(50), s.expect("router#")).await;
@@ -330,7 +354,7 @@ async fn dropped_wait_leaves_the_session_usable() {
 #[tokio::test]
 async fn canceller_stops_a_wait() {
     let (mut s, _dev) = session(vec![Send(b"router#")], "ios").await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     let c = s.canceller();
     tokio::spawn(async move {
         tokio::task::yield_now().await;
@@ -359,7 +383,7 @@ async fn monitors_see_matches_across_reads() {
         sink.lock().unwrap().push(m.groups[0].clone().unwrap());
     })
     .unwrap();
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     s.execute("debug").await.unwrap();
     assert_eq!(*seen.lock().unwrap(), ["Gi0/1", "Gi0/2"]);
 }
@@ -393,8 +417,8 @@ async fn login_sends_username_then_password_then_enable() {
         "ios",
     )
     .await;
-    s.login_with(&admin()).await.unwrap();
-    assert!(s.is_app_authenticated() && s.is_app_authorized());
+    s.login(Some(&admin())).await.unwrap();
+    assert!(s.auth().app_authenticated && s.auth().app_authorized);
     assert_eq!(s.prompt(), Some("router#"));
     assert_eq!(s.guess_os(), "ios");
     s.close().await.unwrap();
@@ -414,7 +438,7 @@ async fn wrong_password_is_a_login_failure_with_the_device_message() {
         "ios",
     )
     .await;
-    let err = s.login_with(&admin()).await.unwrap_err();
+    let err = s.login(Some(&admin())).await.unwrap_err();
     match &err {
         Error::LoginFailure { reason, .. } => {
             assert!(reason.contains("% Login invalid"), "{reason}")
@@ -438,7 +462,7 @@ async fn close_after_password_is_a_login_failure() {
         "shell",
     )
     .await;
-    let err = s.authenticate_with(&admin()).await.unwrap_err();
+    let err = s.authenticate(Some(&admin())).await.unwrap_err();
     match &err {
         Error::LoginFailure { reason, .. } => {
             assert!(reason.contains("Login incorrect"), "{reason}")
@@ -458,7 +482,7 @@ async fn password_prompt_twice_is_a_login_failure() {
         "generic",
     )
     .await;
-    let err = s.authenticate_with(&admin()).await.unwrap_err();
+    let err = s.authenticate(Some(&admin())).await.unwrap_err();
     assert!(matches!(err, Error::LoginFailure { .. }), "{err:?}");
 }
 
@@ -475,7 +499,7 @@ async fn failed_attempts_notice_after_a_successful_login_is_not_a_failure() {
         "generic",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
     assert_eq!(s.prompt(), Some("[admin@box ~]$"));
 }
 
@@ -492,16 +516,19 @@ async fn wrong_enable_password_is_an_authorization_failure() {
         "ios",
     )
     .await;
-    let err = s.login_with(&admin()).await.unwrap_err();
+    let err = s.login(Some(&admin())).await.unwrap_err();
     assert!(matches!(err, Error::AuthorizationFailure { .. }), "{err:?}");
-    assert!(s.is_app_authenticated() && !s.is_app_authorized());
+    assert!(s.auth().app_authenticated && !s.auth().app_authorized);
 }
 
 #[tokio::test]
 async fn no_login_needed_when_the_prompt_comes_first() {
     let (mut s, dev) = session(vec![Send(b"Welcome!\r\nrouter#")], "ios").await;
-    s.login_with(&admin()).await.unwrap();
-    assert!(s.is_app_authorized(), "already privileged: no enable sent");
+    s.login(Some(&admin())).await.unwrap();
+    assert!(
+        s.auth().app_authorized,
+        "already privileged: no enable sent"
+    );
     s.close().await.unwrap();
     assert!(sent(dev).await.is_empty());
 }
@@ -544,8 +571,8 @@ async fn error_lines_are_found_safely_with_byte_patterns_and_cr_line_ends() {
         "ios",
     )
     .await;
-    s.authenticate_with(&admin()).await.unwrap();
-    s.set_error_prompt(r"(?-u)\xA9").unwrap();
+    s.authenticate(Some(&admin())).await.unwrap();
+    s.prompts_mut().set_error_prompt(r"(?-u)\xA9").unwrap();
     match s.execute("show legal").await {
         Err(Error::InvalidCommand { line, .. }) => assert_eq!(line, "copyright \u{a9} 2026"),
         other => panic!("expected InvalidCommand, got {other:?}"),

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use oxscript_transport::dummy::{self, BoxedStream, Connector};
+use oxscript_transport::BoxedStream;
+use oxscript_transport::dummy::{self, Connector};
 
 use crate::device::VirtualDevice;
 use crate::serve::stream::serve_stream;

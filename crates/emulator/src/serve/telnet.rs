@@ -3,10 +3,8 @@
 
 use bytes::Bytes;
 use futures::{FutureExt, SinkExt, StreamExt};
-use oxscript_transport::telnet::consts::AYT;
-use oxscript_transport::telnet::{
-    Negotiator, ServerOptions, TelnetCodec, TelnetEvent, TelnetFrame,
-};
+use oxscript_telnet::consts::AYT;
+use oxscript_telnet::{Negotiator, ServerOptions, TelnetCodec, TelnetEvent, TelnetFrame};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 
@@ -22,7 +20,7 @@ pub(crate) async fn serve_telnet<S>(
     stream: S,
     mut session: DeviceSession,
     echo: bool,
-) -> Result<(), oxscript_transport::Error>
+) -> std::io::Result<()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -89,7 +87,7 @@ async fn handle<S>(
     session: &mut DeviceSession,
     event: TelnetEvent,
     data: &mut String,
-) -> Result<bool, oxscript_transport::Error>
+) -> std::io::Result<bool>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {

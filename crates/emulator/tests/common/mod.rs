@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use oxscript_transport::telnet::{
-    ClientOptions, Negotiator, TelnetCodec, TelnetEvent, TelnetFrame,
-};
+use oxscript_telnet::{ClientOptions, Negotiator, TelnetCodec, TelnetEvent, TelnetFrame};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
@@ -60,9 +58,7 @@ impl Client {
             Ok(event) => event,
             // A server that closes with our replies unread resets the
             // connection: that is a close too.
-            Err(oxscript_transport::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::ConnectionReset =>
-            {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
                 self.eof = true;
                 return false;
             }

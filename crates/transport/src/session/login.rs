@@ -45,30 +45,41 @@ impl Session {
             })
     }
 
-    /// Logs in with the Host's account: authentication, then authorization
-    /// where the driver has one and the prompt asks for it (e.g. `enable`
-    /// on IOS when the prompt ends in `>`), as Exscript `login` does.
-    pub async fn login(&mut self) -> Result<()> {
-        let account = self.account_or_host(None)?;
-        self.login_with(&account).await
+    /// Logs in: authentication, then authorization where the driver has
+    /// one and the prompt asks for it (e.g. `enable` on IOS when the
+    /// prompt ends in `>`), as Exscript `login` does. `None` uses the
+    /// Host's account (or the one used last on this Session).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoAccount`] without an account; [`Error::LoginFailure`]
+    /// or [`Error::AuthorizationFailure`] when the device rejects it; a
+    /// timeout or a closed connection otherwise.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
+    /// use oxscript_core::Account;
+    ///
+    /// session.login(None).await?; // the account of the Host (its URL)
+    /// # let mut other = session;
+    /// other.login(Some(&Account::new("admin", "secret"))).await?;
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias("login_with"))]
+    pub async fn login(&mut self, account: Option<&Account>) -> Result<()> {
+        let account = self.account_or_host(account)?;
+        self.authenticate(Some(&account)).await?;
+        self.auto_authorize(Some(&account)).await
     }
 
-    /// Like [`login`](Session::login) with an explicit account.
-    pub async fn login_with(&mut self, account: &Account) -> Result<()> {
-        self.authenticate_with(account).await?;
-        self.auto_authorize_with(account).await
-    }
-
-    /// Authenticates with the Host's account, without authorization.
-    pub async fn authenticate(&mut self) -> Result<()> {
-        let account = self.account_or_host(None)?;
-        self.authenticate_with(&account).await
-    }
-
-    /// Protocol-level then app-level authentication with `account`.
-    pub async fn authenticate_with(&mut self, account: &Account) -> Result<()> {
-        self.protocol_authenticate(account).await?;
-        self.app_authenticate(account).await
+    /// Protocol-level then app-level authentication, without
+    /// authorization (Exscript `authenticate`). `None` uses the Host's
+    /// account.
+    #[doc(alias("authenticate_with"))]
+    pub async fn authenticate(&mut self, account: Option<&Account>) -> Result<()> {
+        let account = self.account_or_host(account)?;
+        self.protocol_authenticate(Some(&account)).await?;
+        self.app_authenticate(Some(&account)).await
     }
 
     /// Protocol-level authentication. Telnet and dummy links have none
@@ -76,8 +87,10 @@ impl Session {
     /// (keys, keyboard-interactive, password), after which the shell opens.
     /// A rejected SSH login is [`Error::LoginFailure`] (its message names
     /// the methods tried and offered); [`crate::ssh::SshConnection::authenticate`]
-    /// returns the structured [`Error::SshAuthFailed`].
-    pub async fn protocol_authenticate(&mut self, account: &Account) -> Result<()> {
+    /// returns the structured [`Error::SshAuthFailed`]. `None` uses the
+    /// Host's account.
+    pub async fn protocol_authenticate(&mut self, account: Option<&Account>) -> Result<()> {
+        let account = &self.account_or_host(account)?;
         self.remember_account(account);
         if let Some(ssh) = self.ssh.clone()
             && !ssh.is_authenticated()
@@ -103,7 +116,9 @@ impl Session {
     /// password prompts until a CLI prompt appears (Exscript
     /// `app_authenticate`). Returns at once when the device shows a prompt
     /// without asking (no app-level login). The prompt is consumed.
-    pub async fn app_authenticate(&mut self, account: &Account) -> Result<()> {
+    /// `None` uses the Host's account.
+    pub async fn app_authenticate(&mut self, account: Option<&Account>) -> Result<()> {
+        let account = &self.account_or_host(account)?;
         self.remember_account(account);
         let _lock = account.lock_login().await;
         self.dialog(account, Step::Authenticate, None).await?;
@@ -114,8 +129,9 @@ impl Session {
 
     /// App-level authorization with the account's authorization password,
     /// after the caller sent the command that starts it (Exscript
-    /// `app_authorize`).
-    pub async fn app_authorize(&mut self, account: &Account) -> Result<()> {
+    /// `app_authorize`). `None` uses the Host's account.
+    pub async fn app_authorize(&mut self, account: Option<&Account>) -> Result<()> {
+        let account = &self.account_or_host(account)?;
         self.remember_account(account);
         let _lock = account.lock_login().await;
         self.dialog(account, Step::Authorize, None).await?;
@@ -133,17 +149,13 @@ impl Session {
         Ok(())
     }
 
-    /// Authorizes with the Host's account (see [`auto_authorize_with`](Session::auto_authorize_with)).
-    pub async fn auto_authorize(&mut self) -> Result<()> {
-        let account = self.account_or_host(None)?;
-        self.auto_authorize_with(&account).await
-    }
-
     /// Starts the driver's authorization (e.g. sends `enable` on IOS) and
-    /// answers it (Exscript `auto_app_authorize`). Does nothing when the
-    /// driver has no authorization or the prompt shows the session is
-    /// already privileged.
-    pub async fn auto_authorize_with(&mut self, account: &Account) -> Result<()> {
+    /// answers it with the account's authorization password (Exscript
+    /// `auto_app_authorize`). Does nothing when the driver has no
+    /// authorization or the prompt shows the session is already
+    /// privileged. `None` uses the Host's account.
+    #[doc(alias("authorize", "auto_app_authorize", "auto_authorize_with"))]
+    pub async fn auto_authorize(&mut self, account: Option<&Account>) -> Result<()> {
         let driver = self.driver();
         let Some(authorize) = driver.authorize.clone() else {
             return Ok(());
@@ -153,9 +165,10 @@ impl Session {
             self.auth.app_authorized = true;
             return Ok(());
         }
+        let account = self.account_or_host(account)?;
         self.clear_buffer();
         self.send_line(&authorize.command).await?;
-        self.app_authorize(account).await
+        self.app_authorize(Some(&account)).await
     }
 
     /// Answers an escalation's password prompt (`password`, or the
@@ -195,11 +208,11 @@ impl Session {
                 None => union(drivers.iter().map(|d| of(d))),
             }
         };
-        let mut password = pick(&self.overrides.password, |d| &d.password_prompt);
+        let mut password = pick(&self.prompts.password, |d| &d.password_prompt);
         if let Some(extra) = extra_password {
             password.insert(0, extra.clone());
         }
-        let prompts = match &self.overrides.prompt {
+        let prompts = match &self.prompts.prompt {
             Some(patterns) => patterns.clone(),
             None => union(drivers.iter().map(|d| &d.prompt)),
         };
@@ -210,19 +223,17 @@ impl Session {
 
         let mut base = WaitSet::new();
         base.add(prompts, |_| Role::Prompt);
-        base.add(
-            pick(&self.overrides.username, |d| &d.username_prompt),
-            |_| Role::Username,
-        );
+        base.add(pick(&self.prompts.username, |d| &d.username_prompt), |_| {
+            Role::Username
+        });
         base.add(password, |_| Role::Password);
         base.add(answers.iter().map(|a| a.pattern.clone()), |i| {
             Role::Answer(answers.get(i).map(|a| a.reply.clone()).unwrap_or_default())
         });
         let mut with_errors = base.clone();
-        with_errors.add(
-            pick(&self.overrides.login_error, |d| &d.login_error),
-            |_| Role::LoginError,
-        );
+        with_errors.add(pick(&self.prompts.login_error, |d| &d.login_error), |_| {
+            Role::LoginError
+        });
         (base, with_errors)
     }
 

@@ -24,6 +24,7 @@
 
 mod login;
 mod privilege;
+mod prompts;
 mod wait;
 
 use std::sync::Arc;
@@ -31,19 +32,21 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use oxscript_core::{Account, Host, Protocol};
-use oxscript_drivers::{Answer, Driver, OsGuesser, Pattern, Registry};
+use oxscript_drivers::{Answer, DEFAULT_LOOKBEHIND, Driver, OsGuesser, Registry};
 use tokio::sync::oneshot;
 
+use crate::BoxedStream;
 use crate::buffer::{MonitorCallback, MonitorMatch, Shared, TranscriptSink};
-use crate::dummy::{self, BoxedStream};
-use crate::link::{self, Io, IoCommand, QuickAckStream, RawLink, TelnetLink};
+use crate::dummy;
+use crate::link::{self, Io, IoCommand, RawLink, TelnetLink};
 use crate::patterns::IntoPatterns;
 use crate::response::{self, Response};
-use crate::scan::DEFAULT_LOOKBEHIND;
 use crate::ssh::{SshConnection, SshOptions};
-use crate::telnet::ClientOptions;
+use crate::tcp::{self, QuickAckStream};
 use crate::{Error, Result};
+use oxscript_telnet::ClientOptions;
 
+pub use prompts::Prompts;
 pub use wait::ExpectMatch;
 
 /// Settings of a Session. Build with struct-update syntax from `default()`.
@@ -80,7 +83,8 @@ pub struct SessionOptions {
     pub buffer_limit: usize,
     /// How far back before already-searched data a pattern search may
     /// start (a pattern spanning more than this plus the current line is
-    /// not seen). Default 4096 bytes.
+    /// not seen). Default 4096 bytes. See [How patterns are
+    /// searched](oxscript_drivers#how-patterns-are-searched).
     pub lookbehind: usize,
     /// SSH settings (host keys, algorithms, keys, gateways) for `ssh://` hosts.
     pub ssh: SshOptions,
@@ -88,8 +92,10 @@ pub struct SessionOptions {
     /// servers that write in small pieces are not held up by delayed ACKs
     /// (~40 ms per command against GNU telnetd without it). Default true.
     pub quick_ack: bool,
-    /// Receives everything the device sends, from the first byte (see
-    /// [`Session::set_transcript`], which can only start later).
+    /// Receives everything the device sends, from the first byte
+    /// (terminal control sequences removed), e.g. to write a per-host log.
+    /// Data the Session sends is not included: devices echo commands, and
+    /// never passwords.
     pub transcript: Option<Transcript>,
 }
 
@@ -160,22 +166,28 @@ enum DriverChoice {
     Auto,
 }
 
-/// Caller overrides of the driver's patterns (Exscript `set_*_prompt`).
-#[derive(Clone, Debug, Default)]
-struct Overrides {
-    prompt: Option<Vec<Pattern>>,
-    error: Option<Vec<Pattern>>,
-    username: Option<Vec<Pattern>>,
-    password: Option<Vec<Pattern>>,
-    login_error: Option<Vec<Pattern>>,
-}
-
-/// Authentication progress (Exscript's three levels).
-#[derive(Clone, Copy, Debug, Default)]
-struct AuthState {
-    protocol: bool,
-    app_authenticated: bool,
-    app_authorized: bool,
+/// How far a Session got in logging in (Exscript's three levels), from
+/// [`Session::auth`].
+///
+/// ```
+/// use oxscript_transport::AuthState;
+///
+/// let fresh = AuthState::default();
+/// assert!(!fresh.protocol && !fresh.app_authenticated && !fresh.app_authorized);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthState {
+    /// Protocol-level authentication (SSH) completed. Always true after
+    /// a login on Telnet, where there is none (Exscript
+    /// `is_protocol_authenticated`).
+    pub protocol: bool,
+    /// Application-level authentication completed: a CLI prompt was seen
+    /// (Exscript `is_app_authenticated`).
+    pub app_authenticated: bool,
+    /// Application-level authorization (e.g. `enable`) completed
+    /// (Exscript `is_app_authorized`).
+    pub app_authorized: bool,
 }
 
 /// A cloneable handle that cancels the Session's current (or next) wait,
@@ -208,7 +220,7 @@ impl std::fmt::Debug for ExpectCanceller {
 /// # async fn demo() -> oxscript_transport::Result<()> {
 /// let host = Host::new("telnet://admin:secret@192.0.2.1")?;
 /// let mut session = Session::connect(&host).await?;
-/// session.login().await?;
+/// session.login(None).await?;
 /// session.autoinit().await?;
 /// let response = session.execute("show version").await?;
 /// let [version] = response.first_match(r"Version ([^,\s]+)")?;
@@ -222,7 +234,7 @@ pub struct Session {
     io: Option<Io>,
     registry: Arc<Registry>,
     driver: DriverChoice,
-    overrides: Overrides,
+    prompts: Prompts,
     timeout: Duration,
     lookbehind: usize,
     auth: AuthState,
@@ -231,9 +243,6 @@ pub struct Session {
     prompt: Option<String>,
     /// Pager prompts answered during the current response.
     pager_texts: Vec<String>,
-    dummy: bool,
-    banner: Option<String>,
-    remote_version: Option<String>,
     /// The SSH connection of an `ssh://` session.
     ssh: Option<SshConnection>,
     /// Terminal settings for the SSH shell, opened at login.
@@ -275,11 +284,12 @@ impl Session {
 
     /// Connects to `host`: opens the TCP connection (Telnet) or the
     /// in-memory link (`dummy://name`). Call [`Session::login`] next.
+    #[doc(alias("connect"))]
     pub async fn connect_with(host: &Host, options: SessionOptions) -> Result<Session> {
         match host.protocol() {
             Protocol::Telnet => {
                 let tcp =
-                    link::connect_tcp(host.address(), host.port(), options.connect_timeout).await?;
+                    tcp::connect_tcp(host.address(), host.port(), options.connect_timeout).await?;
                 let telnet = telnet_link(&options);
                 let mut session = Session::prepare(host, &options)?;
                 let shared = session.shared.clone();
@@ -298,7 +308,6 @@ impl Session {
                 })?;
                 let stream = connector.connect()?;
                 let mut session = Session::prepare(host, &options)?;
-                session.dummy = true;
                 session.io = Some(link::spawn(stream, RawLink, session.shared.clone()));
                 Ok(session)
             }
@@ -306,17 +315,17 @@ impl Session {
                 let ssh =
                     SshConnection::connect(host, &options.ssh, options.connect_timeout).await?;
                 let mut session = Session::prepare(host, &options)?;
-                session.remote_version = ssh.server_version();
-                if let Some(version) = &session.remote_version {
-                    session.shared.with_guesser(|g| g.protocol_info(version));
+                if let Some(version) = ssh.server_version() {
+                    session.shared.with_guesser(|g| g.protocol_info(&version));
                 }
                 session.ssh = Some(ssh);
                 Ok(session)
             }
-            other => Err(Error::Io(std::io::Error::new(
+            other => Err(std::io::Error::new(
                 std::io::ErrorKind::Unsupported,
                 format!("protocol {other} is not supported by this build"),
-            ))),
+            )
+            .into()),
         }
     }
 
@@ -361,7 +370,7 @@ impl Session {
             io: None,
             registry,
             driver,
-            overrides: Overrides::default(),
+            prompts: Prompts::default(),
             timeout: options.timeout,
             lookbehind: options.lookbehind.max(1),
             auth: AuthState::default(),
@@ -369,9 +378,6 @@ impl Session {
             last_response: None,
             prompt: None,
             pager_texts: Vec::new(),
-            dummy: false,
-            banner: None,
-            remote_version: None,
             ssh: None,
             terminal: (options.terminal_type.clone(), options.columns, options.rows),
         })
@@ -380,16 +386,13 @@ impl Session {
     // ----- identity and configuration ---------------------------------------
 
     /// The host this Session talks to.
+    #[doc(alias("get_host"))]
     pub fn host(&self) -> &Host {
         &self.host
     }
 
-    /// Whether this Session talks to an in-memory device (`dummy://`).
-    pub fn is_dummy(&self) -> bool {
-        self.dummy
-    }
-
     /// The driver in use: the one set, or the best guess so far.
+    #[doc(alias("get_driver"))]
     pub fn driver(&self) -> Arc<Driver> {
         match &self.driver {
             DriverChoice::Manual(d) => d.clone(),
@@ -417,7 +420,7 @@ impl Session {
     }
 
     /// Whether the driver follows the OS guesser (none was chosen).
-    pub fn is_auto_driver(&self) -> bool {
+    pub(crate) fn is_auto_driver(&self) -> bool {
         matches!(self.driver, DriverChoice::Auto)
     }
 
@@ -442,6 +445,7 @@ impl Session {
     }
 
     /// Deadline of every wait.
+    #[doc(alias("get_timeout"))]
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
@@ -451,103 +455,63 @@ impl Session {
         self.timeout = timeout;
     }
 
-    /// Replaces the driver's prompt patterns (Exscript `set_prompt`).
+    /// The patterns used instead of the driver's (none at first).
+    ///
+    /// ```no_run
+    /// # fn demo(session: &oxscript_transport::Session) {
+    /// let prompts = session.prompts().prompt_for(&session.driver()).to_vec();
+    /// println!("waiting for {prompts:?}");
+    /// # }
+    /// ```
+    #[doc(alias("prompt_patterns", "error_patterns", "get_prompt", "get_error_prompt"))]
+    pub fn prompts(&self) -> &Prompts {
+        &self.prompts
+    }
+
+    /// Changes the patterns used instead of the driver's (see [`Prompts`]
+    /// for saving and restoring them).
     ///
     /// ```no_run
     /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
-    /// session.set_prompt(r"\[confirm\]")?;
+    /// session.prompts_mut().set_prompt(r"\[confirm\]")?;
     /// session.execute("write memory").await?;
-    /// session.reset_prompt();
+    /// session.prompts_mut().prompt = None; // the driver's prompts again
     /// session.execute("").await?; // confirm with Enter
     /// # Ok(()) }
     /// ```
-    pub fn set_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
-        self.overrides.prompt = Some(patterns.into_patterns()?);
-        Ok(())
-    }
-
-    /// Returns to the driver's prompt patterns.
-    pub fn reset_prompt(&mut self) {
-        self.overrides.prompt = None;
-    }
-
-    /// The prompt patterns in use.
-    pub fn prompt_patterns(&self) -> Vec<Pattern> {
-        self.prompts_of(&self.driver()).to_vec()
-    }
-
-    /// The prompt patterns in use with `driver`: the caller's, or the driver's.
-    pub(crate) fn prompts_of<'a>(&'a self, driver: &'a Driver) -> &'a [Pattern] {
-        self.overrides.prompt.as_deref().unwrap_or(&driver.prompt)
-    }
-
-    /// Replaces the patterns that mark a command's response as an error
-    /// (Exscript `set_error_prompt`).
-    pub fn set_error_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
-        self.overrides.error = Some(patterns.into_patterns()?);
-        Ok(())
-    }
-
-    /// Disables error detection in responses.
-    pub fn disable_error_detection(&mut self) {
-        self.overrides.error = Some(Vec::new());
-    }
-
-    /// Returns to the driver's error patterns.
-    pub fn reset_error_prompt(&mut self) {
-        self.overrides.error = None;
-    }
-
-    /// The error patterns in use.
-    pub fn error_patterns(&self) -> Vec<Pattern> {
-        self.errors_of(&self.driver()).to_vec()
-    }
-
-    fn errors_of<'a>(&'a self, driver: &'a Driver) -> &'a [Pattern] {
-        self.overrides.error.as_deref().unwrap_or(&driver.error)
-    }
-
-    /// Replaces the username prompt patterns used during login.
-    pub fn set_username_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
-        self.overrides.username = Some(patterns.into_patterns()?);
-        Ok(())
-    }
-
-    /// Replaces the password prompt patterns used during login and authorization.
-    pub fn set_password_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
-        self.overrides.password = Some(patterns.into_patterns()?);
-        Ok(())
-    }
-
-    /// Replaces the login-error patterns.
-    pub fn set_login_error_prompt(&mut self, patterns: impl IntoPatterns) -> Result<()> {
-        self.overrides.login_error = Some(patterns.into_patterns()?);
-        Ok(())
-    }
-
-    /// Returns to the driver's username, password and login-error patterns.
-    pub fn reset_login_prompts(&mut self) {
-        self.overrides.username = None;
-        self.overrides.password = None;
-        self.overrides.login_error = None;
+    #[doc(alias(
+        "set_prompt",
+        "reset_prompt",
+        "set_error_prompt",
+        "reset_error_prompt",
+        "disable_error_detection",
+        "set_username_prompt",
+        "set_password_prompt",
+        "set_login_error_prompt",
+        "reset_login_prompts"
+    ))]
+    pub fn prompts_mut(&mut self) -> &mut Prompts {
+        &mut self.prompts
     }
 
     // ----- state queries ------------------------------------------------------
 
-    /// Whether protocol-level authentication (SSH) completed. Always true
-    /// after `login` on Telnet, where there is none.
-    pub fn is_protocol_authenticated(&self) -> bool {
-        self.auth.protocol
-    }
-
-    /// Whether application-level authentication completed (a CLI prompt was seen).
-    pub fn is_app_authenticated(&self) -> bool {
-        self.auth.app_authenticated
-    }
-
-    /// Whether application-level authorization (e.g. `enable`) completed.
-    pub fn is_app_authorized(&self) -> bool {
-        self.auth.app_authorized
+    /// How far logging in got: protocol authentication, app-level
+    /// authentication, app-level authorization.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
+    /// session.login(None).await?;
+    /// assert!(session.auth().app_authenticated);
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias(
+        "is_protocol_authenticated",
+        "is_app_authenticated",
+        "is_app_authorized"
+    ))]
+    pub fn auth(&self) -> AuthState {
+        self.auth
     }
 
     /// The last prompt seen, e.g. `router#`.
@@ -558,16 +522,6 @@ impl Session {
     /// The last response (Exscript `conn.response`).
     pub fn response(&self) -> Option<&Response> {
         self.last_response.as_ref()
-    }
-
-    /// The banner sent during SSH authentication, if any (None on Telnet).
-    pub fn banner(&self) -> Option<&str> {
-        self.banner.as_deref()
-    }
-
-    /// The SSH server's version string (None on Telnet).
-    pub fn remote_version(&self) -> Option<&str> {
-        self.remote_version.as_deref()
     }
 
     /// Whether the connection is still open (the device did not close it
@@ -625,15 +579,8 @@ impl Session {
         self.shared.clear_monitors();
     }
 
-    /// Receives a copy of everything the device sends (terminal control
-    /// sequences removed), e.g. to write a per-host log. Data the Session
-    /// sends is not included: devices echo commands, and never passwords.
-    pub fn set_transcript(&mut self, sink: impl Fn(&[u8]) + Send + Sync + 'static) {
-        let sink: TranscriptSink = Arc::new(sink);
-        self.shared.set_transcript(Some(sink));
-    }
-
     /// A handle that cancels waits (see [`ExpectCanceller`]).
+    #[doc(alias("cancel_expect"))]
     pub fn canceller(&self) -> ExpectCanceller {
         ExpectCanceller {
             shared: self.shared.clone(),
@@ -653,8 +600,18 @@ impl Session {
         })
     }
 
-    /// The SSH connection of an `ssh://` session, to run exec commands,
-    /// open tunnels or SFTP on the same connection.
+    /// The SSH connection of an `ssh://` session (None otherwise), to run
+    /// exec commands, open tunnels or SFTP on the same connection, and to
+    /// read the server's version string and banner.
+    ///
+    /// ```no_run
+    /// # fn demo(session: &oxscript_transport::Session) {
+    /// if let Some(ssh) = session.ssh() {
+    ///     println!("{:?} said {:?}", ssh.server_version(), ssh.banner());
+    /// }
+    /// # }
+    /// ```
+    #[doc(alias("banner", "remote_version", "get_banner", "get_remote_version"))]
     pub fn ssh(&self) -> Option<&SshConnection> {
         self.ssh.as_ref()
     }
@@ -666,7 +623,6 @@ impl Session {
         };
         if let Some(banner) = ssh.banner() {
             self.shared.with_guesser(|g| g.protocol_info(&banner));
-            self.banner = Some(banner);
         }
         if self.io.is_none() {
             let (term, columns, rows) = self.terminal.clone();
@@ -682,6 +638,7 @@ impl Session {
     }
 
     /// Sends `line` followed by the driver's newline.
+    #[doc(alias("sendline"))]
     pub async fn send_line(&mut self, line: &str) -> Result<()> {
         let driver = self.driver();
         self.send_line_with(&driver, line).await
@@ -827,7 +784,7 @@ impl Session {
     }
 
     fn check_errors(&self, driver: &Driver, response: &Response) -> Result<()> {
-        match oxscript_drivers::matching_line(self.errors_of(driver), &response.text) {
+        match oxscript_drivers::matching_line(self.prompts.error_for(driver), &response.text) {
             Some(line) => Err(Error::InvalidCommand {
                 command: response.command.clone(),
                 line: line.to_owned(),

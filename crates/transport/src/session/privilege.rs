@@ -145,6 +145,7 @@ impl Session {
     ///     .await?;
     /// # Ok(()) }
     /// ```
+    #[doc(alias("send_configs", "configure"))]
     pub async fn send_config<S: AsRef<str>>(&mut self, lines: &[S]) -> Result<Vec<Response>> {
         let driver = self.driver();
         let start = if driver.privilege_levels.is_empty() {

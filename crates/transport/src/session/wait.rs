@@ -3,13 +3,12 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use oxscript_drivers::{Answer, Driver, Pattern};
+use oxscript_drivers::{Answer, Driver, Pattern, Scanner};
 
 use super::Session;
-use crate::buffer::Closed;
+use crate::buffer::{Closed, State};
 use crate::error::{Expected, Tail};
 use crate::patterns::IntoPatterns;
-use crate::scan::Scanner;
 use crate::{Error, Result};
 
 /// What a pattern of a wait set stands for.
@@ -113,6 +112,16 @@ enum Step {
     Full(Tail),
 }
 
+/// What to do when nothing (new) matched: wait for more data, unless the
+/// connection is closed or the buffer full.
+fn no_match(st: &State) -> Step {
+    match &st.closed {
+        Some(closed) => Step::Closed(closed.clone(), Tail::of(&st.buf)),
+        None if st.is_full() => Step::Full(Tail::of(&st.buf)),
+        None => Step::Wait,
+    }
+}
+
 impl Session {
     /// Waits until one of `set` matches; answers pager prompts on the way.
     pub(crate) async fn wait(
@@ -154,7 +163,9 @@ impl Session {
                             Role::Pager(reply) => {
                                 scanner.skip_to(found.range.end);
                                 if answered_pager_end == Some(end_abs) {
-                                    Step::Wait
+                                    // Answered already: wait for more,
+                                    // unless no more can come.
+                                    no_match(&st)
                                 } else {
                                     Step::Pager {
                                         reply,
@@ -194,11 +205,7 @@ impl Session {
                             }
                         }
                     }
-                    None => match &st.closed {
-                        Some(closed) => Step::Closed(closed.clone(), Tail::of(&st.buf)),
-                        None if st.is_full() => Step::Full(Tail::of(&st.buf)),
-                        None => Step::Wait,
-                    },
+                    None => no_match(&st),
                 }
             };
             match step {
@@ -263,7 +270,9 @@ impl Session {
         during: &str,
     ) -> Result<Hit> {
         let mut set = WaitSet::new();
-        set.add(self.prompts_of(driver).iter().cloned(), |_| Role::Prompt);
+        set.add(self.prompts.prompt_for(driver).iter().cloned(), |_| {
+            Role::Prompt
+        });
         let auto: Vec<&Answer> = driver.pager.iter().chain(answers).collect();
         set.add(auto.iter().map(|a| a.pattern.clone()), |i| {
             Role::Pager(auto.get(i).map(|a| a.reply.clone()).unwrap_or_default())
@@ -300,7 +309,8 @@ impl Session {
     /// Waits until one of `patterns` matches the incoming data and removes
     /// everything up to the end of the match from the buffer (Exscript
     /// `expect`). Patterns are searched anywhere in new data (plus the
-    /// current line before it).
+    /// current line before it); the earliest match wins, as described in
+    /// [How patterns are searched](oxscript_drivers#how-patterns-are-searched).
     ///
     /// ```no_run
     /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {

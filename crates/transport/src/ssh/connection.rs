@@ -16,8 +16,8 @@ use super::exec::Exec;
 use super::handler::{ClientHandler, Handshake, KeyCheck};
 use super::known_hosts::KnownHosts;
 use super::options::{AuthMethod, SshOptions};
-use crate::dummy::BoxedStream;
-use crate::link::{QuickAckStream, connect_tcp};
+use crate::BoxedStream;
+use crate::tcp::{QuickAckStream, connect_tcp};
 use crate::{Error, Result};
 
 /// A byte stream over an SSH channel (a shell, a direct-tcpip tunnel).

@@ -144,9 +144,9 @@ impl Drop for PortForward {
 /// Listens on `bind`, returning the listener and the address it actually
 /// got (port 0 picks a free port). Errors name the address.
 async fn bind_listener(bind: &str) -> Result<(TcpListener, SocketAddr)> {
-    let bind_error = |error| Error::Bind {
+    let bind_error = |error: std::io::Error| Error::Bind {
         address: bind.to_owned(),
-        error,
+        error: error.into(),
     };
     let listener = TcpListener::bind(bind).await.map_err(bind_error)?;
     let local_addr = listener.local_addr().map_err(bind_error)?;

@@ -17,11 +17,14 @@
 //!   else in the process.
 //! - A [`Host`](oxscript_core::Host) with a gateway is reached through it
 //!   (recursively, any depth) with `direct-tcpip` tunnels.
-//! - Files move over SFTP ([`SshConnection::sftp`], [`Sftp`]); local ports
-//!   are forwarded like `ssh -L` ([`SshConnection::forward_local`]).
+//! - Files move over SFTP (`SshConnection::sftp`, `Sftp`; feature `sftp`,
+//!   on by default); local ports are forwarded like `ssh -L`
+//!   ([`SshConnection::forward_local`]).
 //! - An OpenSSH client configuration is applied on request only
-//!   ([`OpenSshConfig`]): nothing reads `~/.ssh/config` implicitly.
+//!   (`OpenSshConfig`, feature `openssh-config`, on by default): nothing
+//!   reads `~/.ssh/config` implicitly.
 
+#[cfg(feature = "openssh-config")]
 mod config;
 mod connection;
 mod exec;
@@ -31,8 +34,10 @@ pub mod known_hosts;
 mod options;
 mod pattern;
 mod pool;
+#[cfg(feature = "sftp")]
 mod sftp;
 
+#[cfg(feature = "openssh-config")]
 pub use config::{HostConfig, OpenSshConfig};
 pub use connection::{ChannelStream, SshConnection};
 pub use exec::LineSplitter;
@@ -42,4 +47,5 @@ pub use known_hosts::{HostKeyPolicy, KnownHosts};
 pub use options::{AlgorithmProfile, AuthMethod, SshOptions};
 pub use pool::HopId;
 pub use pool::SshPool;
+#[cfg(feature = "sftp")]
 pub use sftp::{Progress, Sftp, Transfer};

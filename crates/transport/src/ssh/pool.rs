@@ -79,7 +79,7 @@ type Cell = Arc<OnceCell<SshConnection>>;
 ///     let mut router = Host::new(&format!("ssh://admin:secret@{name}"))?;
 ///     router.set_gateway(Some(bastion.clone()));
 ///     let mut session = Session::connect_with(&router, options.clone()).await?;
-///     session.login().await?;
+///     session.login(None).await?;
 ///     session.close().await?;
 /// }
 /// assert_eq!(pool.len(), 1); // one connection to the bastion, shared

@@ -1,4 +1,5 @@
-//! Scripted devices: replay a recorded conversation byte for byte.
+//! Test helpers (feature `test-util`): scripted devices that replay a
+//! recorded conversation byte for byte.
 //!
 //! A [`Script`] is the device side of a conversation: bytes the device
 //! sends, and bytes it must receive from the client before it goes on.
@@ -8,7 +9,7 @@
 //! backspaces, a connection closed mid-answer.
 //!
 //! ```
-//! use oxscript_emulator::Script;
+//! use oxscript_transport::testing::Script;
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! # #[tokio::main(flavor = "current_thread")]

@@ -16,7 +16,7 @@
 //! | `inherit` | string | start from this registered driver (name or alias) |
 //! | `description` | string | one line for humans |
 //! | `aliases` | list of strings | other names the driver is found under |
-//! | `prompt` | list of regexes | command prompts, tried in order |
+//! | `prompt` | list of regexes | command prompts (the earliest match wins) |
 //! | `username_prompt` | list of regexes | username prompts of app-level login |
 //! | `password_prompt` | list of regexes | password prompts (login and authorization) |
 //! | `login_error` | list of regexes | lines saying a login or authorization failed |
@@ -792,7 +792,7 @@ impl Registry {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
             path: shown.clone(),
-            error,
+            error: std::sync::Arc::new(error),
         })?;
         self.load_str(&text, &shown)
     }
@@ -812,7 +812,7 @@ impl Registry {
         let dir = dir.as_ref();
         let io = |error| Error::Io {
             path: dir.display().to_string(),
-            error,
+            error: std::sync::Arc::new(error),
         };
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
@@ -828,7 +828,7 @@ impl Registry {
             let shown = path.display().to_string();
             let text = std::fs::read_to_string(&path).map_err(|error| Error::Io {
                 path: shown.clone(),
-                error,
+                error: std::sync::Arc::new(error),
             })?;
             pending.push((shown, text));
         }

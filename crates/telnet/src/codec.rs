@@ -9,7 +9,7 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::consts::{CR, DO, DONT, IAC, LF, NUL, SB, SE, WILL, WONT};
+use crate::consts::{CR, DO, DONT, IAC, LF, NUL, SB, SE, WILL, WONT};
 
 /// The default bound on a subnegotiation payload, in bytes.
 const DEFAULT_MAX_SUBNEGOTIATION: usize = 4096;
@@ -20,7 +20,7 @@ const DEFAULT_MAX_SUBNEGOTIATION: usize = 4096;
 /// receiver's side.
 ///
 /// ```
-/// use oxscript_transport::telnet::Verb;
+/// use oxscript_telnet::Verb;
 ///
 /// assert_eq!(Verb::from_byte(253), Some(Verb::Do));
 /// assert_eq!(Verb::Do.byte(), 253);
@@ -123,8 +123,8 @@ pub enum TelnetFrame {
         /// The parameters; 0xFF bytes are escaped by the encoder.
         payload: Bytes,
     },
-    /// `IAC <command>`, e.g. [`NOP`](super::consts::NOP) or
-    /// [`AYT`](super::consts::AYT). Use `Negotiate`/`Subnegotiation` for
+    /// `IAC <command>`, e.g. [`NOP`](crate::consts::NOP) or
+    /// [`AYT`](crate::consts::AYT). Use `Negotiate`/`Subnegotiation` for
     /// verbs and `SB`; `Command(IAC)` would encode a 0xFF data byte.
     Command(u8),
 }
@@ -147,9 +147,9 @@ enum State {
 ///
 /// Decoding yields [`TelnetEvent`]s, encoding takes [`TelnetFrame`]s. The
 /// codec knows nothing about option state: feed the events to a
-/// [`Negotiator`](super::Negotiator) and, after each event, copy its
-/// [`binary_receive`](super::Negotiator::binary_receive) and
-/// [`binary_send`](super::Negotiator::binary_send) into the codec. A flag
+/// [`Negotiator`](crate::Negotiator) and, after each event, copy its
+/// [`binary_receive`](crate::Negotiator::binary_receive) and
+/// [`binary_send`](crate::Negotiator::binary_send) into the codec. A flag
 /// change takes effect from the next `decode`/`encode` call.
 ///
 /// Decoding is linear in the bytes received: special bytes are found with
@@ -158,7 +158,7 @@ enum State {
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use oxscript_transport::telnet::{TelnetCodec, TelnetEvent, Verb};
+/// use oxscript_telnet::{TelnetCodec, TelnetEvent, Verb};
 /// use tokio_util::codec::Decoder;
 ///
 /// let mut codec = TelnetCodec::new();
@@ -169,7 +169,7 @@ enum State {
 /// );
 /// assert_eq!(codec.decode(&mut buf)?, Some(TelnetEvent::Data("Router#".into())));
 /// assert_eq!(codec.decode(&mut buf)?, None);
-/// # Ok::<(), oxscript_transport::Error>(())
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct TelnetCodec {
@@ -270,10 +270,10 @@ impl TelnetCodec {
                     // A command inside SB breaks the subnegotiation. Drop it
                     // and let the data state handle `IAC <other>`.
                     tracing::warn!(
-                        option = super::consts::option_name(*option),
+                        option = crate::consts::option_name(*option),
                         command = other,
                         "telnet: IAC {} inside subnegotiation, dropping the subnegotiation",
-                        super::consts::command_name(other),
+                        crate::consts::command_name(other),
                     );
                     buf.advance(pos);
                     self.state = State::Data;
@@ -389,7 +389,7 @@ fn append_bounded(
     }
     if payload.len() + bytes.len() > limit {
         tracing::warn!(
-            option = super::consts::option_name(option),
+            option = crate::consts::option_name(option),
             limit,
             "telnet: subnegotiation longer than the limit, discarding it"
         );
@@ -402,9 +402,9 @@ fn append_bounded(
 
 impl Decoder for TelnetCodec {
     type Item = TelnetEvent;
-    type Error = crate::Error;
+    type Error = std::io::Error;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<TelnetEvent>, crate::Error> {
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<TelnetEvent>, std::io::Error> {
         loop {
             match self.decode_subnegotiation(buf) {
                 SubStep::Inside => return Ok(None),
@@ -454,7 +454,7 @@ impl Decoder for TelnetCodec {
         }
     }
 
-    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<TelnetEvent>, crate::Error> {
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<TelnetEvent>, std::io::Error> {
         if let Some(event) = self.decode(buf)? {
             return Ok(Some(event));
         }
@@ -471,9 +471,9 @@ impl Decoder for TelnetCodec {
 }
 
 impl Encoder<TelnetFrame> for TelnetCodec {
-    type Error = crate::Error;
+    type Error = std::io::Error;
 
-    fn encode(&mut self, frame: TelnetFrame, dst: &mut BytesMut) -> Result<(), crate::Error> {
+    fn encode(&mut self, frame: TelnetFrame, dst: &mut BytesMut) -> Result<(), std::io::Error> {
         match frame {
             TelnetFrame::Data(data) => {
                 if self.binary_send {
@@ -548,8 +548,8 @@ fn encode_nvt(data: &[u8], dst: &mut BytesMut) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::consts::{AYT, BINARY, ECHO, GA, NAWS, NOP, TTYPE};
     use super::*;
+    use crate::consts::{AYT, BINARY, ECHO, GA, NAWS, NOP, TTYPE};
 
     fn data(bytes: &[u8]) -> TelnetEvent {
         TelnetEvent::Data(Bytes::copy_from_slice(bytes))

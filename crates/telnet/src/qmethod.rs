@@ -6,8 +6,8 @@
 //! party never answers a request that does not change the state and two
 //! peers can never loop sending the same negotiation back and forth.
 
-use super::codec::{TelnetFrame, Verb};
-use super::consts::option_name;
+use crate::codec::{TelnetFrame, Verb};
+use crate::consts::option_name;
 
 /// Which side of the connection an option is enabled on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +79,8 @@ pub enum QState {
 /// everything (`DONT`/`WONT`).
 ///
 /// ```
-/// use oxscript_transport::telnet::{OptionTable, QState, Side, TelnetFrame, Verb};
-/// use oxscript_transport::telnet::consts::{ECHO, LINEMODE};
+/// use oxscript_telnet::{OptionTable, QState, Side, TelnetFrame, Verb};
+/// use oxscript_telnet::consts::{ECHO, LINEMODE};
 ///
 /// let mut table = OptionTable::new();
 /// table.allow(Side::Remote, ECHO, true);
@@ -290,8 +290,8 @@ fn answered_wrongly(verb: Verb, option: u8) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::consts::{ECHO, NAWS, SGA, TTYPE};
     use super::*;
+    use crate::consts::{ECHO, NAWS, SGA, TTYPE};
     use QState::*;
 
     const OPT: u8 = ECHO;

@@ -4,9 +4,9 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::codec::{TelnetEvent, TelnetFrame, Verb};
-use super::consts::{BINARY, ECHO, NAWS, SGA, TTYPE, option_name};
-use super::qmethod::{OptionTable, Side};
+use crate::codec::{TelnetEvent, TelnetFrame, Verb};
+use crate::consts::{BINARY, ECHO, NAWS, SGA, TTYPE, option_name};
+use crate::qmethod::{OptionTable, Side};
 
 /// TTYPE subnegotiation command: "here is my terminal type" (RFC 1091).
 const TTYPE_IS: u8 = 0;
@@ -16,7 +16,7 @@ const TTYPE_SEND: u8 = 1;
 /// What a Telnet client tells the server about its terminal.
 ///
 /// ```
-/// use oxscript_transport::telnet::ClientOptions;
+/// use oxscript_telnet::ClientOptions;
 ///
 /// let opts = ClientOptions { columns: 132, ..ClientOptions::default() };
 /// assert_eq!(opts.terminal_type, "VT100");
@@ -51,7 +51,7 @@ impl Default for ClientOptions {
 /// client connects.
 ///
 /// ```
-/// use oxscript_transport::telnet::ServerOptions;
+/// use oxscript_telnet::ServerOptions;
 ///
 /// let opts = ServerOptions { echo: false, ..ServerOptions::default() };
 /// assert!(opts.suppress_go_ahead && opts.request_window_size);
@@ -101,12 +101,12 @@ enum Role {
 /// send the frames it returns; after each call copy
 /// [`binary_receive`](Negotiator::binary_receive) and
 /// [`binary_send`](Negotiator::binary_send) into the
-/// [`TelnetCodec`](super::TelnetCodec).
+/// [`TelnetCodec`](crate::TelnetCodec).
 ///
 /// ```
 /// use bytes::Bytes;
-/// use oxscript_transport::telnet::consts::{ECHO, TTYPE};
-/// use oxscript_transport::telnet::{ClientOptions, Negotiator, TelnetEvent, TelnetFrame, Verb};
+/// use oxscript_telnet::consts::{ECHO, TTYPE};
+/// use oxscript_telnet::{ClientOptions, Negotiator, TelnetEvent, TelnetFrame, Verb};
 ///
 /// let mut client = Negotiator::client(ClientOptions::default());
 /// assert!(client.start().is_empty());
@@ -211,12 +211,12 @@ impl Negotiator {
 
     /// Like [`handle`](Negotiator::handle), and keeps `codec`'s binary
     /// flags in step with what was negotiated. Use this whenever the events
-    /// come from a [`TelnetCodec`](super::TelnetCodec): a codec left in
+    /// come from a [`TelnetCodec`](crate::TelnetCodec): a codec left in
     /// NVT mode after BINARY was agreed would corrupt CR bytes.
     pub fn handle_with(
         &mut self,
         event: &TelnetEvent,
-        codec: &mut super::TelnetCodec,
+        codec: &mut crate::TelnetCodec,
     ) -> Vec<TelnetFrame> {
         let replies = self.handle(event);
         codec.set_binary_receive(self.binary_receive());
@@ -348,13 +348,13 @@ impl Negotiator {
     }
 
     /// Whether the peer sends in binary mode (its `BINARY` is enabled): set
-    /// it with [`TelnetCodec::set_binary_receive`](super::TelnetCodec::set_binary_receive).
+    /// it with [`TelnetCodec::set_binary_receive`](crate::TelnetCodec::set_binary_receive).
     pub fn binary_receive(&self) -> bool {
         self.table.is_enabled(Side::Remote, BINARY)
     }
 
     /// Whether we send in binary mode (our `BINARY` is enabled): set it
-    /// with [`TelnetCodec::set_binary_send`](super::TelnetCodec::set_binary_send).
+    /// with [`TelnetCodec::set_binary_send`](crate::TelnetCodec::set_binary_send).
     pub fn binary_send(&self) -> bool {
         self.table.is_enabled(Side::Local, BINARY)
     }
@@ -392,9 +392,9 @@ fn naws_frame(columns: u16, rows: u16) -> TelnetFrame {
 
 #[cfg(test)]
 mod tests {
-    use super::super::codec::TelnetCodec;
-    use super::super::consts::{ENVIRON, LFLOW, LINEMODE, NEW_ENVIRON, STATUS, TSPEED, XDISPLOC};
     use super::*;
+    use crate::codec::TelnetCodec;
+    use crate::consts::{ENVIRON, LFLOW, LINEMODE, NEW_ENVIRON, STATUS, TSPEED, XDISPLOC};
     use tokio_util::codec::{Decoder, Encoder};
 
     fn neg(verb: Verb, option: u8) -> TelnetEvent {

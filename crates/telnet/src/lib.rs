@@ -1,4 +1,11 @@
-//! Telnet: a tokio-util codec and an I/O-free option negotiator.
+//! oxscript telnet: a tokio-util Telnet codec and an I/O-free option
+//! negotiator.
+//!
+//! This crate does no I/O and knows nothing of the rest of oxscript: its
+//! errors are [`std::io::Error`], as with tokio-util's own codecs, so it
+//! fits any [`Framed`](tokio_util::codec::Framed) stream. oxscript's
+//! Session uses it for `telnet://` hosts, and the emulator's Telnet server
+//! for the device side.
 //!
 //! Three pieces, each usable alone:
 //!
@@ -23,13 +30,13 @@
 //!
 //! ```
 //! use futures::{SinkExt, StreamExt};
-//! use oxscript_transport::telnet::{
+//! use oxscript_telnet::{
 //!     ClientOptions, Negotiator, ServerOptions, TelnetCodec, TelnetEvent, TelnetFrame,
 //! };
 //! use tokio_util::codec::Framed;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), oxscript_transport::Error> {
+//! # async fn main() -> Result<(), std::io::Error> {
 //! let (client_io, server_io) = tokio::io::duplex(1024);
 //!
 //! // A tiny server: negotiate, print a prompt once the client said who it is.
@@ -48,7 +55,7 @@
 //!             break;
 //!         }
 //!     }
-//!     Ok::<_, oxscript_transport::Error>(negotiator.terminal_type().map(str::to_owned))
+//!     Ok::<_, std::io::Error>(negotiator.terminal_type().map(str::to_owned))
 //! });
 //!
 //! // The client loop: answer negotiations, collect data.
@@ -93,7 +100,7 @@ mod tests {
     use super::consts::{ECHO, NAWS, SGA, TTYPE};
     use super::*;
 
-    type Result<T> = std::result::Result<T, crate::Error>;
+    type Result<T> = std::result::Result<T, std::io::Error>;
 
     /// Sends `frames`, then flushes once.
     async fn send_all<T>(

@@ -2,7 +2,7 @@
 //! registry), with names for log messages.
 //!
 //! ```
-//! use oxscript_transport::telnet::consts::{self, NAWS};
+//! use oxscript_telnet::consts::{self, NAWS};
 //!
 //! assert_eq!(consts::option_name(NAWS), "NAWS");
 //! assert_eq!(consts::command_name(consts::GA), "GA");
