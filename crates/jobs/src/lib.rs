@@ -55,6 +55,7 @@
 //! }
 //! ```
 
+pub mod action;
 mod error;
 pub mod events;
 pub mod format;
@@ -63,6 +64,7 @@ mod job_base;
 pub mod log;
 mod login;
 pub mod node;
+pub mod process;
 pub mod queue;
 pub mod report;
 pub mod session_job;
