@@ -9,6 +9,7 @@
 
 mod env;
 mod jobs;
+mod process;
 mod sftp;
 mod ssh;
 mod telnet;
