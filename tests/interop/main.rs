@@ -10,6 +10,9 @@
 mod env;
 mod jobs;
 mod process;
+#[path = "../common/pty_pair.rs"]
+mod pty_pair;
+mod serial;
 mod sftp;
 mod ssh;
 mod telnet;

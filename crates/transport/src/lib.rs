@@ -29,6 +29,7 @@ mod matching;
 mod patterns;
 mod response;
 mod scan;
+pub mod serial;
 mod session;
 
 pub use buffer::MonitorMatch;

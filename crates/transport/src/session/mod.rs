@@ -313,6 +313,10 @@ impl Session {
                 session.ssh = Some(ssh);
                 Ok(session)
             }
+            Protocol::Serial => {
+                let stream = crate::serial::open(host, &options).await?;
+                Session::over_stream(host, stream, LinkKind::Raw, options).await
+            }
             other => Err(Error::Io(std::io::Error::new(
                 std::io::ErrorKind::Unsupported,
                 format!("protocol {other} is not supported by this build"),
