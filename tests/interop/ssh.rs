@@ -66,7 +66,7 @@ async fn keyboard_interactive_authentication() {
 
 /// An `ssh-agent` started for one test, killed when dropped (also when
 /// the test panics).
-struct Agent {
+pub struct Agent {
     pid: String,
     socket: PathBuf,
 }
@@ -75,7 +75,7 @@ impl Agent {
     /// Starts an agent listening on `socket`. Without `-D` the agent
     /// forks and its first process exits once the socket is bound, so the
     /// socket exists when this returns.
-    fn start(socket: &Path) -> Agent {
+    pub fn start(socket: &Path) -> Agent {
         let out = Command::new("ssh-agent")
             .arg("-s")
             .arg("-a")

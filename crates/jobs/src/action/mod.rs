@@ -10,7 +10,8 @@
 //! ([`Action::sequential`]). Build one with [`Remote`] (a command on
 //! every node, `{{{host}}}` and [named list](Substitutions) substitutions),
 //! [`Local`], [`Put`] / [`Get`] (SFTP on the nodes' shared connections),
-//! A [`Report`] sums actions up.
+//! or [`ChainPut`] (a file broadcast through a chain of SSH hops). A
+//! [`Report`] sums actions up.
 //!
 //! ```no_run
 //! use oxscript_jobs::action::{Remote, Report, Substitutions};
@@ -31,6 +32,7 @@
 //! # Ok(()) }
 //! ```
 
+mod chain;
 mod group;
 mod report;
 mod substitute;
@@ -42,6 +44,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio::sync::{Semaphore, watch};
 
+pub use chain::ChainPut;
 pub use group::{Get, Local, Put, Remote};
 pub use report::{Report, Stats};
 pub use substitute::Substitutions;
