@@ -396,6 +396,7 @@ fn row(out: &mut String, s: &Stats, depth: usize, nested: bool) {
         .map_or("-".to_owned(), |d| format!("{:.2}s", d.as_secs_f64()));
     let name: String = format!("{}{}", "  ".repeat(depth), s.name)
         .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
         .take(32)
         .collect();
     let _ = writeln!(
