@@ -4,6 +4,7 @@
 //! sudo .ci/interop-setup.sh                       # the real sshd this needs
 //! cargo bench --bench broadcast                   # both sections
 //! cargo bench --bench broadcast -- chainput 10    # one section, 10 endpoints only
+//! cargo bench --bench broadcast -- chainput aes-gcm  # relays' ssh with AES-GCM
 //! ```
 //!
 //! Sections:
@@ -184,7 +185,7 @@ async fn cleanup(env: &Interop, ssh: &SshOptions, root: &str) {
     node[0].close().await;
 }
 
-async fn chainput(env: &Interop, counts: &[usize]) {
+async fn chainput(env: &Interop, counts: &[usize], relay_options: &[String]) {
     let agent = Agent::start(env);
     let ssh = ssh_options(env, Some(&agent));
     let root = format!("oxscript-bench-chain-{}", std::process::id());
@@ -203,7 +204,13 @@ async fn chainput(env: &Interop, counts: &[usize]) {
     .build()
     .expect("setup");
     setup.run().await.expect("setup");
-    let relay = format!("-oUserKnownHostsFile={root}/known_hosts");
+    let mut relay = vec![format!("-oUserKnownHostsFile={root}/known_hosts")];
+    relay.extend(relay_options.iter().cloned());
+    let method = if relay_options.is_empty() {
+        "ChainPut"
+    } else {
+        "ChainPut (relays aes-gcm)"
+    };
     println!(
         "{:<10} {:>9} {:>24} {:>10} {:>16} {:>12}",
         "section", "endpoints", "method", "wall", "source bytes read", "client CPU"
@@ -217,14 +224,14 @@ async fn chainput(env: &Interop, counts: &[usize]) {
 
         let chain = ChainPut::new(&nodes, [&file], format!("{root}/chain/{{{{slot}}}}"))
             .substitutions(slots.clone())
-            .relay_ssh_options([relay.clone()])
+            .relay_ssh_options(relay.clone())
             .build()
             .expect("chainput");
         let (wall, cpu) = run(&chain).await;
         println!(
             "{:<10} {n:>9} {:>24} {:>9.2}s {:>16} {:>11.2}s",
             "chainput",
-            "ChainPut",
+            method,
             wall.as_secs_f64(),
             bytes_in(&chain, true),
             cpu.as_secs_f64()
@@ -272,16 +279,25 @@ async fn fanout(env: &Interop, n: usize) {
         "{:<10} {:>9} {:>24} {:>10} {:>12} {:>16}",
         "section", "endpoints", "reached", "wall", "client CPU", "TCP sockets held"
     );
+    let baseline = sockets();
     for (label, via) in [("directly", None), ("behind one gateway", Some(&gateway))] {
         let ssh = SshOptions {
             pool: Some(SshPool::new()),
             ..ssh.clone()
         };
         let nodes = endpoints(env, &ssh, n, via);
+        // The previous round's sockets close asynchronously: let them.
+        let settle = Instant::now();
+        while sockets() > baseline && settle.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let before = sockets();
         // Processes that wait on stdin keep every connection open while the
         // sockets are counted.
-        let hold = Remote::new("read x", &nodes).build().expect("remote");
+        let hold = Remote::new("read x", &nodes)
+            .build()
+            .expect("remote")
+            .max_parallel(n);
         let (t0, c0) = (Instant::now(), cpu_time());
         hold.start().await.expect("start");
         let held = sockets().saturating_sub(before);
@@ -330,8 +346,15 @@ async fn main() {
         }
         Err(e) => panic!("{e}"),
     };
+    // `aes-gcm`: the relays' ssh uses AES-GCM instead of OpenSSH's
+    // default cipher (chacha20-poly1305).
+    let relay: Vec<String> = if args.iter().any(|a| a == "aes-gcm") {
+        vec!["-oCiphers=aes128-gcm@openssh.com".to_owned()]
+    } else {
+        Vec::new()
+    };
     if wanted("chainput") {
-        chainput(&env, &counts).await;
+        chainput(&env, &counts, &relay).await;
     }
     if wanted("fanout") {
         fanout(&env, *counts.iter().max().unwrap_or(&50)).await;
