@@ -35,26 +35,12 @@ mod interop_env;
 
 use interop_env::Interop;
 
-const SIZE: usize = 100 * 1024 * 1024;
+#[path = "common/cpu.rs"]
+mod cpu;
 
-fn cpu_time() -> Duration {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return Duration::ZERO;
-    };
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
-}
+use cpu::cpu_time;
+
+const SIZE: usize = 100 * 1024 * 1024;
 
 /// TCP sockets this process holds now.
 fn sockets() -> usize {

@@ -8,11 +8,9 @@ mod pty_pair;
 
 use std::path::Path;
 
-use pty_pair::{DEADLINE, PtyPair};
+use pty_pair::{PtyPair, login_over_console};
 
-use oxscript::emulator::{ios, serve_stream};
-use oxscript::transport::serial::open_local;
-use oxscript::{Account, Host, Session, SessionOptions};
+use oxscript::{Host, Session, SessionOptions};
 
 fn console_host(path: &str) -> Host {
     Host::new(&format!("serial://{path}?baud=115200")).unwrap()
@@ -23,34 +21,9 @@ async fn a_serial_session_logs_into_the_emulator() {
     let Some(pair) = PtyPair::new("login").await else {
         return;
     };
-    let mut host = console_host(&pair.path("console"));
-    host.set_account(Some(Account::new("admin", "secret")));
+    let host = console_host(&pair.path("console"));
     assert_eq!(host.address(), pair.path("console"));
-    let mut session = tokio::time::timeout(
-        DEADLINE,
-        Session::connect_with(&host, SessionOptions::default()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    // The device end, served once the console is open.
-    let device = open_local(&pair.path("device"), 115_200).unwrap();
-    let served = tokio::spawn(serve_stream(
-        device,
-        ios::device("con1")
-            .with_credentials("admin", "secret")
-            .session(),
-    ));
-    tokio::time::timeout(DEADLINE, session.login())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(session.prompt(), Some("con1#"));
-    let version = session.execute("show version").await.unwrap();
-    assert!(version.text().contains("Cisco IOS"), "{}", version.text());
-    session.close().await.unwrap();
-    drop(pair);
-    let _ = tokio::time::timeout(DEADLINE, served).await;
+    login_over_console(pair, host, SessionOptions::default(), "con1").await;
 }
 
 #[tokio::test]

@@ -6,6 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use oxscript::emulator::{ios, serve_stream};
+use oxscript::transport::serial::open_local;
+use oxscript::{Account, Host, Session, SessionOptions};
+
 /// The deadline of every wait of the serial tests.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -57,4 +61,38 @@ impl Drop for PtyPair {
         let _ = self.socat.start_kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Connects a Session to `host` (the pair's console, maybe behind a
+/// gateway), then serves an emulated IOS router `name` on the pair's
+/// device end, logs in as admin and checks a command.
+pub async fn login_over_console(
+    pair: PtyPair,
+    mut host: Host,
+    options: SessionOptions,
+    name: &str,
+) {
+    host.set_account(Some(Account::new("admin", "secret")));
+    let mut session = tokio::time::timeout(DEADLINE, Session::connect_with(&host, options))
+        .await
+        .unwrap()
+        .unwrap();
+    // The device end, served once the console is open.
+    let device = open_local(&pair.path("device"), 115_200).unwrap();
+    let served = tokio::spawn(serve_stream(
+        device,
+        ios::device(name)
+            .with_credentials("admin", "secret")
+            .session(),
+    ));
+    tokio::time::timeout(DEADLINE, session.login())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.prompt(), Some(format!("{name}#").as_str()));
+    let version = session.execute("show version").await.unwrap();
+    assert!(version.text().contains("Cisco IOS"), "{}", version.text());
+    session.close().await.unwrap();
+    drop(pair);
+    let _ = tokio::time::timeout(DEADLINE, served).await;
 }

@@ -2,8 +2,6 @@
 //! with the local agent forwarded along the chain, checked on every hop;
 //! a broken hop fails itself and those after it, not those before.
 
-use std::process::Command;
-
 use oxscript::jobs::action::{ChainPut, Get, Put, Remote, Report, Substitutions};
 use oxscript::jobs::ssh::{SshNode, SshNodeOptions};
 use oxscript::transport::ssh::{AuthMethod, SshOptions, SshPool};
@@ -21,17 +19,7 @@ struct Chain {
 fn agent(env: &Interop) -> Chain {
     let dir = temp_dir("chain-agent");
     let socket = dir.join("agent.sock");
-    let agent = Agent::start(&socket);
-    let added = Command::new("ssh-add")
-        .arg(&env.agent_key)
-        .env("SSH_AUTH_SOCK", &socket)
-        .output()
-        .expect("ssh-add");
-    assert!(
-        added.status.success(),
-        "ssh-add: {}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    let agent = Agent::with_key(&socket, &env.agent_key);
     let options = SshNodeOptions {
         ssh: SshOptions {
             use_agent: true,
@@ -46,6 +34,26 @@ fn agent(env: &Interop) -> Chain {
         _agent: agent,
         options,
     }
+}
+
+/// A ChainPut of `file` to `nodes`, into `<root>/<prefix><index>`.
+fn chainput(
+    nodes: &[SshNode],
+    file: &std::path::Path,
+    root: &str,
+    prefix: &str,
+    relay: &str,
+) -> oxscript::jobs::action::Action {
+    let slots = Substitutions::new().list("slot", (0..nodes.len()).map(|i| format!("{prefix}{i}")));
+    ChainPut::new(nodes, [file], format!("{root}/{{{{slot}}}}"))
+        .substitutions(slots)
+        .relay_ssh_options([relay.to_owned()])
+        .options(oxscript::jobs::process::ProcessOptions {
+            nolog_exit_code: true,
+            ..Default::default()
+        })
+        .build()
+        .unwrap()
 }
 
 fn nodes(env: &Interop, options: &SshNodeOptions, n: usize) -> Vec<SshNode> {
@@ -89,12 +97,7 @@ async fn chainput_relays_a_file_through_every_hop() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
     std::fs::write(&file, &data).unwrap();
-    let slots = Substitutions::new().list("slot", (0..4).map(|i| format!("n{i}")));
-    let put = ChainPut::new(&all, [&file], format!("{root}/{{{{slot}}}}"))
-        .substitutions(slots.clone())
-        .relay_ssh_options([relay_known_hosts.clone()])
-        .build()
-        .unwrap();
+    let put = chainput(&all, &file, &root, "n", &relay_known_hosts);
     tokio::time::timeout(TIMEOUT, put.run())
         .await
         .unwrap()
@@ -131,16 +134,7 @@ async fn chainput_relays_a_file_through_every_hop() {
     down.set_name("down");
     down.set_account(Some(Account::new(env.user.clone(), "")));
     broken.insert(2, SshNode::with_options(down, chain.options.clone()));
-    let slots = Substitutions::new().list("slot", (0..4).map(|i| format!("b{i}")));
-    let put = ChainPut::new(&broken, [&file], format!("{root}/{{{{slot}}}}"))
-        .substitutions(slots)
-        .relay_ssh_options([relay_known_hosts])
-        .options(oxscript::jobs::process::ProcessOptions {
-            nolog_exit_code: true,
-            ..Default::default()
-        })
-        .build()
-        .unwrap();
+    let put = chainput(&broken, &file, &root, "b", &relay_known_hosts);
     tokio::time::timeout(TIMEOUT, put.run())
         .await
         .unwrap()

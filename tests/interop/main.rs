@@ -11,6 +11,8 @@ mod chain;
 mod env;
 mod jobs;
 mod process;
+#[path = "../common/procs.rs"]
+mod procs;
 #[path = "../common/pty_pair.rs"]
 mod pty_pair;
 mod serial;

@@ -12,6 +12,7 @@ use oxscript::jobs::process::{
 use oxscript::jobs::ssh::{SshNode, SshNodeOptions};
 use oxscript::transport::ssh::{AuthMethod, SshOptions, SshPool};
 
+use crate::procs::{self, alive, pids};
 use crate::{Interop, TIMEOUT, interop, temp_dir, unique};
 
 fn options(env: &Interop) -> SshNodeOptions {
@@ -31,31 +32,8 @@ fn node(env: &Interop, options: &SshNodeOptions) -> SshNode {
     )
 }
 
-/// Whether process `pid` runs (sshd is on this machine: its processes are ours to see).
-fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            let state = stat.rsplit(") ").next().and_then(|r| r.chars().next());
-            state != Some('Z') && state != Some('X')
-        }
-        Err(_) => false,
-    }
-}
-
 async fn until_dead(pids: &[u32]) {
-    tokio::time::timeout(TIMEOUT, async {
-        while pids.iter().any(|&p| alive(p)) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("remote processes did not die");
-}
-
-fn pids(text: &str) -> Vec<u32> {
-    text.split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect()
+    procs::until_dead(pids, TIMEOUT).await
 }
 
 async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {

@@ -103,6 +103,24 @@ impl Agent {
     }
 }
 
+impl Agent {
+    /// Starts an agent on `socket` holding the key at `key`.
+    pub fn with_key(socket: &Path, key: &Path) -> Agent {
+        let agent = Agent::start(socket);
+        let added = Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", socket)
+            .output()
+            .expect("ssh-add");
+        assert!(
+            added.status.success(),
+            "ssh-add: {}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        agent
+    }
+}
+
 impl Drop for Agent {
     fn drop(&mut self) {
         let _ = Command::new("kill").arg(&self.pid).status();
@@ -115,17 +133,7 @@ async fn agent_authentication() {
     let Some(env) = interop() else { return };
     let dir = temp_dir("agent");
     let socket = dir.join("agent.sock");
-    let agent = Agent::start(&socket);
-    let added = Command::new("ssh-add")
-        .arg(&env.agent_key)
-        .env("SSH_AUTH_SOCK", &socket)
-        .output()
-        .expect("ssh-add");
-    assert!(
-        added.status.success(),
-        "ssh-add: {}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    let agent = Agent::with_key(&socket, &env.agent_key);
 
     let options = SshOptions {
         use_agent: true,

@@ -330,18 +330,7 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         Some(text) => parse_port(text)?,
     };
 
-    let username = parts
-        .username
-        .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
-        .transpose()?;
-    let password = parts
-        .password
-        .map(|p| {
-            percent_decode(p)
-                .map(Secret::from)
-                .ok_or("the password is not valid UTF-8 after percent-decoding")
-        })
-        .transpose()?;
+    let (username, password) = userinfo(parts)?;
     let path = parts
         .path
         .map(|p| percent_decode(p).ok_or("the path is not valid UTF-8 after percent-decoding"))
@@ -360,6 +349,23 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         path,
         vars,
     })
+}
+
+/// The decoded user name and password.
+fn userinfo(parts: &Parts<'_>) -> std::result::Result<(Option<String>, Option<Secret>), String> {
+    let username = parts
+        .username
+        .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
+        .transpose()?;
+    let password = parts
+        .password
+        .map(|p| {
+            percent_decode(p)
+                .map(Secret::from)
+                .ok_or("the password is not valid UTF-8 after percent-decoding")
+        })
+        .transpose()?;
+    Ok((username, password))
 }
 
 /// A `serial:///dev/ttyUSB0?baud=115200` URL: the device path is the
@@ -386,18 +392,7 @@ fn parse_serial(parts: &Parts<'_>) -> std::result::Result<Url, String> {
         ));
     }
     let mut url = Url::new(Protocol::Serial, format!("/{device}"));
-    url.username = parts
-        .username
-        .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
-        .transpose()?;
-    url.password = parts
-        .password
-        .map(|p| {
-            percent_decode(p)
-                .map(Secret::from)
-                .ok_or("the password is not valid UTF-8 after percent-decoding")
-        })
-        .transpose()?;
+    (url.username, url.password) = userinfo(parts)?;
     if let Some(query) = parts.query {
         url.vars = parse_query(query)?;
     }

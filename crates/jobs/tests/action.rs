@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{DEADLINE, TempDir, within};
 use oxscript_core::{Account, Host};
-use oxscript_emulator::{SshServer, SshServerConfig, VirtualDevice, shell};
+use oxscript_emulator::{SshServer, shell};
 use oxscript_jobs::action::{
     Action, ActionLifecycleHandler, Local, Remote, Report, Substitutions, filter_bad_hosts,
     wait_all, wait_any,
@@ -31,23 +31,13 @@ struct Lab {
     _dir: TempDir,
 }
 
-async fn server(device: VirtualDevice, gateway: bool) -> SshServer {
-    let config = SshServerConfig {
-        direct_tcpip: gateway,
-        ..SshServerConfig::default()
-    };
-    SshServer::bind("127.0.0.1:0", device, config)
-        .await
-        .unwrap()
-}
-
 impl Lab {
     async fn new(n: usize) -> Lab {
         let mut servers = Vec::new();
         for i in 0..n {
-            servers.push(server(shell::device(&format!("web{i}")), false).await);
+            servers.push(common::ssh_server(shell::device(&format!("web{i}")), false).await);
         }
-        let gateway = server(shell::device("gw"), true).await;
+        let gateway = common::ssh_server(shell::device("gw"), true).await;
         let dir = TempDir::new("action");
         let known_hosts = dir.path().join("known_hosts");
         let mut lines = String::new();

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "../../../tests/common/procs.rs"]
+mod procs;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,35 +13,22 @@ use std::time::Duration;
 use common::{DEADLINE, within};
 use oxscript_jobs::process::output::{chunks, lines, to_channel};
 use oxscript_jobs::process::{
-    ExpectOptions, ExpectOutcome, LifecycleHandler, OutputEvent, Process, ProcessInfo,
+    ExpectMatch, ExpectOptions, ExpectOutcome, LifecycleHandler, OutputEvent, Process, ProcessInfo,
     ProcessOptions, Signal, Stream,
 };
-
-/// Whether process `pid` still runs (a zombie does not).
-fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            // The state follows the parenthesised command name.
-            let state = stat.rsplit(") ").next().and_then(|r| r.chars().next());
-            state != Some('Z') && state != Some('X')
-        }
-        Err(_) => false,
-    }
-}
+use procs::{alive, pids};
 
 async fn until_dead(pids: &[u32]) {
-    within("processes to die", async {
-        while pids.iter().any(|&p| alive(p)) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    procs::until_dead(pids, DEADLINE).await
 }
 
-fn pids(text: &str) -> Vec<u32> {
-    text.split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect()
+/// The match of `patterns` on stdout, failing the test without one.
+async fn matched<const N: usize>(p: &Process, patterns: [&str; N]) -> ExpectMatch {
+    within("expect", p.expect(patterns))
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -125,11 +114,7 @@ async fn a_process_ignoring_sigterm_is_killed_by_force() {
         },
     );
     p.start().await.unwrap();
-    within("ready", p.expect(["ready"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["ready"]).await;
     p.kill(Signal::Term);
     within("end", p.wait()).await;
     let s = p.state();
@@ -142,11 +127,7 @@ async fn a_process_ignoring_sigterm_is_killed_by_force() {
 async fn kill_reaches_the_whole_process_group() {
     let p = Process::local("sleep 1000 & echo $!; sleep 1000 & echo $!; wait");
     p.start().await.unwrap();
-    within("pids", p.expect(["^\\d+\\n\\d+\\n"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["^\\d+\\n\\d+\\n"]).await;
     let children = pids(&p.stdout_text());
     assert_eq!(children.len(), 2);
     assert!(children.iter().all(|&c| alive(c)));
@@ -160,11 +141,7 @@ async fn kill_reaches_the_whole_process_group() {
 async fn without_kill_subprocesses_only_the_program_gets_the_signal() {
     let p = Process::argv("sh", ["-c", "sleep 1000 & echo $!; wait"]);
     p.start().await.unwrap();
-    within("pid", p.expect(["^\\d+\\n"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["^\\d+\\n"]).await;
     let child = pids(&p.stdout_text())[0];
     p.kill_with(Signal::Term, None);
     // The shell is gone but its child holds stdout: the process has not
@@ -193,11 +170,7 @@ fn nix_kill(pid: u32) {
 async fn a_process_dropped_while_running_is_killed_with_its_children() {
     let p = Process::local("sleep 1000 & echo $!; wait");
     p.start().await.unwrap();
-    within("pid", p.expect(["^\\d+\\n"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["^\\d+\\n"]).await;
     let shell = p.state().pid.unwrap();
     let child = pids(&p.stdout_text())[0];
     let clone = p.clone();
@@ -212,17 +185,9 @@ async fn write_and_close_stdin() {
     let p = Process::local("while read line; do echo got $line; done; echo bye");
     p.start().await.unwrap();
     p.write("one\n").await.unwrap();
-    within("one", p.expect(["got one\\n"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["got one\\n"]).await;
     p.write(b"two\n").await.unwrap();
-    let m = within("two", p.expect(["got (\\w+)"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    let m = matched(&p, ["got (\\w+)"]).await;
     assert_eq!(m.groups, [Some("two".to_owned())]);
     p.close_stdin().await.unwrap();
     within("end", p.wait()).await;
@@ -316,11 +281,7 @@ async fn expect_timeout_and_eof_fail_the_process_unless_ignored() {
 async fn expect_finds_matches_split_across_reads_and_starts_from_current() {
     let p = Process::local("printf hel; read x; printf 'lo world'; read y; echo tail");
     p.start().await.unwrap();
-    within("hel", p.expect(["hel"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["hel"]).await;
     p.write("\n").await.unwrap();
     // "hello" spans the two writes; the backtrack finds it.
     let mut again = ExpectOptions::new(["lo w"]);
@@ -332,11 +293,7 @@ async fn expect_finds_matches_split_across_reads_and_starts_from_current() {
         .unwrap();
     // stderr untouched so far: start from its current end.
     p.write("\n").await.unwrap();
-    within("tail", p.expect(["tail"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["tail"]).await;
     within("end", p.wait()).await;
     let from_now = ExpectOptions::new(["tail"])
         .stream(Stream::Stderr)
@@ -354,17 +311,9 @@ async fn expect_finds_matches_split_across_reads_and_starts_from_current() {
 async fn a_pty_process_has_a_terminal() {
     let p = Process::local("test -t 0 && test -t 1 && echo tty; read x; echo got $x").pty(true);
     p.start().await.unwrap();
-    within("tty", p.expect(["tty"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["tty"]).await;
     p.write("hi\n").await.unwrap();
-    within("got", p.expect(["got hi"]))
-        .await
-        .unwrap()
-        .into_result()
-        .unwrap();
+    matched(&p, ["got hi"]).await;
     within("end", p.wait()).await;
     assert!(p.finished_ok(), "{:?}", p.state());
     // The terminal echoes what was written.

@@ -138,14 +138,124 @@ impl Local {
     }
 }
 
-/// A file-transfer process of a node: the description, then the work.
-fn transfer(
-    node: &SshNode,
-    description: String,
-    work: TaskFn,
+/// One node's file copy.
+#[derive(Clone)]
+enum NodeCopy {
+    /// Local files into a remote directory.
+    Push(Vec<PathBuf>, String),
+    /// Remote files into a local directory.
+    Pull(Vec<String>, PathBuf),
+}
+
+impl NodeCopy {
+    fn description(&self) -> String {
+        match self {
+            NodeCopy::Push(locals, dir) => {
+                let names: Vec<String> = locals.iter().map(|p| p.display().to_string()).collect();
+                format!("put {} -> {dir}", names.join(" "))
+            }
+            NodeCopy::Pull(remotes, dir) => {
+                format!("get {} -> {}", remotes.join(" "), dir.display())
+            }
+        }
+    }
+}
+
+/// An action of one copy process per node (exit code 0 with
+/// `F files, N bytes` on stdout, or 1 with the error on stderr).
+fn copies(
+    name: String,
+    nodes: &[SshNode],
     options: &ProcessOptions,
-) -> Process {
-    Process::task(Some(node.name().to_owned()), description, work).with_options(options.clone())
+    mut plan: impl FnMut(usize) -> Result<NodeCopy>,
+) -> Result<Action> {
+    let mut processes = Vec::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        let copy = plan(i)?;
+        let description = copy.description();
+        let (target, what) = (JobNode::from(node), description.clone());
+        let work: TaskFn = Arc::new(move |out| {
+            let (target, copy, what) = (target.clone(), copy.clone(), what.clone());
+            Box::pin(async move {
+                let done = match &copy {
+                    NodeCopy::Push(locals, dir) => target.push(&what, locals, dir).await?,
+                    NodeCopy::Pull(remotes, dir) => target.pull(&what, remotes, dir).await?,
+                };
+                out.stdout(&format!("{} files, {} bytes\n", done.files, done.bytes));
+                Ok(())
+            })
+        });
+        processes.push(
+            Process::task(Some(node.name().to_owned()), description, work)
+                .with_options(options.clone()),
+        );
+    }
+    Ok(Action::from_processes(name, processes))
+}
+
+/// What [`Put`] and [`Get`] share: the nodes, the files and directory
+/// (substituted per node), the flags of each copy.
+#[derive(Clone, Debug)]
+struct Copies {
+    nodes: Vec<SshNode>,
+    files: Vec<String>,
+    dir: String,
+    substitutions: Substitutions,
+    options: ProcessOptions,
+}
+
+impl Copies {
+    fn new<I, S>(nodes: &[SshNode], files: I, dir: String) -> Copies
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Copies {
+            nodes: nodes.to_vec(),
+            files: files.into_iter().map(Into::into).collect(),
+            dir,
+            substitutions: Substitutions::new(),
+            options: ProcessOptions::default(),
+        }
+    }
+
+    /// The action: the files and directory substituted for each node,
+    /// then made into that node's copy by `copy`.
+    fn build(
+        &self,
+        name: String,
+        copy: impl Fn(Vec<String>, String) -> NodeCopy,
+    ) -> Result<Action> {
+        let hosts = addresses(&self.nodes);
+        let subs = &self.substitutions;
+        copies(name, &self.nodes, &self.options, |i| {
+            let files = self
+                .files
+                .iter()
+                .map(|f| subs.apply(f, &hosts, i))
+                .collect::<Result<_>>()?;
+            Ok(copy(files, subs.apply(&self.dir, &hosts, i)?))
+        })
+    }
+}
+
+/// The setters [`Put`] and [`Get`] share.
+macro_rules! copy_setters {
+    ($name:ident) => {
+        impl $name {
+            /// The named lists of `{{name}}` substitutions.
+            pub fn substitutions(mut self, substitutions: Substitutions) -> $name {
+                self.0.substitutions = substitutions;
+                self
+            }
+
+            /// The flags of every copy (a timeout, say).
+            pub fn options(mut self, options: ProcessOptions) -> $name {
+                self.0.options = options;
+                self
+            }
+        }
+    };
 }
 
 /// Copies local files to a directory of every node (execo `Put`), over
@@ -154,13 +264,9 @@ fn transfer(
 /// copy is a process of the action (exit code 0 when every file arrived,
 /// 1 with the error on stderr otherwise).
 #[derive(Clone, Debug)]
-pub struct Put {
-    nodes: Vec<SshNode>,
-    local_files: Vec<String>,
-    remote_dir: String,
-    substitutions: Substitutions,
-    options: ProcessOptions,
-}
+pub struct Put(Copies);
+
+copy_setters!(Put);
 
 impl Put {
     /// `local_files` into `remote_dir` (relative to the login directory
@@ -170,63 +276,15 @@ impl Put {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Put {
-            nodes: nodes.to_vec(),
-            local_files: local_files.into_iter().map(Into::into).collect(),
-            remote_dir: remote_dir.into(),
-            substitutions: Substitutions::new(),
-            options: ProcessOptions::default(),
-        }
-    }
-
-    /// The named lists of `{{name}}` substitutions.
-    pub fn substitutions(mut self, substitutions: Substitutions) -> Put {
-        self.substitutions = substitutions;
-        self
-    }
-
-    /// The flags of every copy (a timeout, say).
-    pub fn options(mut self, options: ProcessOptions) -> Put {
-        self.options = options;
-        self
+        Put(Copies::new(nodes, local_files, remote_dir.into()))
     }
 
     /// The action, one copy per node. `Err` when a substitution fails.
     pub fn build(self) -> Result<Action> {
-        let hosts = addresses(&self.nodes);
-        let mut processes = Vec::new();
-        for (i, node) in self.nodes.iter().enumerate() {
-            let locals: Vec<PathBuf> = self
-                .local_files
-                .iter()
-                .map(|f| self.substitutions.apply(f, &hosts, i).map(PathBuf::from))
-                .collect::<Result<_>>()?;
-            let dir = self.substitutions.apply(&self.remote_dir, &hosts, i)?;
-            let description = format!(
-                "put {} -> {dir}",
-                locals
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
-            let target = JobNode::from(node);
-            let what = description.clone();
-            let work: TaskFn = Arc::new(move |out| {
-                let (target, locals, dir, what) =
-                    (target.clone(), locals.clone(), dir.clone(), what.clone());
-                Box::pin(async move {
-                    let done = target.push(&what, &locals, &dir).await?;
-                    out.stdout(&format!("{} files, {} bytes\n", done.files, done.bytes));
-                    Ok(())
-                })
-            });
-            processes.push(transfer(node, description, work, &self.options));
-        }
-        Ok(Action::from_processes(
-            format!("put -> {}", self.remote_dir),
-            processes,
-        ))
+        self.0
+            .build(format!("put -> {}", self.0.dir), |locals, dir| {
+                NodeCopy::Push(locals.into_iter().map(PathBuf::from).collect(), dir)
+            })
     }
 }
 
@@ -235,13 +293,9 @@ impl Put {
 /// needed. Paths are [substituted](Substitutions) per node: put
 /// `{{{host}}}` in the local directory to keep the nodes' files apart.
 #[derive(Clone, Debug)]
-pub struct Get {
-    nodes: Vec<SshNode>,
-    remote_files: Vec<String>,
-    local_dir: String,
-    substitutions: Substitutions,
-    options: ProcessOptions,
-}
+pub struct Get(Copies);
+
+copy_setters!(Get);
 
 impl Get {
     /// `remote_files` of every node into `local_dir`.
@@ -250,55 +304,14 @@ impl Get {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Get {
-            nodes: nodes.to_vec(),
-            remote_files: remote_files.into_iter().map(Into::into).collect(),
-            local_dir: local_dir.into(),
-            substitutions: Substitutions::new(),
-            options: ProcessOptions::default(),
-        }
-    }
-
-    /// The named lists of `{{name}}` substitutions.
-    pub fn substitutions(mut self, substitutions: Substitutions) -> Get {
-        self.substitutions = substitutions;
-        self
-    }
-
-    /// The flags of every copy.
-    pub fn options(mut self, options: ProcessOptions) -> Get {
-        self.options = options;
-        self
+        Get(Copies::new(nodes, remote_files, local_dir.into()))
     }
 
     /// The action, one copy per node. `Err` when a substitution fails.
     pub fn build(self) -> Result<Action> {
-        let hosts = addresses(&self.nodes);
-        let mut processes = Vec::new();
-        for (i, node) in self.nodes.iter().enumerate() {
-            let remotes: Vec<String> = self
-                .remote_files
-                .iter()
-                .map(|f| self.substitutions.apply(f, &hosts, i))
-                .collect::<Result<_>>()?;
-            let dir = PathBuf::from(self.substitutions.apply(&self.local_dir, &hosts, i)?);
-            let description = format!("get {} -> {}", remotes.join(" "), dir.display());
-            let target = JobNode::from(node);
-            let what = description.clone();
-            let work: TaskFn = Arc::new(move |out| {
-                let (target, remotes, dir, what) =
-                    (target.clone(), remotes.clone(), dir.clone(), what.clone());
-                Box::pin(async move {
-                    let done = target.pull(&what, &remotes, &dir).await?;
-                    out.stdout(&format!("{} files, {} bytes\n", done.files, done.bytes));
-                    Ok(())
-                })
-            });
-            processes.push(transfer(node, description, work, &self.options));
-        }
-        Ok(Action::from_processes(
-            format!("get -> {}", self.local_dir),
-            processes,
-        ))
+        self.0
+            .build(format!("get -> {}", self.0.dir), |remotes, dir| {
+                NodeCopy::Pull(remotes, PathBuf::from(dir))
+            })
     }
 }
