@@ -15,8 +15,8 @@ use common::{DEADLINE, TempDir, within};
 use oxscript_core::{Account, Host};
 use oxscript_emulator::{SshServer, shell};
 use oxscript_jobs::action::{
-    Action, ActionLifecycleHandler, Local, Remote, Report, Substitutions, filter_bad_hosts,
-    wait_all, wait_any,
+    Action, ActionLifecycleHandler, Get, Local, Put, Remote, Report, Substitutions,
+    filter_bad_hosts, wait_all, wait_any,
 };
 use oxscript_jobs::process::{
     ExpectOptions, ExpectOutcome, LifecycleHandler, Process, ProcessInfo, ProcessOptions,
@@ -129,6 +129,60 @@ async fn remote_runs_on_every_node_with_host_and_list_substitutions() {
     assert!(nodes.iter().all(|n| n.connections_opened() == 1));
     let err = Remote::new("echo {{missing}}", &nodes).build().unwrap_err();
     assert!(err.to_string().contains("no list named `missing`"), "{err}");
+}
+
+#[tokio::test]
+async fn put_and_get_over_sftp_with_substitutions() {
+    let lab = Lab::new(3).await;
+    let nodes = lab.nodes();
+    let local = TempDir::new("put");
+    for (name, text) in [("a.txt", "alpha\n"), ("b.txt", "bravo\n")] {
+        std::fs::write(local.path().join(name), text).unwrap();
+    }
+    let files = ["a.txt", "b.txt"].map(|f| local.path().join(f).display().to_string());
+    let slots = Substitutions::new().list("slot", ["x", "y"]);
+    let put = Put::new(&nodes, files.clone(), "up/{{slot}}-{{{host}}}")
+        .substitutions(slots.clone())
+        .build()
+        .unwrap();
+    within("put", put.run()).await.unwrap();
+    assert!(put.finished_ok(), "{}", Report::new("put").action(&put));
+    assert_eq!(
+        put.processes()[0].command(),
+        format!("put {} {} -> up/x-localhost", files[0], files[1])
+    );
+    assert_eq!(put.processes()[1].stdout_text(), "2 files, 12 bytes\n");
+
+    let back = TempDir::new("get");
+    let get = Get::new(
+        &nodes,
+        ["up/{{slot}}-{{{host}}}/b.txt"],
+        format!("{}/{{{{slot}}}}{{{{{{host}}}}}}", back.path().display()),
+    )
+    .substitutions(slots)
+    .build()
+    .unwrap();
+    within("get", get.run()).await.unwrap();
+    assert!(get.finished_ok(), "{}", Report::new("get").action(&get));
+    for dir in ["xlocalhost", "y127.0.0.1", "x127.0.0.1"] {
+        assert_eq!(
+            back.read(&format!("{dir}/b.txt")).as_deref(),
+            Some("bravo\n"),
+            "{dir}"
+        );
+    }
+    // A missing remote file fails that node's copy, with the reason.
+    let missing = Get::new(&nodes[..1], ["nope.txt"], back.path().display().to_string())
+        .options(ProcessOptions {
+            nolog_exit_code: true,
+            ..ProcessOptions::default()
+        })
+        .build()
+        .unwrap();
+    within("get missing", missing.run()).await.unwrap();
+    let p = &missing.processes()[0];
+    assert_eq!(p.state().exit_code, Some(1));
+    assert!(p.stderr_text().contains("nope.txt"), "{}", p.stderr_text());
 }
 
 #[tokio::test]

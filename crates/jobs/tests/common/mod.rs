@@ -179,11 +179,12 @@ pub async fn ios_server(name: &str, user: &str, password: &str) -> TelnetServer 
         .unwrap()
 }
 
-/// An emulated SSH server for `device` on 127.0.0.1, relaying
-/// `direct-tcpip` tunnels when it is a `gateway`.
+/// An emulated SSH server for `device` on 127.0.0.1 (with its in-memory
+/// SFTP subsystem), relaying `direct-tcpip` tunnels when it is a `gateway`.
 pub async fn ssh_server(device: VirtualDevice, gateway: bool) -> SshServer {
     let config = SshServerConfig {
         direct_tcpip: gateway,
+        sftp: true,
         ..SshServerConfig::default()
     };
     SshServer::bind("127.0.0.1:0", device, config)
