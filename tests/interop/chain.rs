@@ -152,6 +152,27 @@ async fn chainput_relays_a_file_through_every_hop() {
         "{why}"
     );
 
+    // A destination the first hop cannot create: every hop fails, with
+    // the relay's complaint as the reason.
+    let denied = chainput(
+        &all[..2],
+        &file,
+        "/proc/oxscript-denied",
+        "d",
+        &relay_known_hosts,
+    );
+    tokio::time::timeout(TIMEOUT, denied.run())
+        .await
+        .unwrap()
+        .unwrap();
+    let hops = &denied.processes()[1..];
+    assert!(hops.iter().all(|p| !p.ok()));
+    let why = hops[0].stderr_text();
+    assert!(
+        why.contains("mkdir") && why.contains("/proc/oxscript-denied"),
+        "{why}"
+    );
+
     let cleanup = Remote::new(format!("rm -rf {root}"), &all[..1])
         .build()
         .unwrap();

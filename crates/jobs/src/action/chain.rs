@@ -1,24 +1,5 @@
 //! [`ChainPut`]: a file broadcast through a chain of SSH hops (execo's
 //! `ChainPut`, without its unauthenticated sockets).
-//!
-//! The client streams the file once, into an exec channel on the first
-//! node. There a small relay (a POSIX shell script sent base64-encoded on
-//! the command line) writes it to its destination with `tee` while piping
-//! it into `ssh` to the next node, which runs the same relay, and so on:
-//! every hop receives and forwards at the same time, every byte travels
-//! over SSH, and each hop reports `oxscript-chain <index> <bytes>` back up
-//! the chain when its copy is complete. A hop whose successor fails keeps
-//! its own copy (the rest of the stream is drained).
-//!
-//! The relays authenticate to their successors with their own `ssh`: with
-//! the local agent's keys when the nodes' [`SshOptions::forward_agent`](oxscript_transport::ssh::SshOptions::forward_agent)
-//! is set (the request is forwarded hop by hop with `-A`), otherwise with
-//! whatever the relays have (cluster keys). Host keys are checked by the
-//! relays (`StrictHostKeyChecking=yes`, `BatchMode=yes`): give them a
-//! known_hosts file with [`ChainPut::relay_ssh_options`] if theirs lacks
-//! the next hops. The nodes need `sh`, `base64`, `tee`, `ssh`, `sed`,
-//! `wc` and `dirname`, and must reach each other directly (node `i`
-//! connects to node `i+1`'s address and port as the client sees them).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,9 +38,28 @@ echo "oxscript-chain $k $(wc -c < "$dest")"
 "#;
 
 /// Broadcasts local files to every node through a chain of SSH hops
-/// (execo `ChainPut`): the time stays close to one transfer whatever the
-/// number of nodes, and the client reads and sends each file once. See
-/// the [module](self) for how it works and what the nodes need.
+/// (execo `ChainPut`): when every node has a machine of its own, the time
+/// stays close to one transfer whatever the number of nodes, and the
+/// client reads and sends each file once.
+///
+/// The client streams the file once, into an exec channel on the first
+/// node. There a small relay (a POSIX shell script sent base64-encoded on
+/// the command line) writes it to its destination with `tee` while piping
+/// it into `ssh` to the next node, which runs the same relay, and so on:
+/// every hop receives and forwards at the same time, every byte travels
+/// over SSH, and each hop reports `oxscript-chain <index> <bytes>` back up
+/// the chain when its copy is complete. A hop whose successor fails keeps
+/// its own copy (the rest of the stream is drained).
+///
+/// The relays authenticate to their successors with their own `ssh`: with
+/// the local agent's keys when the nodes' [`SshOptions::forward_agent`](oxscript_transport::ssh::SshOptions::forward_agent)
+/// is set (the relays forward it on with `-oForwardAgent=yes`), otherwise with
+/// whatever the relays have (cluster keys). Host keys are checked by the
+/// relays (`StrictHostKeyChecking=yes`, `BatchMode=yes`): give them a
+/// known_hosts file with [`ChainPut::relay_ssh_options`] if theirs lacks
+/// the next hops. The nodes need `sh`, `base64`, `tee`, `ssh`, `sed`,
+/// `wc` and `dirname`, and must reach each other directly (node `i`
+/// connects to node `i+1`'s address and port as the client sees them).
 ///
 /// The action holds, per file, a `chainput source` process (stdout:
 /// `sent N bytes`) and one process per node that ends with exit code 0
@@ -224,7 +224,14 @@ impl ChainPut {
                     out.stdout(&format!("sent {} bytes\n", sent.load(Ordering::Relaxed)));
                     let size = std::fs::metadata(&file).map(|m| m.len()).ok();
                     results.send_modify(|r| r.settle(&outcome, size));
-                    outcome.map(|_| ())
+                    match outcome {
+                        Ok(r) if r.incomplete => Err(Error::msg(format!(
+                            "the chain broke before the whole file was sent: {}",
+                            Tail::of(&r.stderr)
+                        ))),
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(e),
+                    }
                 })
             });
             Process::task(None, description, work).with_options(self.options.clone())
@@ -278,6 +285,8 @@ struct Reports {
     sizes: Vec<(usize, u64)>,
     stderr: Vec<u8>,
     status: Option<u32>,
+    /// The client could not send the whole file.
+    incomplete: bool,
 }
 
 impl Results {
@@ -387,11 +396,15 @@ async fn stream(
         Ok(reports)
     };
     let (fed, reports) = tokio::join!(feed, collect);
-    let reports = reports?;
+    let mut reports = reports?;
     if let Err(e) = fed {
-        // The chain may have broken early; what the hops said still counts.
+        // The chain broke early: what the hops said still counts, and the
+        // reason joins the chain's stderr.
         tracing::warn!(node = %head.name(), error = %e, "ChainPut: sending the file did not complete");
-        return Err(e);
+        reports
+            .stderr
+            .extend_from_slice(format!("\nsending the file did not complete: {e}").as_bytes());
+        reports.incomplete = true;
     }
     Ok(reports)
 }
@@ -407,6 +420,7 @@ mod tests {
             sizes: vec![(2, 10), (0, 7)],
             stderr: b"ssh: connect to host x port 22: Connection refused\n".to_vec(),
             status: Some(0),
+            incomplete: false,
         };
         r.settle(&Ok(reports), Some(10));
         assert_eq!(r.hops[2], Some(Ok(10)));

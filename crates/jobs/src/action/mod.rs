@@ -91,7 +91,9 @@ struct Inner {
 }
 
 /// A set of processes run together, or of sub-actions (execo `Action`).
-/// Clones are handles to the same action.
+/// Clones are handles to the same action. A started action runs until its
+/// processes end or it is [killed](Action::kill): unlike a lone
+/// [`Process`], dropping its handles does not stop it.
 #[derive(Clone)]
 pub struct Action(Arc<Inner>);
 

@@ -47,18 +47,6 @@ pub struct Stats {
     pub parts: Vec<Stats>,
 }
 
-impl PartialEq for ProcessInfo {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-            && self.host == other.host
-            && self.command == other.command
-            && self.state == other.state
-            && self.ok == other.ok
-    }
-}
-
-impl Eq for ProcessInfo {}
-
 impl Stats {
     /// Counters at zero (execo `empty_stats`).
     pub fn empty(name: impl Into<String>) -> Stats {

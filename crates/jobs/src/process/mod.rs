@@ -88,7 +88,7 @@ pub(crate) enum Stdin {
 }
 
 /// A snapshot of a process for handlers and reports.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProcessInfo {
     /// Its name.

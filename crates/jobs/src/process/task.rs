@@ -70,11 +70,11 @@ async fn drive(
         },
         () = timeout => {
             core.update(|s| { s.timed_out = true; s.killed = true; });
-            core.finish(None, Some("TIMEOUT".to_owned()));
+            core.finish(None, None);
         }
         by_user = stopped => {
             core.update(|s| { s.killed = true; s.killed_by_user = by_user; });
-            core.finish(None, Some("KILL".to_owned()));
+            core.finish(None, None);
         }
     }
 }
