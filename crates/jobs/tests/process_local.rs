@@ -131,9 +131,10 @@ async fn kill_reaches_the_whole_process_group() {
     let children = pids(&p.stdout_text());
     assert_eq!(children.len(), 2);
     assert!(children.iter().all(|&c| alive(c)));
-    p.kill(Signal::Int);
+    // Not SIGINT: a non-interactive shell's background jobs ignore it.
+    p.kill(Signal::Hup);
     within("end", p.wait()).await;
-    assert_eq!(p.state().exit_signal.as_deref(), Some("INT"));
+    assert_eq!(p.state().exit_signal.as_deref(), Some("HUP"));
     until_dead(&children).await;
 }
 
@@ -440,4 +441,72 @@ async fn env_and_working_directory() {
         "{out}"
     );
     assert!(!p.wait_for(Duration::ZERO).await || p.state().ended);
+}
+
+/// The warnings logged while `f` runs (on this thread: the tests' runtime
+/// is single-threaded, so the process drivers log here too).
+async fn warnings<F: std::future::Future<Output = ()>>(f: F) -> String {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    f.await;
+    drop(guard);
+    String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned()
+}
+
+/// Runs the failures every flag is about, with `options`.
+async fn failures(options: ProcessOptions) {
+    let exit = Process::local("exit 3").with_options(options.clone());
+    within("exit", exit.run()).await.unwrap();
+    let slow = Process::local("sleep 1000").with_options(ProcessOptions {
+        timeout: Some(Duration::from_millis(100)),
+        ..options.clone()
+    });
+    within("timeout", slow.run()).await.unwrap();
+    let missing = Process::argv("/nonexistent/oxscript", ["x"]).with_options(options.clone());
+    within("error", missing.run()).await.unwrap();
+    let quiet = Process::local("true").with_options(options.clone());
+    within("run", quiet.run()).await.unwrap();
+    within("expect", quiet.expect(["never"])).await.unwrap();
+    let _ = quiet.write("late").await;
+}
+
+#[tokio::test]
+async fn each_failure_logs_a_warning_unless_its_nolog_flag_is_set() {
+    let loud = warnings(failures(ProcessOptions::default())).await;
+    for what in [
+        "`exit 3` ended with exit 3",
+        "`sleep 1000` reached its timeout",
+        "could not start",
+        "expect on `true` failed",
+        "writing to the stdin of `true` failed",
+    ] {
+        assert!(loud.contains(what), "{what} not in:\n{loud}");
+    }
+    let silent = warnings(failures(ProcessOptions {
+        nolog_exit_code: true,
+        nolog_timeout: true,
+        nolog_error: true,
+        nolog_expect_fail: true,
+        nolog_write_error: true,
+        ..ProcessOptions::default()
+    }))
+    .await;
+    assert!(silent.is_empty(), "{silent}");
 }

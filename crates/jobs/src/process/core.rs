@@ -213,8 +213,11 @@ impl Core {
         let info = self.info();
         let options = self.options();
         let s = &info.state;
-        if s.timed_out && !options.nolog_timeout {
-            tracing::warn!(process = %info.name, "{} reached its timeout of {:?} ({})", self.who(), options.timeout.unwrap_or_default(), s.summary());
+        if s.timed_out {
+            // Its exit code is the timeout's doing: one warning, or none.
+            if !options.nolog_timeout {
+                tracing::warn!(process = %info.name, "{} reached its timeout of {:?} ({})", self.who(), options.timeout.unwrap_or_default(), s.summary());
+            }
         } else if !s.error
             && !s.killed_by_user
             && s.exit_code != Some(0)
