@@ -42,6 +42,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::join_all;
+use oxscript_core::sync::lock;
 use tokio::sync::{Semaphore, watch};
 
 pub use chain::ChainPut;
@@ -105,10 +106,6 @@ impl std::fmt::Debug for Action {
             .field("phase", &*self.0.phase.borrow())
             .finish()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Action {

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
+use oxscript_core::sync::lock;
 use tokio::sync::watch;
 
 use super::ProcessInfo;
@@ -75,10 +76,6 @@ pub(crate) struct Core {
     pub(crate) handlers: Mutex<Handlers>,
     pub(crate) lifecycle: Mutex<Vec<Arc<dyn LifecycleHandler>>>,
     pub(crate) version: watch::Sender<u64>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Core {

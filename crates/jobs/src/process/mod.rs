@@ -51,6 +51,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use oxscript_core::sync::lock;
 use oxscript_transport::Tail;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -165,10 +166,6 @@ impl std::fmt::Debug for Process {
             .field("state", &self.state().summary())
             .finish()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Process {

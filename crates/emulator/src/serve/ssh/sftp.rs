@@ -27,7 +27,9 @@ pub(crate) struct Tree(Arc<Mutex<BTreeMap<String, Node>>>);
 
 impl Tree {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Node>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Creates `dir` and its parents.
