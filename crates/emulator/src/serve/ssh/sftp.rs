@@ -78,17 +78,7 @@ impl Session {
         } else {
             format!("{}/{path}", self.home)
         };
-        let mut parts: Vec<&str> = Vec::new();
-        for part in joined.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    parts.pop();
-                }
-                p => parts.push(p),
-            }
-        }
-        format!("/{}", parts.join("/"))
+        crate::text::normalize_path(&joined)
     }
 
     fn handle(&mut self, open: Open) -> String {
