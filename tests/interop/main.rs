@@ -7,8 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod chain;
 mod env;
 mod jobs;
+mod process;
+#[path = "../common/procs.rs"]
+mod procs;
+#[path = "../common/pty_pair.rs"]
+mod pty_pair;
+mod serial;
 mod sftp;
 mod ssh;
 mod telnet;

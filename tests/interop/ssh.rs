@@ -67,7 +67,7 @@ async fn keyboard_interactive_authentication() {
 
 /// An `ssh-agent` started for one test, killed when dropped (also when
 /// the test panics).
-struct Agent {
+pub struct Agent {
     pid: String,
     socket: PathBuf,
 }
@@ -76,7 +76,7 @@ impl Agent {
     /// Starts an agent listening on `socket`. Without `-D` the agent
     /// forks and its first process exits once the socket is bound, so the
     /// socket exists when this returns.
-    fn start(socket: &Path) -> Agent {
+    pub fn start(socket: &Path) -> Agent {
         let out = Command::new("ssh-agent")
             .arg("-s")
             .arg("-a")
@@ -104,6 +104,24 @@ impl Agent {
     }
 }
 
+impl Agent {
+    /// Starts an agent on `socket` holding the key at `key`.
+    pub fn with_key(socket: &Path, key: &Path) -> Agent {
+        let agent = Agent::start(socket);
+        let added = Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", socket)
+            .output()
+            .expect("ssh-add");
+        assert!(
+            added.status.success(),
+            "ssh-add: {}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        agent
+    }
+}
+
 impl Drop for Agent {
     fn drop(&mut self) {
         let _ = Command::new("kill").arg(&self.pid).status();
@@ -116,17 +134,7 @@ async fn agent_authentication() {
     let Some(env) = interop() else { return };
     let dir = temp_dir("agent");
     let socket = dir.join("agent.sock");
-    let agent = Agent::start(&socket);
-    let added = Command::new("ssh-add")
-        .arg(&env.agent_key)
-        .env("SSH_AUTH_SOCK", &socket)
-        .output()
-        .expect("ssh-add");
-    assert!(
-        added.status.success(),
-        "ssh-add: {}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    let agent = Agent::with_key(&socket, &env.agent_key);
 
     let options = SshOptions {
         use_agent: true,

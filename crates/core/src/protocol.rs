@@ -29,24 +29,31 @@ pub enum Protocol {
     Ssh,
     /// An in-memory virtual device; it has no port (0).
     Dummy,
+    /// A serial console (`serial:///dev/ttyUSB0?baud=115200`): the host
+    /// is the device path; it has no port (0). Reached through the host's
+    /// gateway over SSH when it has one.
+    Serial,
 }
 
 impl Protocol {
-    /// The well-known port: 23 for Telnet, 22 for SSH, 0 for Dummy.
+    /// The well-known port: 23 for Telnet, 22 for SSH, 0 for Dummy and
+    /// Serial.
     pub fn default_port(self) -> u16 {
         match self {
             Protocol::Telnet => 23,
             Protocol::Ssh => 22,
-            Protocol::Dummy => 0,
+            Protocol::Dummy | Protocol::Serial => 0,
         }
     }
 
-    /// The canonical lower-case name: `"telnet"`, `"ssh"` or `"dummy"`.
+    /// The canonical lower-case name: `"telnet"`, `"ssh"`, `"dummy"` or
+    /// `"serial"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Telnet => "telnet",
             Protocol::Ssh => "ssh",
             Protocol::Dummy => "dummy",
+            Protocol::Serial => "serial",
         }
     }
 }
@@ -59,6 +66,7 @@ impl FromStr for Protocol {
             "telnet" => Ok(Protocol::Telnet),
             "ssh" | "ssh2" => Ok(Protocol::Ssh),
             "dummy" | "pseudo" => Ok(Protocol::Dummy),
+            "serial" => Ok(Protocol::Serial),
             _ => Err(Error::UnknownProtocol { name: s.to_owned() }),
         }
     }
@@ -83,6 +91,7 @@ mod tests {
             ("Ssh2", Protocol::Ssh),
             ("dummy", Protocol::Dummy),
             ("pseudo", Protocol::Dummy),
+            ("Serial", Protocol::Serial),
         ] {
             assert_eq!(name.parse::<Protocol>().unwrap(), expected, "{name}");
         }
@@ -102,7 +111,13 @@ mod tests {
         assert_eq!(Protocol::Telnet.default_port(), 23);
         assert_eq!(Protocol::Ssh.default_port(), 22);
         assert_eq!(Protocol::Dummy.default_port(), 0);
-        for p in [Protocol::Telnet, Protocol::Ssh, Protocol::Dummy] {
+        assert_eq!(Protocol::Serial.default_port(), 0);
+        for p in [
+            Protocol::Telnet,
+            Protocol::Ssh,
+            Protocol::Dummy,
+            Protocol::Serial,
+        ] {
             assert_eq!(p.to_string(), p.as_str());
             assert_eq!(p.as_str().parse::<Protocol>().unwrap(), p);
         }

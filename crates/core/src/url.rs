@@ -310,6 +310,9 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         None => default,
     };
 
+    if protocol == Protocol::Serial {
+        return parse_serial(parts);
+    }
     let (hostname, port) = split_host_port(parts.hostport)?;
     if hostname.is_empty() {
         return Err("missing host name".to_owned());
@@ -327,18 +330,7 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         Some(text) => parse_port(text)?,
     };
 
-    let username = parts
-        .username
-        .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
-        .transpose()?;
-    let password = parts
-        .password
-        .map(|p| {
-            percent_decode(p)
-                .map(Secret::from)
-                .ok_or("the password is not valid UTF-8 after percent-decoding")
-        })
-        .transpose()?;
+    let (username, password) = userinfo(parts)?;
     let path = parts
         .path
         .map(|p| percent_decode(p).ok_or("the path is not valid UTF-8 after percent-decoding"))
@@ -357,6 +349,54 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         path,
         vars,
     })
+}
+
+/// The decoded user name and password.
+fn userinfo(parts: &Parts<'_>) -> std::result::Result<(Option<String>, Option<Secret>), String> {
+    let username = parts
+        .username
+        .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
+        .transpose()?;
+    let password = parts
+        .password
+        .map(|p| {
+            percent_decode(p)
+                .map(Secret::from)
+                .ok_or("the password is not valid UTF-8 after percent-decoding")
+        })
+        .transpose()?;
+    Ok((username, password))
+}
+
+/// A `serial:///dev/ttyUSB0?baud=115200` URL: the device path is the
+/// host name; there is no port; user information is allowed (for the
+/// console's login).
+fn parse_serial(parts: &Parts<'_>) -> std::result::Result<Url, String> {
+    if !parts.hostport.is_empty() {
+        return Err(format!(
+            "a serial URL names a device path, as in `serial:///dev/{0}`, not `{0}`",
+            parts.hostport
+        ));
+    }
+    let device = parts
+        .path
+        .map(|p| {
+            percent_decode(p).ok_or("the device path is not valid UTF-8 after percent-decoding")
+        })
+        .transpose()?
+        .filter(|p| !p.is_empty())
+        .ok_or("missing device path, as in `serial:///dev/ttyUSB0`")?;
+    if device.chars().any(|c| c.is_control()) {
+        return Err(format!(
+            "device path `{device}` contains control characters"
+        ));
+    }
+    let mut url = Url::new(Protocol::Serial, format!("/{device}"));
+    (url.username, url.password) = userinfo(parts)?;
+    if let Some(query) = parts.query {
+        url.vars = parse_query(query)?;
+    }
+    Ok(url)
 }
 
 /// Splits `host[:port]`, `[v6][:port]` or a bare IPv6 literal.
@@ -892,6 +932,40 @@ mod tests {
                 Vars::new(),
             ),
         ]
+    }
+
+    #[test]
+    fn serial_urls_name_a_device_path() {
+        let url = Url::parse("serial:///dev/ttyUSB0?baud=115200").unwrap();
+        assert_eq!(url.protocol, Protocol::Serial);
+        assert_eq!(
+            (url.hostname.as_str(), url.port, url.path.as_deref()),
+            ("/dev/ttyUSB0", 0, None)
+        );
+        assert_eq!(
+            url.vars
+                .get("baud")
+                .and_then(|v| v.first())
+                .map(String::as_str),
+            Some("115200")
+        );
+        assert_eq!(url.to_string(), "serial:///dev/ttyUSB0?baud=115200");
+        assert_eq!(Url::parse(&url.to_secret_string()).unwrap(), url);
+        let with_login = Url::parse("serial://admin:pw@/dev/pts/3").unwrap();
+        assert_eq!(with_login.username.as_deref(), Some("admin"));
+        assert_eq!(with_login.hostname, "/dev/pts/3");
+        assert_eq!(with_login.to_string(), "serial://admin:***@/dev/pts/3");
+        assert_eq!(
+            Url::parse("serial:/dev/ttyS0").unwrap().hostname,
+            "/dev/ttyS0"
+        );
+        for (bad, reason) in [
+            ("serial://ttyUSB0", "serial:///dev/ttyUSB0"),
+            ("serial://", "missing device path"),
+        ] {
+            let err = Url::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(reason), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -54,6 +54,22 @@ pub(crate) fn incomplete_utf8_tail(bytes: &[u8]) -> usize {
     n
 }
 
+/// An absolute path made normal: `.`, `..` and repeated `/` resolved
+/// (`..` at the root stays at the root).
+pub(crate) fn normalize_path(absolute: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in absolute.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,11 @@
 //! - [`ssh`]: apssh's `SshNode`, `LocalNode` and `SshJob`: remote
 //!   commands with exit codes, scripts and file transfers over SSH,
 //!   through shared gateway chains, and the DOT topology of the nodes.
+//! - [`process`] and [`action`]: execo's model: local and remote
+//!   processes you start, steer (expect, stdin, signals) and judge (ok
+//!   flags), actions over host groups (`Remote`, `Put`, `Get`, the
+//!   `ChainPut` broadcast) with `{{{host}}}` substitutions, and execo's
+//!   `Report`.
 //! - [`format`](mod@format): where command output lines go (`host:line`, files per
 //!   host, memory).
 //! - [`events`]: started / finished / failed / retried / progress events
@@ -55,6 +60,7 @@
 //! }
 //! ```
 
+pub mod action;
 mod error;
 pub mod events;
 pub mod format;
@@ -63,6 +69,7 @@ mod job_base;
 pub mod log;
 mod login;
 pub mod node;
+pub mod process;
 pub mod queue;
 pub mod report;
 pub mod session_job;

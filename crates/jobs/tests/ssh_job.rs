@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use common::{TempDir, wait_for, within};
 use oxscript_core::{Account, Host};
-use oxscript_emulator::{SshServer, SshServerConfig, VirtualDevice, ios, shell};
+use oxscript_emulator::{SshServer, VirtualDevice, ios, shell};
 use oxscript_jobs::format::CaptureFormatter;
 use oxscript_jobs::graph::{JobState, Scheduler, Sequence};
 use oxscript_jobs::ssh::{
@@ -33,16 +33,6 @@ struct Lab {
     _dir: TempDir,
 }
 
-async fn server(device: VirtualDevice, gateway: bool) -> SshServer {
-    let config = SshServerConfig {
-        direct_tcpip: gateway,
-        ..SshServerConfig::default()
-    };
-    SshServer::bind("127.0.0.1:0", device, config)
-        .await
-        .unwrap()
-}
-
 fn host(server: &SshServer, name: &str, user: &str, password: &str) -> Host {
     let mut h = Host::new(&server.url()).unwrap();
     h.set_name(name);
@@ -54,13 +44,13 @@ impl Lab {
     /// Gateways plus targets (name, device) behind them.
     async fn new(targets: Vec<VirtualDevice>) -> Lab {
         let gateways = [
-            server(ios::device("gwa").with_credentials("jump", "jump-pw"), true).await,
-            server(ios::device("gwb").with_credentials("jump", "jump-pw"), true).await,
-            server(ios::device("gwc").with_credentials("jump", "jump-pw"), true).await,
+            common::ssh_server(ios::device("gwa").with_credentials("jump", "jump-pw"), true).await,
+            common::ssh_server(ios::device("gwb").with_credentials("jump", "jump-pw"), true).await,
+            common::ssh_server(ios::device("gwc").with_credentials("jump", "jump-pw"), true).await,
         ];
         let mut servers = Vec::new();
         for device in targets {
-            servers.push(server(device, false).await);
+            servers.push(common::ssh_server(device, false).await);
         }
         let dir = TempDir::new("ssh-job");
         let known_hosts: PathBuf = dir.path().join("known_hosts");

@@ -46,6 +46,7 @@ mod extract;
 mod link;
 mod patterns;
 mod response;
+pub mod serial;
 mod session;
 mod stream;
 mod tcp;

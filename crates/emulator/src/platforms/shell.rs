@@ -178,17 +178,7 @@ fn resolve(st: &ShellState, path: &str) -> String {
     } else {
         format!("{}/{path}", st.cwd)
     };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in full.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
+    crate::text::normalize_path(&full)
 }
 
 fn expand(st: &ShellState, ctx: &DeviceContext, word: &str) -> String {

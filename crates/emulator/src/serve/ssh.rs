@@ -4,6 +4,7 @@ mod exec;
 mod handler;
 mod keys;
 mod killable;
+mod sftp;
 mod trusted_hosts;
 
 use std::fmt;
@@ -84,6 +85,11 @@ pub struct SshServerConfig {
     /// exec requests are refused (`CHANNEL_FAILURE`, the channel stays
     /// open, as sshd does). Default true.
     pub exec: bool,
+    /// Serve the `sftp` subsystem: an in-memory file tree shared by the
+    /// server's connections (each user starts in `/home/<user>`), so
+    /// uploads and downloads can be tested. Default false: subsystem
+    /// requests are refused.
+    pub sftp: bool,
     /// Act as a gateway: a `direct-tcpip` request opens a TCP connection to
     /// the requested host and port and relays both ways (refused, with the
     /// reason, when the connection fails). Default false.
@@ -110,6 +116,7 @@ impl Default for SshServerConfig {
             keyboard_interactive: true,
             app_login: false,
             exec: true,
+            sftp: false,
             direct_tcpip: false,
             legacy_only: false,
             banner: None,
@@ -141,6 +148,7 @@ impl fmt::Debug for SshServerConfig {
             .field("keyboard_interactive", &self.keyboard_interactive)
             .field("app_login", &self.app_login)
             .field("exec", &self.exec)
+            .field("sftp", &self.sftp)
             .field("direct_tcpip", &self.direct_tcpip)
             .field("legacy_only", &self.legacy_only)
             .field("banner", &self.banner)

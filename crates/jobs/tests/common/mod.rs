@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use oxscript_emulator::{Handler, TelnetServer, VirtualDevice, ios};
+use oxscript_emulator::{Handler, SshServer, SshServerConfig, TelnetServer, VirtualDevice, ios};
 use tokio::sync::{Semaphore, mpsc};
 
 /// The deadline of every wait in the tests (generous: CI machines are slow).
@@ -175,6 +175,19 @@ pub fn ios_device(name: &str, user: &str, password: &str) -> VirtualDevice {
 /// Serves [`ios_device`] over Telnet on 127.0.0.1.
 pub async fn ios_server(name: &str, user: &str, password: &str) -> TelnetServer {
     TelnetServer::bind("127.0.0.1:0", ios_device(name, user, password))
+        .await
+        .unwrap()
+}
+
+/// An emulated SSH server for `device` on 127.0.0.1 (with its in-memory
+/// SFTP subsystem), relaying `direct-tcpip` tunnels when it is a `gateway`.
+pub async fn ssh_server(device: VirtualDevice, gateway: bool) -> SshServer {
+    let config = SshServerConfig {
+        direct_tcpip: gateway,
+        sftp: true,
+        ..SshServerConfig::default()
+    };
+    SshServer::bind("127.0.0.1:0", device, config)
         .await
         .unwrap()
 }

@@ -321,6 +321,10 @@ impl Session {
                 session.ssh = Some(ssh);
                 Ok(session)
             }
+            Protocol::Serial => {
+                let stream = crate::serial::open(host, &options).await?;
+                Session::over_stream(host, stream, LinkKind::Raw, options).await
+            }
             other => Err(std::io::Error::new(
                 std::io::ErrorKind::Unsupported,
                 format!("protocol {other} is not supported by this build"),

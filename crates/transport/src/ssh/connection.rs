@@ -140,6 +140,7 @@ impl SshConnection {
             options.host_key_policy,
             known_hosts,
         );
+        let handler = handler.with_agent(agent_for_forwarding(options));
         let preferred = options
             .algorithms
             .preferred()
@@ -657,6 +658,23 @@ impl SshConnection {
     pub(crate) fn ssh_error(&self, e: russh::Error) -> Error {
         protocol_error(&self.inner.label, e)
     }
+}
+
+/// The agent socket forwarded agent channels go to, when forwarding is on.
+fn agent_for_forwarding(options: &SshOptions) -> Option<PathBuf> {
+    if !options.forward_agent {
+        return None;
+    }
+    let socket = options
+        .agent_socket
+        .clone()
+        .or_else(|| std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from));
+    if socket.is_none() {
+        tracing::warn!(
+            "forward_agent is set but there is no agent (no agent_socket, no SSH_AUTH_SOCK): agent channels will be refused"
+        );
+    }
+    socket
 }
 
 fn load_key(file: &PrivateKeyFile) -> Result<PrivateKey> {

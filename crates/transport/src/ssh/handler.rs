@@ -1,5 +1,6 @@
 //! The russh client handler: host key decision, banner and server version.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use oxscript_core::sync::lock;
@@ -57,6 +58,9 @@ pub(crate) struct ClientHandler {
     policy: HostKeyPolicy,
     known_hosts: Option<KnownHosts>,
     state: Arc<Mutex<Handshake>>,
+    /// The local agent that forwarded agent channels are relayed to
+    /// (`None`: agent forwarding is off and such channels are refused).
+    agent: Option<PathBuf>,
 }
 
 impl ClientHandler {
@@ -74,9 +78,16 @@ impl ClientHandler {
                 policy,
                 known_hosts,
                 state: state.clone(),
+                agent: None,
             },
             state,
         )
+    }
+
+    /// Relays agent channels the server opens to the agent at `socket`.
+    pub(crate) fn with_agent(mut self, socket: Option<PathBuf>) -> ClientHandler {
+        self.agent = socket;
+        self
     }
 
     fn record(&self, check: KeyCheck) -> bool {
@@ -168,6 +179,37 @@ impl client::Handler for ClientHandler {
         };
         state.last_open_failure = Some(text);
         state.open_failure_recorded.notify_one();
+        Ok(())
+    }
+
+    async fn server_channel_open_agent_forward(
+        &mut self,
+        channel: russh::Channel<client::Msg>,
+        reply: client::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let Some(socket) = self.agent.clone() else {
+            tracing::warn!(host = %self.host, port = self.port, "the server opened an agent channel, but agent forwarding is off: refused");
+            reply
+                .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        };
+        reply.accept().await;
+        let host = self.host.clone();
+        tokio::spawn(async move {
+            match tokio::net::UnixStream::connect(&socket).await {
+                Ok(mut agent) => {
+                    let mut stream = channel.into_stream();
+                    if let Err(e) = tokio::io::copy_bidirectional(&mut stream, &mut agent).await {
+                        tracing::debug!(%host, error = %e, "forwarded agent channel ended");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(%host, socket = %socket.display(), error = %e, "cannot reach the local agent for a forwarded agent channel");
+                }
+            }
+        });
         Ok(())
     }
 

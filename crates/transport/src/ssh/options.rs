@@ -181,6 +181,12 @@ pub struct SshOptions {
     pub use_agent: bool,
     /// The agent's socket; `None` is `SSH_AUTH_SOCK`.
     pub agent_socket: Option<PathBuf>,
+    /// Serve agent requests the server forwards back (OpenSSH
+    /// `ForwardAgent`): channels that ask for it (such as the chain
+    /// broadcast's relays) let commands on the server authenticate with
+    /// the keys of the local agent, which never leave it. Default false:
+    /// agent channels opened by a server are refused.
+    pub forward_agent: bool,
     /// Key files tried after the account's own key.
     pub identity_files: Vec<PrivateKeyFile>,
     /// Whether to also try `~/.ssh/id_ed25519`, `id_ecdsa` and `id_rsa`
@@ -213,6 +219,7 @@ impl Default for SshOptions {
             auth_methods: None,
             use_agent: true,
             agent_socket: None,
+            forward_agent: false,
             identity_files: Vec::new(),
             default_identities: true,
             keepalive_interval: Some(Duration::from_secs(30)),

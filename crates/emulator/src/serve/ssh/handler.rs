@@ -12,12 +12,15 @@ use russh::server::{
     Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Response, Session, VerifiedPublicKey,
 };
 use russh::{Channel, ChannelId, ChannelOpenFailure, Pty};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::SshServerConfig;
 use super::exec;
+use super::sftp;
 use crate::device::{DeviceSpec, VirtualDevice};
 use crate::session::{DeviceSession, Output};
 
@@ -36,6 +39,8 @@ pub(super) struct Shared {
     config: SshServerConfig,
     pub(super) tracker: TaskTracker,
     pub(super) cancel: CancellationToken,
+    /// The files of the SFTP subsystem.
+    files: sftp::Tree,
 }
 
 impl Shared {
@@ -51,6 +56,7 @@ impl Shared {
             config,
             tracker,
             cancel,
+            files: sftp::Tree::default(),
         }
     }
 
@@ -83,6 +89,8 @@ enum ChannelState {
     Idle { terminal: Option<Terminal> },
     /// A shell talking to its own device session.
     Shell(Box<DeviceSession>),
+    /// The SFTP subsystem: what the client sends goes to its server task.
+    Sftp(mpsc::UnboundedSender<Vec<u8>>),
 }
 
 /// One connection's handler (russh runs it in the connection's task).
@@ -291,8 +299,14 @@ impl Handler for ConnectionHandler {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         // End of input ends a shell, as it does a real one.
-        if let Some(ChannelState::Shell(_)) = self.channels.get(&channel) {
-            self.finish(channel, 0, session);
+        match self.channels.get(&channel) {
+            Some(ChannelState::Shell(_)) => self.finish(channel, 0, session),
+            // The SFTP server sees the end of its input, answers what is
+            // pending and closes the channel.
+            Some(ChannelState::Sftp(_)) => {
+                self.channels.remove(&channel);
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -303,10 +317,16 @@ impl Handler for ConnectionHandler {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(ChannelState::Shell(device)) = self.channels.get_mut(&channel) {
-            let mut text = String::new();
-            let close = device.feed_into(data, &mut text);
-            self.send_output(channel, Output { text, close }, session);
+        match self.channels.get_mut(&channel) {
+            Some(ChannelState::Shell(device)) => {
+                let mut text = String::new();
+                let close = device.feed_into(data, &mut text);
+                self.send_output(channel, Output { text, close }, session);
+            }
+            Some(ChannelState::Sftp(input)) => {
+                let _ = input.send(data.to_vec());
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -430,10 +450,25 @@ impl Handler for ConnectionHandler {
     async fn subsystem_request(
         &mut self,
         channel: ChannelId,
-        _name: &str,
+        name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.reply(channel, false, session);
+        let idle = matches!(self.channels.get(&channel), Some(ChannelState::Idle { .. }));
+        if name != "sftp" || !self.shared.config.sftp || !idle {
+            self.reply(channel, false, session);
+            return Ok(());
+        }
+        let (input, rx) = mpsc::unbounded_channel();
+        self.channels.insert(channel, ChannelState::Sftp(input));
+        let files = sftp::Session::new(self.shared.files.clone(), self.user.as_deref());
+        self.shared.tracker.spawn(serve_sftp(
+            channel,
+            session.handle(),
+            rx,
+            files,
+            self.shared.cancel.clone(),
+        ));
+        self.reply(channel, true, session);
         Ok(())
     }
 
@@ -449,6 +484,50 @@ impl Handler for ConnectionHandler {
         self.reply(channel, false, session);
         Ok(())
     }
+}
+
+/// Runs the SFTP server of one channel: the client's bytes (from
+/// [`Handler::data`]) into it, its answers back as channel data; ends the
+/// channel when the server ends (after the client's EOF) or the SSH
+/// server shuts down.
+async fn serve_sftp(
+    channel: ChannelId,
+    handle: russh::server::Handle,
+    mut input: mpsc::UnboundedReceiver<Vec<u8>>,
+    files: sftp::Session,
+    cancel: CancellationToken,
+) {
+    let (ours, theirs) = tokio::io::duplex(256 * 1024);
+    russh_sftp::server::run(theirs, files).await;
+    let (mut from_server, mut to_server) = tokio::io::split(ours);
+    let feed = async {
+        while let Some(chunk) = input.recv().await {
+            if to_server.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+        let _ = to_server.shutdown().await;
+    };
+    let answer = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match from_server.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let chunk = bytes::Bytes::copy_from_slice(buf.get(..n).unwrap_or_default());
+                    if handle.data(channel, chunk).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    tokio::select! {
+        () = cancel.cancelled() => {}
+        _ = async { tokio::join!(feed, answer) } => {}
+    }
+    let _ = handle.eof(channel).await;
+    let _ = handle.close(channel).await;
 }
 
 /// A direct-tcpip tunnel: connects to `host`:`port`, then accepts the
