@@ -28,6 +28,7 @@
 //!   [`AccountManager`], inventory files in [`inventory`].
 //! - Vendor knowledge: [`drivers`] ([`Driver`], [`Registry`], [`OsGuesser`]).
 //! - Conversations: [`Session`], [`Response`], [`first_match`], [`any_match`].
+//! - Exscript templates on a Session: [`template`].
 //! - Emulated devices for tests and demos (feature `emulator`, on by
 //!   default): [`emulator`].
 //!
@@ -45,6 +46,8 @@ pub use oxscript_transport::{
 };
 
 pub use oxscript_jobs as jobs;
+
+pub use oxscript_template as template;
 
 #[cfg(feature = "emulator")]
 pub use oxscript_emulator as emulator;
