@@ -140,20 +140,6 @@ fn char_before(src: &str, pos: usize) -> Option<char> {
     src[..pos].chars().next_back()
 }
 
-fn char_at(src: &str, pos: usize) -> Option<char> {
-    src.get(pos..).and_then(|s| s.chars().next())
-}
-
-/// Whether a word boundary (`\b`) is at `pos`.
-fn boundary(src: &str, pos: usize) -> bool {
-    char_before(src, pos).is_some_and(is_word) != char_at(src, pos).is_some_and(is_word)
-}
-
-/// `word` at `pos` with word boundaries on both sides.
-fn word_at(src: &str, pos: usize, word: &str) -> bool {
-    src[pos..].starts_with(word) && boundary(src, pos) && boundary(src, pos + word.len())
-}
-
 /// Length of the blanks (`\s+`, line breaks included) at `pos`.
 fn spaces(src: &str, pos: usize) -> usize {
     src[pos..]
@@ -162,63 +148,59 @@ fn spaces(src: &str, pos: usize) -> usize {
         .map_or(src.len() - pos, |(i, _)| i)
 }
 
+/// Length of the run of word characters at `pos`.
+fn word_len(src: &str, pos: usize) -> usize {
+    let rest = &src[pos..];
+    rest.char_indices()
+        .find(|(_, c)| !is_word(*c))
+        .map_or(rest.len(), |(i, _)| i)
+}
+
 /// Length of a variable name at `pos` (Exscript's `varname_re`:
 /// an optional `__`, an ASCII letter, word characters), 0 if none.
 pub(crate) fn varname_len(src: &str, pos: usize) -> usize {
     let rest = &src[pos..];
     let start = if rest.starts_with("__") { 2 } else { 0 };
     match rest[start..].chars().next() {
-        Some(c) if c.is_ascii_alphabetic() => {}
-        _ => return 0,
+        Some(c) if c.is_ascii_alphabetic() => start + word_len(src, pos + start),
+        _ => 0,
     }
-    let body = &rest[start..];
-    start
-        + body
-            .char_indices()
-            .find(|(_, c)| !is_word(*c))
-            .map_or(body.len(), |(i, _)| i)
 }
 
 fn digits_len(src: &str, pos: usize) -> usize {
     src[pos..].bytes().take_while(u8::is_ascii_digit).count()
 }
 
-/// The comparison operator at `pos`, tried in Exscript's order.
-fn comparison(src: &str, pos: usize) -> Option<(Cmp, usize)> {
-    if !boundary(src, pos) {
-        return None;
+fn keyword(word: &str) -> Option<Kw> {
+    KEYWORDS.iter().find(|(w, _)| *w == word).map(|(_, k)| *k)
+}
+
+/// `first` blanks `second` as two words at `pos` (`is not`, `not in`):
+/// the length.
+fn two_words(src: &str, pos: usize, first: &str, second: &str) -> Option<usize> {
+    let gap = spaces(src, pos + first.len());
+    let at = pos + first.len() + gap;
+    (gap > 0 && src[at..].starts_with(second) && word_len(src, at) == second.len())
+        .then_some(first.len() + gap + second.len())
+}
+
+/// The comparison operator made of `word` at `pos` (a whole word), tried
+/// in Exscript's order.
+fn comparison(src: &str, pos: usize, word: &str) -> Option<(Cmp, usize)> {
+    match word {
+        "in" => Some((Cmp::In, 2)),
+        "not" => two_words(src, pos, "not", "in").map(|n| (Cmp::NotIn, n)),
+        "is" => Some(match two_words(src, pos, "is", "not") {
+            Some(n) => (Cmp::IsNot, n),
+            None => (Cmp::Is, 2),
+        }),
+        "ge" => Some((Cmp::Ge, 2)),
+        "gt" => Some((Cmp::Gt, 2)),
+        "le" => Some((Cmp::Le, 2)),
+        "lt" => Some((Cmp::Lt, 2)),
+        "matches" => Some((Cmp::Matches, 7)),
+        _ => None,
     }
-    let rest = &src[pos..];
-    let two_words = |first: &str, second: &str| -> Option<usize> {
-        if !rest.starts_with(first) {
-            return None;
-        }
-        let gap = spaces(src, pos + first.len());
-        let at = pos + first.len() + gap;
-        (gap > 0 && word_at(src, at, second)).then_some(first.len() + gap + second.len())
-    };
-    if word_at(src, pos, "in") {
-        return Some((Cmp::In, 2));
-    }
-    if let Some(n) = two_words("not", "in") {
-        return Some((Cmp::NotIn, n));
-    }
-    if let Some(n) = two_words("is", "not") {
-        return Some((Cmp::IsNot, n));
-    }
-    for (word, cmp) in [
-        ("is", Cmp::Is),
-        ("ge", Cmp::Ge),
-        ("gt", Cmp::Gt),
-        ("le", Cmp::Le),
-        ("lt", Cmp::Lt),
-        ("matches", Cmp::Matches),
-    ] {
-        if word_at(src, pos, word) {
-            return Some((cmp, word.len()));
-        }
-    }
-    None
 }
 
 /// The code-grammar token at `pos` and its length.
@@ -246,67 +228,59 @@ pub(crate) fn code_token(src: &str, pos: usize) -> (Tok<'_>, usize) {
                 .count();
             return (Tok::Whitespace, n);
         }
+        '=' => return (Tok::Assign, 1),
+        '*' | '+' | '-' | '%' | '.' => return (Tok::Arith(rest.as_bytes()[0]), 1),
+        '\n' | '\r' => return (Tok::Newline, 1),
         _ => {}
     }
-    for (word, kw) in KEYWORDS {
-        if word_at(src, pos, word) {
-            return (Tok::Keyword(*kw), word.len());
+    if is_word(c) {
+        // Keywords, comparisons and `and`/`or`/`not` are whole words
+        // (`\b…\b`); what is tried first wins, as in Exscript.
+        let word = &rest[..word_len(src, pos)];
+        let starts_word = !char_before(src, pos).is_some_and(is_word);
+        if starts_word && let Some(kw) = keyword(word) {
+            return (Tok::Keyword(kw), word.len());
         }
-    }
-    if c == '=' {
-        return (Tok::Assign, 1);
-    }
-    if c == '0' {
-        let n = digits_len(src, pos + 1);
-        if n > 0 {
-            return (Tok::Octal(&rest[..1 + n]), 1 + n);
-        }
-        if rest[1..].starts_with('x') {
-            let n = rest[2..]
-                .char_indices()
-                .find(|(_, c)| !is_word(*c))
-                .map_or(rest.len() - 2, |(i, _)| i);
+        if c == '0' {
+            let n = digits_len(src, pos + 1);
             if n > 0 {
-                return (Tok::Hex(&rest[..2 + n]), 2 + n);
+                return (Tok::Octal(&rest[..1 + n]), 1 + n);
+            }
+            if word.len() > 2 && word.as_bytes()[1] == b'x' {
+                return (Tok::Hex(word), word.len());
             }
         }
-    }
-    if let Some((cmp, n)) = comparison(src, pos) {
-        return (Tok::Comparison(cmp), n);
-    }
-    if let b'*' | b'+' | b'-' | b'%' | b'.' = rest.as_bytes()[0] {
-        return (Tok::Arith(rest.as_bytes()[0]), 1);
-    }
-    for word in ["and", "or", "not"] {
-        if word_at(src, pos, word) {
-            return (Tok::Logical(word), word.len());
-        }
-    }
-    let name = varname_len(src, pos);
-    if name > 0 {
-        // A dotted name followed by `(` is a function call.
-        let mut end = pos + name;
-        loop {
-            if src[end..].starts_with('(') {
-                return (Tok::OpenCall(&src[pos..end]), end + 1 - pos);
+        if starts_word {
+            if let Some((cmp, n)) = comparison(src, pos, word) {
+                return (Tok::Comparison(cmp), n);
             }
-            if src[end..].starts_with('.') {
-                let n = varname_len(src, end + 1);
-                if n > 0 {
-                    end += 1 + n;
-                    continue;
+            if let Some(op) = ["and", "or", "not"].into_iter().find(|op| *op == word) {
+                return (Tok::Logical(op), word.len());
+            }
+        }
+        let name = varname_len(src, pos);
+        if name > 0 {
+            // A dotted name followed by `(` is a function call.
+            let mut end = pos + name;
+            loop {
+                if src[end..].starts_with('(') {
+                    return (Tok::OpenCall(&src[pos..end]), end + 1 - pos);
                 }
+                if src[end..].starts_with('.') {
+                    let n = varname_len(src, end + 1);
+                    if n > 0 {
+                        end += 1 + n;
+                        continue;
+                    }
+                }
+                break;
             }
-            break;
+            return (Tok::Varname(&rest[..name]), name);
         }
-        return (Tok::Varname(&rest[..name]), name);
-    }
-    let n = digits_len(src, pos);
-    if n > 0 {
-        return (Tok::Number(&rest[..n]), n);
-    }
-    if c == '\n' || c == '\r' {
-        return (Tok::Newline, 1);
+        let n = digits_len(src, pos);
+        if n > 0 {
+            return (Tok::Number(&rest[..n]), n);
+        }
     }
     let n = rest
         .find(['\r', '\n', '{', '}'])

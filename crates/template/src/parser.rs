@@ -121,6 +121,12 @@ struct Parser<'a> {
     settings: &'a Settings<'a>,
     symbols: Symbols,
     depth: usize,
+    /// Regular expressions met so far: a pattern used many times is
+    /// checked once and shares one matcher.
+    regexes: HashMap<(String, bool), Arc<TemplateRegex>>,
+    /// The last token read, by position (the parser looks at most tokens
+    /// more than once).
+    peeked: std::cell::Cell<Option<(usize, Tok<'a>, usize)>>,
 }
 
 /// Parses a template.
@@ -132,6 +138,8 @@ pub(crate) fn parse(source: &Arc<Source>, settings: &Settings<'_>) -> Result<Par
         settings,
         symbols: Symbols::default(),
         depth: 0,
+        regexes: HashMap::new(),
+        peeked: std::cell::Cell::new(None),
     };
     for name in BUILTIN_VARIABLES {
         let initial = if name == "__response__" {
@@ -165,7 +173,14 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> (Tok<'a>, usize) {
-        lexer::code_token(self.src, self.pos)
+        if let Some((pos, tok, len)) = self.peeked.get()
+            && pos == self.pos
+        {
+            return (tok, len);
+        }
+        let (tok, len) = lexer::code_token(self.src, self.pos);
+        self.peeked.set(Some((self.pos, tok, len)));
+        (tok, len)
     }
 
     fn bump(&mut self, len: usize) {
@@ -371,8 +386,9 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let var_at = self.src[at..]
-                .find(&format!("${name}"))
-                .map_or(at, |j| at + j);
+                .match_indices('$')
+                .find(|(j, _)| self.src[at + j + 1..].starts_with(name))
+                .map_or(at, |(j, _)| at + j);
             if lexer::varname_len(name, 0) == 0 {
                 return self.error(var_at, format!("`{name}` is not a variable name"));
             }
@@ -1054,10 +1070,19 @@ impl<'a> Parser<'a> {
         let pattern = self.interpolation(&text, at)?;
         let regex = match pattern.as_constant() {
             Some(source) => {
-                let compiled = TemplateRegex::new(&source, ignore_case).or_else(|e| {
-                    self.error(at, format!("invalid regular expression /{source}/: {e}"))
-                })?;
-                RegexExpr::Static(Arc::new(compiled))
+                let key = (source, ignore_case);
+                let compiled = match self.regexes.get(&key) {
+                    Some(known) => Arc::clone(known),
+                    None => {
+                        let compiled = TemplateRegex::new(&key.0, ignore_case).or_else(|e| {
+                            self.error(at, format!("invalid regular expression /{}/: {e}", key.0))
+                        })?;
+                        let compiled = Arc::new(compiled);
+                        self.regexes.insert(key, Arc::clone(&compiled));
+                        compiled
+                    }
+                };
+                RegexExpr::Static(compiled)
             }
             None => RegexExpr::Dynamic {
                 pattern,

@@ -13,29 +13,51 @@
 //! atomic groups.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// A compiled template regular expression.
-#[derive(Clone)]
+/// A template regular expression: checked when the template is compiled,
+/// built into a matcher the first time it is used (templates may hold
+/// thousands of patterns, most of them used on a few hosts only).
 pub struct TemplateRegex {
     source: String,
     ignore_case: bool,
     translated: String,
-    regex: Regex,
+    groups: usize,
+    regex: OnceLock<Result<Regex, String>>,
+}
+
+impl Clone for TemplateRegex {
+    fn clone(&self) -> Self {
+        TemplateRegex {
+            source: self.source.clone(),
+            ignore_case: self.ignore_case,
+            translated: self.translated.clone(),
+            groups: self.groups,
+            regex: self.regex.clone(),
+        }
+    }
 }
 
 impl TemplateRegex {
-    /// Compiles a pattern written for Python's `re` (`ignore_case` is the
+    /// Checks a pattern written for Python's `re` (`ignore_case` is the
     /// `/…/i` modifier). The error says what is not supported or wrong.
     pub fn new(source: &str, ignore_case: bool) -> Result<TemplateRegex, String> {
         let translated = translate(source, ignore_case)?;
-        let regex = Regex::new(&translated).map_err(|e| e.to_string())?;
+        // The syntax is checked now; what only building the matcher finds
+        // (an unknown Unicode class, a size limit) is reported when the
+        // pattern is first used.
+        let ast = regex_syntax::ast::parse::Parser::new()
+            .parse(&translated)
+            .map_err(|e| e.to_string())?;
+        let groups = regex_syntax::ast::visit(&ast, GroupCounter(0)).unwrap_or(0);
         Ok(TemplateRegex {
             source: source.to_owned(),
             ignore_case,
+            groups,
             translated,
-            regex,
+            regex: OnceLock::new(),
         })
     }
 
@@ -54,14 +76,18 @@ impl TemplateRegex {
         &self.translated
     }
 
-    /// The compiled regex.
-    pub fn regex(&self) -> &Regex {
-        &self.regex
+    /// The matcher, built on first use (which fails only when the
+    /// pattern exceeds the regex crate's size limits).
+    pub fn regex(&self) -> Result<&Regex, String> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.translated).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The number of capture groups.
     pub fn groups(&self) -> usize {
-        self.regex.captures_len().saturating_sub(1)
+        self.groups
     }
 }
 
@@ -73,6 +99,27 @@ impl fmt::Debug for TemplateRegex {
             self.source,
             if self.ignore_case { "i" } else { "" }
         )
+    }
+}
+
+/// Counts the capture groups of a parsed pattern.
+struct GroupCounter(usize);
+
+impl regex_syntax::ast::Visitor for GroupCounter {
+    type Output = usize;
+    type Err = std::convert::Infallible;
+
+    fn finish(self) -> Result<usize, Self::Err> {
+        Ok(self.0)
+    }
+
+    fn visit_pre(&mut self, ast: &regex_syntax::ast::Ast) -> Result<(), Self::Err> {
+        if let regex_syntax::ast::Ast::Group(group) = ast
+            && group.capture_index().is_some()
+        {
+            self.0 += 1;
+        }
+        Ok(())
     }
 }
 
@@ -259,26 +306,26 @@ mod tests {
     #[test]
     fn python_dollar_matches_before_a_final_newline() {
         let r = re(r"(\S+)$");
-        assert_eq!(&r.regex().captures("a b\n").unwrap()[1], "b");
-        assert_eq!(&r.regex().captures("a b").unwrap()[1], "b");
-        assert!(!r.regex().is_match("a b\r"));
-        assert!(re("a[$]").regex().is_match("a$"));
+        assert_eq!(&r.regex().unwrap().captures("a b\n").unwrap()[1], "b");
+        assert_eq!(&r.regex().unwrap().captures("a b").unwrap()[1], "b");
+        assert!(!r.regex().unwrap().is_match("a b\r"));
+        assert!(re("a[$]").regex().unwrap().is_match("a$"));
         // Multi-line mode keeps `$` a line end.
-        assert!(re(r"(?m)^a$").regex().is_match("x\na\nb"));
+        assert!(re(r"(?m)^a$").regex().unwrap().is_match("x\na\nb"));
     }
 
     #[test]
     fn literal_braces_and_class_brackets() {
-        assert!(re(r"a{b}").regex().is_match("a{b}"));
-        assert!(re(r"x{2}").regex().is_match("xx"));
-        assert!(re(r"^x{,2}$").regex().is_match("xx"));
-        assert!(re(r"^x{1,}$").regex().is_match("xxx"));
-        assert!(re(r"[[]").regex().is_match("["));
-        assert!(re(r"[]a]").regex().is_match("]"));
-        assert!(re(r"[a&&b]").regex().is_match("&"));
-        assert!(re(r"\<a\>").regex().is_match("<a>"));
-        assert!(re(r"a\Z").regex().is_match("xa"));
-        assert!(re(r"a(?#note)b").regex().is_match("ab"));
+        assert!(re(r"a{b}").regex().unwrap().is_match("a{b}"));
+        assert!(re(r"x{2}").regex().unwrap().is_match("xx"));
+        assert!(re(r"^x{,2}$").regex().unwrap().is_match("xx"));
+        assert!(re(r"^x{1,}$").regex().unwrap().is_match("xxx"));
+        assert!(re(r"[[]").regex().unwrap().is_match("["));
+        assert!(re(r"[]a]").regex().unwrap().is_match("]"));
+        assert!(re(r"[a&&b]").regex().unwrap().is_match("&"));
+        assert!(re(r"\<a\>").regex().unwrap().is_match("<a>"));
+        assert!(re(r"a\Z").regex().unwrap().is_match("xa"));
+        assert!(re(r"a(?#note)b").regex().unwrap().is_match("ab"));
     }
 
     #[test]
@@ -299,7 +346,7 @@ mod tests {
     #[test]
     fn flags_and_groups() {
         let r = TemplateRegex::new(r"^(CISCO) (\d+)", true).unwrap();
-        assert!(r.regex().is_match("cisco 7200"));
+        assert!(r.regex().unwrap().is_match("cisco 7200"));
         assert_eq!(r.groups(), 2);
         assert_eq!(exscript_group_count(r"(a)(?:b)(?P<n>c)\(d"), 2);
     }

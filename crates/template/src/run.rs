@@ -551,10 +551,13 @@ impl<'p, 'c> Machine<'p, 'c> {
                 ),
             ));
         }
+        let matcher = regex
+            .regex()
+            .map_err(|e| self.error(at, format!("regular expression /{}/: {e}", regex.source())))?;
         let mut columns: Vec<Vec<Item>> = vec![Vec::new(); vars.len()];
         for line in lines.iter() {
             let text = line.to_string();
-            let Some(caps) = regex.regex().captures(&text) else {
+            let Some(caps) = matcher.captures(&text) else {
                 continue;
             };
             for (i, column) in columns.iter_mut().enumerate() {
@@ -757,9 +760,10 @@ fn binary(op: BinOp, left: &Value, right: &Value) -> std::result::Result<Value, 
         let Value::List(items) = left else {
             return Err("the left operand of `matches` is a regular expression".into());
         };
-        let found = items
-            .iter()
-            .any(|item| re.regex().is_match(&item.to_string()));
+        let matcher = re
+            .regex()
+            .map_err(|e| format!("regular expression /{}/: {e}", re.source()))?;
+        let found = items.iter().any(|item| matcher.is_match(&item.to_string()));
         return Ok(Value::from(i64::from(found)));
     }
     let l = scalar(left)?;
