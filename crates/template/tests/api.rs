@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use oxscript_template::{
@@ -280,11 +282,11 @@ async fn command_line_semicolons() {
     };
     // Without a connection each command fails; count them with try.
     let text = "{n = 0}\n{try}show clock{end}{n = n + 1};{try}show version{end}{n = n + 1}\n";
-    let out = Template::compile(text, &options)
-        .unwrap()
-        .run_without_session(RunOptions::default())
-        .await
-        .unwrap();
+    let out = support::offline(text, &options).await.unwrap();
     assert_eq!(out.get("n"), Some(&Value::from(2)));
+    // `\;` is a `;`: one command.
+    let text = "{n = 0}{try}show a\\; show b{end}{n = n + 1}\n";
+    let out = support::offline(text, &options).await.unwrap();
+    assert_eq!(out.get("n"), Some(&Value::from(1)));
     assert!(oxscript_template::test("show clock; show version\n", &Variables::new()).is_ok());
 }

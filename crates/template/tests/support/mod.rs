@@ -9,8 +9,8 @@ pub(crate) mod device;
 use std::sync::{Arc, Mutex};
 
 use oxscript_core::{Account, Host};
-use oxscript_emulator::{SshServer, SshServerConfig, TelnetServer, TrustedHosts};
-use oxscript_template::{Item, Value, Variables};
+use oxscript_emulator::{SshServer, SshServerConfig, TelnetServer, TrustedHosts, VirtualDevice};
+use oxscript_template::{CompileOptions, Error, Item, RunOptions, Template, Value, Variables};
 use oxscript_transport::{Session, SessionOptions, Transcript};
 
 /// The links a template runs over.
@@ -27,13 +27,17 @@ pub(crate) enum Served {
 }
 
 impl Served {
+    /// The conformance device.
     pub(crate) async fn start(link: Link) -> Served {
+        Served::serve(link, device::device()).await
+    }
+
+    /// Any device.
+    pub(crate) async fn serve(link: Link, device: VirtualDevice) -> Served {
         match link {
-            Link::Telnet => Served::Telnet(
-                TelnetServer::bind("127.0.0.1:0", device::device())
-                    .await
-                    .unwrap(),
-            ),
+            Link::Telnet => {
+                Served::Telnet(TelnetServer::bind("127.0.0.1:0", device).await.unwrap())
+            }
             Link::Ssh => {
                 // The device's own login dialog runs after SSH
                 // authentication, so the conversation is the Telnet one.
@@ -41,7 +45,7 @@ impl Served {
                     app_login: true,
                     ..SshServerConfig::default()
                 };
-                let server = SshServer::bind("127.0.0.1:0", device::device(), config)
+                let server = SshServer::bind("127.0.0.1:0", device, config)
                     .await
                     .unwrap();
                 let trusted = TrustedHosts::for_servers([&server]).unwrap();
@@ -67,6 +71,13 @@ impl Served {
         }
     }
 
+    /// A Host for the device with `account`.
+    pub(crate) fn host(&self, account: Account) -> Host {
+        let mut host = Host::new(&self.url()).unwrap();
+        host.set_account(Some(account));
+        host
+    }
+
     /// A Session logged in as `sab` (the device accepts anyone) that
     /// records what the device sends from then on.
     pub(crate) async fn session(&self) -> (Session, Recorder) {
@@ -76,8 +87,7 @@ impl Served {
             transcript: Some(Transcript::new(move |data| sink.push(data))),
             ..self.options()
         };
-        let mut host = Host::new(&self.url()).unwrap();
-        host.set_account(Some(Account::new("sab", "x")));
+        let host = self.host(Account::new("sab", "x"));
         let mut session = Session::connect_with(&host, options).await.unwrap();
         session.login().await.unwrap();
         recorder.clear();
@@ -198,4 +208,11 @@ pub(crate) fn parse_input_variables(text: &str) -> Variables {
         vars.append(name.trim(), value.to_owned());
     }
     vars
+}
+
+/// Compiles `text` and runs it without a connection.
+pub(crate) async fn offline(text: &str, options: &CompileOptions) -> Result<Variables, Error> {
+    Template::compile(text, options)?
+        .run_without_session(RunOptions::default())
+        .await
 }
