@@ -194,6 +194,11 @@ pub(crate) fn render_variables(vars: &Variables) -> String {
         if matches!(name, "__hostname__" | "__username__" | "__filename__") {
             continue;
         }
+        // Exscript defines `__response__` with the first command only; here
+        // it exists (empty) from the start.
+        if name == "__response__" && value.items().is_empty() {
+            continue;
+        }
         out.push_str(&format!("{name} = {}\n", python_repr(value)));
     }
     out
