@@ -6,21 +6,48 @@ use std::time::Duration;
 use clap::Parser;
 use oxscript::Protocol;
 
-/// Run commands on many devices over Telnet or SSH.
+/// Run an Exscript template (or commands) on many devices over Telnet or SSH.
 ///
-/// Each host is a URL (`host`, `host:port`, `ssh://user:password@host:22`);
-/// login details missing from the URLs are asked for once. Output lines are
-/// printed as `host:line`.
+/// The template is a file of commands, one per line, with `{…}`
+/// instructions (see docs/templates.md); `-e` gives it on the command line
+/// instead, `;` separating commands. Each host is a URL (`host`,
+/// `host:port`, `ssh://user:password@host:22`); login details missing from
+/// the URLs are asked for once. Output lines are printed as `host:line`.
 #[derive(Debug, Parser)]
-#[command(name = "oxscript", version, about, long_about = None)]
+#[command(
+    name = "oxscript",
+    version,
+    about,
+    long_about = None,
+    override_usage = "oxscript [OPTIONS] TEMPLATE [HOST]...\n       oxscript [OPTIONS] -e TEMPLATE [HOST]..."
+)]
 pub(crate) struct Args {
-    /// Hosts to connect to, as URLs.
-    #[arg(value_name = "URL")]
+    /// The template file (unless -e is given), then the hosts, as URLs.
+    #[arg(value_name = "TEMPLATE | HOST")]
     pub(crate) urls: Vec<String>,
 
-    /// Commands to run, separated by `;`.
-    #[arg(short = 'e', long = "execute", value_name = "COMMANDS")]
+    /// The template as a string instead of a file; `;` separates commands
+    /// as line breaks do (`\;` sends a `;`).
+    #[arg(short = 'e', long = "execute", value_name = "TEMPLATE")]
     pub(crate) execute: Option<String>,
+
+    /// Defines a template variable (repeat for more; a name given several
+    /// times is a list).
+    #[arg(short = 'd', long = "define", value_name = "NAME=VALUE")]
+    pub(crate) defines: Vec<String>,
+
+    /// Keep the first line of each response (the echoed command) in `__response__`.
+    #[arg(long = "no-strip")]
+    pub(crate) no_strip: bool,
+
+    /// Send the commands without waiting for prompts (templates that read
+    /// responses are refused).
+    #[arg(long = "no-prompt")]
+    pub(crate) no_prompt: bool,
+
+    /// Check the template's syntax and exit, without connecting.
+    #[arg(long = "check")]
+    pub(crate) check: bool,
 
     /// Maximum number of hosts connected at the same time.
     #[arg(
@@ -140,16 +167,20 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 }
 
 impl Args {
-    /// The commands to run, trimmed, empty ones removed.
-    pub(crate) fn commands(&self) -> Vec<String> {
-        self.execute
-            .as_deref()
-            .unwrap_or_default()
-            .split(';')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
+    /// The template file: the first argument, unless `-e` gives the template.
+    pub(crate) fn template_file(&self) -> Option<&str> {
+        match self.execute {
+            Some(_) => None,
+            None => self.urls.first().map(String::as_str),
+        }
+    }
+
+    /// The hosts' URLs: the arguments after the template file.
+    pub(crate) fn host_urls(&self) -> &[String] {
+        match self.execute {
+            Some(_) => &self.urls,
+            None => self.urls.get(1..).unwrap_or_default(),
+        }
     }
 }
 
@@ -183,6 +214,19 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn the_first_argument_is_the_template_unless_e_gives_it() {
+        let args = Args::try_parse_from(["oxscript", "t.exscript", "r1", "r2"]).unwrap();
+        assert_eq!(args.template_file(), Some("t.exscript"));
+        assert_eq!(args.host_urls(), ["r1", "r2"]);
+        let args = Args::try_parse_from(["oxscript", "-e", "show clock", "r1"]).unwrap();
+        assert_eq!(args.template_file(), None);
+        assert_eq!(args.host_urls(), ["r1"]);
+        let args = Args::try_parse_from(["oxscript", "-d", "a=1", "-d", "a=2", "--check"]).unwrap();
+        assert_eq!(args.defines, ["a=1", "a=2"]);
+        assert!(args.check && args.host_urls().is_empty() && args.template_file().is_none());
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub(crate) fn collect(args: &Args) -> Result<Vec<Host>> {
         remove_duplicates: false,
     };
     let mut hosts = Vec::new();
-    for url in &args.urls {
+    for url in args.host_urls() {
         hosts.push(options.host(url).with_context(|| format!("host `{url}`"))?);
     }
     for file in &args.hosts {
@@ -61,6 +61,8 @@ mod tests {
     fn urls_get_the_default_protocol_domain_and_driver() {
         let args = Args::try_parse_from([
             "oxscript",
+            "-e",
+            "show clock",
             "-p",
             "ssh",
             "--default-domain",
@@ -83,7 +85,7 @@ mod tests {
                 ("r2.lab", Protocol::Telnet, 2323, Some("ios")),
             ]
         );
-        let args = Args::try_parse_from(["oxscript", "telnet://r3:0"]).unwrap();
+        let args = Args::try_parse_from(["oxscript", "-e", "x", "telnet://r3:0"]).unwrap();
         let err = format!("{:#}", collect(&args).unwrap_err());
         assert!(
             err.starts_with("host `telnet://r3:0`: invalid URL"),

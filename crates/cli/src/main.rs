@@ -1,8 +1,10 @@
-//! `oxscript`: run commands on many devices over Telnet or SSH.
+//! `oxscript`: run an Exscript template on many devices over Telnet or SSH.
 //!
 //! ```text
-//! oxscript [-c N] [-e "cmd; cmd"] [-i] [-l LOGDIR] URL...
+//! oxscript [-c N] [-d NAME=VALUE] [-i] [-l LOGDIR] TEMPLATE URL...
+//! oxscript [-c N] -e "cmd; cmd" URL...
 //! oxscript --emulate 5 -e "show version"
+//! oxscript --check TEMPLATE
 //! ```
 //!
 //! Hosts run through an `oxscript::jobs` queue (`-c` at a time, `--retry`,
@@ -15,6 +17,7 @@ mod emulate;
 mod hosts;
 mod progress;
 mod run;
+mod template;
 
 use std::process::ExitCode;
 

@@ -14,11 +14,12 @@ use oxscript::{AccountPool, Host, Session, SessionOptions, inventory};
 
 use crate::args::Args;
 use crate::progress::{Printer, Progress};
+use crate::template::{self, Script};
 use crate::{credentials, emulate, hosts};
 
 /// What every host job needs.
 struct Plan {
-    commands: Vec<String>,
+    script: Script,
     authorize: bool,
     init: bool,
     auto_logout: bool,
@@ -26,8 +27,11 @@ struct Plan {
 }
 
 pub(crate) async fn main(args: Args) -> Result<ExitCode> {
-    let commands = args.commands();
     let mut hosts = hosts::collect(&args)?;
+    if args.check {
+        return template::check(&args, &hosts).await;
+    }
+    let script = Script::load(&args, &hosts).await?;
     let mut servers = Vec::new();
     if let Some(n) = args.emulate {
         let (started, emulated) = emulate::start(n).await?;
@@ -83,7 +87,7 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
     let progress = (total > 1 && std::io::stdout().is_terminal())
         .then(|| Progress::start(total, queue.subscribe()));
     let plan = Arc::new(Plan {
-        commands,
+        script,
         authorize: !args.no_authorize,
         init: !args.no_init,
         auto_logout: !args.no_auto_logout,
@@ -143,7 +147,7 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
     }
 }
 
-/// One host: log in, run the commands (printing their output), log out.
+/// One host: log in, run the template (printing the output), log out.
 async fn converse(
     ctx: JobContext,
     host: Host,
@@ -161,17 +165,9 @@ async fn converse(
     if plan.init {
         session.autoinit().await?;
     }
-    let label = host.name();
-    for command in &plan.commands {
-        let result = session.execute(command).await;
-        let text = match &result {
-            Ok(response) => response.text(),
-            Err(oxscript::transport::Error::InvalidCommand { response, .. }) => response.as_str(),
-            Err(_) => "",
-        };
-        plan.printer.print(label, text);
-        result?;
-    }
+    plan.script
+        .run(&mut session, &host, &account, &plan.printer)
+        .await?;
     if plan.auto_logout {
         session.logout().await?;
     } else {

@@ -30,6 +30,7 @@
 //! - Vendor knowledge: [`drivers`] ([`Driver`], [`Registry`], [`OsGuesser`]).
 //! - Conversations: [`Session`], [`Response`], [`first_match`], [`any_match`].
 //! - Work over many hosts: [`jobs`] (queues, job graphs, logs, reports).
+//! - Exscript templates on a Session: [`template`].
 //! - Emulated devices for tests and demos (feature `emulator`, off by
 //!   default): `emulator`, once enabled with
 //!   `oxscript = { version = "0.1", features = ["emulator"] }`.
@@ -74,6 +75,8 @@ pub use oxscript_transport::{
 };
 
 pub use oxscript_jobs::{self as jobs, Error, Result};
+
+pub use oxscript_template as template;
 
 #[cfg(feature = "emulator")]
 pub use oxscript_emulator as emulator;

@@ -224,20 +224,21 @@ impl Shared {
         if data.is_empty() {
             return;
         }
+        // The transcript gets the data before any waiter can see it in the
+        // buffer: when a wait returns, what it matched is in the transcript.
+        let transcript = self.lock().transcript.clone();
+        if let Some(sink) = transcript {
+            sink(data);
+        }
         let mut calls = Vec::new();
-        let transcript;
         {
             let mut st = self.lock();
-            transcript = st.transcript.clone();
             let prev_end = st.end();
             st.push(data);
             st.feed_guesser(data);
             if !st.monitors.is_empty() {
                 st.run_monitors(prev_end, &mut calls);
             }
-        }
-        if let Some(sink) = transcript {
-            sink(data);
         }
         self.bump();
         for (callback, m) in calls {

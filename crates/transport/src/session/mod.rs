@@ -846,6 +846,14 @@ impl Session {
         Ok(())
     }
 
+    /// Like [`close`](Session::close) for callers that only borrow the
+    /// Session (a template's `connection.close()`): the connection is
+    /// closed, the Session stays, and every later call fails with
+    /// [`Error::Closed`].
+    pub async fn close_in_place(&mut self) {
+        self.shutdown().await;
+    }
+
     /// Sends the driver's logout commands (e.g. `exit`), waits for the
     /// device to close the connection (at most the Session timeout), then
     /// closes (Exscript `close()` with auto-logout).
