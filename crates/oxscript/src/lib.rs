@@ -28,8 +28,12 @@
 //! - The model: [`Url`], [`Host`], [`Account`], [`AccountPool`],
 //!   [`AccountManager`], inventory files in [`inventory`].
 //! - Vendor knowledge: [`drivers`] ([`Driver`], [`Registry`], [`OsGuesser`]).
-//! - Conversations: [`Session`], [`Response`], [`first_match`], [`any_match`].
-//! - Work over many hosts: [`jobs`] (queues, job graphs, logs, reports).
+//! - Conversations: [`Session`], [`Response`], [`Prompts`], [`first_match`],
+//!   [`any_match`]; SSH settings and connections: [`SshOptions`],
+//!   [`HostKeyPolicy`], [`SshConnection`] (more in [`transport::ssh`]).
+//! - Work over many hosts: [`Queue`] with [`QueueOptions`] and
+//!   [`autologin`], job graphs with [`Scheduler`] and [`Job`]; the rest of
+//!   [`jobs`]: logs, reports, SSH jobs, execo-style processes and actions.
 //! - Exscript templates on a Session: [`template`].
 //! - Emulated devices for tests and demos (feature `emulator`, off by
 //!   default): `emulator`, once enabled with
@@ -67,18 +71,29 @@ pub use oxscript_core::{
     Account, AccountBuilder, AccountGuard, AccountManager, AccountPool, Host, InventoryOptions,
     LoginGuard, PrivateKeyFile, Protocol, Secret, Url, Vars, inventory,
 };
-pub use oxscript_drivers::{self as drivers, Driver, Guess, OsGuesser, Pattern, Registry};
+pub use oxscript_drivers::{Driver, Guess, OsGuesser, Pattern, Registry};
+pub use oxscript_jobs::graph::{Job, Scheduler};
+pub use oxscript_jobs::queue::{JobContext, Queue, QueueOptions, autologin};
+pub use oxscript_jobs::{Error, Result};
+pub use oxscript_transport::ssh::{HostKeyPolicy, SshConnection, SshOptions};
 pub use oxscript_transport::{
-    self as transport, AuthState, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind,
-    MonitorMatch, Prompts, Response, Session, SessionOptions, Tail, Transcript, any_match,
-    first_match,
+    AuthState, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind, MonitorMatch, Prompts,
+    Response, Session, SessionOptions, Tail, Transcript, any_match, first_match,
 };
 
-pub use oxscript_jobs::{self as jobs, Error, Result};
-
+// The layers, documented here in full (not as links to crates whose docs
+// are not built with `--no-deps`).
+#[doc(inline)]
+pub use oxscript_drivers as drivers;
+#[doc(inline)]
+pub use oxscript_jobs as jobs;
+#[doc(inline)]
 pub use oxscript_template as template;
+#[doc(inline)]
+pub use oxscript_transport as transport;
 
 #[cfg(feature = "emulator")]
+#[doc(inline)]
 pub use oxscript_emulator as emulator;
 
 /// The names most programs need, for `use oxscript::prelude::*`.
