@@ -67,12 +67,14 @@
 //! - **Linear and incremental.** A wait does not search the whole buffer
 //!   again each time data arrives: a [`Scanner`] remembers how far it has
 //!   searched and starts the next search at the line break before the
-//!   line holding that mark (at the CR of a CRLF), and never more than its
-//!   look-behind ([`DEFAULT_LOOKBEHIND`], 4096 bytes) before the mark.
-//!   Patterns that match at the end of the data live on its last line, so
-//!   none is missed, and a wait costs time linear in the bytes received. A
-//!   pattern whose match spans more than the look-behind plus the current
-//!   line is not seen.
+//!   line *preceding* the one holding that mark (at the CR of a CRLF), and
+//!   never more than its look-behind ([`DEFAULT_LOOKBEHIND`], 4096 bytes)
+//!   before the mark. Patterns that match at the end of the data live on
+//!   its last line or its last two (JunOS's `{master:0}` and `[edit]` lines
+//!   belong to its prompt), so none is missed and a match starts at the
+//!   same byte however the data was split into reads; a wait costs time
+//!   linear in the bytes received. A pattern whose match spans more than
+//!   two lines and the look-behind is not seen.
 //!
 //! # A driver of your own
 //!

@@ -61,10 +61,12 @@ pub fn find_earliest<'a>(
 /// A wait searches the buffer each time data arrives. Searching the whole
 /// buffer every time would make a large response quadratic, so the
 /// scanner remembers how far it has searched and searches again only from
-/// the start of the line holding that mark (its line break included, and
-/// the CR of a CRLF), never more than `lookbehind` bytes before the mark.
-/// Prompts live on the last line, so this finds every prompt, and the cost
-/// of a wait is linear in the bytes received. See the crate documentation's
+/// the start of the line *before* the line holding that mark (its line
+/// break included, and the CR of a CRLF), never more than `lookbehind`
+/// bytes before the mark. Prompts live on the last line, or on the last
+/// two (JunOS's `{master:0}` or `[edit]` line), so this finds every
+/// prompt wherever the reads were split, and the cost of a wait is linear
+/// in the bytes received. See the crate documentation's
 /// [How patterns are searched](crate#how-patterns-are-searched).
 ///
 /// ```
@@ -100,27 +102,20 @@ impl Scanner {
     }
 
     /// Where the next search of `buf` starts: the line break before the
-    /// line holding the searched-up-to mark, at most `lookbehind` bytes
-    /// before the mark; 0 before the first search.
+    /// line *preceding* the one holding the searched-up-to mark (so a
+    /// prompt's own line and the line above it are always searched
+    /// whole), at most `lookbehind` bytes before the mark; 0 before the
+    /// first search.
     pub fn start(&self, buf: &[u8]) -> usize {
         let mark = self.mark.min(buf.len());
         if mark == 0 {
             return 0;
         }
         let floor = mark.saturating_sub(self.lookbehind);
-        match memchr::memrchr(b'\n', &buf[floor..mark]) {
-            // Include the line break (and a CR before it) so patterns
-            // anchored with `[\r\n]` still see it.
-            Some(i) => {
-                let nl = floor + i;
-                if nl > floor && buf[nl - 1] == b'\r' {
-                    nl - 1
-                } else {
-                    nl
-                }
-            }
-            None => floor,
-        }
+        let Some(last) = line_break_before(buf, floor, mark) else {
+            return floor;
+        };
+        line_break_before(buf, floor, last).unwrap_or(floor)
     }
 
     /// Searches `buf` for the earliest match of any pattern (see
@@ -141,6 +136,17 @@ impl Scanner {
     pub fn skip_to(&mut self, pos: usize) {
         self.mark = self.mark.max(pos);
     }
+}
+
+/// The start of the last line break in `buf[floor..end]`: its LF, or the
+/// CR of a CRLF (so patterns anchored with `[\r\n]` still see it).
+fn line_break_before(buf: &[u8], floor: usize, end: usize) -> Option<usize> {
+    let nl = floor + memchr::memrchr(b'\n', &buf[floor..end])?;
+    Some(if nl > floor && buf[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    })
 }
 
 #[cfg(test)]
@@ -189,7 +195,24 @@ mod tests {
         let mut s2 = Scanner::new(1000);
         s2.search(&buf2, &pats(&["zzz"]));
         buf2.extend_from_slice(b"!");
-        assert_eq!(s2.start(&buf2), 8, "starts at the CR before the last line");
+        assert_eq!(
+            s2.start(&buf2),
+            0,
+            "one line break: the line before starts the buffer"
+        );
+        let mut buf3 = b"a\r\nline one\r\nline two".to_vec();
+        let mut s3 = Scanner::new(1000);
+        s3.search(&buf3, &pats(&["zzz"]));
+        buf3.extend_from_slice(b"!");
+        assert_eq!(
+            s3.start(&buf3),
+            1,
+            "starts at the CR before the line before the last"
+        );
+        // The look-behind bounds the second step back too.
+        let mut s4 = Scanner::new(12);
+        s4.search(&buf3, &pats(&["zzz"]));
+        assert_eq!(s4.start(&buf3), 10, "{:?}", &buf3[10..]);
     }
 
     #[test]
@@ -197,9 +220,31 @@ mod tests {
         let mut s = Scanner::new(1000);
         let buf = b"a\r\nb\r\nc --More-- ";
         s.skip_to(buf.len());
-        assert_eq!(s.start(buf), 4);
+        assert_eq!(s.start(buf), 1);
         s.skip_to(1);
-        assert_eq!(s.start(buf), 4);
+        assert_eq!(s.start(buf), 1, "the mark did not move back");
+    }
+
+    #[test]
+    fn a_two_line_prompt_is_found_whole_at_every_split() {
+        // JunOS prints the routing engine on the line above its prompt;
+        // the match must start at the same byte however the reads fall.
+        let p = pats(&[concat!(
+            r"(?:\A|[\r\n])(?:\{[\w:]+\}[ \t]*\r?\n)?",
+            r"[\w.\-]+@[\w.\-:]+[>#%][ \t]*$"
+        )]);
+        let data: &[u8] =
+            b"show version\r\nHostname: r1\r\nModel: mx480\r\n\r\n{master:0}\r\nlab@r1> ";
+        let whole = find_earliest(&p, data, 0).unwrap().range;
+        assert_eq!(&data[whole.clone()], b"\n{master:0}\r\nlab@r1> ");
+        for split in 1..data.len() {
+            let mut s = Scanner::new(DEFAULT_LOOKBEHIND);
+            let first = s.search(&data[..split], &p);
+            let found = first.or_else(|| s.search(data, &p)).unwrap();
+            // (A read ending before the prompt's trailing blank matches
+            // without it; where the match starts is what ends a response.)
+            assert_eq!(found.range.start, whole.start, "split at {split}");
+        }
     }
 
     #[test]
