@@ -58,7 +58,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use oxscript_core::{Account, AccountManager, AccountPool, Host, PoolMatcher};
 use oxscript_transport::{Session, SessionOptions};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 pub use context::JobContext;
@@ -312,12 +312,22 @@ struct State {
     /// How many jobs of each name are waiting or running.
     active_names: HashMap<String, usize>,
     status: HashMap<JobId, JobStatus>,
+    /// Waiters of [`Queue::finished`], told the final status of their job.
+    finish_waiters: HashMap<JobId, Vec<oneshot::Sender<JobStatus>>>,
     /// Cancels the jobs started since the last forced shutdown.
     cancel: CancellationToken,
     destroyed: bool,
 }
 
 impl State {
+    /// Records the final status of a job and tells its waiters.
+    fn finish(&mut self, id: JobId, status: JobStatus) {
+        for waiter in self.finish_waiters.remove(&id).unwrap_or_default() {
+            let _ = waiter.send(status.clone());
+        }
+        self.status.insert(id, status);
+    }
+
     fn release_name(&mut self, name: &str) {
         if let Some(n) = self.active_names.get_mut(name) {
             *n -= 1;
@@ -398,6 +408,7 @@ impl Queue {
                     finished: 0,
                     active_names: HashMap::new(),
                     status: HashMap::new(),
+                    finish_waiters: HashMap::new(),
                     cancel: CancellationToken::new(),
                     destroyed: false,
                 }),
@@ -664,6 +675,49 @@ impl Queue {
         self.shared.lock().status.get(&id).cloned()
     }
 
+    /// Waits until the job `id` has finished and returns how it ended
+    /// ([`JobStatus::Succeeded`], [`JobStatus::Failed`] after its last
+    /// attempt, or [`JobStatus::Cancelled`]); at once if it has already.
+    /// `None` for an id this queue never gave out, or whose status was
+    /// forgotten ([`forget_finished`](Queue::forget_finished),
+    /// [`destroy`](Queue::destroy)) before this was called. The waiter is
+    /// registered when this is called, not when the future is first
+    /// polled.
+    ///
+    /// ```
+    /// use oxscript_jobs::queue::{JobStatus, Queue};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> oxscript_jobs::Result<()> {
+    /// let queue = Queue::default();
+    /// let id = queue.enqueue(|_ctx| async { Ok(()) }, "job", 1)?;
+    /// let status = queue.finished(id).await;
+    /// assert!(matches!(status, Some(JobStatus::Succeeded { attempts: 1 })));
+    /// # Ok(()) }
+    /// ```
+    pub fn finished(&self, id: JobId) -> impl Future<Output = Option<JobStatus>> + Send + 'static {
+        // Registered now, not when first polled: a status forgotten after
+        // this call still reaches the waiter.
+        let waiting = {
+            let mut st = self.shared.lock();
+            match st.status.get(&id) {
+                None => Err(None),
+                Some(status) if status.is_finished() => Err(Some(status.clone())),
+                Some(_) => {
+                    let (tx, rx) = oneshot::channel();
+                    st.finish_waiters.entry(id).or_default().push(tx);
+                    Ok(rx)
+                }
+            }
+        };
+        async move {
+            match waiting {
+                Ok(rx) => rx.await.ok(),
+                Err(known) => known,
+            }
+        }
+    }
+
     /// Forgets the status of finished jobs (their [`status`](Queue::status)
     /// becomes `None`), so a long-lived queue does not keep one entry per
     /// job ever run. Counters and progress are kept.
@@ -722,6 +776,7 @@ impl Queue {
             st.total = 0;
             st.finished = 0;
             st.status.clear();
+            st.finish_waiters.clear();
         }
         self.shared.accounts.reset();
         self.shared.counters.reset();
@@ -768,7 +823,7 @@ impl Shared {
             let dropped: Vec<Pending> = st.waiting.drain(..).collect();
             for p in &dropped {
                 st.release_name(&p.name);
-                st.status.insert(p.id, JobStatus::Cancelled);
+                st.finish(p.id, JobStatus::Cancelled);
                 st.finished += 1;
             }
             let token = std::mem::take(&mut st.cancel);
@@ -906,7 +961,7 @@ impl Shared {
             st.running -= 1;
             st.finished += 1;
             st.release_name(&name);
-            st.status.insert(id, status);
+            st.finish(id, status);
             self.pump(&mut st);
         }
         self.emit_progress();
@@ -964,6 +1019,73 @@ mod tests {
         assert!(queue.is_completed());
         assert_eq!(queue.progress(), 0.0);
         assert!(format!("{queue:?} {:?}", queue.options()).contains("max_connections: 10"));
+    }
+
+    #[tokio::test]
+    async fn finished_waits_for_the_final_status() {
+        let queue = Queue::new(QueueOptions {
+            max_connections: 1,
+            attempts: 2,
+            ..QueueOptions::default()
+        });
+        let (release, gate) = tokio::sync::watch::channel(false);
+        let blocker = queue
+            .enqueue(
+                move |_ctx| {
+                    let mut gate = gate.clone();
+                    async move {
+                        let _ = gate.wait_for(|open| *open).await;
+                        Err(Error::msg("boom"))
+                    }
+                },
+                "blocker",
+                2,
+            )
+            .unwrap();
+        let waiting = queue
+            .enqueue(|_ctx| async { Ok(()) }, "waiting", 1)
+            .unwrap();
+        let (blocker_status, waiting_status, ()) =
+            tokio::join!(queue.finished(blocker), queue.finished(waiting), async {
+                tokio::task::yield_now().await;
+                release.send_replace(true);
+            });
+        assert!(
+            matches!(blocker_status, Some(JobStatus::Failed { attempts: 2, .. })),
+            "{blocker_status:?}"
+        );
+        assert!(matches!(
+            waiting_status,
+            Some(JobStatus::Succeeded { attempts: 1 })
+        ));
+        // Known and finished: at once; unknown: None.
+        assert!(queue.finished(waiting).await.is_some());
+        queue.forget_finished();
+        assert!(queue.finished(waiting).await.is_none());
+        // Cancelled while waiting for a slot.
+        let (_hold, gate) = tokio::sync::watch::channel(false);
+        let running = queue
+            .enqueue(
+                move |_ctx| {
+                    let mut gate = gate.clone();
+                    async move {
+                        let _ = gate.wait_for(|open| *open).await;
+                        Ok(())
+                    }
+                },
+                "running",
+                1,
+            )
+            .unwrap();
+        let queued = queue.enqueue(|_ctx| async { Ok(()) }, "queued", 1).unwrap();
+        let (running_status, queued_status, shutdown) = tokio::join!(
+            queue.finished(running),
+            queue.finished(queued),
+            queue.shutdown(true)
+        );
+        shutdown.unwrap();
+        assert!(matches!(running_status, Some(JobStatus::Cancelled)));
+        assert!(matches!(queued_status, Some(JobStatus::Cancelled)));
     }
 
     #[tokio::test]
