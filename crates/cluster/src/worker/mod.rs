@@ -1,0 +1,714 @@
+//! [`Worker`]: pulls its site's work items, runs them in a local
+//! [`Queue`], streams their logs back and records their results.
+//!
+//! Per item, in order: the run is checked (a cancelled run's items are
+//! recorded as cancelled); on a redelivery, an existing result is resent
+//! and the item acknowledged without running anything; a non-idempotent
+//! job is claimed first (a claim left by an earlier delivery that never
+//! reported means the job may have done its work: its result is
+//! [`Outcome::UnknownOutcome`], and it is not run again); the job runs,
+//! with in-progress signals to the server every third of `ack_wait`; its
+//! log chunks are stored, then its result is written (the first result
+//! written for a job stands), then the item is acknowledged.
+
+mod logs;
+mod rate;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_nats::jetstream::{AckKind, Message, consumer, kv, message::PublishMessage};
+use futures::{FutureExt, StreamExt};
+use oxscript_core::{Account, AccountPool};
+use oxscript_jobs::log::Logger;
+use oxscript_jobs::queue::{JobStatus, Queue, QueueOptions};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use rate::LoginRate;
+
+use crate::cluster::Cluster;
+use crate::error::{Error, Result};
+use crate::names::{check_token, job_key, now_millis};
+use crate::registry::{Idempotence, JobRegistry};
+use crate::wire::{
+    self, Event, JobResult, Outcome, RunRecord, RunState, WIRE_VERSION, WorkItem, WorkerRecord,
+};
+use logs::{LogStream, Route};
+use rate::TokenBucket;
+
+/// How often a worker writes its heartbeat.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// Settings of a [`Worker`]. Build with struct-update syntax from
+/// [`WorkerOptions::new`].
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// The site whose items this worker runs.
+    pub site: String,
+    /// How many jobs run at once (the local queue's connections); the
+    /// worker never holds more items than that.
+    pub slots: usize,
+    /// The worker's id in results and status (default: host name and
+    /// process id).
+    pub id: Option<String>,
+    /// The local queue's settings (sessions, attempts, login attempts,
+    /// default domain, driver); its `max_connections` and `logger` are
+    /// the worker's own.
+    pub queue: QueueOptions,
+    /// The accounts of the worker's account file: hosts that name an
+    /// account get it by name, the others take one from all of them (each
+    /// may serve every slot at once).
+    pub accounts: Vec<Account>,
+    /// Paces job starts (each starts with a login), if set.
+    pub login_rate: Option<LoginRate>,
+    /// How long a pull request waits for items. Default 5 s.
+    pub pull_expiry: Duration,
+    /// How often buffered log data is sent. Default 200 ms.
+    pub log_interval: Duration,
+    /// Log data buffered per attempt before a chunk is sent at once.
+    /// Default 32 KiB.
+    pub log_chunk_bytes: usize,
+}
+
+impl WorkerOptions {
+    /// A worker of `site` running `slots` jobs at once, other settings
+    /// at their defaults.
+    pub fn new(site: impl Into<String>, slots: usize) -> WorkerOptions {
+        WorkerOptions {
+            site: site.into(),
+            slots,
+            id: None,
+            queue: QueueOptions::default(),
+            accounts: Vec::new(),
+            login_rate: None,
+            pull_expiry: Duration::from_secs(5),
+            log_interval: Duration::from_millis(200),
+            log_chunk_bytes: 32 * 1024,
+        }
+    }
+}
+
+/// What a worker did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WorkerStats {
+    /// Items handled (a result was written or found).
+    pub handled: u64,
+    /// Jobs run that succeeded.
+    pub succeeded: u64,
+    /// Jobs that failed (run or refused).
+    pub failed: u64,
+    /// Jobs cancelled.
+    pub cancelled: u64,
+    /// Non-idempotent jobs not run again after a lost delivery.
+    pub unknown_outcome: u64,
+    /// Items received on a second or later delivery.
+    pub redelivered: u64,
+    /// Redelivered items whose result already existed (acknowledged at once).
+    pub already_done: u64,
+    /// Results that lost to one written first by another delivery.
+    pub lost_races: u64,
+}
+
+/// A worker; see the [module docs](self) and [`Worker::run`].
+pub struct Worker {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Worker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker")
+            .field("id", &self.shared.id)
+            .field("site", &self.shared.options.site)
+            .field("slots", &self.shared.options.slots)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    cluster: Cluster,
+    registry: JobRegistry,
+    options: WorkerOptions,
+    id: String,
+    queue: Queue,
+    logs: Arc<LogStream>,
+    accounts: HashMap<String, Account>,
+    bucket: Option<TokenBucket>,
+    runs: Mutex<HashMap<String, CancellationToken>>,
+    stats: Mutex<WorkerStats>,
+    running: AtomicUsize,
+    slots: Arc<Semaphore>,
+    /// Wakes the pull loop: a slot was freed or a pull request ended.
+    room: Notify,
+    pulls: AtomicUsize,
+    stop: CancellationToken,
+}
+
+/// What to tell the server about an item.
+enum Reply {
+    Ack,
+    Nak(Option<Duration>),
+    Term,
+}
+
+impl Worker {
+    /// A worker of `cluster` running the jobs of `registry`.
+    pub fn new(cluster: &Cluster, registry: JobRegistry, options: WorkerOptions) -> Result<Worker> {
+        check_token("site", &options.site)?;
+        let slots = options.slots.max(1);
+        let id = options.id.clone().unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_owned()),
+                std::process::id()
+            )
+        });
+        let inner = cluster.inner();
+        let (logs, publish_logs) = LogStream::new(
+            inner.js.clone(),
+            inner.names.clone(),
+            options.log_chunk_bytes,
+        );
+        tokio::spawn(publish_logs);
+        let queue = Queue::new(QueueOptions {
+            max_connections: slots,
+            logger: Some(Logger::with_observer(false, logs.clone())),
+            ..options.queue.clone()
+        });
+        if !options.accounts.is_empty() {
+            let pool = options
+                .accounts
+                .iter()
+                .flat_map(|a| std::iter::repeat_n(a.clone(), slots))
+                .collect::<Vec<_>>();
+            queue.add_account_pool(AccountPool::from_accounts(pool), None);
+        }
+        let accounts = options
+            .accounts
+            .iter()
+            .map(|a| (a.name().to_owned(), a.clone()))
+            .collect();
+        let bucket = options.login_rate.map(TokenBucket::new);
+        Ok(Worker {
+            shared: Arc::new(Shared {
+                cluster: cluster.clone(),
+                registry,
+                id,
+                queue,
+                logs,
+                accounts,
+                bucket,
+                runs: Mutex::new(HashMap::new()),
+                stats: Mutex::new(WorkerStats::default()),
+                running: AtomicUsize::new(0),
+                slots: Arc::new(Semaphore::new(slots)),
+                room: Notify::new(),
+                pulls: AtomicUsize::new(0),
+                stop: CancellationToken::new(),
+                options,
+            }),
+        })
+    }
+
+    /// The worker's id.
+    pub fn id(&self) -> &str {
+        &self.shared.id
+    }
+
+    /// What the worker did so far.
+    pub fn stats(&self) -> WorkerStats {
+        *self.shared.lock_stats()
+    }
+
+    /// Pulls and runs items until `shutdown` completes, then stops pulling,
+    /// gives back the items it holds that have not started, waits for its
+    /// running jobs to finish and report, and returns its counters.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<WorkerStats> {
+        let shared = &self.shared;
+        let consumer = shared.cluster.site_consumer(&shared.options.site).await?;
+        let tasks = TaskTracker::new();
+        tasks.spawn(watch_runs(Arc::clone(shared)));
+        tasks.spawn(heartbeat(Arc::clone(shared)));
+        tasks.spawn(flush_logs(Arc::clone(shared)));
+        let jobs = TaskTracker::new();
+        tracing::info!(worker = %shared.id, site = %shared.options.site, slots = shared.options.slots, "worker started");
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = shared.wait_for_room() => {}
+            }
+            let free = shared.slots.available_permits();
+            let Ok(permits) = Arc::clone(&shared.slots).try_acquire_many_owned(free as u32) else {
+                continue;
+            };
+            shared.pulls.fetch_add(1, Ordering::AcqRel);
+            jobs.spawn(pull(
+                Arc::clone(shared),
+                consumer.clone(),
+                permits,
+                free,
+                jobs.clone(),
+            ));
+        }
+        tracing::info!(worker = %shared.id, "worker stopping: waiting for its running jobs");
+        shared.stop.cancel();
+        jobs.close();
+        jobs.wait().await;
+        tasks.close();
+        tasks.wait().await;
+        let key = shared.id.clone();
+        if let Err(e) = shared.cluster.inner().workers.delete(&key).await {
+            tracing::debug!(error = %e, "could not remove the worker's heartbeat");
+        }
+        Ok(self.stats())
+    }
+}
+
+impl Shared {
+    fn lock_stats(&self) -> MutexGuard<'_, WorkerStats> {
+        self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn run_token(&self, run: &str) -> CancellationToken {
+        self.runs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(run.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// Returns when a pull request is worth sending: some slot is free and
+    /// no request is out, or a quarter of the slots are free.
+    async fn wait_for_room(&self) {
+        let goal = (self.options.slots / 4).max(1);
+        loop {
+            let free = self.slots.available_permits();
+            let pulls = self.pulls.load(Ordering::Acquire);
+            if free >= 1 && (pulls == 0 || free >= goal) {
+                return;
+            }
+            self.room.notified().await;
+        }
+    }
+}
+
+/// One pull request of `n` items, each run with one of `permits`.
+async fn pull(
+    shared: Arc<Shared>,
+    consumer: consumer::PullConsumer,
+    mut permits: OwnedSemaphorePermit,
+    n: usize,
+    jobs: TaskTracker,
+) {
+    let batch = consumer
+        .batch()
+        .max_messages(n)
+        .expires(shared.options.pull_expiry)
+        .messages()
+        .await;
+    match batch {
+        Ok(mut batch) => loop {
+            let next = tokio::select! {
+                () = shared.stop.cancelled() => break,
+                next = batch.next() => next,
+            };
+            match next {
+                Some(Ok(message)) => match permits.split(1) {
+                    Some(slot) => {
+                        jobs.spawn(handle(Arc::clone(&shared), message, slot));
+                    }
+                    None => {
+                        tracing::warn!("more items than requested: giving one back");
+                        let _ = message.ack_with(AckKind::Nak(None)).await;
+                    }
+                },
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, "pull request ended");
+                    pause(&shared).await;
+                    break;
+                }
+                None => break,
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "pull request failed");
+            pause(&shared).await;
+        }
+    }
+    drop(permits);
+    shared.pulls.fetch_sub(1, Ordering::AcqRel);
+    shared.room.notify_one();
+}
+
+/// A short pause after a failed pull, so that errors do not spin.
+async fn pause(shared: &Shared) {
+    tokio::select! {
+        () = shared.stop.cancelled() => {}
+        () = tokio::time::sleep(Duration::from_millis(200)) => {}
+    }
+}
+
+/// Handles one item, signalling progress while it runs.
+async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermit) {
+    shared.running.fetch_add(1, Ordering::AcqRel);
+    let every = (shared.cluster.config().ack_wait / 3).max(Duration::from_millis(100));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let work = process(&shared, &message);
+    tokio::pin!(work);
+    let reply = loop {
+        tokio::select! {
+            reply = &mut work => break reply,
+            _ = tick.tick() => {
+                if let Err(e) = message.ack_with(AckKind::Progress).await {
+                    tracing::debug!(error = %e, "in-progress signal not sent");
+                }
+            }
+        }
+    };
+    let sent = match reply {
+        Reply::Ack => message.ack().await,
+        Reply::Nak(delay) => message.ack_with(AckKind::Nak(delay)).await,
+        Reply::Term => message.ack_with(AckKind::Term).await,
+    };
+    if let Err(e) = sent {
+        // The item comes back after ack_wait; its result is found then.
+        tracing::warn!(error = %e, "acknowledgement not sent");
+    }
+    shared.running.fetch_sub(1, Ordering::AcqRel);
+    drop(slot);
+    shared.room.notify_one();
+}
+
+/// Decides, runs and records one item.
+async fn process(shared: &Arc<Shared>, message: &Message) -> Reply {
+    let delivered = message
+        .info()
+        .map(|i| i.delivered.max(1) as u64)
+        .unwrap_or(1);
+    let item: WorkItem = match wire::decode("work item", message.subject.as_str(), &message.payload)
+    {
+        Ok(item) => item,
+        Err(e) => {
+            tracing::error!(error = %e, "work item dropped");
+            return Reply::Term;
+        }
+    };
+    let key = job_key(&item.run, item.job);
+    let inner = shared.cluster.inner();
+    if delivered > 1 {
+        shared.lock_stats().redelivered += 1;
+        match inner.results.get(&key).await {
+            Ok(Some(existing)) => {
+                shared.lock_stats().already_done += 1;
+                return match wire::decode::<JobResult>("result", &key, &existing) {
+                    Ok(result) => send_result_event(shared, &result).await,
+                    Err(e) => {
+                        tracing::error!(error = %e, job = %key, "stored result unreadable; item dropped");
+                        Reply::Term
+                    }
+                };
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, job = %key, "could not check for a result");
+                return Reply::Nak(Some(Duration::from_secs(1)));
+            }
+        }
+    }
+    let started_ms = now_millis();
+    let decided = |outcome: Outcome| JobResult {
+        v: WIRE_VERSION,
+        run: item.run.clone(),
+        job: item.job,
+        outcome,
+        attempts: Vec::new(),
+        worker: shared.id.clone(),
+        site: shared.options.site.clone(),
+        delivered,
+        started_ms,
+        ended_ms: now_millis(),
+    };
+    let run_token = shared.run_token(&item.run);
+    if run_token.is_cancelled() {
+        return write_result(shared, decided(Outcome::Cancelled)).await;
+    }
+    let max = u64::from(shared.cluster.config().max_deliver.max(1));
+    if delivered >= max && max > 1 {
+        let reason = format!(
+            "given up: delivered {delivered} times (max_deliver), each earlier delivery ended without a result"
+        );
+        return write_result(
+            shared,
+            decided(Outcome::Failed {
+                error: vec![reason],
+            }),
+        )
+        .await;
+    }
+    let refused = |e: Error| {
+        decided(Outcome::Failed {
+            error: vec![e.to_string()],
+        })
+    };
+    let job = match shared.registry.job(&item.name, &item.args) {
+        Ok(job) => job,
+        Err(e) => return write_result(shared, refused(e)).await,
+    };
+    let lookup = |name: &str| -> Result<Account> {
+        shared
+            .accounts
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::BadArguments {
+                name: item.name.clone(),
+                reason: format!(
+                    "account `{name}` is not in the account file of worker {}",
+                    shared.id
+                ),
+            })
+    };
+    let host = match item.host.to_host(&lookup) {
+        Ok(host) => host,
+        Err(e) => return write_result(shared, refused(e)).await,
+    };
+    if let Some(bucket) = &shared.bucket {
+        tokio::select! {
+            () = shared.stop.cancelled() => return Reply::Nak(None),
+            () = bucket.acquire() => {}
+        }
+    }
+    if shared.registry.idempotence(&item.name) == Some(Idempotence::NotIdempotent) {
+        let claim = format!("{} delivery {delivered}", shared.id);
+        match inner.claims.create(&key, claim.into()).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
+                let by = inner
+                    .claims
+                    .get(&key)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_else(|| "another delivery".to_owned());
+                let reason = format!(
+                    "started by {by}, which never reported; not run again because `{}` is not idempotent",
+                    item.name
+                );
+                return write_result(shared, decided(Outcome::UnknownOutcome { reason })).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, job = %key, "could not claim the job");
+                return Reply::Nak(Some(Duration::from_secs(1)));
+            }
+        }
+    }
+
+    // Run it in the local queue; the run's cancellation stops it.
+    let route = Route {
+        run: item.run.clone(),
+        job: item.job,
+        delivered,
+    };
+    let queue = &shared.queue;
+    // The job is queued and its end awaited under the log stream's lock,
+    // so that neither its log nor its status can be missed.
+    let submitted = shared.logs.submit(route, || {
+        let token = run_token.clone();
+        let job = job.clone();
+        let ids = queue.run(host, move |ctx, host, session| {
+            let token = token.clone();
+            let work = job(ctx, host, session);
+            async move {
+                tokio::select! {
+                    () = token.cancelled() => Err(oxscript_jobs::Error::Cancelled),
+                    r = work => r,
+                }
+            }
+            .boxed()
+        })?;
+        match ids.first() {
+            Some(id) => Ok((id.get(), queue.finished(*id))),
+            None => Err(oxscript_jobs::Error::msg("the local queue took no job")),
+        }
+    });
+    let (local, done) = match submitted {
+        Ok(submitted) => submitted,
+        Err(e) => return write_result(shared, refused(e.into())).await,
+    };
+    let status = done.await;
+    let (attempts, stored) = shared.logs.finish(local);
+    if let Ok(lost) = stored.await
+        && lost > 0
+    {
+        tracing::warn!(job = %key, lost, "log chunks of the job could not be stored");
+    }
+    let outcome = match status {
+        Some(JobStatus::Succeeded { .. }) => Outcome::Succeeded,
+        Some(JobStatus::Failed { error, .. }) => Outcome::Failed {
+            error: error.chain(),
+        },
+        Some(JobStatus::Cancelled) => Outcome::Cancelled,
+        other => Outcome::Failed {
+            error: vec![format!("the local queue lost the job ({other:?})")],
+        },
+    };
+    let mut result = decided(outcome);
+    result.attempts = attempts;
+    write_result(shared, result).await
+}
+
+/// Writes `result` unless one exists, sends the stored one to the
+/// coordinator, and says how to answer the item.
+async fn write_result(shared: &Arc<Shared>, result: JobResult) -> Reply {
+    let inner = shared.cluster.inner();
+    let key = job_key(&result.run, result.job);
+    let stored = match inner.results.create(&key, wire::encode(&result)).await {
+        Ok(_) => {
+            let mut stats = shared.lock_stats();
+            match &result.outcome {
+                Outcome::Succeeded => stats.succeeded += 1,
+                Outcome::Failed { .. } => stats.failed += 1,
+                Outcome::Cancelled => stats.cancelled += 1,
+                Outcome::UnknownOutcome { .. } => stats.unknown_outcome += 1,
+            }
+            result
+        }
+        Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
+            shared.lock_stats().lost_races += 1;
+            tracing::warn!(job = %key, "another delivery wrote this job's result first; it stands");
+            match inner.results.get(&key).await {
+                Ok(Some(bytes)) => match wire::decode::<JobResult>("result", &key, &bytes) {
+                    Ok(existing) => existing,
+                    Err(e) => {
+                        tracing::error!(error = %e, job = %key, "stored result unreadable");
+                        return Reply::Term;
+                    }
+                },
+                _ => return Reply::Nak(Some(Duration::from_secs(1))),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, job = %key, "could not write the result; the item will come back");
+            return Reply::Nak(Some(Duration::from_secs(1)));
+        }
+    };
+    send_result_event(shared, &stored).await
+}
+
+/// Sends a stored result to the coordinator (resent copies are dropped by
+/// the server: same message id).
+async fn send_result_event(shared: &Arc<Shared>, result: &JobResult) -> Reply {
+    let inner = shared.cluster.inner();
+    let key = job_key(&result.run, result.job);
+    shared.lock_stats().handled += 1;
+    let sent = inner
+        .js
+        .send_publish(
+            inner.names.event_subject(&result.run, result.job),
+            PublishMessage::build()
+                .payload(wire::encode(&Event::Result(result.clone())))
+                .message_id(format!("result.{key}")),
+        )
+        .await;
+    let stored = match sent {
+        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match stored {
+        Ok(()) => Reply::Ack,
+        Err(e) => {
+            tracing::warn!(error = %e, job = %key, "result not sent to the coordinator; the item will come back");
+            Reply::Nak(Some(Duration::from_secs(1)))
+        }
+    }
+}
+
+/// Follows the runs bucket: cancelled runs stop their jobs here.
+async fn watch_runs(shared: Arc<Shared>) {
+    let mut watch = match shared.cluster.inner().runs.watch_all().await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot follow runs: cancellations will not reach this worker");
+            return;
+        }
+    };
+    loop {
+        let entry = tokio::select! {
+            () = shared.stop.cancelled() => return,
+            entry = watch.next() => entry,
+        };
+        match entry {
+            Some(Ok(entry)) => {
+                if let Ok(record) =
+                    wire::decode::<RunRecord>("run record", &entry.key, &entry.value)
+                    && record.state == RunState::Cancelled
+                {
+                    tracing::info!(run = %record.run, "run cancelled: stopping its jobs");
+                    shared.run_token(&record.run).cancel();
+                }
+            }
+            Some(Err(e)) => tracing::warn!(error = %e, "following runs"),
+            None => {
+                tracing::warn!("the runs watch ended: cancellations will not reach this worker");
+                return;
+            }
+        }
+    }
+}
+
+/// Writes the worker's heartbeat; forgets finished local jobs.
+async fn heartbeat(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    loop {
+        tokio::select! {
+            () = shared.stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let record = WorkerRecord {
+            v: WIRE_VERSION,
+            worker: shared.id.clone(),
+            site: shared.options.site.clone(),
+            slots: shared.options.slots,
+            running: shared.running.load(Ordering::Acquire),
+            done: shared.lock_stats().handled,
+            updated_ms: now_millis(),
+        };
+        if let Err(e) = shared
+            .cluster
+            .inner()
+            .workers
+            .put(&shared.id, wire::encode(&record))
+            .await
+        {
+            tracing::debug!(error = %e, "heartbeat not written");
+        }
+        // The local queue and logger keep nothing the worker needs later.
+        if let Some(logger) = shared.queue.logger() {
+            logger.clear();
+        }
+        shared.logs.exclusive(|| shared.queue.forget_finished());
+    }
+}
+
+/// Sends buffered log data every `log_interval`.
+async fn flush_logs(shared: Arc<Shared>) {
+    let mut tick =
+        tokio::time::interval(shared.options.log_interval.max(Duration::from_millis(10)));
+    loop {
+        tokio::select! {
+            () = shared.stop.cancelled() => {
+                shared.logs.flush_all();
+                return;
+            }
+            _ = tick.tick() => shared.logs.flush_all(),
+        }
+    }
+}

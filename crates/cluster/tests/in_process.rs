@@ -1,0 +1,109 @@
+//! A coordinator and a worker in one process, through a real nats-server:
+//! jobs run on emulated routers, results and logs come back.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use oxscript_cluster::server::NatsServer;
+use oxscript_cluster::{
+    Cluster, ClusterConfig, ClusterOptions, ClusterQueue, JobArgs, JobRegistry, RemoteStatus,
+    Worker, WorkerOptions, builtin,
+};
+use oxscript_core::{Account, Host};
+use oxscript_emulator::{TelnetServer, ios};
+use oxscript_jobs::log::Logger;
+use oxscript_jobs::report;
+
+/// A server, or `None` (printed) when there is no nats-server; under CI
+/// a missing server fails the test.
+fn server_or_skip(test: &str) -> Option<NatsServer> {
+    match NatsServer::binary() {
+        Ok(_) => Some(NatsServer::start().unwrap()),
+        Err(reason) if std::env::var_os("CI").is_some() => {
+            panic!("{test}: nats-server is required under CI: {reason}")
+        }
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: {reason}");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_run_on_a_worker_and_report_back() {
+    let Some(server) = server_or_skip("jobs_run_on_a_worker_and_report_back") else {
+        return;
+    };
+    let device = ios::device("R1")
+        .with_credentials("admin", "cisco")
+        .with_enable_password("cisco");
+    let telnet = TelnetServer::bind("127.0.0.1:0", device).await.unwrap();
+    let mut hosts = Vec::new();
+    for i in 0..20 {
+        let mut host = Host::new(&format!("telnet://admin@127.0.0.1:{}", telnet.port())).unwrap();
+        host.set_name(format!("h{i:02}"));
+        host.set_driver(Some("ios".into()));
+        hosts.push(host);
+    }
+    let config = ClusterConfig {
+        memory_storage: true,
+        ..ClusterConfig::default()
+    };
+    let cluster = Cluster::connect(&oxscript_cluster::NatsOptions::new(server.url()), config)
+        .await
+        .unwrap();
+    let mut registry = JobRegistry::new();
+    builtin::register(&mut registry);
+    let worker = Worker::new(
+        &cluster,
+        registry,
+        WorkerOptions {
+            accounts: vec![Account::new("admin", "cisco")],
+            ..WorkerOptions::new("lab", 4)
+        },
+    )
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = tokio::spawn(async move {
+        worker
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let logger = Logger::new();
+    let queue = ClusterQueue::new(
+        &cluster,
+        ClusterOptions {
+            logger: Some(logger.clone()),
+            site_caps: [("lab".to_owned(), 3)].into(),
+            ..ClusterOptions::for_site("lab")
+        },
+    )
+    .await
+    .unwrap();
+    let args: JobArgs = [("commands".to_owned(), "show version".to_owned())].into();
+    let keys = queue.run(hosts, "execute", &args).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(60), queue.join())
+        .await
+        .unwrap()
+        .unwrap();
+    for key in &keys {
+        assert!(
+            matches!(queue.status(key), Some(RemoteStatus::Succeeded { .. })),
+            "{key}: {:?}",
+            queue.status(key)
+        );
+    }
+    assert_eq!(report::status(&logger), "20 actions done (all succeeded)");
+    let logs = logger.logs();
+    assert!(
+        logs.iter().all(|l| l.transcript().contains("Cisco IOS")),
+        "{:?}",
+        logs[0].transcript()
+    );
+    let _ = stop.send(());
+    let stats = worker_task.await.unwrap().unwrap();
+    assert_eq!(stats.succeeded, 20);
+    let status = cluster.status().await.unwrap();
+    assert_eq!(status.sites[0].cap, Some(3));
+    assert!(status.to_string().contains("20/20 done"), "{status}");
+}
