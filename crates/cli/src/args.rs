@@ -12,8 +12,13 @@ use oxscript::Protocol;
 /// login details missing from the URLs are asked for once. Output lines are
 /// printed as `host:line`.
 #[derive(Debug, Parser)]
-#[command(name = "oxscript", version, about, long_about = None)]
+#[command(name = "oxscript", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub(crate) struct Args {
+    /// Cluster mode: `oxscript worker …`, `oxscript cluster …`.
+    #[cfg(feature = "cluster")]
+    #[command(subcommand)]
+    pub(crate) command: Option<crate::cluster::Command>,
+
     /// Hosts to connect to, as URLs.
     #[arg(value_name = "URL")]
     pub(crate) urls: Vec<String>,
@@ -125,7 +130,7 @@ const MAX_SECONDS: f64 = 1e9;
 const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// Parses a timeout in seconds (fractions allowed, such as `0.5`).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     let limits = || format!("expected a number of seconds from 0 to {MAX_SECONDS:e}");
     let seconds: f64 = text
         .trim()

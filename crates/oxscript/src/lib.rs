@@ -30,6 +30,8 @@
 //! - Conversations: [`Session`], [`Response`], [`first_match`], [`any_match`].
 //! - Emulated devices for tests and demos (feature `emulator`, on by
 //!   default): [`emulator`].
+//! - Jobs distributed to workers over NATS JetStream (feature `cluster`):
+//!   `cluster`.
 //!
 //! The user guide is in the repository's `docs/` directory, starting with
 //! `docs/getting-started.md`.
@@ -48,6 +50,10 @@ pub use oxscript_jobs as jobs;
 
 #[cfg(feature = "emulator")]
 pub use oxscript_emulator as emulator;
+
+/// The same jobs over NATS JetStream (feature `cluster`).
+#[cfg(feature = "cluster")]
+pub use oxscript_cluster as cluster;
 
 /// The names most programs need, for `use oxscript::prelude::*`.
 pub mod prelude {
