@@ -107,3 +107,102 @@ async fn jobs_run_on_a_worker_and_report_back() {
     assert_eq!(status.sites[0].cap, Some(3));
     assert!(status.to_string().contains("20/20 done"), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_progress_signals_keep_a_long_job_on_its_worker() {
+    let Some(server) = server_or_skip("in_progress_signals_keep_a_long_job_on_its_worker") else {
+        return;
+    };
+    let device = ios::device("R1").with_credentials("admin", "cisco");
+    let telnet = TelnetServer::bind("127.0.0.1:0", device).await.unwrap();
+    let config = ClusterConfig {
+        memory_storage: true,
+        ack_wait: std::time::Duration::from_secs(1),
+        ..ClusterConfig::default()
+    };
+    let cluster = Cluster::connect(&oxscript_cluster::NatsOptions::new(server.url()), config)
+        .await
+        .unwrap();
+    let mut registry = JobRegistry::new();
+    registry.register(
+        "slow",
+        oxscript_cluster::Idempotence::NotIdempotent,
+        |_ctx, _host, session| async move {
+            // Three times ack_wait.
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            session.close().await?;
+            Ok(())
+        },
+    );
+    builtin::register(&mut registry);
+    let mut qo = oxscript_jobs::queue::QueueOptions::default();
+    qo.session.timeout = std::time::Duration::from_secs(4);
+    let worker = Worker::new(
+        &cluster,
+        registry,
+        WorkerOptions {
+            queue: qo,
+            accounts: vec![Account::new("admin", "cisco")],
+            ..WorkerOptions::new("lab", 2)
+        },
+    )
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = tokio::spawn(async move {
+        worker
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let queue = ClusterQueue::new(&cluster, ClusterOptions::for_site("lab"))
+        .await
+        .unwrap();
+    let mut host = Host::new(&format!("telnet://127.0.0.1:{}", telnet.port())).unwrap();
+    host.set_name("r1");
+    let keys = queue.run(host, "slow", &JobArgs::new()).unwrap();
+    let blackhole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut bh = Host::new(&format!(
+        "telnet://admin@127.0.0.1:{}",
+        blackhole.local_addr().unwrap().port()
+    ))
+    .unwrap();
+    bh.set_name("bh");
+    bh.set_driver(Some("ios".into()));
+    let held = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = blackhole.accept().await {
+            held.push(socket);
+        }
+    });
+    let bh_keys = queue
+        .run(
+            bh,
+            "configure",
+            &[("commands".to_owned(), "x".to_owned())].into(),
+        )
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), queue.join())
+        .await
+        .unwrap()
+        .unwrap();
+    match queue.status(&keys[0]) {
+        Some(RemoteStatus::Succeeded { result }) => assert_eq!(result.delivered, 1, "{result:?}"),
+        other => panic!("{other:?}"),
+    }
+    // A silent device: the job runs into its login timeout on its first
+    // delivery, however long that takes; never an unknown outcome.
+    assert!(
+        matches!(queue.status(&bh_keys[0]), Some(RemoteStatus::Failed { .. })),
+        "{:?}",
+        queue.status(&bh_keys[0])
+    );
+    held.abort();
+    let _ = stop.send(());
+    let stats = worker_task.await.unwrap().unwrap();
+    assert_eq!(
+        (stats.succeeded, stats.failed, stats.unknown_outcome),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+}

@@ -141,6 +141,9 @@ struct Shared {
     accounts: HashMap<String, Account>,
     bucket: Option<TokenBucket>,
     runs: Mutex<HashMap<String, CancellationToken>>,
+    /// Jobs running here (`<run>.<job>`): a redelivery of one of them is
+    /// left alone, its first delivery still reports.
+    in_flight: Mutex<std::collections::HashSet<String>>,
     stats: Mutex<WorkerStats>,
     running: AtomicUsize,
     slots: Arc<Semaphore>,
@@ -153,6 +156,8 @@ struct Shared {
 /// What to tell the server about an item.
 enum Reply {
     Ack,
+    /// Say nothing: the delivery running here answers for the item.
+    Leave,
     Nak(Option<Duration>),
     Term,
 }
@@ -205,6 +210,7 @@ impl Worker {
                 accounts,
                 bucket,
                 runs: Mutex::new(HashMap::new()),
+                in_flight: Mutex::new(std::collections::HashSet::new()),
                 stats: Mutex::new(WorkerStats::default()),
                 running: AtomicUsize::new(0),
                 slots: Arc::new(Semaphore::new(slots)),
@@ -359,7 +365,7 @@ async fn pause(shared: &Shared) {
 /// Handles one item, signalling progress while it runs.
 async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermit) {
     shared.running.fetch_add(1, Ordering::AcqRel);
-    let every = (shared.cluster.config().ack_wait / 3).max(Duration::from_millis(100));
+    let every = (shared.cluster.config().ack_wait / 4).max(Duration::from_millis(100));
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let work = process(&shared, &message);
     tokio::pin!(work);
@@ -367,6 +373,7 @@ async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermi
         tokio::select! {
             reply = &mut work => break reply,
             _ = tick.tick() => {
+                tracing::debug!(subject = %message.subject, "in progress");
                 if let Err(e) = message.ack_with(AckKind::Progress).await {
                     tracing::debug!(error = %e, "in-progress signal not sent");
                 }
@@ -374,6 +381,7 @@ async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermi
         }
     };
     let sent = match reply {
+        Reply::Leave => Ok(()),
         Reply::Ack => message.ack().await,
         Reply::Nak(delay) => message.ack_with(AckKind::Nak(delay)).await,
         Reply::Term => message.ack_with(AckKind::Term).await,
@@ -402,6 +410,33 @@ async fn process(shared: &Arc<Shared>, message: &Message) -> Reply {
         }
     };
     let key = job_key(&item.run, item.job);
+    if !shared
+        .in_flight
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key.clone())
+    {
+        tracing::debug!(job = %key, delivered, "delivered again while running here: left alone");
+        return Reply::Leave;
+    }
+    let reply = process_item(shared, message, item, &key, delivered).await;
+    shared
+        .in_flight
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&key);
+    reply
+}
+
+async fn process_item(
+    shared: &Arc<Shared>,
+    message: &Message,
+    item: WorkItem,
+    key: &str,
+    delivered: u64,
+) -> Reply {
+    let _ = message;
+    let key = key.to_owned();
     let inner = shared.cluster.inner();
     if delivered > 1 {
         shared.lock_stats().redelivered += 1;
