@@ -344,7 +344,6 @@ async fn a_killed_worker_loses_no_job() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: site a (cap 3, two workers) saw 5 sessions at once; under investigation"]
 async fn site_caps_hold_across_workers() {
     let Some(server) = server_or_skip("site_caps_hold_across_workers") else {
         return;

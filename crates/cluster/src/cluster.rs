@@ -25,7 +25,8 @@ pub struct ClusterConfig {
     pub prefix: String,
     /// How long a delivered work item may go without an ack or an
     /// in-progress signal before it is handed out again (workers signal
-    /// progress every third of it while a job runs). Default 30 s.
+    /// progress every quarter of it while a job runs; a worker frozen
+    /// longer than this is taken for dead). Default 30 s.
     pub ack_wait: Duration,
     /// How many times a work item is delivered at most; the last delivery
     /// records a failure instead of running the job, so an item that

@@ -7,9 +7,22 @@
 //! job is claimed first (a claim left by an earlier delivery that never
 //! reported means the job may have done its work: its result is
 //! [`Outcome::UnknownOutcome`], and it is not run again); the job runs,
-//! with in-progress signals to the server every third of `ack_wait`; its
-//! log chunks are stored, then its result is written (the first result
-//! written for a job stands), then the item is acknowledged.
+//! with in-progress signals to the server every quarter of `ack_wait`;
+//! its log chunks are stored, then its result is written (the first
+//! result written for a job stands), then the item is acknowledged.
+//!
+//! The server takes a worker that sends nothing for `ack_wait` for dead
+//! and hands its items out again, to this worker or another one of the
+//! site, while the first delivery may still run: the site then has one
+//! session more than its cap, and a non-idempotent job ends as
+//! [`Outcome::UnknownOutcome`]. So nothing may freeze the worker's
+//! runtime that long. The one known freeze is the first use of the
+//! built-in driver catalog, which compiles every driver's patterns (one
+//! runtime thread compiles, the others wait for it; seconds in a debug
+//! build on a busy machine): [`Worker::run`] does it on a blocking thread
+//! before its first pull. A worker that finds it was frozen longer than
+//! `ack_wait` while holding an item says so (warning), and a delivery of
+//! an item still running on this worker is left to the running one.
 
 mod logs;
 mod rate;
@@ -141,8 +154,9 @@ struct Shared {
     accounts: HashMap<String, Account>,
     bucket: Option<TokenBucket>,
     runs: Mutex<HashMap<String, CancellationToken>>,
-    /// Jobs running here (`<run>.<job>`): a redelivery of one of them is
-    /// left alone, its first delivery still reports.
+    /// Jobs running here (`<run>.<job>`): a redelivery of one of them
+    /// (after this worker was frozen longer than `ack_wait`) is left
+    /// alone, its first delivery still reports.
     in_flight: Mutex<std::collections::HashSet<String>>,
     stats: Mutex<WorkerStats>,
     running: AtomicUsize,
@@ -238,6 +252,7 @@ impl Worker {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<WorkerStats> {
         let shared = &self.shared;
         let consumer = shared.cluster.site_consumer(&shared.options.site).await?;
+        warm_up().await;
         let tasks = TaskTracker::new();
         tasks.spawn(watch_runs(Arc::clone(shared)));
         tasks.spawn(heartbeat(Arc::clone(shared)));
@@ -306,6 +321,23 @@ impl Shared {
     }
 }
 
+/// Compiles the built-in driver catalog on a blocking thread, before the
+/// worker holds any item: done by the first job instead, it freezes the
+/// runtime (in-progress signals included) for as long as it takes.
+async fn warm_up() {
+    let started = std::time::Instant::now();
+    match tokio::task::spawn_blocking(|| oxscript_drivers::builtin().len()).await {
+        Ok(drivers) => tracing::debug!(
+            drivers,
+            took = ?started.elapsed(),
+            "built-in driver catalog compiled"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "compiling the built-in driver catalog failed; the first job compiles it")
+        }
+    }
+}
+
 /// One pull request of `n` items, each run with one of `permits`.
 async fn pull(
     shared: Arc<Shared>,
@@ -365,21 +397,26 @@ async fn pause(shared: &Shared) {
 /// Handles one item, signalling progress while it runs.
 async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermit) {
     shared.running.fetch_add(1, Ordering::AcqRel);
-    let every = (shared.cluster.config().ack_wait / 4).max(Duration::from_millis(100));
+    let ack_wait = shared.cluster.config().ack_wait;
+    let every = (ack_wait / 4).max(Duration::from_millis(100));
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut lease = Lease::new(ack_wait);
     let work = process(&shared, &message);
     tokio::pin!(work);
     let reply = loop {
         tokio::select! {
             reply = &mut work => break reply,
             _ = tick.tick() => {
-                tracing::debug!(subject = %message.subject, "in progress");
+                lease.check(&message);
                 if let Err(e) = message.ack_with(AckKind::Progress).await {
                     tracing::debug!(error = %e, "in-progress signal not sent");
                 }
+                lease.renewed();
             }
         }
     };
+    lease.check(&message);
     let sent = match reply {
         Reply::Leave => Ok(()),
         Reply::Ack => message.ack().await,
@@ -393,6 +430,44 @@ async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermi
     shared.running.fetch_sub(1, Ordering::AcqRel);
     drop(slot);
     shared.room.notify_one();
+}
+
+/// When the server last heard about an item from this worker, to warn
+/// when the worker was frozen long enough for the item to be handed out
+/// again.
+struct Lease {
+    ack_wait: Duration,
+    last: std::time::Instant,
+    warned: bool,
+}
+
+impl Lease {
+    fn new(ack_wait: Duration) -> Lease {
+        Lease {
+            ack_wait,
+            last: std::time::Instant::now(),
+            warned: false,
+        }
+    }
+
+    fn renewed(&mut self) {
+        self.last = std::time::Instant::now();
+    }
+
+    /// Warns (once) if the server has not heard about the item for longer
+    /// than `ack_wait`.
+    fn check(&mut self, message: &Message) {
+        let silent = self.last.elapsed();
+        if silent > self.ack_wait && !self.warned {
+            self.warned = true;
+            tracing::warn!(
+                subject = %message.subject,
+                silent = ?silent,
+                ack_wait = ?self.ack_wait,
+                "this worker was frozen longer than ack_wait while holding an item: the server may have handed it out again (keep blocking work off the runtime or raise ack_wait)"
+            );
+        }
+    }
 }
 
 /// Decides, runs and records one item.
@@ -416,10 +491,12 @@ async fn process(shared: &Arc<Shared>, message: &Message) -> Reply {
         .unwrap_or_else(PoisonError::into_inner)
         .insert(key.clone())
     {
-        tracing::debug!(job = %key, delivered, "delivered again while running here: left alone");
+        // Only after this worker was silent for ack_wait (see the module
+        // docs); the running delivery answers for the item.
+        tracing::warn!(job = %key, delivered, "delivered again while still running here (this worker was frozen longer than ack_wait): left to the running delivery");
         return Reply::Leave;
     }
-    let reply = process_item(shared, message, item, &key, delivered).await;
+    let reply = process_item(shared, item, &key, delivered).await;
     shared
         .in_flight
         .lock()
@@ -428,14 +505,7 @@ async fn process(shared: &Arc<Shared>, message: &Message) -> Reply {
     reply
 }
 
-async fn process_item(
-    shared: &Arc<Shared>,
-    message: &Message,
-    item: WorkItem,
-    key: &str,
-    delivered: u64,
-) -> Reply {
-    let _ = message;
+async fn process_item(shared: &Arc<Shared>, item: WorkItem, key: &str, delivered: u64) -> Reply {
     let key = key.to_owned();
     let inner = shared.cluster.inner();
     if delivered > 1 {
