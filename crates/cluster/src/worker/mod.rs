@@ -19,8 +19,8 @@
 //! runtime that long. The one known freeze is the first use of the
 //! built-in driver catalog, which compiles every driver's patterns (one
 //! runtime thread compiles, the others wait for it; seconds in a debug
-//! build on a busy machine): [`Worker::run`] does it on a blocking thread
-//! before its first pull. A worker that finds it was frozen longer than
+//! build on a busy machine): [`Worker::run`] opens a Session over an
+//! in-memory pipe before its first pull. A worker that finds it was frozen longer than
 //! `ack_wait` while holding an item says so (warning), and a delivery of
 //! an item still running on this worker is left to the running one.
 
@@ -36,9 +36,10 @@ use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message, consumer, kv, message::PublishMessage};
 use futures::{FutureExt, StreamExt};
-use oxscript_core::{Account, AccountPool};
+use oxscript_core::{Account, AccountPool, Host};
 use oxscript_jobs::log::Logger;
 use oxscript_jobs::queue::{JobStatus, Queue, QueueOptions};
+use oxscript_transport::{LinkKind, Session, SessionOptions};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -252,7 +253,7 @@ impl Worker {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<WorkerStats> {
         let shared = &self.shared;
         let consumer = shared.cluster.site_consumer(&shared.options.site).await?;
-        warm_up().await;
+        warm_up(&shared.options.queue.session).await;
         let tasks = TaskTracker::new();
         tasks.spawn(watch_runs(Arc::clone(shared)));
         tasks.spawn(heartbeat(Arc::clone(shared)));
@@ -321,21 +322,32 @@ impl Shared {
     }
 }
 
-/// Compiles the built-in driver catalog on a blocking thread, before the
-/// worker holds any item: done by the first job instead, it freezes the
-/// runtime (in-progress signals included) for as long as it takes.
-async fn warm_up() {
+/// Opens and closes a Session over an in-memory pipe with the worker's
+/// session settings, before the worker holds any item: the first Session
+/// of a process compiles the driver catalog (every built-in driver's
+/// patterns and the OS-guessing rules), which done by the first job
+/// freezes the runtime, in-progress signals included, for as long as it
+/// takes.
+async fn warm_up(options: &SessionOptions) {
     let started = std::time::Instant::now();
-    match tokio::task::spawn_blocking(|| oxscript_drivers::builtin().len()).await {
-        Ok(drivers) => tracing::debug!(
-            drivers,
-            took = ?started.elapsed(),
-            "built-in driver catalog compiled"
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, "compiling the built-in driver catalog failed; the first job compiles it")
+    let (near, far) = tokio::io::duplex(64);
+    let opened = match Host::new("dummy://oxscript-worker-warm-up") {
+        Ok(host) => Session::over_stream(&host, Box::new(near), LinkKind::Raw, options.clone())
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match opened {
+        Ok(session) => {
+            let _ = session.close().await;
+            tracing::debug!(took = ?started.elapsed(), "driver catalog ready");
         }
+        Err(e) => tracing::warn!(
+            error = %e,
+            "could not prepare a session before taking items; the first job compiles the driver catalog and may freeze the worker"
+        ),
     }
+    drop(far);
 }
 
 /// One pull request of `n` items, each run with one of `permits`.
