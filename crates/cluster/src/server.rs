@@ -141,6 +141,11 @@ impl NatsServer {
         self.port
     }
 
+    /// The server process's id (to watch its CPU time, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's storage directory.
     pub fn dir(&self) -> &Path {
         &self.dir
