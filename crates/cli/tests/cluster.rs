@@ -25,19 +25,6 @@ use oxscript::{Account, Host};
 
 const ACK_WAIT: Duration = Duration::from_secs(2);
 
-fn server_or_skip(test: &str) -> Option<NatsServer> {
-    match NatsServer::binary() {
-        Ok(_) => Some(NatsServer::start().unwrap()),
-        Err(reason) if std::env::var_os("CI").is_some() => {
-            panic!("{test}: nats-server is required under CI: {reason}")
-        }
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: {reason}");
-            None
-        }
-    }
-}
-
 async fn cluster(server: &NatsServer) -> Cluster {
     let config = ClusterConfig {
         ack_wait: ACK_WAIT,
@@ -202,7 +189,7 @@ async fn join(queue: &ClusterQueue) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_worker_loses_no_job() {
-    let Some(server) = server_or_skip("a_killed_worker_loses_no_job") else {
+    let Some(server) = NatsServer::for_test("a_killed_worker_loses_no_job").unwrap() else {
         return;
     };
     let dir = temp_dir("kill");
@@ -345,7 +332,7 @@ async fn a_killed_worker_loses_no_job() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn site_caps_hold_across_workers() {
-    let Some(server) = server_or_skip("site_caps_hold_across_workers") else {
+    let Some(server) = NatsServer::for_test("site_caps_hold_across_workers").unwrap() else {
         return;
     };
     let dir = temp_dir("caps");
@@ -404,7 +391,7 @@ async fn site_caps_hold_across_workers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_and_logs_match_a_local_run() {
-    let Some(server) = server_or_skip("results_and_logs_match_a_local_run") else {
+    let Some(server) = NatsServer::for_test("results_and_logs_match_a_local_run").unwrap() else {
         return;
     };
     let dir = temp_dir("match");

@@ -7,13 +7,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer, kv, stream};
+use async_nats::jetstream::{self, consumer, context, kv, message::PublishMessage, stream};
 use futures::{StreamExt, TryStreamExt};
 
 use crate::connect::NatsOptions;
 use crate::error::{Error, Result, nats};
-use crate::names::{Names, check_token, now_millis};
-use crate::wire::{self, RunRecord, RunState, WIRE_VERSION, WorkerRecord};
+use crate::names::{Names, check_token, job_key, now_millis};
+use crate::wire::{self, Event, JobResult, RunRecord, RunState, WIRE_VERSION, WorkerRecord};
 
 /// Settings shared by every process of a cluster (coordinators and
 /// workers must agree on the prefix; the rest is applied by whoever
@@ -70,7 +70,6 @@ pub(crate) struct Inner {
     pub(crate) config: ClusterConfig,
     pub(crate) work: stream::Stream,
     pub(crate) events: stream::Stream,
-    pub(crate) results: kv::Store,
     pub(crate) claims: kv::Store,
     pub(crate) runs: kv::Store,
     pub(crate) workers: kv::Store,
@@ -133,8 +132,6 @@ impl Cluster {
             storage,
             ..Default::default()
         };
-        let results =
-            get_or_create_bucket(&js, bucket(names.results_bucket(), config.expiry)).await?;
         let claims =
             get_or_create_bucket(&js, bucket(names.claims_bucket(), config.expiry)).await?;
         let runs = get_or_create_bucket(&js, bucket(names.runs_bucket(), config.expiry)).await?;
@@ -146,7 +143,6 @@ impl Cluster {
             config,
             work,
             events,
-            results,
             claims,
             runs,
             workers,
@@ -242,6 +238,62 @@ impl Cluster {
                 .get_consumer(&name)
                 .await
                 .map_err(nats(format!("opening the consumer of site `{site}`"))),
+        }
+    }
+
+    /// Records `result` as its job's result unless one was recorded
+    /// before: `Ok(true)` if this one was written, `Ok(false)` if another
+    /// stands. The result is the only message on its subject of the
+    /// events stream (written with an expected last subject sequence of
+    /// 0, which the server checks atomically), so the coordinator reads
+    /// it in order after the job's log chunks.
+    pub(crate) async fn record_result(&self, result: &JobResult) -> Result<bool> {
+        let inner = &self.0;
+        let action = || {
+            format!(
+                "recording the result of job {}",
+                job_key(&result.run, result.job)
+            )
+        };
+        let ack = inner
+            .js
+            .send_publish(
+                inner.names.result_subject(&result.run, result.job),
+                PublishMessage::build()
+                    .payload(wire::encode(&Event::Result(result.clone())))
+                    .expected_last_subject_sequence(0),
+            )
+            .await
+            .map_err(nats(action()))?;
+        match ack.await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == context::PublishErrorKind::WrongLastSequence => Ok(false),
+            Err(e) => Err(Error::nats(action(), e)),
+        }
+    }
+
+    /// The recorded result of job `job` of run `run`, if any.
+    pub(crate) async fn stored_result(&self, run: &str, job: u64) -> Result<Option<JobResult>> {
+        let subject = self.0.names.result_subject(run, job);
+        match self
+            .0
+            .events
+            .get_last_raw_message_by_subject(&subject)
+            .await
+        {
+            Ok(message) => match wire::decode_event(&subject, &message.payload)? {
+                Event::Result(result) => Ok(Some(result)),
+                Event::Log(_) => Err(Error::Decode {
+                    what: "result",
+                    subject,
+                    reason: "a log chunk where a result belongs".to_owned(),
+                }),
+            },
+            Err(e) if e.kind() == stream::LastRawMessageErrorKind::NoMessageFound => Ok(None),
+            Err(e) => Err(Error::nats(
+                format!("reading the result of job {}", job_key(run, job)),
+                e,
+            )),
         }
     }
 
@@ -496,5 +548,87 @@ impl fmt::Display for ClusterStatus {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::server::NatsServer;
+    use crate::wire::Outcome;
+
+    fn result(worker: &str, outcome: Outcome) -> JobResult {
+        JobResult {
+            v: WIRE_VERSION,
+            run: "r1".to_owned(),
+            job: 7,
+            outcome,
+            attempts: Vec::new(),
+            worker: worker.to_owned(),
+            site: "lab".to_owned(),
+            delivered: 1,
+            started_ms: 1,
+            ended_ms: 2,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_result_recorded_stands() {
+        let Some(server) = NatsServer::for_test("the_first_result_recorded_stands").unwrap() else {
+            return;
+        };
+        let config = ClusterConfig {
+            memory_storage: true,
+            ..ClusterConfig::default()
+        };
+        let cluster = Cluster::connect(&NatsOptions::new(server.url()), config)
+            .await
+            .unwrap();
+        assert_eq!(cluster.stored_result("r1", 7).await.unwrap(), None);
+        let first = result("w1", Outcome::Succeeded);
+        assert!(cluster.record_result(&first).await.unwrap());
+        let late = result(
+            "w2",
+            Outcome::Failed {
+                error: vec!["late".to_owned()],
+            },
+        );
+        assert!(!cluster.record_result(&late).await.unwrap());
+        assert!(!cluster.record_result(&first).await.unwrap());
+        assert_eq!(cluster.stored_result("r1", 7).await.unwrap(), Some(first));
+        assert_eq!(cluster.stored_result("r1", 8).await.unwrap(), None);
+        // A log chunk of the job does not count as its result.
+        let chunk = crate::wire::LogChunk {
+            v: WIRE_VERSION,
+            run: "r1".to_owned(),
+            job: 8,
+            delivered: 1,
+            attempt: 1,
+            seq: 0,
+            events: Vec::new(),
+        };
+        cluster
+            .inner()
+            .js
+            .publish(
+                cluster.inner().names.log_subject("r1", 8),
+                wire::encode(&Event::Log(chunk)),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        assert_eq!(cluster.stored_result("r1", 8).await.unwrap(), None);
+        assert!(
+            cluster
+                .record_result(&JobResult {
+                    job: 8,
+                    ..result("w1", Outcome::Cancelled)
+                })
+                .await
+                .unwrap()
+        );
     }
 }

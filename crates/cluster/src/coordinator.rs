@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use async_nats::jetstream::{consumer, kv, message::PublishMessage};
+use async_nats::jetstream::{consumer, message::PublishMessage};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use oxscript_core::Host;
@@ -452,7 +452,9 @@ impl ClusterQueue {
 
     /// Cancels the run: workers stop its running jobs, items still queued
     /// are removed, and every job without a result yet is recorded as
-    /// cancelled (a worker's result written first still wins).
+    /// cancelled (a worker's result recorded first still stands). The
+    /// results reach this queue like every other result: [`join`](Self::join)
+    /// returns once they have.
     pub async fn cancel(&self) -> Result<()> {
         let shared = &self.shared;
         lock(&shared.state).cancelled = true;
@@ -464,7 +466,7 @@ impl ClusterQueue {
             .filter(|(_, e)| !e.status.is_finished())
             .map(|(job, _)| *job)
             .collect();
-        let results = &shared.cluster.inner().results;
+        let cluster = &shared.cluster;
         let mut writes = FuturesUnordered::new();
         for job in open {
             let result = JobResult {
@@ -479,23 +481,15 @@ impl ClusterQueue {
                 started_ms: now_millis(),
                 ended_ms: now_millis(),
             };
-            let key = job_key(&shared.run, job);
             writes.push(async move {
-                let written = results.create(&key, wire::encode(&result)).await;
+                let written = cluster.record_result(&result).await;
                 (result, written)
             });
         }
         while let Some((result, written)) = writes.next().await {
-            match written {
-                Ok(_) => shared.finish(result),
-                // A worker's result stands; it arrives as an event.
-                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {}
-                Err(e) => {
-                    return Err(Error::nats(
-                        format!("recording job {} as cancelled", result.job),
-                        e,
-                    ));
-                }
+            if let Err(e) = written {
+                tracing::warn!(run = %shared.run, job = result.job, error = %e, "could not record the job as cancelled");
+                return Err(e);
             }
         }
         Ok(())

@@ -84,19 +84,20 @@ impl Names {
         format!("{}.ev.>", self.prefix)
     }
 
-    /// `<prefix>.ev.<run>.<job>`: events of one job.
-    pub(crate) fn event_subject(&self, run: &str, job: u64) -> String {
-        format!("{}.ev.{run}.{job}", self.prefix)
+    /// `<prefix>.ev.<run>.<job>.log`: the log chunks of one job.
+    pub(crate) fn log_subject(&self, run: &str, job: u64) -> String {
+        format!("{}.ev.{run}.{job}.log", self.prefix)
+    }
+
+    /// `<prefix>.ev.<run>.<job>.result`: the result of one job, the only
+    /// message on that subject (the first written stands).
+    pub(crate) fn result_subject(&self, run: &str, job: u64) -> String {
+        format!("{}.ev.{run}.{job}.result", self.prefix)
     }
 
     /// `<prefix>.ev.<run>.>`: events of a run.
     pub(crate) fn run_events_filter(&self, run: &str) -> String {
         format!("{}.ev.{run}.>", self.prefix)
-    }
-
-    /// The KV bucket of job results (first writer wins).
-    pub(crate) fn results_bucket(&self) -> String {
-        format!("{}_results", self.prefix)
     }
 
     /// The KV bucket of claims: non-idempotent jobs a worker started.
@@ -115,14 +116,15 @@ impl Names {
     }
 }
 
-/// `<run>.<job>`: the KV key and message id of a job.
+/// `<run>.<job>`: a job's key in the claims bucket, and the message id of
+/// its work item.
 pub(crate) fn job_key(run: &str, job: u64) -> String {
     format!("{run}.{job}")
 }
 
-/// The job number at the end of an event subject `<prefix>.ev.<run>.<job>`.
+/// The job number of an event subject `<prefix>.ev.<run>.<job>.<kind>`.
 pub(crate) fn job_of_subject(subject: &str) -> Option<u64> {
-    subject.rsplit('.').next()?.parse().ok()
+    subject.rsplit('.').nth(1)?.parse().ok()
 }
 
 /// A new run id: `r`, the time in milliseconds and 32 random bits, in
@@ -180,9 +182,11 @@ mod tests {
         assert_eq!(n.site_consumer("paris"), "ox_site_paris");
         assert_eq!(n.site_of_consumer("ox_site_paris"), Some("paris"));
         assert_eq!(n.site_of_consumer("other"), None);
-        assert_eq!(n.event_subject("r1", 7), "ox.ev.r1.7");
-        assert_eq!(job_of_subject("ox.ev.r1.7"), Some(7));
-        assert_eq!(job_of_subject("ox.ev.r1.x"), None);
+        assert_eq!(n.log_subject("r1", 7), "ox.ev.r1.7.log");
+        assert_eq!(n.result_subject("r1", 7), "ox.ev.r1.7.result");
+        assert_eq!(job_of_subject("ox.ev.r1.7.log"), Some(7));
+        assert_eq!(job_of_subject("ox.ev.r1.7.result"), Some(7));
+        assert_eq!(job_of_subject("ox.ev.r1.x.log"), None);
         assert_eq!(job_key("r1", 7), "r1.7");
     }
 

@@ -131,6 +131,36 @@ impl NatsServer {
         }
     }
 
+    /// A server for the test `test`, or `Ok(None)` when there is no
+    /// suitable `nats-server` here, after printing `SKIPPED <test>: <why>`
+    /// so that the skip shows in the test output. Under CI (the `CI`
+    /// environment variable set) a missing server is an error instead:
+    /// a cluster test never skips silently there.
+    ///
+    /// ```no_run
+    /// # fn demo() -> oxscript_cluster::Result<()> {
+    /// let Some(server) = oxscript_cluster::server::NatsServer::for_test("my_test")? else {
+    ///     return Ok(());
+    /// };
+    /// println!("testing against {}", server.url());
+    /// # Ok(()) }
+    /// ```
+    pub fn for_test(test: &str) -> Result<Option<NatsServer>> {
+        match NatsServer::binary() {
+            Ok(_) => NatsServer::start().map(Some),
+            Err(reason) if std::env::var_os("CI").is_some() => Err(Error::Server(format!(
+                "{test}: nats-server is required under CI: {reason}"
+            ))),
+            Err(reason) => {
+                // Straight to the standard error stream: the test harness
+                // captures `eprintln!` of passing tests, and a skip must show.
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
+                Ok(None)
+            }
+        }
+    }
+
     /// The URL clients use.
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)

@@ -140,8 +140,9 @@ pub struct AttemptRecord {
     pub error: Option<Vec<String>>,
 }
 
-/// The result of a job: stored in the results bucket under `<run>.<job>`
-/// (the first one written stands) and sent to the coordinator.
+/// The result of a job: the one message on its result subject
+/// `<prefix>.ev.<run>.<job>.result` of the events stream (the first one
+/// written stands), read there by the coordinator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobResult {
     /// [`WIRE_VERSION`].
@@ -221,13 +222,14 @@ pub struct LogChunk {
     pub events: Vec<LogEvent>,
 }
 
-/// What flows back to the coordinator on `<prefix>.ev.<run>.<job>`.
+/// What flows back to the coordinator on `<prefix>.ev.<run>.<job>.log`
+/// and `<prefix>.ev.<run>.<job>.result`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// A piece of a job's log.
     Log(LogChunk),
-    /// A job's result (a copy of the one in the results bucket).
+    /// A job's result.
     Result(JobResult),
 }
 

@@ -12,24 +12,9 @@ use oxscript_emulator::{TelnetServer, ios};
 use oxscript_jobs::log::Logger;
 use oxscript_jobs::report;
 
-/// A server, or `None` (printed) when there is no nats-server; under CI
-/// a missing server fails the test.
-fn server_or_skip(test: &str) -> Option<NatsServer> {
-    match NatsServer::binary() {
-        Ok(_) => Some(NatsServer::start().unwrap()),
-        Err(reason) if std::env::var_os("CI").is_some() => {
-            panic!("{test}: nats-server is required under CI: {reason}")
-        }
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: {reason}");
-            None
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_run_on_a_worker_and_report_back() {
-    let Some(server) = server_or_skip("jobs_run_on_a_worker_and_report_back") else {
+    let Some(server) = NatsServer::for_test("jobs_run_on_a_worker_and_report_back").unwrap() else {
         return;
     };
     let device = ios::device("R1")
@@ -110,7 +95,9 @@ async fn jobs_run_on_a_worker_and_report_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_progress_signals_keep_a_long_job_on_its_worker() {
-    let Some(server) = server_or_skip("in_progress_signals_keep_a_long_job_on_its_worker") else {
+    let Some(server) =
+        NatsServer::for_test("in_progress_signals_keep_a_long_job_on_its_worker").unwrap()
+    else {
         return;
     };
     let device = ios::device("R1").with_credentials("admin", "cisco");
@@ -205,4 +192,95 @@ async fn in_progress_signals_keep_a_long_job_on_its_worker() {
         (1, 1, 0),
         "{stats:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_run_stops_its_jobs_and_drops_its_queued_items() {
+    let Some(server) =
+        NatsServer::for_test("a_cancelled_run_stops_its_jobs_and_drops_its_queued_items").unwrap()
+    else {
+        return;
+    };
+    let telnet = TelnetServer::bind("127.0.0.1:0", ios::device("R1"))
+        .await
+        .unwrap();
+    let config = ClusterConfig {
+        memory_storage: true,
+        ..ClusterConfig::default()
+    };
+    let cluster = Cluster::connect(&oxscript_cluster::NatsOptions::new(server.url()), config)
+        .await
+        .unwrap();
+    // A job that says it started, then runs until it is stopped.
+    let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
+    let mut registry = JobRegistry::new();
+    registry.register(
+        "hold",
+        oxscript_cluster::Idempotence::Idempotent,
+        move |_ctx, host: Host, _session| {
+            let started_tx = started_tx.clone();
+            async move {
+                let _ = started_tx.send(host.name().to_owned());
+                std::future::pending::<()>().await;
+                Ok::<(), oxscript_jobs::Error>(())
+            }
+        },
+    );
+    let worker = Worker::new(&cluster, registry, WorkerOptions::new("lab", 2)).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker_task = tokio::spawn(async move {
+        worker
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let queue = ClusterQueue::new(&cluster, ClusterOptions::for_site("lab"))
+        .await
+        .unwrap();
+    let hosts: Vec<Host> = (0..10)
+        .map(|i| {
+            let mut h = Host::new(&format!("telnet://127.0.0.1:{}", telnet.port())).unwrap();
+            h.set_name(format!("h{i}"));
+            h
+        })
+        .collect();
+    let keys = queue.run(hosts, "hold", &JobArgs::new()).unwrap();
+    // Both slots busy: the 8 other items wait in the queue.
+    let deadline = std::time::Duration::from_secs(30);
+    for _ in 0..2 {
+        tokio::time::timeout(deadline, started.recv())
+            .await
+            .expect("the worker did not start two jobs")
+            .unwrap();
+    }
+    queue.cancel().await.unwrap();
+    tokio::time::timeout(deadline, queue.join())
+        .await
+        .expect("the cancelled run did not end")
+        .unwrap();
+    for key in &keys {
+        assert!(
+            matches!(queue.status(key), Some(RemoteStatus::Cancelled)),
+            "{key}: {:?}",
+            queue.status(key)
+        );
+    }
+    let stats = queue.stats();
+    assert_eq!((stats.cancelled, stats.succeeded), (10, 0), "{stats:?}");
+    assert_eq!(stats.duplicate_results, 0, "{stats:?}");
+    let status = cluster.status().await.unwrap();
+    let run = status
+        .runs
+        .iter()
+        .find(|r| r.run == queue.run_id())
+        .unwrap();
+    assert_eq!(run.state, oxscript_cluster::wire::RunState::Cancelled);
+    assert_eq!(status.sites[0].pending, 0, "{status}");
+
+    let _ = stop.send(());
+    let worker_stats = worker_task.await.unwrap().unwrap();
+    // The queued items were removed, never started.
+    assert!(started.try_recv().is_err(), "a removed item was started");
+    assert_eq!(worker_stats.succeeded, 0, "{worker_stats:?}");
 }

@@ -166,7 +166,7 @@ impl LogStream {
         log.seq += 1;
         let _ = self.out.send(Out::Chunk {
             job: local,
-            subject: self.names.event_subject(&route.run, route.job),
+            subject: self.names.log_subject(&route.run, route.job),
             id,
             payload: wire::encode(&Event::Log(chunk)),
         });

@@ -2,14 +2,14 @@
 //! [`Queue`], streams their logs back and records their results.
 //!
 //! Per item, in order: the run is checked (a cancelled run's items are
-//! recorded as cancelled); on a redelivery, an existing result is resent
-//! and the item acknowledged without running anything; a non-idempotent
+//! recorded as cancelled); on a redelivery, an item whose job has a
+//! result is acknowledged without running anything; a non-idempotent
 //! job is claimed first (a claim left by an earlier delivery that never
 //! reported means the job may have done its work: its result is
 //! [`Outcome::UnknownOutcome`], and it is not run again); the job runs,
 //! with in-progress signals to the server every quarter of `ack_wait`;
-//! its log chunks are stored, then its result is written (the first
-//! result written for a job stands), then the item is acknowledged.
+//! its log chunks are stored, then its result is recorded (the first
+//! result recorded for a job stands), then the item is acknowledged.
 //!
 //! The server takes a worker that sends nothing for `ack_wait` for dead
 //! and hands its items out again, to this worker or another one of the
@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use async_nats::jetstream::{AckKind, Message, consumer, kv, message::PublishMessage};
+use async_nats::jetstream::{AckKind, Message, consumer, kv};
 use futures::{FutureExt, StreamExt};
 use oxscript_core::{Account, AccountPool, Host};
 use oxscript_jobs::log::Logger;
@@ -51,7 +51,7 @@ use crate::error::{Error, Result};
 use crate::names::{check_token, job_key, now_millis};
 use crate::registry::{Idempotence, JobRegistry};
 use crate::wire::{
-    self, Event, JobResult, Outcome, RunRecord, RunState, WIRE_VERSION, WorkItem, WorkerRecord,
+    self, JobResult, Outcome, RunRecord, RunState, WIRE_VERSION, WorkItem, WorkerRecord,
 };
 use logs::{LogStream, Route};
 use rate::TokenBucket;
@@ -522,16 +522,13 @@ async fn process_item(shared: &Arc<Shared>, item: WorkItem, key: &str, delivered
     let inner = shared.cluster.inner();
     if delivered > 1 {
         shared.lock_stats().redelivered += 1;
-        match inner.results.get(&key).await {
-            Ok(Some(existing)) => {
-                shared.lock_stats().already_done += 1;
-                return match wire::decode::<JobResult>("result", &key, &existing) {
-                    Ok(result) => send_result_event(shared, &result).await,
-                    Err(e) => {
-                        tracing::error!(error = %e, job = %key, "stored result unreadable; item dropped");
-                        Reply::Term
-                    }
-                };
+        match shared.cluster.stored_result(&item.run, item.job).await {
+            Ok(Some(_)) => {
+                // The coordinator reads it from the events stream.
+                let mut stats = shared.lock_stats();
+                stats.already_done += 1;
+                stats.handled += 1;
+                return Reply::Ack;
             }
             Ok(None) => {}
             Err(e) => {
@@ -682,67 +679,32 @@ async fn process_item(shared: &Arc<Shared>, item: WorkItem, key: &str, delivered
     write_result(shared, result).await
 }
 
-/// Writes `result` unless one exists, sends the stored one to the
-/// coordinator, and says how to answer the item.
+/// Records `result` unless a result of its job stands already, and says
+/// how to answer the item.
 async fn write_result(shared: &Arc<Shared>, result: JobResult) -> Reply {
-    let inner = shared.cluster.inner();
-    let key = job_key(&result.run, result.job);
-    let stored = match inner.results.create(&key, wire::encode(&result)).await {
-        Ok(_) => {
+    match shared.cluster.record_result(&result).await {
+        Ok(true) => {
             let mut stats = shared.lock_stats();
+            stats.handled += 1;
             match &result.outcome {
                 Outcome::Succeeded => stats.succeeded += 1,
                 Outcome::Failed { .. } => stats.failed += 1,
                 Outcome::Cancelled => stats.cancelled += 1,
                 Outcome::UnknownOutcome { .. } => stats.unknown_outcome += 1,
             }
-            result
+            Reply::Ack
         }
-        Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
-            shared.lock_stats().lost_races += 1;
-            tracing::warn!(job = %key, "another delivery wrote this job's result first; it stands");
-            match inner.results.get(&key).await {
-                Ok(Some(bytes)) => match wire::decode::<JobResult>("result", &key, &bytes) {
-                    Ok(existing) => existing,
-                    Err(e) => {
-                        tracing::error!(error = %e, job = %key, "stored result unreadable");
-                        return Reply::Term;
-                    }
-                },
-                _ => return Reply::Nak(Some(Duration::from_secs(1))),
+        Ok(false) => {
+            {
+                let mut stats = shared.lock_stats();
+                stats.handled += 1;
+                stats.lost_races += 1;
             }
+            tracing::warn!(job = %job_key(&result.run, result.job), "another delivery recorded this job's result first; it stands");
+            Reply::Ack
         }
         Err(e) => {
-            tracing::warn!(error = %e, job = %key, "could not write the result; the item will come back");
-            return Reply::Nak(Some(Duration::from_secs(1)));
-        }
-    };
-    send_result_event(shared, &stored).await
-}
-
-/// Sends a stored result to the coordinator (resent copies are dropped by
-/// the server: same message id).
-async fn send_result_event(shared: &Arc<Shared>, result: &JobResult) -> Reply {
-    let inner = shared.cluster.inner();
-    let key = job_key(&result.run, result.job);
-    shared.lock_stats().handled += 1;
-    let sent = inner
-        .js
-        .send_publish(
-            inner.names.event_subject(&result.run, result.job),
-            PublishMessage::build()
-                .payload(wire::encode(&Event::Result(result.clone())))
-                .message_id(format!("result.{key}")),
-        )
-        .await;
-    let stored = match sent {
-        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match stored {
-        Ok(()) => Reply::Ack,
-        Err(e) => {
-            tracing::warn!(error = %e, job = %key, "result not sent to the coordinator; the item will come back");
+            tracing::warn!(error = %e, "the item will come back");
             Reply::Nak(Some(Duration::from_secs(1)))
         }
     }
