@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use oxscript::Protocol;
+use oxscript::jobs::queue::QueueOptions;
+use oxscript::{Protocol, SessionOptions};
 
 /// Run commands on many devices over Telnet or SSH.
 ///
@@ -120,6 +121,27 @@ pub(crate) struct Args {
     /// More log output on stderr (repeat for more).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+}
+
+/// The local queue's settings from `--timeout`, `--connect-timeout`,
+/// `--retry` and `--retry-login` (taken by the URL mode and by `oxscript
+/// worker`); the other settings at their defaults.
+pub(crate) fn queue_options(
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: u32,
+    retry_login: u32,
+) -> QueueOptions {
+    QueueOptions {
+        session: SessionOptions {
+            timeout,
+            connect_timeout,
+            ..SessionOptions::default()
+        },
+        attempts: retry.saturating_add(1),
+        login_attempts: retry_login.saturating_add(1),
+        ..QueueOptions::default()
+    }
 }
 
 /// The longest timeout accepted, in seconds (about 31 years): deadlines

@@ -10,10 +10,9 @@ use clap::{Args as ClapArgs, Subcommand};
 use oxscript::cluster::{
     Cluster, ClusterConfig, JobRegistry, LoginRate, NatsOptions, Worker, WorkerOptions, builtin,
 };
-use oxscript::jobs::queue::QueueOptions;
-use oxscript::{SessionOptions, inventory};
+use oxscript::inventory;
 
-use crate::args::parse_seconds;
+use crate::args::{parse_seconds, queue_options};
 
 /// The cluster subcommands.
 #[derive(Debug, Subcommand)]
@@ -217,16 +216,12 @@ async fn worker(args: WorkerArgs) -> Result<ExitCode> {
             per_second: args.login_rate,
             burst: args.login_burst,
         }),
-        queue: QueueOptions {
-            session: SessionOptions {
-                timeout: args.timeout,
-                connect_timeout: args.connect_timeout,
-                ..SessionOptions::default()
-            },
-            attempts: args.retry.saturating_add(1),
-            login_attempts: args.retry_login.saturating_add(1),
-            ..QueueOptions::default()
-        },
+        queue: queue_options(
+            args.timeout,
+            args.connect_timeout,
+            args.retry,
+            args.retry_login,
+        ),
         ..WorkerOptions::new(args.site.clone(), args.slots)
     };
     let worker = Worker::new(&cluster, registry, options)?;

@@ -17,7 +17,9 @@ use crate::wire::{self, Event, JobResult, RunRecord, RunState, WIRE_VERSION, Wor
 
 /// Settings shared by every process of a cluster (coordinators and
 /// workers must agree on the prefix; the rest is applied by whoever
-/// creates the streams and consumers first).
+/// creates the streams first, and, for `ack_wait` and `max_deliver`, by
+/// whoever creates a site's consumer or sets its cap last: workers follow
+/// the consumer's values, not their own, and warn when they differ).
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
     /// The prefix of every stream, bucket and subject (letters, digits,
@@ -225,10 +227,12 @@ impl Cluster {
             site,
             "site has no consumer yet: creating it without a session cap (set one with `oxscript cluster cap {site} N`)"
         );
+        // Strict: never change a consumer someone created meanwhile (the
+        // coordinator, with the site's cap).
         match self
             .0
             .work
-            .create_consumer(self.site_config(site, None))
+            .create_consumer_strict(self.site_config(site, None))
             .await
         {
             Ok(c) => Ok(c),

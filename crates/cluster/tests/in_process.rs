@@ -12,6 +12,44 @@ use oxscript_emulator::{TelnetServer, ios};
 use oxscript_jobs::log::Logger;
 use oxscript_jobs::report;
 
+/// A cluster on `server`, in memory, with `ack_wait` (default if `None`).
+async fn cluster(server: &NatsServer, ack_wait: Option<std::time::Duration>) -> Cluster {
+    let defaults = ClusterConfig::default();
+    let config = ClusterConfig {
+        memory_storage: true,
+        ack_wait: ack_wait.unwrap_or(defaults.ack_wait),
+        ..defaults
+    };
+    Cluster::connect(&oxscript_cluster::NatsOptions::new(server.url()), config)
+        .await
+        .unwrap()
+}
+
+/// A running worker: `stop` ends it and returns its counters.
+struct RunningWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<oxscript_cluster::Result<oxscript_cluster::WorkerStats>>,
+}
+
+impl RunningWorker {
+    fn start(worker: Worker) -> RunningWorker {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            worker
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        RunningWorker { stop, task }
+    }
+
+    async fn stop(self) -> oxscript_cluster::WorkerStats {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_run_on_a_worker_and_report_back() {
     let Some(server) = NatsServer::for_test("jobs_run_on_a_worker_and_report_back").unwrap() else {
@@ -28,13 +66,7 @@ async fn jobs_run_on_a_worker_and_report_back() {
         host.set_driver(Some("ios".into()));
         hosts.push(host);
     }
-    let config = ClusterConfig {
-        memory_storage: true,
-        ..ClusterConfig::default()
-    };
-    let cluster = Cluster::connect(&oxscript_cluster::NatsOptions::new(server.url()), config)
-        .await
-        .unwrap();
+    let cluster = cluster(&server, None).await;
     let mut registry = JobRegistry::new();
     builtin::register(&mut registry);
     let worker = Worker::new(
@@ -46,14 +78,7 @@ async fn jobs_run_on_a_worker_and_report_back() {
         },
     )
     .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker_task = tokio::spawn(async move {
-        worker
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let worker = RunningWorker::start(worker);
     let logger = Logger::new();
     let queue = ClusterQueue::new(
         &cluster,
@@ -85,8 +110,7 @@ async fn jobs_run_on_a_worker_and_report_back() {
         "{:?}",
         logs[0].transcript()
     );
-    let _ = stop.send(());
-    let stats = worker_task.await.unwrap().unwrap();
+    let stats = worker.stop().await;
     assert_eq!(stats.succeeded, 20);
     let status = cluster.status().await.unwrap();
     assert_eq!(status.sites[0].cap, Some(3));
@@ -94,22 +118,29 @@ async fn jobs_run_on_a_worker_and_report_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_progress_signals_keep_a_long_job_on_its_worker() {
-    let Some(server) =
-        NatsServer::for_test("in_progress_signals_keep_a_long_job_on_its_worker").unwrap()
-    else {
+async fn in_progress_signals_keep_a_long_job_on_its_worker_at_the_consumers_pace() {
+    let Some(server) = NatsServer::for_test(
+        "in_progress_signals_keep_a_long_job_on_its_worker_at_the_consumers_pace",
+    )
+    .unwrap() else {
         return;
     };
     let device = ios::device("R1").with_credentials("admin", "cisco");
     let telnet = TelnetServer::bind("127.0.0.1:0", device).await.unwrap();
-    let config = ClusterConfig {
-        memory_storage: true,
-        ack_wait: std::time::Duration::from_secs(1),
-        ..ClusterConfig::default()
-    };
-    let cluster = Cluster::connect(&oxscript_cluster::NatsOptions::new(server.url()), config)
-        .await
-        .unwrap();
+    // The coordinator creates the site's consumer with an ack_wait of 1 s;
+    // the worker's own setting (the default, 30 s) is not the one that
+    // counts, and its in-progress signals must follow the consumer's.
+    let cluster = cluster(&server, Some(std::time::Duration::from_secs(1))).await;
+    let queue = ClusterQueue::new(
+        &cluster,
+        ClusterOptions {
+            site_caps: [("lab".to_owned(), 10)].into(),
+            ..ClusterOptions::for_site("lab")
+        },
+    )
+    .await
+    .unwrap();
+    let worker_cluster = self::cluster(&server, None).await;
     let mut registry = JobRegistry::new();
     registry.register(
         "slow",
@@ -125,7 +156,7 @@ async fn in_progress_signals_keep_a_long_job_on_its_worker() {
     let mut qo = oxscript_jobs::queue::QueueOptions::default();
     qo.session.timeout = std::time::Duration::from_secs(4);
     let worker = Worker::new(
-        &cluster,
+        &worker_cluster,
         registry,
         WorkerOptions {
             queue: qo,
@@ -134,17 +165,7 @@ async fn in_progress_signals_keep_a_long_job_on_its_worker() {
         },
     )
     .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker_task = tokio::spawn(async move {
-        worker
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    let queue = ClusterQueue::new(&cluster, ClusterOptions::for_site("lab"))
-        .await
-        .unwrap();
+    let worker = RunningWorker::start(worker);
     let mut host = Host::new(&format!("telnet://127.0.0.1:{}", telnet.port())).unwrap();
     host.set_name("r1");
     let keys = queue.run(host, "slow", &JobArgs::new()).unwrap();
@@ -185,11 +206,15 @@ async fn in_progress_signals_keep_a_long_job_on_its_worker() {
         queue.status(&bh_keys[0])
     );
     held.abort();
-    let _ = stop.send(());
-    let stats = worker_task.await.unwrap().unwrap();
+    let stats = worker.stop().await;
     assert_eq!(
-        (stats.succeeded, stats.failed, stats.unknown_outcome),
-        (1, 1, 0),
+        (
+            stats.succeeded,
+            stats.failed,
+            stats.unknown_outcome,
+            stats.redelivered
+        ),
+        (1, 1, 0, 0),
         "{stats:?}"
     );
 }
@@ -204,13 +229,7 @@ async fn a_cancelled_run_stops_its_jobs_and_drops_its_queued_items() {
     let telnet = TelnetServer::bind("127.0.0.1:0", ios::device("R1"))
         .await
         .unwrap();
-    let config = ClusterConfig {
-        memory_storage: true,
-        ..ClusterConfig::default()
-    };
-    let cluster = Cluster::connect(&oxscript_cluster::NatsOptions::new(server.url()), config)
-        .await
-        .unwrap();
+    let cluster = cluster(&server, None).await;
     // A job that says it started, then runs until it is stopped.
     let (started_tx, mut started) = tokio::sync::mpsc::unbounded_channel();
     let mut registry = JobRegistry::new();
@@ -227,14 +246,7 @@ async fn a_cancelled_run_stops_its_jobs_and_drops_its_queued_items() {
         },
     );
     let worker = Worker::new(&cluster, registry, WorkerOptions::new("lab", 2)).unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker_task = tokio::spawn(async move {
-        worker
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let worker = RunningWorker::start(worker);
     let queue = ClusterQueue::new(&cluster, ClusterOptions::for_site("lab"))
         .await
         .unwrap();
@@ -278,8 +290,7 @@ async fn a_cancelled_run_stops_its_jobs_and_drops_its_queued_items() {
     assert_eq!(run.state, oxscript_cluster::wire::RunState::Cancelled);
     assert_eq!(status.sites[0].pending, 0, "{status}");
 
-    let _ = stop.send(());
-    let worker_stats = worker_task.await.unwrap().unwrap();
+    let worker_stats = worker.stop().await;
     // The queued items were removed, never started.
     assert!(started.try_recv().is_err(), "a removed item was started");
     assert_eq!(worker_stats.succeeded, 0, "{worker_stats:?}");

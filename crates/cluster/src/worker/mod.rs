@@ -46,7 +46,7 @@ use tokio_util::task::TaskTracker;
 
 pub use rate::LoginRate;
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, ClusterConfig};
 use crate::error::{Error, Result};
 use crate::names::{check_token, job_key, now_millis};
 use crate::registry::{Idempotence, JobRegistry};
@@ -162,6 +162,8 @@ struct Shared {
     stats: Mutex<WorkerStats>,
     running: AtomicUsize,
     slots: Arc<Semaphore>,
+    /// The site consumer's delivery settings, as the server has them.
+    delivery: Mutex<Delivery>,
     /// Wakes the pull loop: a slot was freed or a pull request ended.
     room: Notify,
     pulls: AtomicUsize,
@@ -229,6 +231,7 @@ impl Worker {
                 stats: Mutex::new(WorkerStats::default()),
                 running: AtomicUsize::new(0),
                 slots: Arc::new(Semaphore::new(slots)),
+                delivery: Mutex::new(Delivery::of_config(cluster.config())),
                 room: Notify::new(),
                 pulls: AtomicUsize::new(0),
                 stop: CancellationToken::new(),
@@ -253,10 +256,11 @@ impl Worker {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<WorkerStats> {
         let shared = &self.shared;
         let consumer = shared.cluster.site_consumer(&shared.options.site).await?;
+        shared.set_delivery(Delivery::of_consumer(&consumer.cached_info().config));
         warm_up(&shared.options.queue.session).await;
         let tasks = TaskTracker::new();
         tasks.spawn(watch_runs(Arc::clone(shared)));
-        tasks.spawn(heartbeat(Arc::clone(shared)));
+        tasks.spawn(heartbeat(Arc::clone(shared), consumer.clone()));
         tasks.spawn(flush_logs(Arc::clone(shared)));
         let jobs = TaskTracker::new();
         tracing::info!(worker = %shared.id, site = %shared.options.site, slots = shared.options.slots, "worker started");
@@ -293,9 +297,64 @@ impl Worker {
     }
 }
 
+/// How the server delivers the site's items: after how long without a
+/// word it hands one out again, and how many deliveries it makes at most
+/// (0: no limit). Read from the site's consumer, whose settings are the
+/// ones that count (whoever created or last updated it chose them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Delivery {
+    ack_wait: Duration,
+    max_deliver: u64,
+}
+
+impl Delivery {
+    fn of_config(config: &ClusterConfig) -> Delivery {
+        Delivery {
+            ack_wait: config.ack_wait,
+            max_deliver: u64::from(config.max_deliver.max(1)),
+        }
+    }
+
+    fn of_consumer(config: &consumer::Config) -> Delivery {
+        Delivery {
+            ack_wait: config.ack_wait,
+            max_deliver: u64::try_from(config.max_deliver).unwrap_or(0),
+        }
+    }
+
+    /// How often a running job's item is said to be in progress.
+    fn progress_interval(&self) -> Duration {
+        (self.ack_wait / 4).max(Duration::from_millis(100))
+    }
+}
+
 impl Shared {
     fn lock_stats(&self) -> MutexGuard<'_, WorkerStats> {
         self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn delivery(&self) -> Delivery {
+        *self.delivery.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the consumer's settings, saying so when they are not this
+    /// worker's own.
+    fn set_delivery(&self, delivery: Delivery) {
+        let previous = std::mem::replace(
+            &mut *self.delivery.lock().unwrap_or_else(PoisonError::into_inner),
+            delivery,
+        );
+        let own = Delivery::of_config(self.cluster.config());
+        if delivery != previous && delivery != own {
+            tracing::warn!(
+                site = %self.options.site,
+                ack_wait = ?delivery.ack_wait,
+                max_deliver = delivery.max_deliver,
+                own_ack_wait = ?own.ack_wait,
+                own_max_deliver = own.max_deliver,
+                "the site's consumer has other delivery settings than this worker's; the consumer's are used"
+            );
+        }
     }
 
     fn run_token(&self, run: &str) -> CancellationToken {
@@ -409,18 +468,16 @@ async fn pause(shared: &Shared) {
 /// Handles one item, signalling progress while it runs.
 async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermit) {
     shared.running.fetch_add(1, Ordering::AcqRel);
-    let ack_wait = shared.cluster.config().ack_wait;
-    let every = (ack_wait / 4).max(Duration::from_millis(100));
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut lease = Lease::new(ack_wait);
+    let mut lease = Lease::new();
     let work = process(&shared, &message);
     tokio::pin!(work);
     let reply = loop {
+        // Read again each time: the consumer's ack_wait may have changed.
+        let delivery = shared.delivery();
         tokio::select! {
             reply = &mut work => break reply,
-            _ = tick.tick() => {
-                lease.check(&message);
+            () = tokio::time::sleep_until(lease.last + delivery.progress_interval()) => {
+                lease.check(&message, delivery.ack_wait);
                 if let Err(e) = message.ack_with(AckKind::Progress).await {
                     tracing::debug!(error = %e, "in-progress signal not sent");
                 }
@@ -428,7 +485,7 @@ async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermi
             }
         }
     };
-    lease.check(&message);
+    lease.check(&message, shared.delivery().ack_wait);
     let sent = match reply {
         Reply::Leave => Ok(()),
         Reply::Ack => message.ack().await,
@@ -448,34 +505,32 @@ async fn handle(shared: Arc<Shared>, message: Message, slot: OwnedSemaphorePermi
 /// when the worker was frozen long enough for the item to be handed out
 /// again.
 struct Lease {
-    ack_wait: Duration,
-    last: std::time::Instant,
+    last: tokio::time::Instant,
     warned: bool,
 }
 
 impl Lease {
-    fn new(ack_wait: Duration) -> Lease {
+    fn new() -> Lease {
         Lease {
-            ack_wait,
-            last: std::time::Instant::now(),
+            last: tokio::time::Instant::now(),
             warned: false,
         }
     }
 
     fn renewed(&mut self) {
-        self.last = std::time::Instant::now();
+        self.last = tokio::time::Instant::now();
     }
 
     /// Warns (once) if the server has not heard about the item for longer
     /// than `ack_wait`.
-    fn check(&mut self, message: &Message) {
+    fn check(&mut self, message: &Message, ack_wait: Duration) {
         let silent = self.last.elapsed();
-        if silent > self.ack_wait && !self.warned {
+        if silent > ack_wait && !self.warned {
             self.warned = true;
             tracing::warn!(
                 subject = %message.subject,
                 silent = ?silent,
-                ack_wait = ?self.ack_wait,
+                ack_wait = ?ack_wait,
                 "this worker was frozen longer than ack_wait while holding an item: the server may have handed it out again (keep blocking work off the runtime or raise ack_wait)"
             );
         }
@@ -497,6 +552,9 @@ async fn process(shared: &Arc<Shared>, message: &Message) -> Reply {
         }
     };
     let key = job_key(&item.run, item.job);
+    if delivered > 1 {
+        shared.lock_stats().redelivered += 1;
+    }
     if !shared
         .in_flight
         .lock()
@@ -521,7 +579,6 @@ async fn process_item(shared: &Arc<Shared>, item: WorkItem, key: &str, delivered
     let key = key.to_owned();
     let inner = shared.cluster.inner();
     if delivered > 1 {
-        shared.lock_stats().redelivered += 1;
         match shared.cluster.stored_result(&item.run, item.job).await {
             Ok(Some(_)) => {
                 // The coordinator reads it from the events stream.
@@ -554,8 +611,8 @@ async fn process_item(shared: &Arc<Shared>, item: WorkItem, key: &str, delivered
     if run_token.is_cancelled() {
         return write_result(shared, decided(Outcome::Cancelled)).await;
     }
-    let max = u64::from(shared.cluster.config().max_deliver.max(1));
-    if delivered >= max && max > 1 {
+    let max = shared.delivery().max_deliver;
+    if max > 1 && delivered >= max {
         let reason = format!(
             "given up: delivered {delivered} times (max_deliver), each earlier delivery ended without a result"
         );
@@ -743,8 +800,9 @@ async fn watch_runs(shared: Arc<Shared>) {
     }
 }
 
-/// Writes the worker's heartbeat; forgets finished local jobs.
-async fn heartbeat(shared: Arc<Shared>) {
+/// Writes the worker's heartbeat; forgets finished local jobs; follows
+/// the site consumer's delivery settings.
+async fn heartbeat(shared: Arc<Shared>, mut consumer: consumer::PullConsumer) {
     let mut tick = tokio::time::interval(HEARTBEAT);
     loop {
         tokio::select! {
@@ -768,6 +826,10 @@ async fn heartbeat(shared: Arc<Shared>) {
             .await
         {
             tracing::debug!(error = %e, "heartbeat not written");
+        }
+        match consumer.info().await {
+            Ok(info) => shared.set_delivery(Delivery::of_consumer(&info.config)),
+            Err(e) => tracing::debug!(error = %e, "could not read the site's consumer"),
         }
         // The local queue and logger keep nothing the worker needs later.
         if let Some(logger) = shared.queue.logger() {
