@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use async_nats::jetstream::{consumer, message::PublishMessage};
+use async_nats::jetstream::{consumer, kv, message::PublishMessage};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use oxscript_core::Host;
@@ -261,6 +261,16 @@ impl ClusterQueue {
         tokio::spawn(event_loop(Arc::clone(&shared), messages, stop.clone()));
         tokio::spawn(publisher(Arc::clone(&shared), publish_rx, stop.clone()));
         tokio::spawn(record_writer(Arc::clone(&shared), stop.clone()));
+        match cluster.inner().runs.watch(&shared.run).await {
+            Ok(watch) => {
+                tokio::spawn(watch_cancellation(Arc::clone(&shared), watch, stop.clone()));
+            }
+            Err(e) => tracing::warn!(
+                run = %shared.run,
+                error = %e,
+                "cannot follow the run's record: a cancellation by `oxscript cluster cancel` will not end this queue's jobs"
+            ),
+        }
         Ok(ClusterQueue {
             shared,
             _stop: Arc::new(stop.drop_guard()),
@@ -460,39 +470,7 @@ impl ClusterQueue {
         lock(&shared.state).cancelled = true;
         let removed = shared.cluster.cancel_run(&shared.run).await?;
         tracing::info!(run = %shared.run, removed, "run cancelled");
-        let open: Vec<u64> = lock(&shared.state)
-            .jobs
-            .iter()
-            .filter(|(_, e)| !e.status.is_finished())
-            .map(|(job, _)| *job)
-            .collect();
-        let cluster = &shared.cluster;
-        let mut writes = FuturesUnordered::new();
-        for job in open {
-            let result = JobResult {
-                v: WIRE_VERSION,
-                run: shared.run.clone(),
-                job,
-                outcome: Outcome::Cancelled,
-                attempts: Vec::new(),
-                worker: shared.coordinator.clone(),
-                site: String::new(),
-                delivered: 0,
-                started_ms: now_millis(),
-                ended_ms: now_millis(),
-            };
-            writes.push(async move {
-                let written = cluster.record_result(&result).await;
-                (result, written)
-            });
-        }
-        while let Some((result, written)) = writes.next().await {
-            if let Err(e) = written {
-                tracing::warn!(run = %shared.run, job = result.job, error = %e, "could not record the job as cancelled");
-                return Err(e);
-            }
-        }
-        Ok(())
+        shared.record_open_jobs_cancelled().await
     }
 
     /// A graph job that runs the registered job `job_name` with `args` on
@@ -559,6 +537,43 @@ async fn remote_job_body(
 }
 
 impl Shared {
+    /// Records every job without a result as cancelled (a result recorded
+    /// first stands); the results arrive as events.
+    async fn record_open_jobs_cancelled(&self) -> Result<()> {
+        let open: Vec<u64> = lock(&self.state)
+            .jobs
+            .iter()
+            .filter(|(_, e)| !e.status.is_finished())
+            .map(|(job, _)| *job)
+            .collect();
+        let mut writes = FuturesUnordered::new();
+        for job in open {
+            let result = JobResult {
+                v: WIRE_VERSION,
+                run: self.run.clone(),
+                job,
+                outcome: Outcome::Cancelled,
+                attempts: Vec::new(),
+                worker: self.coordinator.clone(),
+                site: String::new(),
+                delivered: 0,
+                started_ms: now_millis(),
+                ended_ms: now_millis(),
+            };
+            writes.push(async move {
+                let written = self.cluster.record_result(&result).await;
+                (job, written)
+            });
+        }
+        while let Some((job, written)) = writes.next().await {
+            if let Err(e) = written {
+                tracing::warn!(run = %self.run, job, error = %e, "could not record the job as cancelled");
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     fn emit(&self, event: Event) {
         if self.events.receiver_count() > 0 {
             let _ = self.events.send(event);
@@ -866,6 +881,40 @@ async fn publisher(
                     }
                     (job, Ok(()))
                 });
+            }
+        }
+    }
+}
+
+/// Ends the queue's jobs when someone else cancels the run (`oxscript
+/// cluster cancel`, [`Cluster::cancel_run`]): without this, the jobs
+/// whose items were removed would never get a result.
+async fn watch_cancellation(shared: Arc<Shared>, mut watch: kv::Watch, stop: CancellationToken) {
+    loop {
+        let entry = tokio::select! {
+            () = stop.cancelled() => return,
+            entry = watch.next() => entry,
+        };
+        match entry {
+            Some(Ok(entry)) => {
+                let cancelled = wire::decode::<RunRecord>("run record", &entry.key, &entry.value)
+                    .is_ok_and(|r| r.state == RunState::Cancelled);
+                let first =
+                    cancelled && !std::mem::replace(&mut lock(&shared.state).cancelled, true);
+                if first {
+                    tracing::info!(run = %shared.run, "run cancelled elsewhere: recording its open jobs as cancelled");
+                    lock(&shared.state).record_dirty = true;
+                    if let Err(e) = shared.record_open_jobs_cancelled().await {
+                        tracing::warn!(run = %shared.run, error = %e, "open jobs not all recorded as cancelled");
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                tracing::warn!(run = %shared.run, error = %e, "following the run's record")
+            }
+            None => {
+                tracing::warn!(run = %shared.run, "the run record's watch ended: a cancellation elsewhere will not end this queue's jobs");
+                return;
             }
         }
     }

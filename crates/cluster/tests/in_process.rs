@@ -221,9 +221,27 @@ async fn in_progress_signals_keep_a_long_job_on_its_worker_at_the_consumers_pace
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_run_stops_its_jobs_and_drops_its_queued_items() {
-    let Some(server) =
-        NatsServer::for_test("a_cancelled_run_stops_its_jobs_and_drops_its_queued_items").unwrap()
-    else {
+    cancel_a_run(
+        "a_cancelled_run_stops_its_jobs_and_drops_its_queued_items",
+        false,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_cancelled_by_another_process_ends_on_its_coordinator() {
+    cancel_a_run(
+        "a_run_cancelled_by_another_process_ends_on_its_coordinator",
+        true,
+    )
+    .await;
+}
+
+/// Ten jobs that hold on a worker of two slots; the run is cancelled by
+/// its queue, or (`elsewhere`) by another connection, as `oxscript
+/// cluster cancel` does.
+async fn cancel_a_run(test: &str, elsewhere: bool) {
+    let Some(server) = NatsServer::for_test(test).unwrap() else {
         return;
     };
     let telnet = TelnetServer::bind("127.0.0.1:0", ios::device("R1"))
@@ -266,7 +284,13 @@ async fn a_cancelled_run_stops_its_jobs_and_drops_its_queued_items() {
             .expect("the worker did not start two jobs")
             .unwrap();
     }
-    queue.cancel().await.unwrap();
+    if elsewhere {
+        let other = self::cluster(&server, None).await;
+        // Every item of the run leaves the stream, the two running ones too.
+        assert_eq!(other.cancel_run(queue.run_id()).await.unwrap(), 10);
+    } else {
+        queue.cancel().await.unwrap();
+    }
     tokio::time::timeout(deadline, queue.join())
         .await
         .expect("the cancelled run did not end")
