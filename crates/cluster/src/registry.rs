@@ -42,7 +42,13 @@ struct Registered {
     make: MakeFn,
 }
 
-/// Named jobs; see the [module docs](self).
+/// Named jobs, so that work items can name them.
+///
+/// Closures cannot travel between processes, so a coordinator names the
+/// job and a worker looks the name up in its own registry. The function
+/// registered is exactly what [`Queue::run`] takes, wrappers such as
+/// [`autologin`](oxscript_jobs::queue::autologin) included; the same
+/// registry runs the same job locally with [`JobRegistry::run_locally`].
 ///
 /// ```
 /// use oxscript_cluster::{Idempotence, JobRegistry};

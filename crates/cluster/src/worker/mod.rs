@@ -1,28 +1,5 @@
 //! [`Worker`]: pulls its site's work items, runs them in a local
 //! [`Queue`], streams their logs back and records their results.
-//!
-//! Per item, in order: the run is checked (a cancelled run's items are
-//! recorded as cancelled); on a redelivery, an item whose job has a
-//! result is acknowledged without running anything; a non-idempotent
-//! job is claimed first (a claim left by an earlier delivery that never
-//! reported means the job may have done its work: its result is
-//! [`Outcome::UnknownOutcome`], and it is not run again); the job runs,
-//! with in-progress signals to the server every quarter of `ack_wait`;
-//! its log chunks are stored, then its result is recorded (the first
-//! result recorded for a job stands), then the item is acknowledged.
-//!
-//! The server takes a worker that sends nothing for `ack_wait` for dead
-//! and hands its items out again, to this worker or another one of the
-//! site, while the first delivery may still run: the site then has one
-//! session more than its cap, and a non-idempotent job ends as
-//! [`Outcome::UnknownOutcome`]. So nothing may freeze the worker's
-//! runtime that long. The one known freeze is the first use of the
-//! built-in driver catalog, which compiles every driver's patterns (one
-//! runtime thread compiles, the others wait for it; seconds in a debug
-//! build on a busy machine): [`Worker::run`] opens a Session over an
-//! in-memory pipe before its first pull. A worker that finds it was frozen longer than
-//! `ack_wait` while holding an item says so (warning), and a delivery of
-//! an item still running on this worker is left to the running one.
 
 mod logs;
 mod rate;
@@ -130,7 +107,34 @@ pub struct WorkerStats {
     pub lost_races: u64,
 }
 
-/// A worker; see the [module docs](self) and [`Worker::run`].
+/// A worker: pulls its site's work items, runs them in a local
+/// [`Queue`], streams their logs back and records their results (run it
+/// with [`Worker::run`]).
+///
+/// Per item, in order: the run is checked (a cancelled run's items are
+/// recorded as cancelled); on a redelivery, an item whose job has a
+/// result is acknowledged without running anything; a non-idempotent
+/// job is claimed first (a claim left by an earlier delivery that never
+/// reported means the job may have done its work: its result is
+/// [`Outcome::UnknownOutcome`], and it is not run again); the job runs,
+/// with in-progress signals to the server every quarter of the site
+/// consumer's `ack_wait`; its log chunks are stored, then its result is
+/// recorded (the first result recorded for a job stands), then the item
+/// is acknowledged.
+///
+/// The server takes a worker that sends nothing for `ack_wait` for dead
+/// and hands its items out again, to this worker or another one of the
+/// site, while the first delivery may still run: the site then has one
+/// session more than its cap, and a non-idempotent job ends as
+/// [`Outcome::UnknownOutcome`]. So nothing may freeze the worker's
+/// runtime that long. The one known freeze is the first use of the
+/// built-in driver catalog, which compiles every driver's patterns (one
+/// runtime thread compiles, the others wait for it; seconds in a debug
+/// build on a busy machine): [`Worker::run`] opens a Session over an
+/// in-memory pipe before its first pull. A worker that finds it was
+/// frozen longer than `ack_wait` while holding an item says so
+/// (warning), and a delivery of an item still running on this worker is
+/// left to the running one.
 pub struct Worker {
     shared: Arc<Shared>,
 }
