@@ -548,18 +548,7 @@ impl Shared {
             .collect();
         let mut writes = FuturesUnordered::new();
         for job in open {
-            let result = JobResult {
-                v: WIRE_VERSION,
-                run: self.run.clone(),
-                job,
-                outcome: Outcome::Cancelled,
-                attempts: Vec::new(),
-                worker: self.coordinator.clone(),
-                site: String::new(),
-                delivered: 0,
-                started_ms: now_millis(),
-                ended_ms: now_millis(),
-            };
+            let result = self.decided_here(job, Outcome::Cancelled);
             writes.push(async move {
                 let written = self.cluster.record_result(&result).await;
                 (job, written)
@@ -706,21 +695,27 @@ impl Shared {
 
     /// A job that could not be published fails with the reason.
     fn publish_failed(&self, job: u64, error: &Error) {
-        let result = JobResult {
+        let outcome = Outcome::Failed {
+            error: vec![format!("could not queue the job: {error}")],
+        };
+        self.finish(self.decided_here(job, outcome));
+    }
+
+    /// The result of a job decided by the coordinator, not run anywhere.
+    fn decided_here(&self, job: u64, outcome: Outcome) -> JobResult {
+        let now = now_millis();
+        JobResult {
             v: WIRE_VERSION,
             run: self.run.clone(),
             job,
-            outcome: Outcome::Failed {
-                error: vec![format!("could not queue the job: {error}")],
-            },
+            outcome,
             attempts: Vec::new(),
             worker: self.coordinator.clone(),
             site: String::new(),
             delivered: 0,
-            started_ms: now_millis(),
-            ended_ms: now_millis(),
-        };
-        self.finish(result);
+            started_ms: now,
+            ended_ms: now,
+        }
     }
 }
 
