@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use oxscript::Protocol;
+use oxscript::jobs::queue::QueueOptions;
+use oxscript::{Protocol, SessionOptions};
 
 /// Run an Exscript template (or commands) on many devices over Telnet or SSH.
 ///
@@ -19,9 +20,15 @@ use oxscript::Protocol;
     version,
     about,
     long_about = None,
-    override_usage = "oxscript [OPTIONS] TEMPLATE [HOST]...\n       oxscript [OPTIONS] -e TEMPLATE [HOST]..."
+    override_usage = "oxscript [OPTIONS] TEMPLATE [HOST]...\n       oxscript [OPTIONS] -e TEMPLATE [HOST]...",
+    args_conflicts_with_subcommands = true
 )]
 pub(crate) struct Args {
+    /// Cluster mode: `oxscript worker …`, `oxscript cluster …`.
+    #[cfg(feature = "cluster")]
+    #[command(subcommand)]
+    pub(crate) command: Option<crate::cluster::Command>,
+
     /// The template file (unless -e is given), then the hosts, as URLs.
     #[arg(value_name = "TEMPLATE | HOST")]
     pub(crate) urls: Vec<String>,
@@ -144,6 +151,27 @@ pub(crate) struct Args {
     pub(crate) verbose: u8,
 }
 
+/// The local queue's settings from `--timeout`, `--connect-timeout`,
+/// `--retry` and `--retry-login` (taken by the URL mode and by `oxscript
+/// worker`); the other settings at their defaults.
+pub(crate) fn queue_options(
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: u32,
+    retry_login: u32,
+) -> QueueOptions {
+    QueueOptions {
+        session: SessionOptions {
+            timeout,
+            connect_timeout,
+            ..SessionOptions::default()
+        },
+        attempts: retry.saturating_add(1),
+        login_attempts: retry_login.saturating_add(1),
+        ..QueueOptions::default()
+    }
+}
+
 /// The longest timeout accepted, in seconds (about 31 years): deadlines
 /// are computed as "now + timeout", which must not overflow.
 const MAX_SECONDS: f64 = 1e9;
@@ -152,7 +180,7 @@ const MAX_SECONDS: f64 = 1e9;
 const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 /// Parses a timeout in seconds (fractions allowed, such as `0.5`).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     let limits = || format!("expected a number of seconds from 0 to {MAX_SECONDS:e}");
     let seconds: f64 = text
         .trim()

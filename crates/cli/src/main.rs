@@ -5,6 +5,8 @@
 //! oxscript [-c N] -e "cmd; cmd" URL...
 //! oxscript --emulate 5 -e "show version"
 //! oxscript --check TEMPLATE
+//! oxscript worker --nats nats://10.0.0.5:4222 --site paris --slots 50 --account-pool accounts.ini
+//! oxscript cluster status
 //! ```
 //!
 //! Hosts run through an `oxscript::jobs` queue (`-c` at a time, `--retry`,
@@ -12,6 +14,8 @@
 //! progress bar shows on stderr, and a summary ends every run.
 
 mod args;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod credentials;
 mod emulate;
 mod hosts;
@@ -27,7 +31,16 @@ use clap::Parser;
 async fn main() -> ExitCode {
     let args = args::Args::parse();
     init_tracing(args.verbose);
-    match run::main(args).await {
+    #[cfg(feature = "cluster")]
+    let args = match args.command {
+        Some(command) => return exit(cluster::main(command).await),
+        None => args,
+    };
+    exit(run::main(args).await)
+}
+
+fn exit(result: anyhow::Result<ExitCode>) -> ExitCode {
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("oxscript: {e:#}");

@@ -10,9 +10,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use oxscript::jobs::log::{FileLogOptions, FileLogger, LogMode};
 use oxscript::jobs::queue::{JobContext, JobStatus, Queue, QueueOptions};
-use oxscript::{AccountPool, Host, Session, SessionOptions, inventory};
+use oxscript::{AccountPool, Host, Session, inventory};
 
-use crate::args::Args;
+use crate::args::{Args, queue_options};
 use crate::progress::{Printer, Progress};
 use crate::template::{self, Script};
 use crate::{credentials, emulate, hosts};
@@ -67,15 +67,13 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
     let pool = account_pool(&args, &hosts, max_connections)?;
     let queue = Queue::new(QueueOptions {
         max_connections,
-        session: SessionOptions {
-            timeout: args.timeout,
-            connect_timeout: args.connect_timeout,
-            ..SessionOptions::default()
-        },
-        attempts: args.retry.saturating_add(1),
-        login_attempts: args.retry_login.saturating_add(1),
         logger,
-        ..QueueOptions::default()
+        ..queue_options(
+            args.timeout,
+            args.connect_timeout,
+            args.retry,
+            args.retry_login,
+        )
     });
     // The queue picks each job's account: the host's own, else the pool's.
     let have_pool = pool.is_some();

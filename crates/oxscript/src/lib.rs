@@ -38,6 +38,8 @@
 //! - Emulated devices for tests and demos (feature `emulator`, off by
 //!   default): `emulator`, once enabled with
 //!   `oxscript = { version = "0.1", features = ["emulator"] }`.
+//! - Jobs distributed to workers over NATS JetStream (feature `cluster`):
+//!   `cluster`.
 //!
 //! ## One error
 //!
@@ -95,6 +97,10 @@ pub use oxscript_transport as transport;
 #[cfg(feature = "emulator")]
 #[doc(inline)]
 pub use oxscript_emulator as emulator;
+
+/// The same jobs over NATS JetStream (feature `cluster`).
+#[cfg(feature = "cluster")]
+pub use oxscript_cluster as cluster;
 
 /// The names most programs need, for `use oxscript::prelude::*`.
 pub mod prelude {

@@ -51,6 +51,56 @@ struct LoggerInner {
     entries: Mutex<Vec<Arc<Entry>>>,
     keep_transcripts: bool,
     files: Option<file::FileSink>,
+    observer: Option<Arc<dyn LogObserver>>,
+}
+
+/// Told about every log of a [`Logger`] as it is written: attempts that
+/// start, transcript data, messages, and how each attempt ended. Give one
+/// to [`Logger::with_observer`] to stream logs elsewhere (another process,
+/// a message bus) while jobs run. The calls come from the jobs' tasks, in
+/// the order things happened for each attempt: keep them short and never
+/// block.
+///
+/// A log is named by its job id and attempt number (as given to
+/// [`Logger::start`]); every method does nothing by default.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use oxscript_jobs::log::{LogObserver, Logger};
+///
+/// #[derive(Default)]
+/// struct Bytes(Mutex<usize>);
+/// impl LogObserver for Bytes {
+///     fn data(&self, _job_id: u64, _attempt: u32, data: &[u8]) {
+///         *self.0.lock().unwrap() += data.len();
+///     }
+/// }
+///
+/// let seen = Arc::new(Bytes::default());
+/// let logger = Logger::with_observer(false, seen.clone());
+/// logger.start(1, "r1", Some("r1"), 1).write(b"r1>");
+/// assert_eq!(*seen.0.lock().unwrap(), 3);
+/// ```
+pub trait LogObserver: Send + Sync + 'static {
+    /// An attempt of a job started ([`Logger::start`]).
+    fn started(&self, job_id: u64, name: &str, host: Option<&str>, attempt: u32) {
+        let _ = (job_id, name, host, attempt);
+    }
+
+    /// The device sent `data` ([`LogHandle::write`]).
+    fn data(&self, job_id: u64, attempt: u32, data: &[u8]) {
+        let _ = (job_id, attempt, data);
+    }
+
+    /// The job logged a message ([`LogHandle::message`]).
+    fn message(&self, job_id: u64, attempt: u32, text: &str) {
+        let _ = (job_id, attempt, text);
+    }
+
+    /// The attempt ended, with `error` when it failed.
+    fn ended(&self, job_id: u64, attempt: u32, error: Option<&Error>) {
+        let _ = (job_id, attempt, error);
+    }
 }
 
 struct Entry {
@@ -153,6 +203,7 @@ impl std::fmt::Debug for Logger {
             .field("logs", &lock(&self.0.entries).len())
             .field("keep_transcripts", &self.0.keep_transcripts)
             .field("files", &self.0.files.as_ref().map(|s| s.dir().to_owned()))
+            .field("observer", &self.0.observer.is_some())
             .finish()
     }
 }
@@ -169,11 +220,23 @@ impl Logger {
         Logger::build(false, None)
     }
 
+    /// A logger that also tells `observer` everything logged, as it is
+    /// logged; transcripts are kept in memory only with `keep_transcripts`.
+    pub fn with_observer(keep_transcripts: bool, observer: Arc<dyn LogObserver>) -> Logger {
+        Logger(Arc::new(LoggerInner {
+            entries: Mutex::new(Vec::new()),
+            keep_transcripts,
+            files: None,
+            observer: Some(observer),
+        }))
+    }
+
     fn build(keep_transcripts: bool, files: Option<file::FileSink>) -> Logger {
         Logger(Arc::new(LoggerInner {
             entries: Mutex::new(Vec::new()),
             keep_transcripts,
             files,
+            observer: None,
         }))
     }
 
@@ -200,6 +263,9 @@ impl Logger {
         drop(entries);
         if let Some(files) = &self.0.files {
             files.open(entry.key, name, attempt);
+        }
+        if let Some(observer) = &self.0.observer {
+            observer.started(job_id, name, host, attempt);
         }
         LogHandle {
             logger: self.clone(),
@@ -346,6 +412,9 @@ impl LogHandle {
         if let Some(files) = &self.logger.0.files {
             files.data(self.entry.key, data);
         }
+        if let Some(observer) = &self.logger.0.observer {
+            observer.data(self.entry.job_id, self.entry.attempt, data);
+        }
     }
 
     /// Records a message of the job (also written to the log file, on a
@@ -354,6 +423,9 @@ impl LogHandle {
         lock(&self.entry.state).messages.push(text.to_owned());
         if let Some(files) = &self.logger.0.files {
             files.message(self.entry.key, text);
+        }
+        if let Some(observer) = &self.logger.0.observer {
+            observer.message(self.entry.job_id, self.entry.attempt, text);
         }
     }
 
@@ -368,6 +440,9 @@ impl LogHandle {
             let entry = &self.entry;
             files.failed(entry.key, &entry.name, entry.attempt, &error.chain());
         }
+        if let Some(observer) = &self.logger.0.observer {
+            observer.ended(self.entry.job_id, self.entry.attempt, Some(error));
+        }
     }
 
     /// Ends the log successfully.
@@ -376,6 +451,9 @@ impl LogHandle {
         if let Some(files) = &self.logger.0.files {
             let entry = &self.entry;
             files.succeeded(entry.key, &entry.name, entry.attempt);
+        }
+        if let Some(observer) = &self.logger.0.observer {
+            observer.ended(self.entry.job_id, self.entry.attempt, None);
         }
     }
 }
@@ -550,6 +628,50 @@ mod tests {
         assert!(std::ptr::eq(a[0].transcript(), b[0].transcript()));
         assert!(is_cut_character(&[0xF0, 0x9F]) && !is_cut_character(&[0x80]));
         assert!(!is_cut_character(&[0xC3, 0xA9]), "complete");
+    }
+
+    #[test]
+    fn observers_see_everything_in_order() {
+        #[derive(Default)]
+        struct Seen(Mutex<Vec<String>>);
+        impl LogObserver for Seen {
+            fn started(&self, job_id: u64, name: &str, host: Option<&str>, attempt: u32) {
+                lock(&self.0).push(format!("start {job_id} {name} {host:?} {attempt}"));
+            }
+            fn data(&self, job_id: u64, attempt: u32, data: &[u8]) {
+                lock(&self.0).push(format!(
+                    "data {job_id}/{attempt} {}",
+                    String::from_utf8_lossy(data)
+                ));
+            }
+            fn message(&self, job_id: u64, attempt: u32, text: &str) {
+                lock(&self.0).push(format!("message {job_id}/{attempt} {text}"));
+            }
+            fn ended(&self, job_id: u64, attempt: u32, error: Option<&Error>) {
+                lock(&self.0).push(format!("ended {job_id}/{attempt} {error:?}"));
+            }
+        }
+        let seen = Arc::new(Seen::default());
+        let logger = Logger::with_observer(true, seen.clone());
+        let a = logger.start(4, "r1", Some("r1"), 1);
+        a.write(b"r1>");
+        a.message("hi");
+        a.failed(&Error::msg("boom"));
+        let b = logger.start(4, "r1", Some("r1"), 2);
+        b.succeeded();
+        assert_eq!(
+            *lock(&seen.0),
+            [
+                "start 4 r1 Some(\"r1\") 1",
+                "data 4/1 r1>",
+                "message 4/1 hi",
+                "ended 4/1 Some(Failed { message: \"boom\" })",
+                "start 4 r1 Some(\"r1\") 2",
+                "ended 4/2 None",
+            ]
+        );
+        assert_eq!(logger.logs()[0].transcript(), "r1>");
+        assert!(format!("{logger:?}").contains("observer: true"));
     }
 
     #[test]

@@ -326,12 +326,22 @@ struct State {
     /// How many jobs of each name are waiting or running.
     active_names: HashMap<String, usize>,
     status: HashMap<JobId, JobStatus>,
+    /// Waiters of [`Queue::finished`], told the final status of their job.
+    finish_waiters: HashMap<JobId, Vec<oneshot::Sender<JobStatus>>>,
     /// Cancels the jobs started since the last forced shutdown.
     cancel: CancellationToken,
     destroyed: bool,
 }
 
 impl State {
+    /// Records the final status of a job and tells its waiters.
+    fn finish(&mut self, id: JobId, status: JobStatus) {
+        for waiter in self.finish_waiters.remove(&id).unwrap_or_default() {
+            let _ = waiter.send(status.clone());
+        }
+        self.status.insert(id, status);
+    }
+
     fn release_name(&mut self, name: &str) {
         if let Some(n) = self.active_names.get_mut(name) {
             *n -= 1;
@@ -412,6 +422,7 @@ impl Queue {
                     finished: 0,
                     active_names: HashMap::new(),
                     status: HashMap::new(),
+                    finish_waiters: HashMap::new(),
                     cancel: CancellationToken::new(),
                     destroyed: false,
                 }),
@@ -746,6 +757,49 @@ impl Queue {
         self.shared.lock().status.get(&id).cloned()
     }
 
+    /// Waits until the job `id` has finished and returns how it ended
+    /// ([`JobStatus::Succeeded`], [`JobStatus::Failed`] after its last
+    /// attempt, or [`JobStatus::Cancelled`]); at once if it has already.
+    /// `None` for an id this queue never gave out, or whose status was
+    /// forgotten ([`forget_finished`](Queue::forget_finished),
+    /// [`destroy`](Queue::destroy)) before this was called. The waiter is
+    /// registered when this is called, not when the future is first
+    /// polled.
+    ///
+    /// ```
+    /// use oxscript_jobs::queue::{JobStatus, Queue};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> oxscript_jobs::Result<()> {
+    /// let queue = Queue::default();
+    /// let id = queue.enqueue(|_ctx| async { Ok(()) }, "job", 1)?;
+    /// let status = queue.finished(id).await;
+    /// assert!(matches!(status, Some(JobStatus::Succeeded { attempts: 1 })));
+    /// # Ok(()) }
+    /// ```
+    pub fn finished(&self, id: JobId) -> impl Future<Output = Option<JobStatus>> + Send + 'static {
+        // Registered now, not when first polled: a status forgotten after
+        // this call still reaches the waiter.
+        let waiting = {
+            let mut st = self.shared.lock();
+            match st.status.get(&id) {
+                None => Err(None),
+                Some(status) if status.is_finished() => Err(Some(status.clone())),
+                Some(_) => {
+                    let (tx, rx) = oneshot::channel();
+                    st.finish_waiters.entry(id).or_default().push(tx);
+                    Ok(rx)
+                }
+            }
+        };
+        async move {
+            match waiting {
+                Ok(rx) => rx.await.ok(),
+                Err(known) => known,
+            }
+        }
+    }
+
     /// Forgets the status of finished jobs (their [`status`](Queue::status)
     /// becomes `None`), so a long-lived queue does not keep one entry per
     /// job ever run. Counters and progress are kept.
@@ -804,6 +858,7 @@ impl Queue {
             st.total = 0;
             st.finished = 0;
             st.status.clear();
+            st.finish_waiters.clear();
         }
         self.shared.accounts.reset();
         self.shared.counters.reset();
@@ -850,9 +905,23 @@ impl Shared {
             let dropped: Vec<Pending> = st.waiting.drain(..).collect();
             for p in &dropped {
                 st.release_name(&p.name);
-                st.status.insert(p.id, JobStatus::Cancelled);
+                st.finish(p.id, JobStatus::Cancelled);
                 st.finished += 1;
+                bump(&self.counters.cancelled);
+                self.events.emit(|| Event::Cancelled {
+                    job: JobInfo {
+                        id: p.id.0,
+                        name: p.name.clone(),
+                        host: match &p.work {
+                            Work::Host { host, .. } => Some(host.name().to_owned()),
+                            Work::Plain(_) => None,
+                        },
+                    },
+                });
             }
+            let (finished, total) = (st.finished, st.total);
+            self.events.emit(|| Event::Progress { finished, total });
+            // Last: `join` may return as soon as this is published.
             let token = std::mem::take(&mut st.cancel);
             self.publish_active(&st);
             (dropped, token)
@@ -862,27 +931,7 @@ impl Shared {
             if let Some(done) = p.done.take() {
                 let _ = done.send(JobStatus::Cancelled);
             }
-            bump(&self.counters.cancelled);
-            self.events.emit(|| Event::Cancelled {
-                job: JobInfo {
-                    id: p.id.0,
-                    name: p.name.clone(),
-                    host: match &p.work {
-                        Work::Host { host, .. } => Some(host.name().to_owned()),
-                        Work::Plain(_) => None,
-                    },
-                },
-            });
         }
-        self.emit_progress();
-    }
-
-    fn emit_progress(&self) {
-        let (finished, total) = {
-            let st = self.lock();
-            (st.finished, st.total)
-        };
-        self.events.emit(|| Event::Progress { finished, total });
     }
 
     async fn run_job(self: Arc<Self>, pending: Pending, cancel: CancellationToken) {
@@ -991,15 +1040,17 @@ impl Shared {
             // The collector may be gone: nobody waits for this result.
             let _ = done.send(status.clone());
         }
-        {
-            let mut st = self.lock();
-            st.running -= 1;
-            st.finished += 1;
-            st.release_name(&name);
-            st.status.insert(id, status);
-            self.pump(&mut st);
-        }
-        self.emit_progress();
+        let mut st = self.lock();
+        st.running -= 1;
+        st.finished += 1;
+        st.release_name(&name);
+        st.finish(id, status);
+        // Before `pump` publishes the new count of active jobs: `join`
+        // returns when it reaches zero, and the last progress event must
+        // already be out by then.
+        let (finished, total) = (st.finished, st.total);
+        self.events.emit(|| Event::Progress { finished, total });
+        self.pump(&mut st);
     }
 }
 
@@ -1054,6 +1105,73 @@ mod tests {
         assert!(queue.is_completed());
         assert_eq!(queue.progress(), 0.0);
         assert!(format!("{queue:?} {:?}", queue.options()).contains("max_connections: 10"));
+    }
+
+    #[tokio::test]
+    async fn finished_waits_for_the_final_status() {
+        let queue = Queue::new(QueueOptions {
+            max_connections: 1,
+            attempts: 2,
+            ..QueueOptions::default()
+        });
+        let (release, gate) = tokio::sync::watch::channel(false);
+        let blocker = queue
+            .enqueue(
+                move |_ctx| {
+                    let mut gate = gate.clone();
+                    async move {
+                        let _ = gate.wait_for(|open| *open).await;
+                        Err(Error::msg("boom"))
+                    }
+                },
+                "blocker",
+                2,
+            )
+            .unwrap();
+        let waiting = queue
+            .enqueue(|_ctx| async { Ok(()) }, "waiting", 1)
+            .unwrap();
+        let (blocker_status, waiting_status, ()) =
+            tokio::join!(queue.finished(blocker), queue.finished(waiting), async {
+                tokio::task::yield_now().await;
+                release.send_replace(true);
+            });
+        assert!(
+            matches!(blocker_status, Some(JobStatus::Failed { attempts: 2, .. })),
+            "{blocker_status:?}"
+        );
+        assert!(matches!(
+            waiting_status,
+            Some(JobStatus::Succeeded { attempts: 1 })
+        ));
+        // Known and finished: at once; unknown: None.
+        assert!(queue.finished(waiting).await.is_some());
+        queue.forget_finished();
+        assert!(queue.finished(waiting).await.is_none());
+        // Cancelled while waiting for a slot.
+        let (_hold, gate) = tokio::sync::watch::channel(false);
+        let running = queue
+            .enqueue(
+                move |_ctx| {
+                    let mut gate = gate.clone();
+                    async move {
+                        let _ = gate.wait_for(|open| *open).await;
+                        Ok(())
+                    }
+                },
+                "running",
+                1,
+            )
+            .unwrap();
+        let queued = queue.enqueue(|_ctx| async { Ok(()) }, "queued", 1).unwrap();
+        let (running_status, queued_status, shutdown) = tokio::join!(
+            queue.finished(running),
+            queue.finished(queued),
+            queue.shutdown(true)
+        );
+        shutdown.unwrap();
+        assert!(matches!(running_status, Some(JobStatus::Cancelled)));
+        assert!(matches!(queued_status, Some(JobStatus::Cancelled)));
     }
 
     #[tokio::test]
