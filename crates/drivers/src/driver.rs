@@ -162,8 +162,14 @@ pub struct Driver {
     pub password_prompt: Vec<Pattern>,
     /// Lines that say a login or authorization attempt failed.
     pub login_error: Vec<Pattern>,
-    /// Lines that say a command failed.
+    /// Lines that say a command was rejected (see [`Driver::find_error`]).
     pub error: Vec<Pattern>,
+    /// How many non-blank lines at the start of a response the `error`
+    /// patterns look at: devices report a rejected command right after
+    /// its echo (a caret line, then `% Invalid input …`), so a legend or
+    /// counter further down a long output (`N Not found`, `Error: 0`) is
+    /// never taken for one. 0 looks at the whole response. Default 5.
+    pub error_lines: usize,
     /// Dialogs answered automatically during login.
     pub login_answers: Vec<Answer>,
     /// Pager prompts answered automatically while waiting for a prompt.
@@ -257,8 +263,10 @@ impl Driver {
         find_answer(&self.login_answers, buffer, start)
     }
 
-    /// The first line of `response` (trimmed) that an error pattern
-    /// matches, or `None` when the command succeeded.
+    /// The first line (trimmed) among the first [`error_lines`](Driver::error_lines)
+    /// non-blank lines of `response` that an error pattern matches, or
+    /// `None` when the command was accepted. `response` is what followed
+    /// the echoed command.
     ///
     /// ```
     /// use oxscript_drivers::Driver;
@@ -269,9 +277,12 @@ impl Driver {
     ///     Some("% Invalid input detected at '^' marker.")
     /// );
     /// assert_eq!(Driver::ios().find_error("Gi0/1 up up\r\n"), None);
+    /// // Far down an output, an error-looking line is output, not an error.
+    /// let table = "a\r\nb\r\nc\r\nd\r\ne\r\n% Error: counters are in hex\r\n";
+    /// assert_eq!(Driver::ios().find_error(table), None);
     /// ```
     pub fn find_error<'a>(&self, response: &'a str) -> Option<&'a str> {
-        matching_line(&self.error, response)
+        matching_line(&self.error, leading_lines(response, self.error_lines))
     }
 
     /// The first line of `text` (trimmed) that a login-error pattern
@@ -315,6 +326,37 @@ fn find_answer<'d>(
 ) -> Option<(&'d Answer, Range<usize>)> {
     let found = find_earliest(answers.iter().map(|a| &a.pattern), buffer, start)?;
     answers.get(found.index).map(|answer| (answer, found.range))
+}
+
+/// The start of `text` up to the end of its `n`-th non-blank line (lines
+/// end at CR or LF); all of it when `n` is 0 or `text` has no more lines.
+///
+/// ```
+/// use oxscript_drivers::leading_lines;
+///
+/// assert_eq!(leading_lines("\r\n  ^\r\n% bad\r\nmore\r\n", 2), "\r\n  ^\r\n% bad");
+/// assert_eq!(leading_lines("one\ntwo", 5), "one\ntwo");
+/// assert_eq!(leading_lines("one\ntwo", 0), "one\ntwo");
+/// ```
+pub fn leading_lines(text: &str, n: usize) -> &str {
+    if n == 0 {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut seen = 0;
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let end = memchr::memchr2(b'\r', b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        if bytes[pos..end].iter().any(|b| !b.is_ascii_whitespace()) {
+            seen += 1;
+            if seen == n {
+                // CR and LF are ASCII: `end` is a character boundary.
+                return text.get(..end).unwrap_or(text);
+            }
+        }
+        pos = end + 1;
+    }
+    text
 }
 
 /// The trimmed line holding the earliest match of any of `list` in `text`

@@ -41,8 +41,14 @@
 //!   Description of my router>` from being taken for a prompt while more
 //!   output is still to come.
 //! - Error and login-error patterns match one line of a response (after
-//!   the echoed command): they are written with `(?m)^`, and
-//!   [`Driver::find_error`] returns the line they matched.
+//!   the echoed command): they are written with `(?m)^`, anchored at the
+//!   line start and shaped like the device's real message (`% Invalid
+//!   input detected …`, not any line containing "invalid"), and
+//!   [`Driver::find_error`] returns the line they matched. Error patterns
+//!   look only at the first [`Driver::error_lines`] non-blank lines of a
+//!   response (5 by default), where devices report a rejected command:
+//!   a legend or counter deep in an output (`N Not found`, `Error: 0`)
+//!   is output, never an error.
 //! - The OS guesser looks for its rules anywhere in the data of their
 //!   [`GuessStage`].
 //!
@@ -140,7 +146,9 @@ mod registry;
 mod scan;
 pub mod toml_format;
 
-pub use driver::{Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, matching_line};
+pub use driver::{
+    Answer, Authorize, Driver, GuessRule, GuessStage, InitCommand, leading_lines, matching_line,
+};
 pub use error::Error;
 pub use guess::{Guess, OsGuesser};
 pub use pager::common_pager;

@@ -25,14 +25,25 @@ pub(crate) const GENERIC_USERNAME: &[&str] = &[r"(?i)(?:user ?name|login|user)[ 
 /// Password prompts of the generic driver.
 pub(crate) const GENERIC_PASSWORD: &[&str] = &[r"(?i)password:?[ \t]*$"];
 
-/// Error lines of the generic driver: Exscript's defaults (a line starting,
-/// after an optional `%`, with "invalid", "incomplete", "unrecognized" or
-/// "unknown command", or any line saying "... not found"), plus `% Error`
-/// / `error:` lines and "connection timed out".
+/// Error lines of the generic driver, shaped like the messages devices
+/// print for a rejected command (Exscript's defaults, narrowed so that
+/// output lines are not taken for errors):
+/// - `% Invalid …`, `% Incomplete …`, `% Ambiguous …`, `% Unrecognized …`,
+///   `% Unknown …`, `% Error …`, `% … not found` (Cisco-likes), and the
+///   same words without
+///   `%` when followed by `input` or `command` (`Invalid input`,
+///   `Unknown command`);
+/// - `error:` followed by a message, not a number (`Error: 0` is a
+///   counter);
+/// - a shell's `name: not found` / `name: command not found` at the end of
+///   a line (a legend such as `N Not found` has no colon before it);
+/// - `connection timed out`.
 pub(crate) const GENERIC_ERRORS: &[&str] = &[
-    r"(?im)^%?[ \t]*(?:invalid|incomplete|unrecognized|unknown command)[^\r\n]*",
-    r"(?im)^[^\r\n]+ not found[^\r\n]*",
-    r"(?im)^(?:%[ \t]*error\b|error:)[^\r\n]*",
+    r"(?im)^%[ \t]*(?:invalid|incomplete|ambiguous|unrecognized|unknown|error)\b[^\r\n]*",
+    r"(?im)^%(?:[ \t]|[a-z]+[ \t])[^\r\n]*\bnot found\b[^\r\n]*",
+    r"(?im)^(?:invalid|incomplete|ambiguous|unrecognized|unknown) (?:input|command)\b[^\r\n]*",
+    r"(?im)^error:[ \t]*[^\d\s][^\r\n]*",
+    r"(?im)^[^\r\n]*:[ \t]*(?:command )?not found[ \t]*(?:\r|\n|\z)",
     r"(?im)^%?[ \t]*connection timed out[^\r\n]*",
 ];
 
@@ -69,6 +80,7 @@ impl Driver {
             password_prompt: builtin_patterns(GENERIC_PASSWORD),
             login_error: builtin_patterns(GENERIC_LOGIN_ERRORS),
             error: builtin_patterns(GENERIC_ERRORS),
+            error_lines: 5,
             login_answers: Vec::new(),
             pager: common_pager(),
             init_commands: Vec::new(),
@@ -287,7 +299,12 @@ pub(crate) mod tests {
                         "Unrecognized command found at '^' position.",
                     ),
                     ("\r\nunknown command.\r\n", "unknown command."),
-                    ("out\r\nfile foo not found\r\n", "file foo not found"),
+                    ("out\r\n% File foo not found\r\n", "% File foo not found"),
+                    (
+                        "-bash: sl: command not found\r\n",
+                        "-bash: sl: command not found",
+                    ),
+                    ("sh: 1: sl: not found\r\n", "sh: 1: sl: not found"),
                     (
                         "%Error opening tftp://x/y (Timed out)\r\n",
                         "%Error opening tftp://x/y (Timed out)",
@@ -306,6 +323,13 @@ pub(crate) mod tests {
                     "Interface is valid\r\n",
                     "  Errors: 0 input\r\n",
                     "not found\r\n",
+                    "file foo not found\r\n",
+                    "RPKI validation codes: V valid, I invalid, N Not found\r\n",
+                    "Error: 0\r\n",
+                    "Invalid packets: 0\r\n",
+                    "Unknown unicast: 12\r\n",
+                    // Past the first five non-blank lines: output.
+                    "1\r\n2\r\n\r\n3\r\n4\r\n5\r\n% Invalid input detected at '^' marker.\r\n",
                     "",
                 ],
                 login_errors: &[

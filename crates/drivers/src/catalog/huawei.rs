@@ -64,8 +64,11 @@ pub(super) fn vrp() -> Driver {
             ),
             r"(?m)^[ \t]*Error:[^\r\n]*",
         ]),
+        // `Error: Unrecognized command found at '^' position.`; a counter
+        // line of `display interface` (`Error: 0`, `  Input Error: 12`)
+        // holds a number after the colon.
         error: builtin_patterns(&[
-            r"(?m)^[ \t]*Error:[^\r\n]*",
+            r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
             concat!(
                 r"(?m)^[ \t]*%?[ \t]*(?:Unrecognized command|Incomplete command|Ambiguous command",
                 r"|Wrong parameter|Too many parameters) found at[^\r\n]*"

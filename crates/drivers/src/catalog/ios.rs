@@ -46,7 +46,10 @@ pub(crate) const IOS_ERRORS: &[&str] = &[
     r"(?m)^%[ \t]*Bad IP address[^\r\n]*",
     r"(?m)^%?[ \t]*Command authorization failed[^\r\n]*",
     r"(?im)^%[ \t]*connection timed out[^\r\n]*",
-    r"(?im)^[^\r\n]+ not found[^\r\n]*",
+    // `% Crypto map foo not found`; without the `%` a line is output
+    // (`RPKI validation codes: V valid, I invalid, N Not found`), and so
+    // is a syslog line (`%TFTP-3-FILE_NOT_FOUND: File x not found`).
+    r"(?im)^%(?:[ \t]|[a-z]+[ \t])[^\r\n]*\bnot found\b[^\r\n]*",
 ];
 
 /// Failed login or `enable`.

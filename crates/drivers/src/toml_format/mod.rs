@@ -20,7 +20,8 @@
 //! | `username_prompt` | list of regexes | username prompts of app-level login |
 //! | `password_prompt` | list of regexes | password prompts (login and authorization) |
 //! | `login_error` | list of regexes | lines saying a login or authorization failed |
-//! | `error` | list of regexes | lines saying a command failed |
+//! | `error` | list of regexes | lines saying a command was rejected |
+//! | `error_lines` | integer | how many non-blank leading lines of a response `error` looks at (0: all; default 5) |
 //! | `newline` | string | what ends a line sent to the device (default `"\r"`) |
 //! | `logout` | list of strings | commands sent, in order, to log out |
 //! | `init_commands` | list of strings or of lists of strings | terminal set-up after login; a list holds alternatives tried in order |
@@ -206,6 +207,7 @@ const TOP_KEYS: &[&str] = &[
     "password_prompt",
     "login_error",
     "error",
+    "error_lines",
     "newline",
     "logout",
     "init_commands",
@@ -311,6 +313,27 @@ impl<'t, 'i> Table<'t, 'i> {
                 value.get_ref().as_bool().ok_or_else(|| {
                     src.error(&self.key(name), "expected a boolean", Some(&value.span()))
                 })
+            })
+            .transpose()
+    }
+
+    /// A non-negative integer (a count).
+    fn count(&self, src: &Source<'_>, name: &str) -> Result<Option<usize>, Error> {
+        self.get(name)
+            .map(|value| match value.get_ref() {
+                DeValue::Integer(number) => {
+                    i64::from_str_radix(&number.as_str().replace('_', ""), number.radix())
+                        .ok()
+                        .and_then(|n| usize::try_from(n).ok())
+                        .ok_or_else(|| {
+                            src.error(&self.key(name), "must be 0 or more", Some(&value.span()))
+                        })
+                }
+                _ => Err(src.error(
+                    &self.key(name),
+                    "expected an integer (0 or more)",
+                    Some(&value.span()),
+                )),
             })
             .transpose()
     }
@@ -483,6 +506,9 @@ pub(crate) fn parse_driver(
         if let Some(patterns) = root.patterns(&src, key)? {
             *field = patterns;
         }
+    }
+    if let Some(lines) = root.count(&src, "error_lines")? {
+        driver.error_lines = lines;
     }
     if let Some(newline) = root.string(&src, "newline")? {
         driver.newline = newline;

@@ -787,8 +787,16 @@ impl Session {
         Ok(response)
     }
 
+    /// Fails with [`Error::InvalidCommand`] when the response reports a
+    /// rejected command: the driver's error patterns look at the leading
+    /// lines of the response ([`Driver::find_error`]); error patterns the
+    /// caller set ([`Prompts::set_error_prompt`]) look at all of it.
     fn check_errors(&self, driver: &Driver, response: &Response) -> Result<()> {
-        match oxscript_drivers::matching_line(self.prompts.error_for(driver), &response.text) {
+        let found = match &self.prompts.error {
+            Some(own) => oxscript_drivers::matching_line(own, &response.text),
+            None => driver.find_error(&response.text),
+        };
+        match found {
             Some(line) => Err(Error::InvalidCommand {
                 command: response.command.clone(),
                 line: line.to_owned(),

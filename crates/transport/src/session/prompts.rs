@@ -31,7 +31,9 @@ pub struct Prompts {
     /// Command prompts; `None` is the driver's [`Driver::prompt`].
     pub prompt: Option<Vec<Pattern>>,
     /// Lines that mark a response as an error; `None` is the driver's
-    /// [`Driver::error`], an empty list disables error detection.
+    /// [`Driver::error`] (looking at the first [`Driver::error_lines`]
+    /// lines of a response); the caller's patterns look at the whole
+    /// response; an empty list disables error detection.
     pub error: Option<Vec<Pattern>>,
     /// Username prompts of a login; `None` is the driver's.
     pub username: Option<Vec<Pattern>>,
