@@ -492,6 +492,17 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn every_builtin_pattern_compiles() {
+        // Built-in patterns compile on first use; this compiles all of
+        // them, so a typo fails here and never in a user's program.
+        let drivers = all();
+        assert_eq!(drivers.len(), 38);
+        let _ = crate::OsGuesser::from_registry(&Registry::builtin());
+        let bad = crate::pattern::uncompilable_builtins();
+        assert!(bad.is_empty(), "{bad:#?}");
+    }
+
+    #[test]
     fn names_and_aliases_are_unique() {
         let mut seen: HashMap<String, String> = HashMap::new();
         for driver in all() {
