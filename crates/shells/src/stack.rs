@@ -314,12 +314,31 @@ impl ShellStack {
         }
     }
 
-    /// After a failed entry: interrupts whatever asks, then waits until
-    /// the top shell answers again.
+    /// After a failed entry: interrupts whatever asks until the top
+    /// shell's prompt is back (a program may show its question once more
+    /// before the interrupt reaches it; an interrupt also flushes what
+    /// was typed ahead, so nothing else is sent before the prompt), then
+    /// syncs.
     async fn back_out(&mut self, entry: &Entry) {
-        if let Err(e) = self.session.send(entry.abort.as_bytes()).await {
-            tracing::warn!(error = %e, "could not send the abort sequence");
-            return;
+        let driver = self.session.driver();
+        let mut patterns = self.session.prompts().prompt_for(&driver).to_vec();
+        let prompts = patterns.len();
+        patterns.extend(entry.steps.iter().map(|s| s.pattern.clone()));
+        for _ in 0..3 {
+            if let Err(e) = self.session.send(entry.abort.as_bytes()).await {
+                tracing::warn!(error = %e, "could not send the abort sequence");
+                return;
+            }
+            match self.session.expect(patterns.clone()).await {
+                Ok(m) if m.index < prompts => break,
+                Ok(m) => {
+                    tracing::debug!(question = %m.text.trim(), "asked again while backing out")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the shell below did not come back after the abort");
+                    return;
+                }
+            }
         }
         if let Err(e) = self.sync().await {
             tracing::warn!(error = %e, "the shell below did not answer after backing out");

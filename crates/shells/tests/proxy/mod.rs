@@ -18,6 +18,7 @@ pub(crate) struct KillingProxy {
     addr: SocketAddr,
     trigger: Trigger,
     kills: Arc<Mutex<usize>>,
+    now: tokio::sync::watch::Sender<u64>,
     task: JoinHandle<()>,
 }
 
@@ -32,18 +33,21 @@ impl KillingProxy {
         let trigger: Trigger = Arc::default();
         let kills: Arc<Mutex<usize>> = Arc::default();
         let (t, k) = (trigger.clone(), kills.clone());
+        let now = tokio::sync::watch::Sender::new(0u64);
+        let n = now.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let Ok(server) = TcpStream::connect(upstream).await else {
                     continue;
                 };
-                tokio::spawn(pipe(client, server, t.clone(), k.clone()));
+                tokio::spawn(pipe(client, server, t.clone(), k.clone(), n.subscribe()));
             }
         });
         KillingProxy {
             addr,
             trigger,
             kills,
+            now,
             task,
         }
     }
@@ -63,9 +67,9 @@ impl KillingProxy {
         *self.trigger.lock().unwrap() = Some((bytes.as_bytes().to_vec(), true));
     }
 
-    /// Kills every connection now (the next bytes any client sends).
-    pub(crate) fn kill_all(&self) {
-        *self.trigger.lock().unwrap() = Some((Vec::new(), false));
+    /// Kills every open connection now.
+    pub(crate) fn kill_now(&self) {
+        self.now.send_modify(|n| *n += 1);
     }
 
     /// How many connections were killed.
@@ -85,6 +89,7 @@ async fn pipe(
     mut server: TcpStream,
     trigger: Trigger,
     kills: Arc<Mutex<usize>>,
+    mut now: tokio::sync::watch::Receiver<u64>,
 ) {
     let (mut cr, mut cw) = client.split();
     let (mut sr, mut sw) = server.split();
@@ -92,13 +97,17 @@ async fn pipe(
     let mut down = [0u8; 16 * 1024];
     loop {
         tokio::select! {
+            _ = now.changed() => {
+                *kills.lock().unwrap() += 1;
+                return;
+            }
             n = cr.read(&mut up) => {
                 let Ok(n) = n else { return };
                 if n == 0 { return; }
                 let hit = {
                     let mut t = trigger.lock().unwrap();
                     let hit = t.as_ref().is_some_and(|(t, _)| {
-                        t.is_empty() || up[..n].windows(t.len()).any(|w| w == t.as_slice())
+                        up[..n].windows(t.len()).any(|w| w == t.as_slice())
                     });
                     if hit && t.as_ref().is_some_and(|(_, once)| *once) {
                         *t = None;
