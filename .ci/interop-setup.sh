@@ -5,8 +5,11 @@
 #   - GNU inetutils telnetd with /bin/login on 127.0.0.1:2323 (through socat),
 #   - a test user `oxtest` with a password and authorized keys.
 # Writes everything a test needs into $DIR/interop.env. Idempotent.
+#   - a sudo rule letting the test user run anything with its password
+#     (the shells interop tests push `sudo -s`).
 # Needs root (creates a user, runs sshd). Packages: openssh-server,
-# openssh-client, inetutils-telnetd, socat (the CI script installs them).
+# openssh-client, inetutils-telnetd, socat, sudo, python3 (the CI script
+# installs them).
 set -euo pipefail
 
 DIR=${OXSCRIPT_INTEROP_DIR:-/tmp/oxscript-interop}
@@ -25,6 +28,19 @@ if ! id "$USER_NAME" >/dev/null 2>&1; then
 fi
 echo "$USER_NAME:$PASSWORD" | chpasswd
 HOME_DIR=$(getent passwd "$USER_NAME" | cut -d: -f6)
+
+# `sudo -s` with the user's password (rewritten every time: idempotent).
+if [ -d /etc/sudoers.d ]; then
+    SUDOERS=/etc/sudoers.d/oxscript-interop
+    echo "$USER_NAME ALL=(ALL:ALL) ALL" > "$SUDOERS.tmp"
+    chmod 0440 "$SUDOERS.tmp"
+    if command -v visudo >/dev/null && ! visudo -cqf "$SUDOERS.tmp"; then
+        echo "sudoers rule for $USER_NAME does not parse" >&2
+        rm -f "$SUDOERS.tmp"
+        exit 1
+    fi
+    mv "$SUDOERS.tmp" "$SUDOERS"
+fi
 
 # Client keys: an unencrypted ed25519 key, an encrypted RSA key, an ecdsa key
 # (the last one only reachable through ssh-agent in the tests).

@@ -13,10 +13,13 @@ mod jobs;
 mod process;
 #[path = "../common/procs.rs"]
 mod procs;
+#[path = "../../crates/shells/tests/proxy/mod.rs"]
+mod proxy;
 #[path = "../common/pty_pair.rs"]
 mod pty_pair;
 mod serial;
 mod sftp;
+mod shells;
 mod ssh;
 mod telnet;
 

@@ -58,6 +58,13 @@ pub enum Error {
     #[error(transparent)]
     Core(#[from] oxscript_core::Error),
 
+    /// A shell stack, a recovering terminal or the remote Python runner
+    /// failed (a refused `sudo` password, a remote exception, a
+    /// terminal that could not be recovered). A Session error inside it
+    /// is still reached with [`Error::transport`].
+    #[error(transparent)]
+    Shells(#[from] oxscript_shells::Error),
+
     /// A file could not be written or read (logs, formatter output).
     #[error("{context}: {source}")]
     Io {
@@ -255,6 +262,7 @@ impl Error {
     pub fn transport(&self) -> Option<&oxscript_transport::Error> {
         match self {
             Error::Transport(e) => Some(e),
+            Error::Shells(e) => e.transport(),
             _ => None,
         }
     }

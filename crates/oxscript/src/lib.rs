@@ -35,6 +35,9 @@
 //!   [`autologin`], job graphs with [`Scheduler`] and [`Job`]; the rest of
 //!   [`jobs`]: logs, reports, SSH jobs, execo-style processes and actions.
 //! - Exscript templates on a Session: [`template`].
+//! - crl-style stacks of shells on one terminal (`ssh`, `sudo`, `python3`
+//!   typed inside it), self-recovering terminals and a remote Python
+//!   runner: [`shells`].
 //! - Emulated devices for tests and demos (feature `emulator`, off by
 //!   default): `emulator`, once enabled with
 //!   `oxscript = { version = "0.1", features = ["emulator"] }`.
@@ -93,6 +96,14 @@ pub use oxscript_jobs as jobs;
 pub use oxscript_template as template;
 #[doc(inline)]
 pub use oxscript_transport as transport;
+
+pub use oxscript_shells as shells;
+
+/// The examples of `docs/shells.md`, compiled (and the runnable ones run)
+/// as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/shells.md")]
+pub struct ShellsGuide;
 
 #[cfg(feature = "emulator")]
 #[doc(inline)]

@@ -248,6 +248,7 @@ impl DeviceSession {
                     self.end_line();
                 }
                 0x08 | 0x7f => self.backspace(),
+                0x03 => self.interrupt(),
                 b'\t' => self.push_byte(b' '),
                 0x00..=0x1f => {}
                 _ => self.push_byte(b),
@@ -267,6 +268,29 @@ impl DeviceSession {
         self.line.push(b);
         if self.echoing() {
             self.echo.push(b);
+        }
+    }
+
+    /// Ctrl-C: drops the line being typed and any question waiting for
+    /// an answer ([`DeviceContext::read_line`]), then shows the prompt
+    /// again, as a terminal's interrupt does. During the login dialogue
+    /// it starts the dialogue over.
+    fn interrupt(&mut self) {
+        self.flush_echo(false);
+        self.line.clear();
+        if self.spec.echo && !self.quiet {
+            self.out.push_str("^C\r\n");
+        }
+        match self.stage {
+            Stage::Command => {
+                drop(self.ctx.take_pending());
+                self.finish(true, false);
+            }
+            Stage::Username | Stage::Password { .. } => match self.spec.login_type {
+                LoginType::PasswordOnly => self.ask_password(None),
+                _ => self.ask_username(),
+            },
+            Stage::Closed => {}
         }
     }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use oxscript_core::{Account, AccountGuard, AccountManager, Host};
+use oxscript_shells::AutoRecoveringTerminal;
 use oxscript_transport::{Session, SessionOptions, Transcript};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
@@ -210,6 +211,48 @@ impl JobContext {
                 Err(e) => attempts.failed(e.into())?,
             }
         }
+    }
+
+    /// A terminal on the job's host that rebuilds its shell stack by
+    /// itself (crl `AutoRecoveringTerminal`, see [`oxscript_shells`]):
+    /// each (re)opening connects and logs in the way
+    /// [`connect`](JobContext::connect) and [`login`](JobContext::login) do
+    /// (with the queue's retries and the job's transcript), then pushes
+    /// the shells added to it. Nothing is opened before the terminal's first run. The
+    /// account is the host's own, else one taken from the queue's pools
+    /// for the login and given back once logged in.
+    ///
+    /// ```no_run
+    /// use oxscript_shells::{BashShell, SudoShell};
+    /// # async fn job(ctx: oxscript_jobs::queue::JobContext) -> oxscript_jobs::Result<()> {
+    /// let mut term = ctx
+    ///     .terminal()?
+    ///     .shell(BashShell::new())
+    ///     .shell(SudoShell::new(Some("pw".into())));
+    /// let out = term.run("id -u").await?;
+    /// ctx.log(format!("uid {}", out.text));
+    /// term.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn terminal(&self) -> Result<AutoRecoveringTerminal> {
+        self.require_host()?;
+        let ctx = self.clone();
+        let opener = move || {
+            let ctx = ctx.clone();
+            async move {
+                let opened = async {
+                    let account = ctx.acquire_account().await?;
+                    let session = ctx.connect().await?;
+                    ctx.login(session, account.account()).await
+                }
+                .await;
+                opened.map_err(|e: Error| match e.transport() {
+                    Some(t) => oxscript_shells::Error::Transport(t.clone()),
+                    None => oxscript_shells::Error::msg(e.to_string()),
+                })
+            }
+        };
+        Ok(AutoRecoveringTerminal::new(opener))
     }
 
     /// Logs `session` in with `account` (authentication, then authorization

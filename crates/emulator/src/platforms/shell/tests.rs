@@ -135,3 +135,98 @@ fn exit_logs_out() {
     assert_eq!(out.text, "exit\r\nlogout\r\n");
     assert!(out.close);
 }
+
+#[test]
+fn ps1_with_status_and_nested_bash() {
+    let (mut s, _) = login(device("web1"), "alice", "pw");
+    let set = r"PS1='<\u@\h:$?>\$ ' 2>/dev/null; bind 'set enable-bracketed-paste off'";
+    assert_eq!(answer(&mut s, set), "<alice@web1:0>$ ");
+    assert_eq!(answer(&mut s, "false"), "<alice@web1:1>$ ");
+    assert_eq!(answer(&mut s, "echo $$ >/dev/null"), "<alice@web1:0>$ ");
+    assert_eq!(answer(&mut s, "bash"), "bash-5.2$ ");
+    assert_eq!(answer(&mut s, "exit"), "exit\r\n<alice@web1:0>$ ");
+}
+
+#[test]
+fn ssh_host_key_password_and_exit() {
+    let d = device("web1").with_credentials("alice", "pw");
+    let (mut s, _) = login(d, "alice", "pw");
+    let fp = host_key_fingerprint("gw", 2202);
+    let q = answer(&mut s, "ssh -p 2202 alice@gw");
+    assert!(
+        q.contains(&format!("ED25519 key fingerprint is {fp}.")),
+        "{q}"
+    );
+    assert!(q.ends_with("(yes/no/[fingerprint])? "));
+    assert_eq!(
+        answer(&mut s, "maybe"),
+        "Please type 'yes', 'no' or the fingerprint: "
+    );
+    assert_eq!(
+        answer(&mut s, "no"),
+        "Host key verification failed.\r\nalice@web1:~$ "
+    );
+    assert_eq!(answer(&mut s, "echo $?"), "255\r\nalice@web1:~$ ");
+    answer(&mut s, "ssh -p 2202 alice@gw");
+    let text = answer(&mut s, &fp);
+    assert!(text.ends_with("alice@gw's password: "), "{text}");
+    assert_eq!(
+        s.feed(b"bad\r").text,
+        "\r\nPermission denied, please try again.\r\nalice@gw's password: "
+    );
+    assert!(s.feed(b"pw\r").text.ends_with("alice@gw:~$ "));
+    assert_eq!(answer(&mut s, "hostname"), "gw\r\nalice@gw:~$ ");
+    assert_eq!(
+        answer(&mut s, "exit"),
+        "logout\r\nConnection to gw closed.\r\nalice@web1:~$ "
+    );
+    // Known now: no question, and Ctrl-C abandons the password prompt.
+    assert_eq!(
+        answer(&mut s, "ssh -p 2202 alice@gw"),
+        "alice@gw's password: "
+    );
+    assert_eq!(s.feed(b"\x03").text, "^C\r\nalice@web1:~$ ");
+    assert_eq!(
+        answer(&mut s, "ssh x.invalid").lines().next(),
+        Some("ssh: Could not resolve hostname x.invalid: Name or service not known")
+    );
+}
+
+#[test]
+fn su_user_telnet_and_python() {
+    let d = device("jump")
+        .with_credentials("alice", "pw")
+        .with_credentials("bob", "bobpw");
+    let (mut s, _) = login(d, "alice", "pw");
+    answer(&mut s, "su - bob");
+    assert_eq!(
+        s.feed(b"pw\r").text,
+        "\r\nsu: Authentication failure\r\nalice@jump:~$ "
+    );
+    answer(&mut s, "su - bob");
+    assert_eq!(s.feed(b"bobpw\r").text, "\r\nbob@jump:~$ ");
+    assert_eq!(answer(&mut s, "sudo -s"), "Password: ");
+    assert_eq!(s.feed(b"bobpw\r").text, "\r\nroot@jump:~# ");
+    let login = answer(&mut s, "telnet r2 23");
+    assert!(login.ends_with("r2 login: "), "{login}");
+    answer(&mut s, "alice");
+    assert_eq!(
+        s.feed(b"nope\r").text,
+        "\r\n\r\nLogin incorrect\r\nr2 login: "
+    );
+    answer(&mut s, "alice");
+    assert!(s.feed(b"pw\r").text.ends_with("alice@r2:~$ "));
+    assert_eq!(answer(&mut s, "python3 -q"), ">>> ");
+    assert_eq!(answer(&mut s, "import sys; sys.ps1 = 'P' + '> '"), "P> ");
+    assert_eq!(answer(&mut s, "[1, 'a'] + [None]"), "[1, 'a', None]\r\nP> ");
+    assert!(answer(&mut s, "1/0").ends_with("ZeroDivisionError: division by zero\r\nP> "));
+    assert_eq!(answer(&mut s, "exit()"), "alice@r2:~$ ");
+    assert_eq!(
+        answer(&mut s, "exit"),
+        "logout\r\nConnection closed by foreign host.\r\nroot@jump:~# "
+    );
+    assert_eq!(answer(&mut s, "exit"), "exit\r\nbob@jump:~$ ");
+    assert_eq!(answer(&mut s, "exit"), "exit\r\nalice@jump:~$ ");
+    assert_eq!(answer(&mut s, "sleep 30"), "");
+    assert_eq!(s.feed(b"\x03").text, "^C\r\nalice@jump:~$ ");
+}
