@@ -29,8 +29,9 @@
 //! (`%K`, `/K`, `+K`, `*K`); `spec` is an optional `-` (align left), an
 //! optional `0` (pad with zeros), a width and an optional `x` (hex).
 //!
-//! Every built-in driver has a case file (at least 4 outputs, one of them
-//! a table of several hundred lines, and 2 rejections); the platforms
+//! Every built-in driver of the catalog has a case file named after it
+//! (at least 4 outputs, one of them a table of several hundred lines, and
+//! 2 rejections); the platforms
 //! whose prompt spans two lines (JunOS's `{master:0}`, SR OS MD-CLI's
 //! `[/]`, SR Linux's `--{ running }--`, PAN-OS's `[edit]`) are also
 //! served in two writes split at every position, and must give the same
@@ -355,6 +356,34 @@ fn every_case_file_has_outputs_a_long_table_and_rejections() {
             c.file
         );
     }
+}
+
+/// Every built-in driver of the catalog has its case file,
+/// `tests/fidelity/<name>.toml`, for that driver, with outputs and
+/// rejections (every platform of the catalog, `generic` and `shell`
+/// included, has a way to refuse a command).
+#[test]
+fn every_catalog_driver_has_a_case_file_with_outputs_and_rejections() {
+    let cases = all_cases();
+    let mut missing = Vec::new();
+    for name in oxscript::drivers::builtin().names() {
+        let file = format!("{name}.toml");
+        match cases.iter().find(|c| c.file == file) {
+            None => missing.push(format!("{file}: missing")),
+            Some(c) if c.driver != name => {
+                missing.push(format!("{file}: serves driver {:?}", c.driver))
+            }
+            Some(c) if c.outputs.is_empty() || c.rejections.is_empty() => {
+                missing.push(format!("{file}: no output or no rejection"))
+            }
+            Some(_) => {}
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "catalog drivers without fidelity cases:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
