@@ -27,7 +27,9 @@ pub(super) fn arbor_peakflow() -> Driver {
         username_prompt: builtin_patterns(&[r"(?i)(?:user|login):[ \t]*$"]),
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
         error: builtin_patterns(&[
-            r"(?m)^[ \t]*(?:Error|ERROR)[: ][^\r\n]*",
+            // `Error: unknown command 'foo'`; not `Error: 0` nor an
+            // `Error counters` heading.
+            r"(?m)^[ \t]*(?:Error|ERROR):[ \t]*[^\d\s][^\r\n]*",
             r"(?im)^[ \t]*(?:unknown|invalid) (?:command|argument)[^\r\n]*",
         ]),
         os_guess: rules(&[(GuessStage::Head, r"(?i)\b(?:arbo[rs]|peakflow)\b", 97)]),
@@ -58,7 +60,10 @@ mod tests {
                     "Error: unknown command 'foo'\r\n",
                     "Error: unknown command 'foo'",
                 )],
-                not_errors: &["Peakflow SP 9.1 (build HGPF)\r\n"],
+                not_errors: &[
+                    "Peakflow SP 9.1 (build HGPF)\r\n",
+                    "Error counters:\r\n  Error: 0\r\n",
+                ],
                 ..Expect::default()
             },
         );

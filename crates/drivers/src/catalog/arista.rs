@@ -99,7 +99,13 @@ mod tests {
                         "% Unavailable command (not supported on this hardware platform)",
                     ),
                 ],
-                not_errors: &["Arista vEOS-lab\r\nSoftware image version: 4.28.3M\r\n"],
+                not_errors: &[
+                    "Arista vEOS-lab\r\nSoftware image version: 4.28.3M\r\n",
+                    // `show environment power` on a box without supplies.
+                    "% There seem to be no power supplies connected.\r\n",
+                    // The legend of `show ip bgp`.
+                    "Route status codes: s - suppressed contributor, * - valid, > - active\r\n                    % - Pending best path selection\r\n",
+                ],
                 login_errors: &[("\r\nLogin incorrect\r\nleaf1 login: ", "Login incorrect")],
                 pagers: &[(" --More-- ", " ")],
                 levels: &[

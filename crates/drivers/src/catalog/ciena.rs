@@ -25,7 +25,7 @@ pub(super) fn cienasaos() -> Driver {
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
         error: builtin_patterns(&[
             r"(?m)^[ \t]*SHELL (?:PARSER|COMMAND) FAILURE[^\r\n]*",
-            r"(?m)^[ \t]*ERROR:[^\r\n]*",
+            r"(?m)^[ \t]*ERROR:[ \t]*[^\d\s][^\r\n]*",
             r"(?im)^[ \t]*(?:invalid input|incomplete command|ambiguous command)[^\r\n]*",
         ]),
         init_commands: init(&[&["system shell session set more off", "set session more off"]]),
@@ -65,7 +65,11 @@ mod tests {
                         "ERROR: port 99 does not exist",
                     ),
                 ],
-                not_errors: &["| Running Package | saos-06-18-01-0248 |\r\n"],
+                not_errors: &[
+                    "| Running Package | saos-06-18-01-0248 |\r\n",
+                    "| PSU#2        | 0 C      | ERROR: n/a |\r\n",
+                    "ERROR: 0\r\n",
+                ],
                 login_errors: &[("\r\nLogin incorrect\r\n", "Login incorrect")],
                 pagers: &[("--More--", " ")],
                 ..Expect::default()

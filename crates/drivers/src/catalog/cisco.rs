@@ -199,8 +199,12 @@ const ACE_PROMPTS: &[&str] = &[concat!(
     prompt_end!()
 )];
 const ACE_LEVELS: EnableLevels = enable_levels!(ace_host!(), r"\([\w.:/+\-]+\)#");
+/// `Error: Rserver NOPE does not exist`, `% invalid command detected at
+/// '^' marker.`: `Error` is a message after `%` or a colon, not a
+/// counter (`Error: 0`) or a column heading (`Error Count`).
 const ACE_ERRORS: &[&str] = &[
-    r"(?m)^[ \t]*%?[ \t]*Error\b[^\r\n]*",
+    r"(?m)^[ \t]*%[ \t]*Error\b[^\r\n]*",
+    r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
     r"(?im)^[ \t]*%[ \t]*invalid (?:input|command)[^\r\n]*",
     r"(?im)^[ \t]*%?[ \t]*(?:incomplete|ambiguous) command[^\r\n]*",
     r"(?im)^%?[ \t]*connection timed out[^\r\n]*",
@@ -243,9 +247,12 @@ const WLC_CONFIG: &str = concat!(
     r" config(?: [\w\-]+)*>",
     prompt_end!()
 );
+/// `Incorrect usage. Use the '?' or <TAB> key to list commands.`,
+/// `Incorrect input! <WLAN Identifier> must be …`, `Error: Invalid WLAN
+/// ID 99` (`Error:` followed by a message, not a counter's number).
 const WLC_ERRORS: &[&str] = &[
     r"(?im)^[ \t]*Incorrect (?:usage|input)[^\r\n]*",
-    r"(?m)^[ \t]*Error:[^\r\n]*",
+    r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
 ];
 
 /// Cisco wireless LAN controllers running AireOS (Exscript's `aironet`):
@@ -381,6 +388,9 @@ mod tests {
                 not_errors: &[
                     "Cisco IOS XR Software, Version 7.3.2\r\n",
                     "Gi0/0/0/0  up  up\r\n",
+                    // `show bgp vrf all neighbors … advertised-routes`: a
+                    // VRF without that neighbour, among others that have it.
+                    "\r\nVRF: CUST-A\r\n------------\r\n% Neighbor not found\r\n",
                 ],
                 login_errors: &[(
                     "\r\n% Authentication failed\r\n\r\nUsername: ",
@@ -461,7 +471,10 @@ mod tests {
                     ),
                     ("Error: probe not found\r\n", "Error: probe not found"),
                 ],
-                not_errors: &["rserver: web1  state: OPERATIONAL\r\n"],
+                not_errors: &[
+                    "rserver: web1  state: OPERATIONAL\r\n",
+                    "Error Count   0\r\nError: 0\r\n",
+                ],
                 levels: &[
                     ("ace1/Admin>", "exec"),
                     ("ace1/Admin#", "privilege_exec"),
@@ -500,8 +513,13 @@ mod tests {
                         "Incorrect input! Use 'show ?'\r\n",
                         "Incorrect input! Use 'show ?'",
                     ),
+                    ("Error: Invalid WLAN ID 99\r\n", "Error: Invalid WLAN ID 99"),
                 ],
-                not_errors: &["Product Version.................................. 8.10.185.0\r\n"],
+                not_errors: &[
+                    "Product Version.................................. 8.10.185.0\r\n",
+                    "Error: 0\r\n",
+                    "f0:18:98:00:00:02  0.0.0.0  ap-b4-f1-2  guest  Error: auth timeout\r\n",
+                ],
                 pagers: &[("--More-- or (q)uit", " ")],
                 levels: &[
                     ("(Cisco Controller) >", "exec"),

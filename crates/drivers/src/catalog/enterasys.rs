@@ -23,7 +23,8 @@ pub(super) fn enterasys() -> Driver {
         username_prompt: builtin_patterns(&[concat!(line_start!(), r"Username:[ \t]*$")]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"Password:[ \t]*$")]),
         error: builtin_patterns(&[
-            r"(?im)^[ \t]*%?[ \t]*(?:invalid input|unrecognized command|incomplete command|error:)[^\r\n]*",
+            r"(?im)^[ \t]*%?[ \t]*(?:invalid input|unrecognized command|incomplete command)[^\r\n]*",
+            r"(?im)^[ \t]*%?[ \t]*error:[ \t]*[^\d\s][^\r\n]*",
         ]),
         init_commands: init(&[&["set length 0"]]),
         os_guess: rules(&[(GuessStage::Head, r"(?i)\benterasys\b", 80)]),
@@ -45,7 +46,7 @@ pub(super) fn enterasys_wc() -> Driver {
         username_prompt: builtin_patterns(&[concat!(line_start!(), r"Username:[ \t]*$")]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"Password:[ \t]*$")]),
         error: builtin_patterns(&[
-            r"(?m)^[ \t]*(?:Error|ERROR):[^\r\n]*",
+            r"(?m)^[ \t]*(?:Error|ERROR):[ \t]*[^\d\s][^\r\n]*",
             r"(?im)^[ \t]*(?:invalid|unknown) command[^\r\n]*",
         ]),
         os_guess: rules(&[(
@@ -80,7 +81,11 @@ mod tests {
                     "Invalid input detected at '^' marker.\r\n",
                     "Invalid input detected at '^' marker.",
                 )],
-                not_errors: &["ge.1.1  up  up  1000  full\r\n"],
+                not_errors: &[
+                    "ge.1.1  up  up  1000  full\r\n",
+                    "ge.1.2   error: none          down   up\r\n",
+                    "Error: 0\r\n",
+                ],
                 pagers: &[("--More--", " ")],
                 ..Expect::default()
             },
@@ -97,7 +102,10 @@ mod tests {
                 usernames: &["\r\nUsername: "],
                 passwords: &["\r\nPassword: "],
                 errors: &[("Error: topology not found\r\n", "Error: topology not found")],
-                not_errors: &["Enterasys Wireless Convergence OS\r\n"],
+                not_errors: &[
+                    "Enterasys Wireless Convergence OS\r\n",
+                    "Errors since boot: 0\r\nError: 0\r\n",
+                ],
                 ..Expect::default()
             },
         );

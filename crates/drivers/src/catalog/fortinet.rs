@@ -30,9 +30,10 @@ pub(super) fn fortios() -> Driver {
         username_prompt: builtin_patterns(&[r"(?i)(?:login|user ?name):[ \t]*$"]),
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
         // The specific message comes before the `Command fail.` summary
-        // line: list it first, so it is the one reported.
+        // line: list it first, so it is the one reported. Each starts its
+        // line (a log entry quoting one is output).
         error: builtin_patterns(&[
-            r"(?m)^[^\r\n]*(?:command|value) parse error before[^\r\n]*",
+            r"(?m)^[ \t]*(?:command|value) parse error before[^\r\n]*",
             r"(?m)^[ \t]*Unknown action \d+[^\r\n]*",
             r"(?m)^[ \t]*object check operator error[^\r\n]*",
             r"(?m)^[ \t]*entry not found in datasource[^\r\n]*",
@@ -106,7 +107,15 @@ mod tests {
                         "entry not found in datasource",
                     ),
                 ],
-                not_errors: &["Version: FortiGate-60E v7.2.5,build1517,230606 (GA.F)\r\n"],
+                not_errors: &[
+                    "Version: FortiGate-60E v7.2.5,build1517,230606 (GA.F)\r\n",
+                    // `execute log display`: a log entry quoting messages.
+                    concat!(
+                        "1 logs found.\r\n1: date=2026-12-07 level=\"error\" ",
+                        "logdesc=\"Command fail. Return code -61\" ",
+                        "msg=\"command parse error before 'x'\"\r\n"
+                    ),
+                ],
                 login_errors: &[("\r\nLogin incorrect\r\n", "Login incorrect")],
                 pagers: &[("--More-- ", " ")],
                 login_answers: &[("(Press 'a' to accept):", "a")],

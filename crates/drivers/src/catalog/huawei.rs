@@ -137,7 +137,10 @@ pub(super) fn vxworks() -> Driver {
                 r"|Ambiguous command|Too many parameters)[^\r\n]*"
             ),
             r"(?m)^[ \t]*Failure:[^\r\n]*",
-            r"(?m)^[ \t]*%?[ \t]*Error\b[^\r\n]*",
+            // `Error` after `%` or before a message, not a counter
+            // (`Error: 0`) or a heading (`Error Packets`).
+            r"(?m)^[ \t]*%[ \t]*Error\b[^\r\n]*",
+            r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
         ]),
         pager: pager_with(&[
             (
@@ -210,8 +213,26 @@ mod tests {
                         "% Incomplete command found at '^' position.\r\n",
                         "% Incomplete command found at '^' position.",
                     ),
+                    (
+                        "              ^\r\nError:Incomplete command found at '^' position.\r\n",
+                        "Error:Incomplete command found at '^' position.",
+                    ),
+                    (
+                        "    ^\r\nError:Ambiguous command found at '^' position.\r\n",
+                        "Error:Ambiguous command found at '^' position.",
+                    ),
+                    (
+                        "   ^\r\nError: Wrong parameter found at '^' position.\r\n",
+                        "Error: Wrong parameter found at '^' position.",
+                    ),
                 ],
-                not_errors: &["GigabitEthernet0/0/1  up  up  0%  0%  0  0\r\n"],
+                not_errors: &[
+                    "GigabitEthernet0/0/1  up  up  0%  0%  0  0\r\n",
+                    // `display interface` counters (issue 16).
+                    "Input: 0 packets, 0 bytes\r\n PhyErr: 0 , CRC: 0\r\n MIC: 0\r\n Error: 0\r\n",
+                    "  Discard:                  0,  Total Error:                 0\r\n",
+                    "  FCS error packets:0\r\n  Error:0\r\n",
+                ],
                 login_errors: &[(
                     "\r\nError: Local authentication is rejected.\r\n",
                     "Error: Local authentication is rejected.",
@@ -260,7 +281,11 @@ mod tests {
                         "% Parameter error, the error locates at '^'",
                     ),
                 ],
-                not_errors: &["  0/ 1  H805GPFD  Normal\r\n"],
+                not_errors: &[
+                    "  0/ 1  H805GPFD  Normal\r\n",
+                    "  Sent Error Packets              : 0\r\n  Failure Packets : 0\r\n",
+                    "  Error: 0\r\n",
+                ],
                 login_errors: &[(
                     "\r\n  Username or password invalid.\r\n",
                     "Username or password invalid.",

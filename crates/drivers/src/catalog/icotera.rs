@@ -13,7 +13,9 @@ pub(super) fn icotera() -> Driver {
         prompt: builtin_patterns(&[concat!(line_start!(), r"[\w.\-@]+ ?>", prompt_end!())]),
         username_prompt: builtin_patterns(&[r"(?i)user ?name:[ \t]*$"]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
-        error: builtin_patterns(&[r"(?m)^[^\r\n]*\bERROR\b[^\r\n]*"]),
+        // `ERROR: unknown command "sttus"` starts its line; a status
+        // column reading `ERROR` further right is output.
+        error: builtin_patterns(&[r"(?m)^[ \t]*ERROR\b[^\r\n]*"]),
         os_guess: super::rules(&[(GuessStage::Head, r"ICOTERA", 80)]),
         ..Driver::generic()
     }
@@ -34,7 +36,7 @@ mod tests {
                 usernames: &["\r\nUsername: "],
                 passwords: &["\r\nPassword: "],
                 errors: &[("ERROR: unknown command\r\n", "ERROR: unknown command")],
-                not_errors: &["Firmware: 4.2.1\r\n"],
+                not_errors: &["Firmware: 4.2.1\r\n", "voip1   registered   ERROR   0\r\n"],
                 ..Expect::default()
             },
         );

@@ -247,6 +247,18 @@ mod tests {
                     "Internet  10.0.0.2  0  Incomplete  ARPA\r\n",
                     "Building configuration...\r\n[OK]\r\n",
                     "",
+                    // `show ip bgp`'s legend (issue 16).
+                    concat!(
+                        "BGP table version is 14, local router ID is 10.0.0.1\r\n",
+                        "Origin codes: i - IGP, e - EGP, ? - incomplete\r\n",
+                        "RPKI validation codes: V valid, I invalid, N Not found\r\n"
+                    ),
+                    // Syslog lines of `show logging`.
+                    "%TFTP-3-FILE_NOT_FOUND: File config.cfg not found on server 10.0.0.5\r\n",
+                    "%AAA-3-BADCOMM: Error: Invalid packet from server 10.0.0.5\r\n",
+                    // A lookup that found nothing (`show ip route 10.9.9.9`).
+                    "% Network not in table\r\n",
+                    "%IPv4 CEF not running\r\n",
                 ],
                 login_errors: &[
                     ("\r\n% Login invalid\r\n\r\nUsername: ", "% Login invalid"),

@@ -37,12 +37,18 @@ const JUNOS_PROMPTS: &[&str] = &[concat!(
 const JUNOS_EXEC: &str = concat!(line_start!(), junos_user_host!(), ">", prompt_end!());
 const JUNOS_CONFIG: &str = concat!(line_start!(), junos_user_host!(), "#", prompt_end!());
 const JUNOS_SHELL: &str = concat!(line_start!(), junos_user_host!(), "%", prompt_end!());
+/// JunOS rejections, each at the start of its line (after the caret
+/// line): `unknown command.`, `syntax error, expecting <command>.`,
+/// `error: device ge-0/0/99 not found` (`error:` followed by a message,
+/// not a number), `invalid ip address or hostname: …`, `missing
+/// argument.`, `'i' is ambiguous.` (the quoted word starts the line).
 const JUNOS_ERRORS: &[&str] = &[
     concat!(
-        r"(?im)^[ \t]*(?:unknown command|syntax error|error:|invalid (?:value|interface|numeric value|ip address)",
+        r"(?im)^[ \t]*(?:unknown command|syntax error|invalid (?:value|interface|numeric value|ip address)",
         r"|missing (?:mandatory )?argument|no valid completions)[^\r\n]*"
     ),
-    r"(?m)^[^\r\n]* is ambiguous\.[^\r\n]*",
+    r"(?im)^[ \t]*error:[ \t]*[^\d\s][^\r\n]*",
+    r"(?m)^[ \t]*'[^'\r\n]+' is ambiguous\.[^\r\n]*",
 ];
 
 /// JunOS: `user@host>` (operational), `user@host#` (configuration, after
@@ -216,11 +222,27 @@ mod tests {
                         "'interfaces' is ambiguous.",
                     ),
                     ("missing argument.\r\n", "missing argument."),
+                    (
+                        "               ^\r\n'i' is ambiguous.\r\nPossible completions:\r\n",
+                        "'i' is ambiguous.",
+                    ),
+                    (
+                        "error: device ge-0/0/99 not found\r\n",
+                        "error: device ge-0/0/99 not found",
+                    ),
+                    (
+                        "                         ^\r\ninvalid ip address or hostname: 10.0.0.300 at '10.0.0.300'\r\n",
+                        "invalid ip address or hostname: 10.0.0.300 at '10.0.0.300'",
+                    ),
                 ],
                 not_errors: &[
                     "Hostname: mx1\r\nModel: mx960\r\nJunos: 21.4R3.15\r\n",
                     "commit complete\r\n",
                     "    Input errors: 0, Output errors: 0\r\n",
+                    "  Input errors:\r\n    Errors: 0, Drops: 0, Framing errors: 0, Runts: 0,\r\n",
+                    "  Link-level type: Ethernet, MTU: 1514, BPDU Error: None,\r\n",
+                    "  Description: uplink 'core' is ambiguous. (see ticket)\r\n",
+                    "error: 0\r\n",
                 ],
                 login_errors: &[("\r\nLogin incorrect\r\nlogin: ", "Login incorrect")],
                 pagers: &[("---(more)---", " "), ("---(more 45%)---", " ")],

@@ -47,7 +47,8 @@ pub(super) fn mrv() -> Driver {
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
         error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:invalid|unknown|incomplete) (?:command|input|parameter)[^\r\n]*",
-            r"(?m)^[ \t]*%?[ \t]*Error\b[^\r\n]*",
+            r"(?m)^[ \t]*%[ \t]*Error\b[^\r\n]*",
+            r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
         ]),
         init_commands: init(&[&["no pause", "terminal length 0"]]),
         authorize: authorize("enable", r"(?:\A|[^>])>[ \t]*$"),
@@ -85,7 +86,7 @@ mod tests {
                 usernames: &["\r\nAuthorized Login: "],
                 passwords: &["Password: "],
                 errors: &[("Invalid command\r\n", "Invalid command")],
-                not_errors: &["Port 1  Idle\r\n"],
+                not_errors: &["Port 1  Idle\r\n", "Error Count:   0\r\nError: 0\r\n"],
                 levels: &[
                     ("InReach:0 >", "exec"),
                     ("InReach:0 >>", "privilege_exec"),

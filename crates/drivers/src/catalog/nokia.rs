@@ -49,9 +49,13 @@ pub(super) fn sros() -> Driver {
         prompt: builtin_patterns(&[SROS_CLASSIC, SROS_MD]),
         username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        // `MINOR: MGMT_CORE #2201: Unknown element - 'x'` (MD-CLI),
+        // `Error: Bad command.` (classic), each at a line start: a log
+        // entry (`1206 2026/12/07 … MINOR: SYSTEM #2006 …`) is output, and
+        // so is a counter (`Error: 0`).
         error: builtin_patterns(&[
             r"(?m)^[ \t]*(?:MINOR|MAJOR|CRITICAL):[^\r\n]*",
-            r"(?m)^[ \t]*Error:[^\r\n]*",
+            r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
             r"(?m)^[ \t]*Bad Command:[^\r\n]*",
         ]),
         init_commands: init(&[&["environment no more", "environment more false"]]),
@@ -129,7 +133,7 @@ pub(super) fn nokia_srl() -> Driver {
         description: "Nokia SR Linux".to_owned(),
         prompt: builtin_patterns(SRL_PROMPTS),
         error: builtin_patterns(&[
-            r"(?m)^[ \t]*Error:[^\r\n]*",
+            r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
             r"(?m)^[ \t]*Parsing error:[^\r\n]*",
         ]),
         init_commands: init(&[
@@ -181,7 +185,8 @@ pub(super) fn isam() -> Driver {
         username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
         error: builtin_patterns(&[
-            r"(?im)^[ \t]*(?:invalid token|command is not complete|error ?:)[^\r\n]*",
+            r"(?im)^[ \t]*(?:invalid token|command is not complete)[^\r\n]*",
+            r"(?im)^[ \t]*error ?:[ \t]*[^\d\s][^\r\n]*",
             r"(?m)^[ \t]*%Error[^\r\n]*",
         ]),
         init_commands: init(&[&["environment inhibit-alarms mode batch"]]),
@@ -248,9 +253,17 @@ mod tests {
                         "MAJOR: MGMT_CORE #2201: Unknown element\r\n",
                         "MAJOR: MGMT_CORE #2201: Unknown element",
                     ),
+                    (
+                        "                   ^^^^^^^^\r\nMINOR: MGMT_CORE #2201: Unknown element - 'interfce'\r\n",
+                        "MINOR: MGMT_CORE #2201: Unknown element - 'interfce'",
+                    ),
+                    ("Error: Missing parameter\r\n", "Error: Missing parameter"),
                 ],
                 not_errors: &[
                     "TiMOS-B-20.10.R1 both/x86_64 Nokia 7750 SR Copyright (c) 2000-2020 Nokia.\r\n",
+                    "1206 2026/12/07 09:14:00.10 UTC MINOR: SYSTEM #2006 Base CLI\r\n",
+                    "Errors                                               0                      0\r\n",
+                    "Error: 0\r\n",
                 ],
                 login_errors: &[("\r\nLogin incorrect\r\nLogin: ", "Login incorrect")],
                 pagers: &[("Press any key to continue (Q to quit)", " ")],
@@ -288,7 +301,11 @@ mod tests {
                         "Parsing error: Unknown token 'foo'. Options are ['acl', 'bfd']",
                     ),
                 ],
-                not_errors: &["Hostname : srl1\r\nSoftware Version : v23.10.1\r\n"],
+                not_errors: &[
+                    "Hostname : srl1\r\nSoftware Version : v23.10.1\r\n",
+                    "| ethernet-1/3 | disable | down | 100G | | Error: n/a |\r\n",
+                    "Error: 0\r\n",
+                ],
                 levels: &[
                     ("--{ running }--[  ]--\r\nA:srl1#", "exec"),
                     ("A:srl1#", "exec"),
@@ -322,7 +339,11 @@ mod tests {
                     ("invalid token\r\n", "invalid token"),
                     ("command is not complete\r\n", "command is not complete"),
                 ],
-                not_errors: &["isam-release : R6.2.04\r\n"],
+                not_errors: &[
+                    "isam-release : R6.2.04\r\n",
+                    "error : 0\r\n",
+                    "asam-core      : 61.345 (invalid token count: 0)\r\n",
+                ],
                 levels: &[
                     ("leg:isadmin>#", "exec"),
                     ("leg:isadmin>configure#", "configuration"),

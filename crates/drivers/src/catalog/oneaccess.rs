@@ -41,7 +41,8 @@ pub(super) fn one_os() -> Driver {
                 r"(?m)^%[ \t]*(?:Invalid input|Incomplete command|Ambiguous command",
                 r"|Unknown command|Error\b)[^\r\n]*"
             ),
-            r"(?im)^[ \t]*(?:syntax error|error:)[^\r\n]*",
+            r"(?im)^[ \t]*syntax error[^\r\n]*",
+            r"(?im)^[ \t]*error:[ \t]*[^\d\s][^\r\n]*",
         ]),
         init_commands: init(&[&["term len 0"], &["screen-width 512", "stty columns 255"]]),
         os_guess: rules(&[
@@ -85,7 +86,10 @@ mod tests {
                         "syntax error: unknown argument",
                     ),
                 ],
-                not_errors: &["Software version    : ONEOS90-MULTI_FT-V5.2R2E7_HA8\r\n"],
+                not_errors: &[
+                    "Software version    : ONEOS90-MULTI_FT-V5.2R2E7_HA8\r\n",
+                    "Error: 0\r\n",
+                ],
                 levels: &[
                     ("LBB_140>", "exec"),
                     ("LBB_140#", "privilege_exec"),

@@ -37,10 +37,10 @@ pub(super) fn paloalto_panos() -> Driver {
         prompt: builtin_patterns(PAN_PROMPTS),
         username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
-        error: builtin_patterns(&[concat!(
-            r"(?m)^[ \t]*(?:Unknown command:|Invalid syntax\.|Server error|Validation Error:",
-            r"|Error:)[^\r\n]*"
-        )]),
+        error: builtin_patterns(&[
+            r"(?m)^[ \t]*(?:Unknown command:|Invalid syntax\.|Server error|Validation Error:)[^\r\n]*",
+            r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",
+        ]),
         login_answers: answers(&[(
             r"(?i)accept and acknowledge[^\r\n]*\(yes/no\)[ \t]*:?[ \t]*$",
             "yes\r",
@@ -112,7 +112,11 @@ mod tests {
                         "Server error : set failed, may need to override template object first",
                     ),
                 ],
-                not_errors: &["hostname: PA-VM\r\nmodel: PA-VM\r\nsw-version: 10.1.6\r\n"],
+                not_errors: &[
+                    "hostname: PA-VM\r\nmodel: PA-VM\r\nsw-version: 10.1.6\r\n",
+                    "Error: 0\r\n",
+                    "flow_no_interface   12   0 drop   flow   parse   Packets dropped: invalid interface\r\n",
+                ],
                 login_errors: &[("\r\nAccess denied\r\n", "Access denied")],
                 pagers: &[
                     ("lines 1-40 ", " "),

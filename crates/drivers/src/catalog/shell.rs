@@ -42,13 +42,17 @@ pub(crate) const SHELL_USERNAME: &[&str] = &[r"(?i)(?:login|user(?: ?name)?):[ \
 /// Password prompts of `login`, `sudo`, `su` and `ssh`.
 pub(crate) const SHELL_PASSWORD: &[&str] = &[r"(?i)password(?: for [^:\r\n]+)?:[ \t]*$"];
 
-/// Errors reported by the shell itself (not by the programs it runs).
+/// Errors reported by the shell itself (not by the programs it runs):
+/// `-bash: sl: command not found`, `sh: 1: sl: not found`, `zsh: command
+/// not found: sl`, and `[prog: ][line N: ]name: command not found` alone
+/// on its line (`sudo: sl: command not found`), whose prefix has no blank
+/// (a syslog line quoting the words has a date and host before them).
 pub(crate) const SHELL_ERRORS: &[&str] = &[
     concat!(
         r"(?m)^-?(?:bash|sh|dash|ash|ksh|zsh)(?:: line \d+)?: [^\r\n]*",
         r"(?:not found|[Nn]o such file or directory|[Pp]ermission denied)[^\r\n]*"
     ),
-    r"(?m)^[^\r\n]*: command not found[^\r\n]*",
+    r"(?m)^(?:[\w.+/\-]+: )*(?:line \d+: )?[^\s:]+: command not found[ \t\r]*$",
 ];
 
 /// Failed logins (`login`, `ssh`, `su`, `sudo`).
@@ -235,7 +239,12 @@ mod tests {
                     ),
                     ("foo: command not found\r\n", "foo: command not found"),
                 ],
-                not_errors: &["total 0\r\n", "Linux web1 6.1.0 x86_64 GNU/Linux\r\n", ""],
+                not_errors: &[
+                    "total 0\r\n",
+                    "Linux web1 6.1.0 x86_64 GNU/Linux\r\n",
+                    "",
+                    "Dec  7 09:15:11 web1 sudo:      sam : command not found ; TTY=pts/0\r\n",
+                ],
                 login_errors: &[
                     ("\r\nLogin incorrect\r\ndebian login: ", "Login incorrect"),
                     (

@@ -33,8 +33,14 @@ pub(super) fn sp_vxoa() -> Driver {
         )]),
         username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
+        // `% Unrecognized command "foo".`, `unknown command`, `syntax
+        // error: …`: a word of the message after `%`, or the words of a
+        // rejection; not any line starting with `Unknown` or `Error`
+        // (`Unknown unicast: 12`, `Error: 0`).
         error: builtin_patterns(&[
-            r"(?im)^[ \t]*%?[ \t]*(?:unknown|unrecognized|invalid|error|syntax error)\b[^\r\n]*",
+            r"(?im)^[ \t]*%[ \t]*(?:unknown|unrecognized|invalid|incomplete|ambiguous|error)\b[^\r\n]*",
+            r"(?im)^[ \t]*(?:unknown|unrecognized|invalid) (?:command|input|parameter|argument)\b[^\r\n]*",
+            r"(?im)^[ \t]*(?:syntax )?error:[ \t]*[^\d\s][^\r\n]*",
         ]),
         init_commands: init(&[&["terminal length 65536"]]),
         os_guess: rules(&[(
@@ -74,7 +80,11 @@ mod tests {
                     ),
                     ("unknown command\r\n", "unknown command"),
                 ],
-                not_errors: &["Model: NX-700\r\n"],
+                not_errors: &[
+                    "Model: NX-700\r\n",
+                    "Unknown unicast: 12\r\nInvalid packets: 0\r\nError: 0\r\n",
+                    "Errors  0  0\r\n",
+                ],
                 levels: &[
                     ("silverpeak-2f8e >", "exec"),
                     ("silverpeak-2f8e #", "privilege_exec"),

@@ -14,7 +14,9 @@ use super::{rules, strings};
 pub(super) fn aix() -> Driver {
     let mut error = builtin_patterns(SHELL_ERRORS);
     error.extend(builtin_patterns(&[
-        r"(?m)^[ \t]*(?:ksh|sh|ksh93): [^\r\n]*(?:not found|cannot|[Pp]ermission denied)[^\r\n]*",
+        // `ksh: sl:  not found.`, `ksh: f: 0403-016 Cannot find or open
+        // the file.`, `ksh: f: 0403-006 Execute permission denied.`
+        r"(?m)^[ \t]*-?(?:ksh|sh|ksh93): [^\r\n]*(?:not found|[Cc]annot|[Pp]ermission denied|\b0403-\d{3})[^\r\n]*",
     ]));
     Driver {
         name: "aix".to_owned(),
@@ -64,6 +66,10 @@ mod tests {
                     (
                         "ksh: /etc/shadow: cannot open\r\n",
                         "ksh: /etc/shadow: cannot open",
+                    ),
+                    (
+                        "ksh: /etc/nosuch: 0403-016 Cannot find or open the file.\r\n",
+                        "ksh: /etc/nosuch: 0403-016 Cannot find or open the file.",
                     ),
                 ],
                 not_errors: &["AIX aix01 2 7 00F8A1B24C00\r\n"],

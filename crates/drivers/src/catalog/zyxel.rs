@@ -23,7 +23,9 @@ pub(super) fn zyxel() -> Driver {
         username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login|user):[ \t]*$"]),
         password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
         error: builtin_patterns(&[
-            r"(?im)^[^\r\n]*(?:invalid command|unknown command|command authorization fail)[^\r\n]*",
+            // At the start of the line (after an optional `%`): a port
+            // description reading `invalid command` is output.
+            r"(?im)^[ \t]*%?[ \t]*(?:invalid command|unknown command|command authorization fail)[^\r\n]*",
             r"(?m)^[ \t]*ERROR[: ][^\r\n]*",
         ]),
         os_guess: rules(&[(
@@ -53,7 +55,10 @@ mod tests {
                     ("% Invalid command\r\n", "% Invalid command"),
                     ("ERROR: unknown interface\r\n", "ERROR: unknown interface"),
                 ],
-                not_errors: &["Copyright (c) 1994 - 2020 ZyXEL Communications Corp.\r\n"],
+                not_errors: &[
+                    "Copyright (c) 1994 - 2020 ZyXEL Communications Corp.\r\n",
+                    "  3     Up   1000M/F  printer (invalid command test)\r\n",
+                ],
                 ..Expect::default()
             },
         );
