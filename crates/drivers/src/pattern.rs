@@ -34,6 +34,10 @@ pub struct Pattern {
     /// use: a program that talks to IOS routers never compiles the other
     /// 37 drivers' patterns.
     regex: Arc<OnceLock<Regex>>,
+    /// For a built-in pattern not compiled yet: the literals every match
+    /// starts with (`None` inside when there is no short list), so a
+    /// search in data that holds none of them needs no compilation.
+    required: Arc<OnceLock<Option<Required>>>,
 }
 
 impl Pattern {
@@ -48,6 +52,7 @@ impl Pattern {
             Ok(regex) => Ok(Pattern {
                 source: Arc::from(source),
                 regex: Arc::new(OnceLock::from(regex)),
+                required: Arc::default(),
             }),
             Err(err) => Err(Error::InvalidPattern {
                 pattern: source.to_owned(),
@@ -75,6 +80,7 @@ impl Pattern {
             Ok(regex) => Pattern {
                 source: Arc::from(escaped),
                 regex: Arc::new(OnceLock::from(regex)),
+                required: Arc::default(),
             },
             Err(_) => Pattern::builtin(NEVER),
         }
@@ -98,6 +104,7 @@ impl Pattern {
             .or_insert_with(|| Pattern {
                 source: Arc::from(source),
                 regex: Arc::new(OnceLock::new()),
+                required: Arc::default(),
             })
             .clone()
     }
@@ -119,7 +126,24 @@ impl Pattern {
 
     /// Whether the pattern matches anywhere in `haystack`.
     pub fn is_match(&self, haystack: &[u8]) -> bool {
-        self.regex().is_match(haystack)
+        !self.cannot_match(haystack) && self.regex().is_match(haystack)
+    }
+
+    /// Whether a built-in pattern that is not compiled yet surely has no
+    /// match in `rest` (the haystack from the search start): every match
+    /// starts with one of a few literals and `rest` holds none of them.
+    /// OS guessing runs every driver's rules over the first data of a
+    /// connection; this keeps a program from compiling the rules that
+    /// cannot match it (compiling a regex costs tens to hundreds of
+    /// microseconds, a literal search of a few KiB far less).
+    fn cannot_match(&self, rest: &[u8]) -> bool {
+        if self.regex.get().is_some() {
+            return false;
+        }
+        let required = self.required.get_or_init(|| Required::of(&self.source));
+        required
+            .as_ref()
+            .is_some_and(|required| !required.found_in(rest))
     }
 
     /// The first match that starts at or after `start`, as a byte range.
@@ -143,8 +167,128 @@ impl Pattern {
     /// ```
     pub fn find_at(&self, haystack: &[u8], start: usize) -> Option<Range<usize>> {
         let start = start.min(haystack.len());
+        if self.cannot_match(&haystack[start..]) {
+            return None;
+        }
         self.regex().find_at(haystack, start).map(|m| m.range())
     }
+}
+
+/// At most this many literals are searched before compiling (more, e.g.
+/// the case variants of a case-insensitive word, and compiling is cheaper).
+const MAX_REQUIRED: usize = 8;
+
+/// Literals of which at least one occurs in every match of a pattern.
+#[derive(Debug)]
+struct Required {
+    literals: Vec<Vec<u8>>,
+    /// Compared ignoring ASCII case (a `(?i)` pattern).
+    ascii_case_insensitive: bool,
+}
+
+impl Required {
+    /// The literals of `source`, when a short list of non-empty ones is
+    /// known; `None` otherwise (or when `source` does not parse:
+    /// compiling it will say why).
+    ///
+    /// Either the literals every match starts with, or one literal the
+    /// pattern requires somewhere (a literal part of its top-level
+    /// sequence). A pattern starting with `(?i)` is read without it and
+    /// its literals compared ignoring ASCII case, when they are ASCII and
+    /// hold no `s` or `k` (the two ASCII letters whose Unicode case
+    /// variants are not ASCII: `ſ`, the Kelvin sign).
+    fn of(source: &str) -> Option<Required> {
+        let (ascii_case_insensitive, body) = match source.strip_prefix("(?i)") {
+            Some(body) => (true, body),
+            None => (false, source),
+        };
+        let literals = required_literals(body)?;
+        if ascii_case_insensitive
+            && !literals
+                .iter()
+                .all(|l| l.is_ascii() && !l.iter().any(|b| matches!(b, b's' | b'S' | b'k' | b'K')))
+        {
+            return None;
+        }
+        Some(Required {
+            literals,
+            ascii_case_insensitive,
+        })
+    }
+
+    fn found_in(&self, haystack: &[u8]) -> bool {
+        self.literals.iter().any(|literal| {
+            if self.ascii_case_insensitive {
+                contains_ignoring_ascii_case(haystack, literal)
+            } else {
+                memchr::memmem::find(haystack, literal).is_some()
+            }
+        })
+    }
+}
+
+/// Whether `needle` (non-empty) occurs in `haystack`, ASCII case ignored.
+fn contains_ignoring_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let mut from = 0;
+    while let Some(at) = memchr::memchr2(lower, upper, &haystack[from..]) {
+        let at = from + at;
+        if haystack
+            .get(at..at + needle.len())
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(needle))
+        {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// The case-sensitive literals of `source` (see [`Required::of`]).
+fn required_literals(source: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    // The parser settings of `regex::bytes::Regex`.
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(source)
+        .ok()?;
+    let mut extractor = Extractor::new();
+    extractor
+        .kind(ExtractKind::Prefix)
+        .limit_total(MAX_REQUIRED * 4);
+    let seq = extractor.extract(&hir);
+    if let Some(literals) = seq.literals() {
+        let literals: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
+        if !literals.is_empty()
+            && literals.len() <= MAX_REQUIRED
+            && !literals.iter().any(Vec::is_empty)
+        {
+            return Some(literals);
+        }
+    }
+    required_literal(&hir).map(|literal| vec![literal])
+}
+
+/// The longest literal that every match of `hir` contains: a literal
+/// part of its top-level sequence (looking inside groups and repetitions
+/// of at least one).
+fn required_literal(hir: &regex_syntax::hir::Hir) -> Option<Vec<u8>> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(literal) => Some(literal.0.to_vec()),
+        HirKind::Capture(capture) => required_literal(&capture.sub),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => required_literal(&repetition.sub),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required_literal)
+            .max_by_key(Vec::len),
+        _ => None,
+    }
+    .filter(|literal| !literal.is_empty())
 }
 
 /// A pattern that matches nothing (an empty character class).
@@ -225,6 +369,31 @@ pub(crate) fn uncompilable_builtins() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The built-in patterns made so far whose literal check would skip a
+/// text of `texts` that the compiled pattern matches: (source, text).
+/// For the unit tests: the check must never hide a match.
+#[cfg(test)]
+pub(crate) fn prefilter_misses(texts: &[&[u8]]) -> Vec<(String, String)> {
+    let cache = builtin_cache()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let mut misses = Vec::new();
+    for source in cache.keys() {
+        let (Ok(regex), Some(required)) = (Regex::new(source), Required::of(source)) else {
+            continue;
+        };
+        for text in texts {
+            if regex.is_match(text) && !required.found_in(text) {
+                misses.push((
+                    (*source).to_owned(),
+                    String::from_utf8_lossy(text).into_owned(),
+                ));
+            }
+        }
+    }
+    misses
+}
+
 pub(crate) fn builtin_patterns(sources: &[&'static str]) -> Vec<Pattern> {
     sources
         .iter()
@@ -235,6 +404,76 @@ pub(crate) fn builtin_patterns(sources: &[&'static str]) -> Vec<Pattern> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_literals_are_found_in_every_match() {
+        let of = |s: &str| Required::of(s).map(|r| (r.literals, r.ascii_case_insensitive));
+        let one = |l: &str, ci: bool| Some((vec![l.as_bytes().to_vec()], ci));
+        assert_eq!(
+            of("User Access Verification"),
+            one("User Access Verification", false)
+        );
+        assert_eq!(
+            of("IOS-XE|IOS XE"),
+            Some((vec![b"IOS-XE".to_vec(), b"IOS XE".to_vec()], false))
+        );
+        // Look-arounds match no text: the literal after them still starts the match.
+        assert_eq!(of(r"(?m)^--- JUNOS \d"), one("--- JUNOS ", false));
+        // No prefix, but a literal the sequence requires.
+        assert_eq!(
+            of(r"(?:\A|[\r\n])[\w.-]+ \(tty[a-z]\w*\)"),
+            one(" (tty", false)
+        );
+        assert_eq!(of(r"(?:\A|[\r\n])[\w.-]+#[ \t]*$"), one("#", false));
+        // Case-insensitive words without s or k are compared ignoring ASCII case.
+        assert_eq!(
+            of(r"(?i)login:[ \t]*$"),
+            Some((
+                vec![
+                    b"login:\t".to_vec(),
+                    b"login: ".to_vec(),
+                    b"login:".to_vec()
+                ],
+                true
+            ))
+        );
+        assert_eq!(of(r"(?i)\bhuawei\b"), one("huawei", true));
+        assert_eq!(of(r"(?i)user ?name:"), None); // `s` also matches `ſ`
+        // Nothing required, or too many variants, or no pattern at all.
+        assert_eq!(of(r"\w+"), None);
+        assert_eq!(of(r"a|\w"), None);
+        assert_eq!(of(r"(?:ab)?c*"), None);
+        assert_eq!(of("("), None);
+    }
+
+    #[test]
+    fn ascii_case_is_ignored_only_where_asked() {
+        assert!(contains_ignoring_ascii_case(b"xx HuAwEi", b"huawei"));
+        assert!(!contains_ignoring_ascii_case(b"xx huawe", b"huawei"));
+        assert!(contains_ignoring_ascii_case(b"a:", b":"));
+        let p = Pattern::builtin(r"(?i)prefilter-case \d");
+        assert!(p.is_match(b"PREFILTER-CASE 1"));
+        let q = Pattern::builtin(r"Prefilter-Exact \d");
+        assert!(!q.is_match(b"PREFILTER-EXACT 1"));
+        assert!(q.regex.get().is_none());
+    }
+
+    #[test]
+    fn an_uncompiled_builtin_is_not_compiled_when_its_literals_are_absent() {
+        // A source no other test uses, so this pattern starts uncompiled.
+        let p = Pattern::builtin(r"Prefilter Test (?:Alpha|Beta) \d+");
+        assert!(p.find_at(b"nothing to see here", 0).is_none());
+        assert!(!p.is_match(b"Prefilter Test Gamma 1"));
+        assert!(
+            p.regex.get().is_none(),
+            "compiled although it could not match"
+        );
+        // The literal before `start` does not count: the match must start after it.
+        assert!(p.find_at(b"Prefilter Test Beta 7", 1).is_none());
+        assert_eq!(p.find_at(b"x Prefilter Test Beta 7", 0), Some(2..23));
+        assert!(p.regex.get().is_some());
+        assert!(p.is_match(b"Prefilter Test Alpha 1"));
+    }
 
     #[test]
     fn new_reports_the_source_and_reason() {

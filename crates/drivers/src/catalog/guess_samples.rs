@@ -444,3 +444,25 @@ fn generic_evidence_does_not_guess_a_platform() {
     guesser.data_received(b"[V200R009C00SPC500]\r\n", false);
     assert_eq!(guesser.guess(), None);
 }
+
+#[test]
+fn the_literal_check_never_hides_a_match() {
+    // Every built-in pattern, over every sample (and each sample's lines):
+    // where the compiled pattern matches, its literal check must pass.
+    let _ = OsGuesser::from_registry(builtin());
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for sample in SAMPLES {
+        let head = sample.head.concat();
+        for text in [head.as_str(), sample.response]
+            .into_iter()
+            .chain(sample.protocol)
+            .chain(sample.head.iter().copied())
+        {
+            texts.push(text.as_bytes().to_vec());
+            texts.extend(text.lines().map(|l| l.as_bytes().to_vec()));
+        }
+    }
+    let texts: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
+    let misses = crate::pattern::prefilter_misses(&texts);
+    assert!(misses.is_empty(), "{misses:#?}");
+}

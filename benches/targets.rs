@@ -1,0 +1,750 @@
+//! The performance figures of issue 14, each printed beside its target.
+//!
+//! ```text
+//! cargo build --release -p oxscript-cli        # the CLI figures run the real binary
+//! cargo bench --bench targets                  # every section
+//! cargo bench --bench targets -- startup fanout  # only sections whose name contains a word
+//! ```
+//!
+//! The emulated routers run in a **separate process** (this program started
+//! again with `--serve`), so every CPU figure is the client's alone:
+//! - `startup`: the `oxscript` CLI against one Telnet router (log in,
+//!   `enable`, `show version`, log out), whole-process CPU (user + system,
+//!   from `wait4`), median of 9 runs;
+//! - `login`: a library `Session::connect` + `login` (with `enable`) +
+//!   `close` after the first, CPU per session, Telnet and SSH;
+//! - `per-command`: marginal CPU per `show clock` on one session, as the
+//!   difference of two run lengths, Telnet and SSH;
+//! - `fanout`: the CLI, 100 hosts x 10 commands with its output printed,
+//!   whole-process CPU, Telnet and SSH;
+//! - `memory`: client RSS per idle logged-in session at 10,000 Telnet,
+//!   2,000 SSH and 10,000 SSH sessions in one process;
+//! - `throughput`: the prompt search in memory on a 50 MB response, and
+//!   the same response by `execute` over Telnet;
+//! - `ssh-connect`: connect + key authentication + `true` + close, oxscript
+//!   beside OpenSSH's `ssh` client against the interop suite's sshd (needs
+//!   `.ci/interop-setup.sh`).
+//!
+//! The client side uses a current-thread Tokio runtime except where noted
+//! (`memory` and the CLI use the multi-thread one).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use oxscript::drivers::{Driver, Scanner};
+use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, TrustedHosts, ios};
+use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
+use oxscript::{Account, Host, LinkKind, PrivateKeyFile, Session, SessionOptions};
+
+/// The interop suite's reader of `interop.env`, shared with the tests.
+#[path = "../tests/interop/env.rs"]
+mod interop_env;
+
+/// Login of the served routers (the enable password is the same, so the
+/// account's authorization password defaults right).
+const USER: &str = "admin";
+const PASSWORD: &str = "cisco";
+
+/// Size of the large response of `show tech-support` on router 1.
+const BIG_MB: usize = 50;
+
+/// The line the large response repeats.
+const BIG_LINE: &str = "Gi0/1        10.0.0.1        YES manual up                    up      \n";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--serve") {
+        let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1);
+        serve(count);
+        return;
+    }
+    raise_fd_limit();
+    let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let mut report = Report::default();
+    println!(
+        "{:<12} {:<62} {:>16} {:>12}",
+        "section", "figure", "measured", "target"
+    );
+    if wanted("startup") {
+        startup(&mut report);
+    }
+    if wanted("login") {
+        current_thread(login(&mut report));
+    }
+    if wanted("per-command") {
+        current_thread(per_command(&mut report));
+    }
+    if wanted("fanout") {
+        fanout(&mut report);
+    }
+    if wanted("memory") {
+        multi_thread(memory(&mut report));
+    }
+    if wanted("throughput") {
+        current_thread(throughput(&mut report));
+    }
+    if wanted("ssh-connect") {
+        current_thread(ssh_connect(&mut report));
+    }
+    report.markdown();
+}
+
+// ---------------------------------------------------------------- report
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<[String; 5]>,
+}
+
+/// What a figure is compared with its target by.
+enum Target {
+    AtMost(f64),
+    AtLeast(f64),
+    None,
+}
+
+impl Report {
+    fn add(&mut self, section: &str, figure: &str, value: f64, unit: &str, target: Target) {
+        let (target_text, verdict) = match target {
+            Target::AtMost(t) => (format!("≤ {} {unit}", fmt(t)), value <= t),
+            Target::AtLeast(t) => (format!("≥ {} {unit}", fmt(t)), value >= t),
+            Target::None => ("—".to_owned(), true),
+        };
+        let measured = format!("{} {unit}", fmt(value));
+        let verdict = if matches!(target_text.as_str(), "—") {
+            "".to_owned()
+        } else if verdict {
+            "met".to_owned()
+        } else {
+            "MISSED".to_owned()
+        };
+        println!("{section:<12} {figure:<62} {measured:>16} {target_text:>12} {verdict}");
+        self.rows.push([
+            section.to_owned(),
+            figure.to_owned(),
+            measured,
+            target_text,
+            verdict,
+        ]);
+    }
+
+    fn note(&mut self, section: &str, text: &str) {
+        println!("{section:<12} {text}");
+    }
+
+    fn markdown(&self) {
+        println!("\n| section | figure | measured | target | |\n|---|---|---|---|---|");
+        for r in &self.rows {
+            println!("| {} | {} | {} | {} | {} |", r[0], r[1], r[2], r[3], r[4]);
+        }
+    }
+}
+
+fn fmt(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+// ---------------------------------------------------------------- clocks
+
+/// This process's CPU time (user + system), microsecond resolution.
+fn cpu_now() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    rusage_cpu(&usage)
+}
+
+fn rusage_cpu(usage: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Runs `command` to its end; returns its CPU time (user + system, from
+/// `wait4`) and its standard output.
+fn child_cpu(mut command: Command) -> (Duration, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = String::new();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().expect("stdout"), &mut out)
+        .expect("read stdout");
+    std::io::Read::read_to_string(child.stderr.as_mut().expect("stderr"), &mut err)
+        .expect("read stderr");
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: waits for our own child and fills the structs given.
+    let (status, usage) = unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let rc = libc::wait4(pid, &mut status, 0, &mut usage);
+        assert_eq!(rc, pid, "wait4");
+        (status, usage)
+    };
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed ({status}):\n{out}\n{err}"
+    );
+    (rusage_cpu(&usage), out)
+}
+
+/// This process's resident set size.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn raise_fd_limit() {
+    // SAFETY: plain syscalls on structs we own.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+fn current_thread<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+fn multi_thread<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+// ---------------------------------------------------------------- devices
+
+/// Serves `count` emulated IOS routers over Telnet and SSH; prints one
+/// line per router (`telnet://… ssh://…`), then `known_hosts PATH`, then
+/// `ready`; stops when its standard input closes.
+fn serve(count: usize) {
+    raise_fd_limit();
+    multi_thread(async move {
+        let body = BIG_LINE.repeat(BIG_MB * 1024 * 1024 / BIG_LINE.len());
+        let mut telnet = Vec::new();
+        let mut ssh = Vec::new();
+        for i in 1..=count {
+            let mut device = ios::device(&format!("router{i}"))
+                .with_credentials(USER, PASSWORD)
+                .with_enable_password(PASSWORD);
+            if i == 1 {
+                device = device
+                    .with_command("show tech-support", Handler::from(body.clone()), true)
+                    .expect("command");
+            }
+            let t = TelnetServer::bind("127.0.0.1:0", device.clone())
+                .await
+                .expect("bind");
+            let s = SshServer::bind("127.0.0.1:0", device, SshServerConfig::default())
+                .await
+                .expect("bind");
+            println!("{} {}", t.url(), s.url());
+            telnet.push(t);
+            ssh.push(s);
+        }
+        let trusted = TrustedHosts::for_servers(ssh.iter()).expect("known_hosts");
+        println!("known_hosts {}", trusted.path().display());
+        println!("ready");
+        // Serve until the parent closes our standard input.
+        tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {}
+        })
+        .await
+        .expect("stdin");
+        drop(trusted);
+    });
+}
+
+/// Routers served by a child process (stopped when dropped).
+struct Devices {
+    child: Child,
+    _stdin: ChildStdin,
+    telnet: Vec<String>,
+    ssh: Vec<String>,
+    known_hosts: PathBuf,
+}
+
+impl Devices {
+    fn start(count: usize) -> Devices {
+        let mut child = Command::new(std::env::current_exe().expect("exe"))
+            .args(["--serve", &count.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("serve");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let (mut telnet, mut ssh, mut known_hosts) = (Vec::new(), Vec::new(), PathBuf::new());
+        for line in lines.by_ref() {
+            let line = line.expect("line");
+            if line == "ready" {
+                break;
+            }
+            if let Some(path) = line.strip_prefix("known_hosts ") {
+                known_hosts = PathBuf::from(path);
+                continue;
+            }
+            let mut urls = line.split_whitespace();
+            telnet.push(urls.next().expect("telnet url").to_owned());
+            ssh.push(urls.next().expect("ssh url").to_owned());
+        }
+        Devices {
+            child,
+            _stdin: stdin,
+            telnet,
+            ssh,
+            known_hosts,
+        }
+    }
+
+    /// SSH options trusting the served routers.
+    fn ssh_options(&self) -> SshOptions {
+        SshOptions {
+            host_key_policy: HostKeyPolicy::Strict,
+            known_hosts: Some(self.known_hosts.clone()),
+            use_agent: false,
+            default_identities: false,
+            ..SshOptions::default()
+        }
+    }
+}
+
+impl Drop for Devices {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn host(url: &str) -> Host {
+    let mut host = Host::new(url).expect("url");
+    host.set_account(Some(Account::new(USER, PASSWORD)));
+    host
+}
+
+async fn logged_in(devices: &Devices, url: &str) -> Session {
+    let options = SessionOptions {
+        ssh: devices.ssh_options(),
+        ..SessionOptions::default()
+    };
+    let mut session = Session::connect_with(&host(url), options)
+        .await
+        .expect("connect");
+    session.login(None).await.expect("login");
+    session
+}
+
+// ---------------------------------------------------------------- sections
+
+/// The release CLI next to this program (`target/release/oxscript`).
+fn cli() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    // target/release/deps/targets-… → target/release/oxscript
+    let path = exe.parent()?.parent()?.join("oxscript");
+    path.is_file().then_some(path)
+}
+
+/// A CLI invocation that sees only `home` (no user ssh config, agent or keys).
+fn cli_command(cli: &Path, home: &Path) -> Command {
+    let mut command = Command::new(cli);
+    command
+        .env("HOME", home)
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("RUST_LOG");
+    command
+}
+
+/// A home directory whose `.ssh/known_hosts` trusts the served routers.
+fn cli_home(devices: &Devices) -> PathBuf {
+    let home = std::env::temp_dir().join(format!("oxscript-targets-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".ssh")).expect("home");
+    std::fs::copy(&devices.known_hosts, home.join(".ssh/known_hosts")).expect("known_hosts");
+    home
+}
+
+fn with_login(url: &str) -> String {
+    url.replacen("://", &format!("://{USER}:{PASSWORD}@"), 1)
+}
+
+fn startup(report: &mut Report) {
+    let Some(cli) = cli() else {
+        report.note(
+            "startup",
+            "skipped: build the CLI first (cargo build --release -p oxscript-cli)",
+        );
+        return;
+    };
+    let devices = Devices::start(1);
+    let home = cli_home(&devices);
+    let url = with_login(&devices.telnet[0]);
+    let runs: Vec<f64> = (0..9)
+        .map(|_| {
+            let mut command = cli_command(&cli, &home);
+            command.args(["-i", "-e", "show version", &url]);
+            let (cpu, out) = child_cpu(command);
+            assert!(out.contains("Cisco IOS"), "unexpected output: {out}");
+            cpu.as_secs_f64() * 1e3
+        })
+        .collect();
+    report.add(
+        "startup",
+        "CLI: one Telnet router, login + enable + show version + logout",
+        median(runs),
+        "ms CPU",
+        Target::AtMost(15.0),
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+async fn login(report: &mut Report) {
+    let devices = Devices::start(1);
+    for (protocol, url, target) in [
+        ("Telnet", &devices.telnet[0], Target::AtMost(1.0)),
+        ("SSH", &devices.ssh[0], Target::None),
+    ] {
+        // The first session pays for what is built once per process.
+        let first = cpu_now();
+        logged_in(&devices, url).await.close().await.expect("close");
+        let first = cpu_now() - first;
+        let n = 200;
+        let t0 = cpu_now();
+        for _ in 0..n {
+            logged_in(&devices, url).await.close().await.expect("close");
+        }
+        let per = (cpu_now() - t0).as_secs_f64() * 1e3 / n as f64;
+        report.add(
+            "login",
+            &format!("library: {protocol} connect + login + enable + close, first"),
+            first.as_secs_f64() * 1e3,
+            "ms CPU",
+            Target::None,
+        );
+        report.add(
+            "login",
+            &format!("library: {protocol} connect + login + enable + close, after"),
+            per,
+            "ms CPU",
+            target,
+        );
+    }
+}
+
+async fn per_command(report: &mut Report) {
+    let devices = Devices::start(1);
+    for (protocol, url, target) in [
+        ("Telnet", &devices.telnet[0], 30.0),
+        ("SSH", &devices.ssh[0], 45.0),
+    ] {
+        let mut session = logged_in(&devices, url).await;
+        run_commands(&mut session, 500).await; // warm up
+        let n = 3000;
+        let short = run_commands(&mut session, n).await;
+        let long = run_commands(&mut session, 2 * n).await;
+        let marginal = (long.saturating_sub(short)).as_secs_f64() * 1e6 / n as f64;
+        report.add(
+            "per-command",
+            &format!("`show clock` on one {protocol} session, marginal"),
+            marginal,
+            "µs CPU",
+            Target::AtMost(target),
+        );
+        session.close().await.expect("close");
+    }
+}
+
+/// CPU time of `n` x `show clock` on `session`.
+async fn run_commands(session: &mut Session, n: usize) -> Duration {
+    let t0 = cpu_now();
+    for _ in 0..n {
+        let r = session.execute("show clock").await.expect("execute");
+        assert!(r.text().contains("UTC"), "{}", r.text());
+    }
+    cpu_now() - t0
+}
+
+fn fanout(report: &mut Report) {
+    let Some(cli) = cli() else {
+        report.note(
+            "fanout",
+            "skipped: build the CLI first (cargo build --release -p oxscript-cli)",
+        );
+        return;
+    };
+    let devices = Devices::start(100);
+    let home = cli_home(&devices);
+    let template = vec!["show clock"; 10].join(";");
+    for (protocol, urls, target) in [
+        ("Telnet", &devices.telnet, 70.0),
+        ("SSH", &devices.ssh, 130.0),
+    ] {
+        let runs: Vec<f64> = (0..5)
+            .map(|_| {
+                let mut command = cli_command(&cli, &home);
+                command.args(["-i", "-c", "100", "-e", &template]);
+                command.args(urls.iter().map(|u| with_login(u)));
+                let (cpu, out) = child_cpu(command);
+                assert!(out.matches("UTC").count() >= 1000, "missing output:\n{out}");
+                cpu.as_secs_f64() * 1e3
+            })
+            .collect();
+        report.add(
+            "fanout",
+            &format!("CLI: 100 {protocol} hosts x 10 commands, output printed"),
+            median(runs),
+            "ms CPU",
+            Target::AtMost(target),
+        );
+    }
+    let _ = std::fs::remove_dir_all(home);
+}
+
+async fn memory(report: &mut Report) {
+    let devices = Devices::start(1);
+    for (protocol, url, n, target) in [
+        ("Telnet", &devices.telnet[0], 10_000, Target::AtMost(16.0)),
+        ("SSH", &devices.ssh[0], 2_000, Target::AtMost(64.0)),
+        ("SSH", &devices.ssh[0], 10_000, Target::None),
+    ] {
+        // Warm up: what is built once per process is not per session.
+        logged_in(&devices, url).await.close().await.expect("close");
+        let before = rss();
+        let t0 = Instant::now();
+        let sessions: Vec<Session> =
+            futures::stream::iter((0..n).map(|_| logged_in(&devices, url)))
+                .buffer_unordered(200)
+                .collect()
+                .await;
+        let after = rss();
+        let per = after.saturating_sub(before) as f64 / 1024.0 / n as f64;
+        report.add(
+            "memory",
+            &format!("{n} idle logged-in {protocol} sessions, RSS per session"),
+            per,
+            "KiB",
+            target,
+        );
+        report.note(
+            "memory",
+            &format!(
+                "  ({n} sessions logged in in {:.1} s)",
+                t0.elapsed().as_secs_f64()
+            ),
+        );
+        futures::stream::iter(sessions.into_iter().map(|s| async move {
+            s.close().await.expect("close");
+        }))
+        .buffer_unordered(200)
+        .collect::<Vec<_>>()
+        .await;
+    }
+}
+
+async fn throughput(report: &mut Report) {
+    // The prompt search alone: a Scanner over a buffer growing by 64 KiB
+    // reads, IOS prompt patterns.
+    let body = BIG_LINE
+        .replace('\n', "\r\n")
+        .repeat(BIG_MB * 1024 * 1024 / BIG_LINE.len());
+    let mut data = body.clone().into_bytes();
+    data.extend_from_slice(b"\r\nrouter#");
+    let ios = Driver::ios();
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let mut scanner = Scanner::default();
+        let t0 = Instant::now();
+        let mut found = None;
+        let mut end = 0;
+        while end < data.len() {
+            end = (end + 64 * 1024).min(data.len());
+            found = scanner.search(&data[..end], &ios.prompt);
+            if found.is_some() {
+                break;
+            }
+        }
+        best = best.min(t0.elapsed().as_secs_f64());
+        assert_eq!(found.expect("prompt").range.end, data.len());
+    }
+    let mb = data.len() as f64 / 1e6;
+    report.add(
+        "throughput",
+        "prompt search alone (Scanner, IOS prompts), 50 MB in 64 KiB reads",
+        mb / best / 1e3,
+        "GB/s",
+        Target::AtLeast(1.0),
+    );
+
+    // The whole read path in memory: a Session over an in-memory stream
+    // (ANSI cleaning, the monitored buffer, the incremental search, the
+    // text of the match), the device a task writing the response.
+    let host = Host::new("dummy://bench").expect("host");
+    let options = SessionOptions {
+        driver: Some("ios".into()),
+        ..SessionOptions::default()
+    };
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let (client, mut device) = tokio::io::duplex(256 * 1024);
+        let mut session =
+            Session::over_stream(&host, Box::new(client), LinkKind::Raw, options.clone())
+                .await
+                .expect("session");
+        let payload = data.clone();
+        let t0 = Instant::now();
+        let writer = tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            device.write_all(&payload).await.expect("write");
+            device
+        });
+        let r = session.expect_prompt().await.expect("prompt");
+        best = best.min(t0.elapsed().as_secs_f64());
+        assert!(r.raw().len() + 100 >= body.len(), "{}", r.raw().len());
+        drop(writer.await);
+    }
+    report.add(
+        "throughput",
+        "50 MB response read by a Session in memory (incl. cleaning, text)",
+        mb / best / 1e3,
+        "GB/s",
+        Target::AtLeast(1.0),
+    );
+
+    let devices = Devices::start(1);
+    let mut session = logged_in(&devices, &devices.telnet[0]).await;
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let r = session.execute("show tech-support").await.expect("execute");
+        best = best.min(t0.elapsed().as_secs_f64());
+        assert_eq!(r.text().len() + 1, body.len() - body.matches('\r').count());
+    }
+    report.add(
+        "throughput",
+        "50 MB `execute` over Telnet, end to end (best of 3)",
+        mb / best,
+        "MB/s",
+        Target::AtLeast(400.0),
+    );
+    session.close().await.expect("close");
+}
+
+async fn ssh_connect(report: &mut Report) {
+    let path = interop_env::env_path();
+    let env = match interop_env::load(&path) {
+        Ok(Some(env)) => env,
+        Ok(None) => {
+            report.note(
+                "ssh-connect",
+                &format!("skipped: {path} not found (run .ci/interop-setup.sh as root)"),
+            );
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let mut host = Host::new(&format!("ssh://127.0.0.1:{}", env.ssh_port)).expect("url");
+    host.set_account(Some(
+        Account::builder(env.user.clone())
+            .key(PrivateKeyFile::new(&env.key))
+            .build(),
+    ));
+    let options = SshOptions {
+        host_key_policy: HostKeyPolicy::Strict,
+        known_hosts: Some(env.known_hosts.clone()),
+        auth_methods: Some(vec![AuthMethod::PublicKey]),
+        use_agent: false,
+        default_identities: false,
+        ..SshOptions::default()
+    };
+    let n = 30;
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..n {
+        let t0 = Instant::now();
+        let ssh = SshConnection::connect_authenticated(&host, &options, Duration::from_secs(30))
+            .await
+            .expect("ssh");
+        let out = ssh.run("true").await.expect("exec");
+        assert_eq!(out.exit_status, Some(0));
+        ssh.close().await;
+        ours.push(t0.elapsed().as_secs_f64() * 1e3);
+
+        let t0 = Instant::now();
+        let status = Command::new("ssh")
+            .args([
+                "-F",
+                "/dev/null",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "IdentitiesOnly=yes",
+            ])
+            .arg("-o")
+            .arg(format!("UserKnownHostsFile={}", env.known_hosts.display()))
+            .arg("-i")
+            .arg(&env.key)
+            .args(["-p", &env.ssh_port.to_string()])
+            .arg(format!("{}@127.0.0.1", env.user))
+            .arg("true")
+            .stdin(Stdio::null())
+            .status()
+            .expect("ssh client");
+        assert!(status.success(), "OpenSSH ssh failed: {status}");
+        theirs.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    report.add(
+        "ssh-connect",
+        "oxscript: connect + key auth + exec `true` + close (median)",
+        ours,
+        "ms",
+        Target::None,
+    );
+    report.add(
+        "ssh-connect",
+        "OpenSSH ssh: the same (median, process start included)",
+        theirs,
+        "ms",
+        Target::None,
+    );
+    report.add(
+        "ssh-connect",
+        "ratio oxscript / OpenSSH",
+        ours / theirs,
+        "x",
+        Target::AtMost(2.0),
+    );
+    let _ = std::io::stdout().flush();
+}
