@@ -226,6 +226,23 @@ pub enum Error {
         host: String,
     },
 
+    /// After login the device's platform is still unknown: nothing it
+    /// sent and none of the probe commands matched a driver. The generic
+    /// driver is only used when chosen explicitly.
+    #[error(
+        "cannot tell which platform {host} runs (prompt `{prompt}`; probed with {tried}): choose a driver (SessionOptions::driver, Host::set_driver, a `driver` variable of the host, or --driver in the CLI), or `generic` to use the generic driver; last received {tail}"
+    )]
+    UnknownPlatform {
+        /// The host.
+        host: String,
+        /// The prompt seen after login.
+        prompt: String,
+        /// The probe commands sent, and what became of them.
+        tried: String,
+        /// The end of the last probe's answer.
+        tail: Tail,
+    },
+
     /// A driver name that is not registered.
     #[error("unknown driver `{name}` (known: {known})")]
     UnknownDriver {

@@ -53,8 +53,11 @@ impl Session {
     /// # Errors
     ///
     /// [`Error::NoAccount`] without an account; [`Error::LoginFailure`]
-    /// or [`Error::AuthorizationFailure`] when the device rejects it; a
-    /// timeout or a closed connection otherwise.
+    /// or [`Error::AuthorizationFailure`] when the device rejects it
+    /// (quoting what it said, e.g. `% Access denied`);
+    /// [`Error::UnknownPlatform`] when no driver was chosen and the
+    /// platform cannot be detected (see [`authenticate`](Session::authenticate));
+    /// a timeout or a closed connection otherwise.
     ///
     /// ```no_run
     /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
@@ -75,11 +78,25 @@ impl Session {
     /// Protocol-level then app-level authentication, without
     /// authorization (Exscript `authenticate`). `None` uses the Host's
     /// account.
+    ///
+    /// When no driver was chosen and what the device sent so far does not
+    /// name its platform (an SSH server without a banner shows only a
+    /// prompt), the platform is detected actively: `show version`,
+    /// `display version` and `uname -a` are sent, each with
+    /// [`SessionOptions::detect_timeout`](crate::SessionOptions::detect_timeout),
+    /// until a driver recognises the answer.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`login`](Session::login) except the authorization ones;
+    /// [`Error::UnknownPlatform`] when the platform stays unknown (choose
+    /// a driver, or `generic` explicitly, to avoid it).
     #[doc(alias("authenticate_with"))]
     pub async fn authenticate(&mut self, account: Option<&Account>) -> Result<()> {
         let account = self.account_or_host(account)?;
         self.protocol_authenticate(Some(&account)).await?;
-        self.app_authenticate(Some(&account)).await
+        self.app_authenticate(Some(&account)).await?;
+        self.ensure_platform().await
     }
 
     /// Protocol-level authentication. Telnet and dummy links have none
@@ -153,11 +170,15 @@ impl Session {
     /// answers it with the account's authorization password (Exscript
     /// `auto_app_authorize`). Does nothing when the driver has no
     /// authorization or the prompt shows the session is already
-    /// privileged. `None` uses the Host's account.
+    /// privileged (the session then counts as authorized). `None` uses
+    /// the Host's account.
     #[doc(alias("authorize", "auto_app_authorize", "auto_authorize_with"))]
     pub async fn auto_authorize(&mut self, account: Option<&Account>) -> Result<()> {
         let driver = self.driver();
         let Some(authorize) = driver.authorize.clone() else {
+            // Nothing to authorize on this platform: the session has
+            // every right it can get.
+            self.auth.app_authorized = true;
             return Ok(());
         };
         let prompt = self.prompt.clone().unwrap_or_default();

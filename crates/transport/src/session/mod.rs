@@ -22,6 +22,7 @@
 //! [`autoinit`]: Session::autoinit
 //! [`close`]: Session::close
 
+mod detect;
 mod login;
 mod privilege;
 mod prompts;
@@ -97,6 +98,10 @@ pub struct SessionOptions {
     /// Data the Session sends is not included: devices echo commands, and
     /// never passwords.
     pub transcript: Option<Transcript>,
+    /// Deadline of each probe command (`show version`, …) sent after
+    /// login when the platform could not be guessed from what the device
+    /// sent (see [`Session::login`]). Default 10 s.
+    pub detect_timeout: Duration,
 }
 
 /// A sink for everything a device sends (terminal control sequences
@@ -145,6 +150,7 @@ impl Default for SessionOptions {
             ssh: SshOptions::default(),
             quick_ack: true,
             transcript: None,
+            detect_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -236,6 +242,8 @@ pub struct Session {
     driver: DriverChoice,
     prompts: Prompts,
     timeout: Duration,
+    /// Deadline of each platform probe.
+    detect_timeout: Duration,
     lookbehind: usize,
     auth: AuthState,
     last_account: Option<Account>,
@@ -376,6 +384,7 @@ impl Session {
             driver,
             prompts: Prompts::default(),
             timeout: options.timeout,
+            detect_timeout: options.detect_timeout,
             lookbehind: options.lookbehind.max(1),
             auth: AuthState::default(),
             last_account: None,
