@@ -102,6 +102,10 @@ pub struct SessionOptions {
     /// login when the platform could not be guessed from what the device
     /// sent (see [`Session::login`]). Default 10 s.
     pub detect_timeout: Duration,
+    /// How long [`Session::logout`] waits for the device to close the
+    /// connection after the logout command, before closing it itself.
+    /// Default 1 s.
+    pub logout_grace: Duration,
 }
 
 /// A sink for everything a device sends (terminal control sequences
@@ -151,6 +155,7 @@ impl Default for SessionOptions {
             quick_ack: true,
             transcript: None,
             detect_timeout: Duration::from_secs(10),
+            logout_grace: Duration::from_secs(1),
         }
     }
 }
@@ -244,6 +249,8 @@ pub struct Session {
     timeout: Duration,
     /// Deadline of each platform probe.
     detect_timeout: Duration,
+    /// How long logout waits for the device to close.
+    logout_grace: Duration,
     lookbehind: usize,
     auth: AuthState,
     last_account: Option<Account>,
@@ -385,6 +392,7 @@ impl Session {
             prompts: Prompts::default(),
             timeout: options.timeout,
             detect_timeout: options.detect_timeout,
+            logout_grace: options.logout_grace,
             lookbehind: options.lookbehind.max(1),
             auth: AuthState::default(),
             last_account: None,
@@ -863,35 +871,64 @@ impl Session {
         self.shutdown().await;
     }
 
-    /// Sends the driver's logout commands (e.g. `exit`), waits for the
-    /// device to close the connection (at most the Session timeout), then
-    /// closes (Exscript `close()` with auto-logout).
-    pub async fn logout(mut self) -> Result<()> {
-        if self.is_open() {
-            let driver = self.driver();
+    /// Sends the driver's logout commands (e.g. `exit`), waits a short
+    /// grace ([`SessionOptions::logout_grace`], 1 s by default) for the
+    /// device to close the connection, then closes it (Exscript `close()`
+    /// with auto-logout). Returns whether the device closed the
+    /// connection by itself; a device that stays open is closed all the
+    /// same, and logout never waits for the command timeout.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: oxscript_transport::Session) -> oxscript_transport::Result<()> {
+    /// if !session.logout().await? {
+    ///     println!("the device ignored the logout command; closed it");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn logout(mut self) -> Result<bool> {
+        let closed_by_device = self.is_open() && self.send_logout().await;
+        self.shutdown().await;
+        Ok(closed_by_device)
+    }
+
+    /// Sends the logout commands and waits for the device to close,
+    /// everything within the logout grace. Returns whether it closed.
+    async fn send_logout(&mut self) -> bool {
+        let grace = self.logout_grace;
+        let deadline = tokio::time::Instant::now() + grace;
+        let driver = self.driver();
+        let mut rx = self.shared.subscribe();
+        let sent = tokio::time::timeout_at(deadline, async {
             for command in &driver.logout {
-                if self.send_line(command).await.is_err() {
+                if self.send_line_with(&driver, command).await.is_err() {
                     break;
                 }
             }
-            let deadline = tokio::time::Instant::now() + self.timeout;
-            let mut rx = self.shared.subscribe();
-            loop {
-                rx.borrow_and_update();
-                if self.shared.lock().closed.is_some() {
-                    break;
-                }
-                if tokio::time::timeout_at(deadline, rx.changed())
-                    .await
-                    .is_err()
-                {
-                    tracing::debug!(host = self.host.name(), "device did not close after logout");
-                    break;
-                }
+        })
+        .await;
+        if sent.is_err() {
+            tracing::debug!(
+                host = self.host.name(),
+                "the logout command could not be sent in time"
+            );
+        }
+        loop {
+            rx.borrow_and_update();
+            if self.shared.lock().closed.is_some() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                tracing::debug!(
+                    host = self.host.name(),
+                    ?grace,
+                    "the device did not close the connection after logout; closing it"
+                );
+                return false;
             }
         }
-        self.shutdown().await;
-        Ok(())
     }
 
     async fn shutdown(&mut self) {
