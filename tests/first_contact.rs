@@ -61,3 +61,50 @@ async fn logout_returns_within_the_grace(link: Link) {
     served.stop().await;
 }
 over_every_link!(logout_returns_within_the_grace);
+
+async fn authorization_failure_quotes_the_device(link: Link) {
+    let device = ios::device("r1")
+        .with_credentials("admin", "pw")
+        .with_enable_password("right");
+    let served = serve(link, device).await;
+    let account = Account::builder("admin")
+        .password("pw")
+        .authorization_password("wrong")
+        .build();
+    let host = served.host(Some(account));
+    let mut session = Session::connect_with(&host, served.options())
+        .await
+        .unwrap();
+    let err = session.login(None).await.unwrap_err();
+    let oxscript::transport::Error::AuthorizationFailure { reason, .. } = &err else {
+        panic!("expected AuthorizationFailure, got {err:?}");
+    };
+    assert_eq!(
+        reason,
+        "the device said `% Access denied` (the prompt is still `r1>`)"
+    );
+    assert!(!err.to_string().contains("wrong"), "{err}");
+    // The same through acquire_priv.
+    assert!(session.auth().app_authenticated);
+    let err = session.acquire_priv("privilege_exec").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the device said `% Access denied`"),
+        "{err}"
+    );
+    session.close().await.unwrap();
+    served.stop().await;
+
+    // A device that needs no enable secret: login succeeds with an
+    // account that has none, and the session is privileged.
+    let served = serve(link, ios::device("r2").with_credentials("admin", "pw")).await;
+    let host = served.host(Some(Account::new("admin", "pw")));
+    let mut session = Session::connect_with(&host, served.options())
+        .await
+        .unwrap();
+    session.login(None).await.unwrap();
+    assert_eq!(session.prompt(), Some("r2#"));
+    session.close().await.unwrap();
+    served.stop().await;
+}
+over_every_link!(authorization_failure_quotes_the_device);

@@ -151,16 +151,12 @@ impl Session {
         let account = &self.account_or_host(account)?;
         self.remember_account(account);
         let _lock = account.lock_login().await;
-        self.dialog(account, Step::Authorize, None).await?;
+        let said = self.dialog(account, Step::Authorize, None).await?;
         let driver = self.driver();
         if let Some(prompt) = self.prompt.clone()
             && driver.wants_authorize(&prompt)
         {
-            return Err(Error::AuthorizationFailure {
-                host: self.host.name().to_owned(),
-                reason: format!("still unprivileged after authorization (prompt `{prompt}`)"),
-                tail: Tail::of(prompt.as_bytes()),
-            });
+            return Err(self.authorization_refused(&said, &prompt));
         }
         self.auth.app_authorized = true;
         Ok(())
@@ -199,8 +195,24 @@ impl Session {
         &mut self,
         account: &Account,
         password: Option<Pattern>,
-    ) -> Result<()> {
+    ) -> Result<Said> {
         self.dialog(account, Step::Authorize, password).await
+    }
+
+    /// The error of an authorization after which the prompt is still
+    /// unprivileged, quoting what the device said (`% Access denied`).
+    pub(super) fn authorization_refused(&self, said: &Said, prompt: &str) -> Error {
+        let reason = match said.message() {
+            Some(line) => format!("the device said `{line}` (the prompt is still `{prompt}`)"),
+            None => format!("still unprivileged after authorization (prompt `{prompt}`)"),
+        };
+        let mut seen = said.before.clone();
+        seen.push_str(prompt);
+        Error::AuthorizationFailure {
+            host: self.host.name().to_owned(),
+            reason,
+            tail: Tail::of(seen.as_bytes()),
+        }
     }
 
     /// The drivers whose login patterns apply: the chosen one, or while the
@@ -263,7 +275,7 @@ impl Session {
         account: &Account,
         step: Step,
         extra_password: Option<Pattern>,
-    ) -> Result<()> {
+    ) -> Result<Said> {
         let secret = match step {
             Step::Authenticate => account.password().clone(),
             Step::Authorize => account.authorization_password().clone(),
@@ -316,7 +328,10 @@ impl Session {
                     self.consume(consumed);
                     let prompt = hit.text.trim().to_owned();
                     self.note_prompt(&prompt);
-                    return Ok(());
+                    return Ok(Said {
+                        error_line,
+                        before: crate::response::into_text(hit.before),
+                    });
                 }
                 Role::LoginError => {
                     let line = hit.text.trim().to_owned();
@@ -364,6 +379,29 @@ impl Session {
     pub(crate) fn consume(&mut self, n: usize) {
         self.shared.lock().consume(n);
         self.shared.space_freed();
+    }
+}
+
+/// What the device said in a login dialog before the prompt that ended it.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Said {
+    /// A line that matched a login error pattern, if one did.
+    error_line: Option<String>,
+    /// The text received between the last answer and the prompt.
+    before: String,
+}
+
+impl Said {
+    /// The device's message: the error line, else the last line of text
+    /// before the prompt (`% Access denied`), if there is one.
+    pub(super) fn message(&self) -> Option<String> {
+        self.error_line.clone().or_else(|| {
+            self.before
+                .lines()
+                .map(str::trim)
+                .rfind(|line| !line.is_empty())
+                .map(str::to_owned)
+        })
     }
 }
 

@@ -95,7 +95,11 @@ impl Session {
                         let account = self.account_or_host(None)?;
                         self.clear_buffer();
                         self.send_line(&command).await?;
-                        self.authorize_dialog(&account, prompt).await?;
+                        let said = self.authorize_dialog(&account, prompt).await?;
+                        if self.check_level(&level, &command).is_err() {
+                            let now = self.prompt.clone().unwrap_or_default();
+                            return Err(self.authorization_refused(&said, &now));
+                        }
                     } else {
                         self.execute(&command).await?;
                     }
