@@ -69,9 +69,9 @@ pub use oxscript_core::{
 };
 pub use oxscript_drivers::{self as drivers, Driver, Guess, OsGuesser, Pattern, Registry};
 pub use oxscript_transport::{
-    self as transport, AuthState, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind,
-    MonitorMatch, Prompts, Response, Session, SessionOptions, Tail, Transcript, any_match,
-    first_match,
+    self as transport, AuthState, ConfigOutput, ExecOptions, ExpectCanceller, ExpectMatch,
+    IntoPatterns, LinkKind, MonitorMatch, Prompts, Response, Session, SessionOptions, Tail,
+    Transcript, any_match, first_match,
 };
 
 pub use oxscript_jobs::{self as jobs, Error, Result};
@@ -84,8 +84,8 @@ pub use oxscript_emulator as emulator;
 /// The names most programs need, for `use oxscript::prelude::*`.
 pub mod prelude {
     pub use crate::{
-        Account, AccountPool, Driver, Error, Host, Pattern, Protocol, Response, Session,
-        SessionOptions, Url, any_match, first_match,
+        Account, AccountPool, Driver, Error, ExecOptions, Host, Pattern, Protocol, Response,
+        Session, SessionOptions, Url, any_match, first_match,
     };
 }
 

@@ -243,6 +243,20 @@ pub enum Error {
         tail: Tail,
     },
 
+    /// The driver has no way to do what was asked (save the
+    /// configuration, commit, commit with a confirm timer).
+    #[error("{operation} is not possible on {host}: the `{driver}` driver {why}")]
+    Unsupported {
+        /// The host.
+        host: String,
+        /// The driver in use.
+        driver: String,
+        /// What was asked, e.g. `save_config`.
+        operation: String,
+        /// What the driver lacks.
+        why: String,
+    },
+
     /// A driver name that is not registered.
     #[error("unknown driver `{name}` (known: {known})")]
     UnknownDriver {

@@ -23,9 +23,11 @@
 //! [`close`]: Session::close
 
 mod detect;
+mod exec;
 mod login;
 mod privilege;
 mod prompts;
+mod save;
 mod wait;
 
 use std::sync::Arc;
@@ -47,6 +49,8 @@ use crate::tcp::{self, QuickAckStream};
 use crate::{Error, Result};
 use oxscript_telnet::ClientOptions;
 
+pub use exec::ExecOptions;
+pub use privilege::ConfigOutput;
 pub use prompts::Prompts;
 pub use wait::ExpectMatch;
 
@@ -258,6 +262,8 @@ pub struct Session {
     prompt: Option<String>,
     /// Pager prompts answered during the current response.
     pager_texts: Vec<String>,
+    /// What the device sent during [`Session::send_config`], while it runs.
+    config_transcript: Option<String>,
     /// The SSH connection of an `ssh://` session.
     ssh: Option<SshConnection>,
     /// Terminal settings for the SSH shell, opened at login.
@@ -275,6 +281,12 @@ impl std::fmt::Debug for Session {
             .finish_non_exhaustive()
     }
 }
+
+/// The most a configuration transcript keeps (16 MiB).
+const MAX_CONFIG_TRANSCRIPT: usize = 16 << 20;
+
+/// How far before new data a monitor pattern is searched (Exscript's 80).
+const MONITOR_LOOKBEHIND: usize = 80;
 
 fn builtin_registry() -> Arc<Registry> {
     use std::sync::OnceLock;
@@ -399,6 +411,7 @@ impl Session {
             last_response: None,
             prompt: None,
             pager_texts: Vec::new(),
+            config_transcript: None,
             ssh: None,
             terminal: (options.terminal_type.clone(), options.columns, options.rows),
         })
@@ -445,11 +458,6 @@ impl Session {
         matches!(self.driver, DriverChoice::Auto)
     }
 
-    /// Uses `driver` (a driver value built by the caller).
-    pub fn use_driver(&mut self, driver: Driver) {
-        self.driver = DriverChoice::Manual(Arc::new(driver));
-    }
-
     /// The operating system guessed from what the device sent so far
     /// (banner, login prompts, first responses): a driver name, or
     /// `"unknown"` while nothing scored.
@@ -458,11 +466,6 @@ impl Session {
             .with_guesser(|g| g.guess().map(|guess| guess.driver))
             .flatten()
             .unwrap_or_else(|| "unknown".to_owned())
-    }
-
-    /// The guess with its confidence (0–100), if any.
-    pub fn os_guess(&self) -> Option<oxscript_drivers::Guess> {
-        self.shared.with_guesser(|g| g.guess()).flatten()
     }
 
     /// Deadline of every wait.
@@ -572,26 +575,17 @@ impl Session {
 
     /// Calls `callback` whenever one of `patterns` matches incoming data
     /// (Exscript `add_monitor`). Matches are searched in new data plus the
-    /// previous 80 bytes, each reported once. The callback runs on the
-    /// connection's I/O task: keep it short and non-blocking.
+    /// previous 80 bytes (Exscript's limit), each reported once. The
+    /// callback runs on the connection's I/O task: keep it short and
+    /// non-blocking.
     pub fn add_monitor(
         &mut self,
         patterns: impl IntoPatterns,
         callback: impl Fn(&MonitorMatch) + Send + Sync + 'static,
     ) -> Result<()> {
-        self.add_monitor_with_limit(patterns, callback, 80)
-    }
-
-    /// Like [`add_monitor`](Session::add_monitor) with a look-behind of `limit` bytes.
-    pub fn add_monitor_with_limit(
-        &mut self,
-        patterns: impl IntoPatterns,
-        callback: impl Fn(&MonitorMatch) + Send + Sync + 'static,
-        limit: usize,
-    ) -> Result<()> {
         let callback: MonitorCallback = Arc::new(callback);
         self.shared
-            .add_monitor(patterns.into_patterns()?, callback, limit);
+            .add_monitor(patterns.into_patterns()?, callback, MONITOR_LOOKBEHIND);
         Ok(())
     }
 
@@ -789,10 +783,34 @@ impl Session {
     ) -> Result<Response> {
         self.pager_texts.clear();
         let hit = self.wait_prompt(driver, answers, during).await?;
-        let raw = response::into_text(hit.before);
+        Ok(self.make_response(hit.before, &hit.text, command, started, true))
+    }
+
+    /// The response of `command` from what arrived before the prompt (or
+    /// the text that ended it: `is_prompt` says whether that is a prompt to
+    /// learn), recorded as the last response (and in the configuration
+    /// transcript while one is kept).
+    fn make_response(
+        &mut self,
+        before: Vec<u8>,
+        end: &str,
+        command: Option<&str>,
+        started: Instant,
+        is_prompt: bool,
+    ) -> Response {
+        let raw = response::into_text(before);
         let text = response::clean_text(&raw, command, &self.pager_texts);
-        let prompt = hit.text.trim().to_owned();
-        self.note_prompt(&prompt);
+        let prompt = end.trim().to_owned();
+        if is_prompt {
+            self.note_prompt(&prompt);
+        }
+        // Bounded: a send_config dropped midway leaves no growing log.
+        if let Some(log) = &mut self.config_transcript
+            && log.len() < MAX_CONFIG_TRANSCRIPT
+        {
+            log.push_str(&raw);
+            log.push_str(end);
+        }
         let response = Response {
             command: command.unwrap_or_default().to_owned(),
             text,
@@ -801,7 +819,7 @@ impl Session {
             elapsed: started.elapsed(),
         };
         self.last_response = Some(response.clone());
-        Ok(response)
+        response
     }
 
     fn check_errors(&self, driver: &Driver, response: &Response) -> Result<()> {
