@@ -31,6 +31,8 @@
 //! - Conversations: [`Session`], [`Response`], [`first_match`], [`any_match`].
 //! - Work over many hosts: [`jobs`] (queues, job graphs, logs, reports).
 //! - Exscript templates on a Session: [`template`].
+//! - Structured output with TextFSM templates and ntc-templates indexes:
+//!   [`textfsm`] (`response.parse_textfsm(&t)`, `session.execute_parsed(cmd, &index)`).
 //! - Emulated devices for tests and demos (feature `emulator`, off by
 //!   default): `emulator`, once enabled with
 //!   `oxscript = { version = "0.1", features = ["emulator"] }`.
@@ -78,11 +80,14 @@ pub use oxscript_jobs::{self as jobs, Error, Result};
 
 pub use oxscript_template as template;
 
+pub use oxscript_textfsm as textfsm;
+
 #[cfg(feature = "emulator")]
 pub use oxscript_emulator as emulator;
 
 /// The names most programs need, for `use oxscript::prelude::*`.
 pub mod prelude {
+    pub use crate::textfsm::{ExecuteParsed, ParseTextFsm};
     pub use crate::{
         Account, AccountPool, Driver, Error, ExecOptions, Host, Pattern, Protocol, Response,
         Session, SessionOptions, Url, any_match, first_match,
