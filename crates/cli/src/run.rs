@@ -243,10 +243,19 @@ async fn converse(
     *lock(record) = HostRecord::default();
     tracing::info!(host = host.name(), address = host.address(), port = host.port(), protocol = %host.protocol(), "connected");
     // Held until the job ends: a pooled account serves one job at a time.
-    let guard = ctx.acquire_account().await?;
+    // With -n a host without login details needs none.
+    let guard = if plan.login == Login::None && host.account().is_none() {
+        None
+    } else {
+        Some(ctx.acquire_account().await?)
+    };
+    let base = guard
+        .as_deref()
+        .cloned()
+        .unwrap_or_else(|| Account::new("", ""));
     let account = match &plan.enable {
-        Some(enable) => with_enable(&guard, enable),
-        None => (*guard).clone(),
+        Some(enable) => with_enable(&base, enable),
+        None => base,
     };
     // Rejected credentials are retried on a new connection (--retry-login).
     let mut session = match plan.login {
@@ -255,6 +264,11 @@ async fn converse(
         Login::None => {
             let mut session = session;
             session.protocol_authenticate(Some(&account)).await?;
+            // The banner and the first prompt are not the first command's.
+            match session.expect_prompt().await {
+                Ok(_) | Err(oxscript::transport::Error::InvalidCommand { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
             session
         }
     };

@@ -346,7 +346,7 @@ pub enum Error {
 
     /// The host key is not in known_hosts and the policy is strict.
     #[error(
-        "host key of {host} ({fingerprint}) is not in {known_hosts}; refusing to connect (record it with ssh-keyscan, or use HostKeyPolicy::AcceptNew)"
+        "host key of {host} ({fingerprint}) is not in {known_hosts}; refusing to connect (record it with ssh-keyscan, or trust new hosts: the CLI's --accept-new, the library's HostKeyPolicy::AcceptNew)"
     )]
     HostKeyUnknown {
         /// `host:port`.
