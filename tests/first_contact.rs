@@ -1,7 +1,8 @@
 //! The first minutes with a device: logging out of a device that never
 //! closes, authorization failures quoting the device, per-call options of
 //! execute, reads that end on silence, saving and committing
-//! configuration. Over every kind of link where it matters.
+//! configuration, `connect(url)` on devices that need no `enable`. Over
+//! every kind of link where it matters.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -423,3 +424,35 @@ async fn send_config_returns_the_transcript(link: Link) {
     served.stop().await;
 }
 over_every_link!(send_config_returns_the_transcript);
+
+/// `oxscript::connect(url)` against devices that need no `enable`: a
+/// router whose users land in privileged mode, one without an enable
+/// password, and a JunOS router (no authorization step at all). None
+/// sends a banner, so each is also detected by probing.
+#[tokio::test]
+async fn connect_never_fails_where_no_enable_is_needed() {
+    use oxscript::emulator::{TelnetServer, ios::IosEmulator, junos};
+    let devices = [
+        (
+            IosEmulator::new("r1").privileged(true).build(),
+            "ios",
+            "show privilege",
+            "level is 15",
+        ),
+        (ios::device("r2"), "ios", "show privilege", "level is 15"),
+        (junos::device("mx1"), "junos", "show version", "Junos:"),
+    ];
+    for (device, driver, command, expected) in devices {
+        let device = device.with_credentials("admin", "pw").without_banner();
+        let server = TelnetServer::bind("127.0.0.1:0", device).await.unwrap();
+        let url = format!("telnet://admin:pw@127.0.0.1:{}", server.port());
+        let mut session = oxscript::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{driver}: {e}"));
+        assert_eq!(session.driver().name, driver);
+        let response = session.execute(command).await.unwrap();
+        assert!(response.text().contains(expected), "{driver}: {response:?}");
+        session.logout().await.unwrap();
+        server.shutdown().await;
+    }
+}

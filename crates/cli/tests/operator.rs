@@ -729,4 +729,24 @@ async fn verbosity_levels_and_sleep() {
     assert!(debug.contains("command=\"show clock\""), "{debug}");
     assert!(!debug.contains('\u{1b}'), "no colour without a terminal");
     server.shutdown().await;
+
+    // -vvv: everything, pager answers included (a device paging after 5
+    // lines, terminal setup skipped so the pager stays on).
+    let paging = ios::device("r2")
+        .with_credentials("admin", "pw")
+        .with_paging(5);
+    let server = TelnetServer::bind("127.0.0.1:0", paging).await.unwrap();
+    let url = format!("telnet://admin:pw@127.0.0.1:{}", server.port());
+    let args = ["-i", "--no-init", "--no-authorize", "-e", "show version"];
+    let out = run(&[&["-vv"][..], &args, &[url.as_str()]].concat()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("answering pager"));
+    let out = run(&[&["-vvv"][..], &args, &[url.as_str()]].concat()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trace = text(&out.stderr);
+    assert!(
+        trace.contains("TRACE") && trace.contains("answering pager"),
+        "{trace}"
+    );
+    server.shutdown().await;
 }
