@@ -2,7 +2,8 @@
 //! (nothing but prompts, as many SSH servers of network devices show) is
 //! detected and authorized without a driver, over SSH and Telnet; a
 //! device no driver recognises is `UnknownPlatform`, unless `generic` was
-//! chosen explicitly.
+//! chosen explicitly; a probe left without a prompt ends the probing; a
+//! weak guess no probe confirms is used.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -180,6 +181,59 @@ async fn an_undetectable_device_is_unknown_platform() {
     session.login(None).await.unwrap();
     let status = session.execute("status").await.unwrap();
     assert_eq!(status.text(), "all good");
+    session.close().await.unwrap();
+    served.stop().await;
+}
+
+/// A probe that gets no prompt back ends the probing: nothing more is
+/// typed into a device in an unknown state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_without_a_prompt_ends_the_probing() {
+    let device = VirtualDevice::new("hang1")
+        .with_login_type(LoginType::None)
+        .with_prompt("hang1> ")
+        .with_command("show version", "collecting...", false)
+        .unwrap()
+        .without_banner();
+    let served = serve(Link::Telnet, device).await;
+    let host = served.host(Some(Account::new("admin", "pw")));
+    let options = SessionOptions {
+        detect_timeout: Duration::from_millis(500),
+        ..served.options()
+    };
+    let mut session = Session::connect_with(&host, options).await.unwrap();
+    let err = session.login(None).await.unwrap_err();
+    let Error::UnknownPlatform { tried, .. } = &err else {
+        panic!("expected UnknownPlatform, got {err:?}");
+    };
+    assert_eq!(tried, "`show version` (no prompt within 500ms)");
+    assert!(err.to_string().contains("collecting..."), "{err}");
+    session.close().await.unwrap();
+    served.stop().await;
+}
+
+/// Weak evidence (a `Username:` prompt, which IOS and many others show)
+/// that no probe confirms is used, not replaced by the generic driver:
+/// the session says which driver it took (and warns in the log).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weak_guess_no_probe_confirms_is_used() {
+    let device = VirtualDevice::new("box8")
+        .with_username_prompt("Username: ")
+        .with_credentials("admin", "pw")
+        .with_prompt("box8> ")
+        .with_strict(true)
+        .without_banner();
+    let served = serve(Link::Telnet, device).await;
+    let host = served.host(Some(Account::new("admin", "pw")));
+    let mut session = Session::connect_with(&host, served.options())
+        .await
+        .unwrap();
+    session.authenticate(None).await.unwrap();
+    assert_eq!(session.guess_os(), "ios");
+    assert_eq!(session.driver().name, "ios");
+    // Its authorization then fails with what the device said, not silently.
+    let err = session.auto_authorize(None).await.unwrap_err();
+    assert!(err.to_string().contains("Unknown command"), "{err}");
     session.close().await.unwrap();
     served.stop().await;
 }

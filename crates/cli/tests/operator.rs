@@ -200,6 +200,39 @@ async fn ssh_auto_verify_accepts_a_changed_key_loudly() {
     server.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_new_records_hosts_connected_at_once() {
+    let scratch = Scratch::new("acceptnew");
+    let kh = scratch.arg("known_hosts");
+    let mut servers = Vec::new();
+    for name in ["a1", "a2", "a3"] {
+        servers.push(ios_over_ssh(name, SshServerConfig::default()).await);
+    }
+    let urls: Vec<String> = servers.iter().map(|s| ssh_url(s, "admin:pw@")).collect();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let flags = ["-i", "-c", "3", "--known-hosts", &kh, "--no-authorize"];
+    let out = run(&[&flags[..], &["--accept-new", "-e", "show clock"], &urls].concat()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // One whole line per host, whatever the order of the appends.
+    let recorded = std::fs::read_to_string(&kh).unwrap();
+    assert_eq!(recorded.lines().count(), 3, "{recorded}");
+    for server in &servers {
+        let entry = format!("[127.0.0.1]:{} ssh-", server.port());
+        assert_eq!(
+            recorded.lines().filter(|l| l.starts_with(&entry)).count(),
+            1,
+            "{recorded}"
+        );
+    }
+    // Strict checking (the default) accepts all three now.
+    let out = run(&[&flags[..], &["-e", "show clock"], &urls].concat()).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("3 hosts ok"));
+    for server in servers {
+        server.shutdown().await;
+    }
+}
+
 // ----- keys, ssh_config, gateways ---------------------------------------------------------
 
 fn key_file(scratch: &Scratch, name: &str) -> (PrivateKey, String) {

@@ -93,6 +93,19 @@ fn last_line_start(buf: &[u8]) -> usize {
 }
 
 impl Session {
+    /// Drops what arrived before a command (a late prompt, a log line):
+    /// it is not part of the command's response.
+    pub(super) fn drop_stale_data(&mut self) {
+        let dropped = self.clear_buffer();
+        if dropped > 0 {
+            tracing::debug!(
+                host = self.host.name(),
+                bytes = dropped,
+                "dropped stale data before a command"
+            );
+        }
+    }
+
     /// Sends `command` and reads its response with per-call options:
     /// patterns ending it instead of the prompt, a deadline of its own,
     /// or a read that ends when the output goes quiet (see
@@ -122,14 +135,7 @@ impl Session {
     /// patterns waited for (or the quiet time) and shows what arrived.
     #[doc(alias("send_command", "send_command_timing", "send_command_expect"))]
     pub async fn execute_with(&mut self, command: &str, options: ExecOptions) -> Result<Response> {
-        let dropped = self.clear_buffer();
-        if dropped > 0 {
-            tracing::debug!(
-                host = self.host.name(),
-                bytes = dropped,
-                "dropped stale data before a command"
-            );
-        }
+        self.drop_stale_data();
         let driver = self.driver();
         let timeout = options.timeout.unwrap_or(self.timeout);
         let expect = options.expect.clone().unwrap_or_default();

@@ -731,14 +731,7 @@ impl Session {
     /// matches an error pattern, the result is [`Error::InvalidCommand`]
     /// carrying the error line and the whole response.
     pub async fn execute(&mut self, command: &str) -> Result<Response> {
-        let dropped = self.clear_buffer();
-        if dropped > 0 {
-            tracing::debug!(
-                host = self.host.name(),
-                bytes = dropped,
-                "dropped stale data before a command"
-            );
-        }
+        self.drop_stale_data();
         self.send_and_wait(command, &[]).await
     }
 
