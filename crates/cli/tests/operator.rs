@@ -17,7 +17,17 @@ use serde_json::Value;
 
 /// Runs the binary with `args` (async, so the servers keep serving).
 async fn run(args: &[&str]) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_oxscript"))
+    run_with_home(args, None).await
+}
+
+/// Runs the binary with `args`, and `home` as its home directory (for
+/// `~/.ssh/known_hosts`) when given.
+async fn run_with_home(args: &[&str], home: Option<&Path>) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_oxscript"));
+    if let Some(home) = home {
+        command.env("HOME", home).env_remove("SSH_AUTH_SOCK");
+    }
+    command
         .args(args)
         .env_remove("RUST_LOG")
         .env_remove("NET_TEXTFSM")
@@ -142,6 +152,34 @@ async fn show_running_config_on_an_ios_ssh_server_without_banner_and_without_dri
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Current privilege level is 15"));
+    server.shutdown().await;
+}
+
+/// The acceptance command, exactly: no flag but -i and -e, the
+/// router's key in ~/.ssh/known_hosts, its enable secret the login
+/// password (the default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_acceptance_command_needs_no_flag_beyond_i_and_e() {
+    let scratch = Scratch::new("home");
+    let device = ios::device("core2")
+        .with_credentials("user", "pw")
+        .with_enable_password("pw")
+        .without_banner();
+    let server = SshServer::bind("127.0.0.1:0", device, SshServerConfig::default())
+        .await
+        .unwrap();
+    std::fs::create_dir_all(scratch.path(".ssh")).unwrap();
+    std::fs::write(
+        scratch.path(".ssh").join("known_hosts"),
+        format!("{}\n", server.known_hosts_line()),
+    )
+    .unwrap();
+    let url = ssh_url(&server, "user:pw@");
+    let out = run_with_home(&["-i", "-e", "show running-config", &url], Some(&scratch.0)).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("127.0.0.1:hostname core2"), "{stdout}");
+    assert!(text(&out.stderr).contains("1 host ok in "));
     server.shutdown().await;
 }
 
