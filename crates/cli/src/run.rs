@@ -269,6 +269,16 @@ async fn converse(
                 Ok(_) | Err(oxscript::transport::Error::InvalidCommand { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
+            // Without a login there is no platform detection: say which
+            // driver the passive guess left, never fall back silently.
+            if host.driver().is_none() && session.guess_os() == "unknown" {
+                tracing::warn!(
+                    host = host.name(),
+                    driver = %session.driver().name,
+                    "-n: no login, so no platform detection; nothing the device sent names its platform, using the `{}` driver (choose one with --driver)",
+                    session.driver().name
+                );
+            }
             session
         }
     };

@@ -469,6 +469,16 @@ async fn enable_secrets_no_authorize_and_no_authentication() {
     let out = run(&["-i", "-n", "--driver", "generic", "-e", "status", &url]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "127.0.0.1:all good\n");
+    assert!(!text(&out.stderr).contains("WARN"), "{}", text(&out.stderr));
+    // Without --driver nothing is detected (no login): said, not hidden.
+    let out = run(&["-i", "-n", "-e", "status", &url]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "127.0.0.1:all good\n");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no platform detection") && stderr.contains("--driver"),
+        "{stderr}"
+    );
     server.shutdown().await;
 }
 
