@@ -482,6 +482,37 @@ async fn enable_secrets_no_authorize_and_no_authentication() {
     server.shutdown().await;
 }
 
+/// -A on a terminal: the secret is asked once, without echo, and used.
+/// The terminal is a pseudo-terminal made by script(1) (bsdutils, part of
+/// every Debian and Ubuntu system).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_enable_password_on_a_terminal() {
+    use tokio::io::AsyncWriteExt;
+    let server = ios_over_telnet("r1").await;
+    let url = format!("telnet://admin:pw@127.0.0.1:{}", server.port());
+    let command = format!(
+        "{} -A -e 'show privilege' {url}",
+        env!("CARGO_BIN_EXE_oxscript")
+    );
+    let mut child = tokio::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from bsdutils runs the CLI on a terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"en-secret\n").await.unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    drop(stdin);
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}{}", text(&out.stderr));
+    assert!(shown.contains("Enable password"), "asked: {shown}");
+    assert!(shown.contains("level is 15"), "{shown}");
+    server.shutdown().await;
+}
+
 // ----- hosts sharing an address and port, logs --------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
