@@ -41,6 +41,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The run failed (exit status 1) and its stderr says `needle`.
+fn assert_failed_saying(out: &Output, needle: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+}
+
 /// A scratch directory removed on drop.
 struct Scratch(PathBuf);
 
@@ -101,12 +108,7 @@ async fn show_running_config_on_an_ios_ssh_server_without_banner_and_without_dri
         &url,
     ])
     .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("--accept-new"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed_saying(&out, "--accept-new");
 
     // --accept-new records the key (one line) and runs; the device is
     // detected as IOS and `enable`d with the secret (show running-config
@@ -213,12 +215,7 @@ async fn ssh_auto_verify_accepts_a_changed_key_loudly() {
         &url,
     ])
     .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("HOST KEY MISMATCH"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed_saying(&out, "HOST KEY MISMATCH");
     let out = run(&[
         "-i",
         "--known-hosts",
@@ -437,9 +434,8 @@ async fn enable_secrets_no_authorize_and_no_authentication() {
         &url,
     ])
     .await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_failed_saying(&out, "authorization failed");
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("authorization failed"), "{stderr}");
     assert!(stderr.contains("% Access denied"), "{stderr}");
     assert!(!stderr.contains("nope"), "the secret leaked: {stderr}");
     assert!(stderr.trim_end().ends_with(")"), "summary last: {stderr}");
@@ -778,11 +774,9 @@ async fn check_exit_fails_a_shell_host_on_a_non_zero_status() {
     );
     assert!(text(&out.stdout).contains(":two"));
     let out = run(&["-i", "--check-exit", "-e", script, &url]).await;
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("command `false` on 127.0.0.1 failed with exit status 1"),
-        "{stderr}"
+    assert_failed_saying(
+        &out,
+        "command `false` on 127.0.0.1 failed with exit status 1",
     );
     assert!(
         !text(&out.stdout).contains(":two"),
@@ -802,8 +796,7 @@ async fn check_exit_fails_a_shell_host_on_a_non_zero_status() {
         &url,
     ])
     .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("--check-exit needs the shell driver"));
+    assert_failed_saying(&out, "--check-exit needs the shell driver");
     router.shutdown().await;
 }
 
