@@ -180,6 +180,8 @@ fn rusage_cpu(usage: &libc::rusage) -> Duration {
 
 /// Runs `command` to its end; returns its CPU time (user + system, from
 /// `wait4`) and its standard output.
+// Reaped by `wait4` (which gives its CPU time), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn child_cpu(mut command: Command) -> (Duration, String) {
     let mut child = command
         .stdout(Stdio::piped())
@@ -506,7 +508,7 @@ fn fanout(report: &mut Report) {
     };
     let devices = Devices::start(100);
     let home = cli_home(&devices);
-    let template = vec!["show clock"; 10].join(";");
+    let template = ["show clock"; 10].join(";");
     for (protocol, urls, target) in [
         ("Telnet", &devices.telnet, 70.0),
         ("SSH", &devices.ssh, 130.0),

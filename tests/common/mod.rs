@@ -104,6 +104,16 @@ pub async fn serve(link: Link, device: VirtualDevice) -> Served {
     }
 }
 
+/// Serves `device` over SSH as most devices do: SSH authentication logs
+/// the user in, the shell starts at the device's first prompt.
+pub async fn serve_ssh_shell(device: VirtualDevice) -> Served {
+    let server = SshServer::bind("127.0.0.1:0", device, SshServerConfig::default())
+        .await
+        .unwrap();
+    let trusted = TrustedHosts::for_servers([&server]).unwrap();
+    Served::Ssh(server, trusted)
+}
+
 /// Defines one `#[tokio::test]` per link kind for an `async fn(Link)`.
 #[macro_export]
 macro_rules! over_every_link {

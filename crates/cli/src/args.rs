@@ -128,6 +128,83 @@ pub(crate) struct Args {
     #[arg(long = "no-authorize")]
     pub(crate) no_authorize: bool,
 
+    /// Do not log in at all (no username or password prompt is answered,
+    /// no platform detection, no `enable`); over SSH only the SSH login.
+    #[arg(short = 'n', long = "no-authentication")]
+    pub(crate) no_authentication: bool,
+
+    /// The enable (authorization) password, for every host (default: the
+    /// login password).
+    #[arg(
+        long = "enable-password",
+        value_name = "SECRET",
+        conflicts_with = "ask_enable"
+    )]
+    pub(crate) enable_password: Option<String>,
+
+    /// Ask for the enable (authorization) password once, without echo.
+    #[arg(short = 'A', long = "ask-enable-password")]
+    pub(crate) ask_enable: bool,
+
+    /// SSH: the known_hosts file host keys are checked against (default
+    /// ~/.ssh/known_hosts).
+    #[arg(long = "known-hosts", value_name = "FILE")]
+    pub(crate) known_hosts: Option<PathBuf>,
+
+    /// SSH: trust the key of a host never seen before and record it in
+    /// known_hosts (OpenSSH's accept-new); a changed key is still refused.
+    #[arg(long = "accept-new", conflicts_with = "ssh_auto_verify")]
+    pub(crate) accept_new: bool,
+
+    /// SSH: accept any host key, changed ones included (Exscript's
+    /// option). INSECURE: anyone in the path can read the session.
+    #[arg(long = "ssh-auto-verify")]
+    pub(crate) ssh_auto_verify: bool,
+
+    /// SSH: a private key to log in with (repeat for more, tried in order).
+    #[arg(long = "ssh-key", value_name = "FILE")]
+    pub(crate) ssh_keys: Vec<PathBuf>,
+
+    /// SSH: read an OpenSSH client configuration (Host, HostName, User,
+    /// Port, IdentityFile, ProxyJump, StrictHostKeyChecking,
+    /// UserKnownHostsFile); FILE defaults to ~/.ssh/config.
+    #[arg(long = "ssh-config", value_name = "FILE", num_args = 0..=1)]
+    pub(crate) ssh_config: Option<Option<PathBuf>>,
+
+    /// SSH: reach the hosts through this gateway (an ssh:// URL); repeat
+    /// for a chain, nearest first.
+    #[arg(long = "jump", value_name = "URL")]
+    pub(crate) jump: Vec<String>,
+
+    /// Wait this long before starting (`10`, `1.5s`, `2m`, `1h`).
+    #[arg(long = "sleep", value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) sleep: Option<Duration>,
+
+    /// With -l: remove the log of each host that succeeded, keeping the
+    /// logs of failures.
+    #[arg(long = "delete-logs", requires = "logdir")]
+    pub(crate) delete_logs: bool,
+
+    /// With -l: overwrite existing logs instead of appending to them.
+    #[arg(long = "overwrite-logs", requires = "logdir")]
+    pub(crate) overwrite_logs: bool,
+
+    /// Print one JSON object per host on stdout (name, address, ok, error
+    /// kind and message, each command's output, timings) instead of
+    /// `host:line` output.
+    #[arg(long = "json")]
+    pub(crate) json: bool,
+
+    /// With --json: parse each command's output with TextFSM templates of
+    /// this directory's ntc-templates `index` (default: $NET_TEXTFSM).
+    #[arg(long = "parse", value_name = "DIR", num_args = 0..=1, requires = "json")]
+    pub(crate) parse: Option<Option<PathBuf>>,
+
+    /// Shell hosts: a command that exits with a non-zero status fails the
+    /// host (checked with `echo $?` after each command).
+    #[arg(long = "check-exit")]
+    pub(crate) check_exit: bool,
+
     /// Close without sending the driver's logout command.
     #[arg(long = "no-auto-logout")]
     pub(crate) no_auto_logout: bool,
@@ -170,6 +247,33 @@ pub(crate) fn queue_options(
         login_attempts: retry_login.saturating_add(1),
         ..QueueOptions::default()
     }
+}
+
+/// Parses a duration: seconds (`10`, `0.5`, `1.5s`), minutes (`2m`),
+/// hours (`1h`) or days (`1d`), like sleep(1).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+        _ => (t, 's'),
+    };
+    let factor = match unit {
+        's' => 1.0,
+        'm' => 60.0,
+        'h' => 3600.0,
+        'd' => 86400.0,
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use s, m, h or d)"
+            ));
+        }
+    };
+    let seconds = parse_seconds(number).map_err(|e| format!("`{text}`: {e}"))?;
+    let total = seconds.as_secs_f64() * factor;
+    if total > MAX_SECONDS {
+        return Err(format!("`{text}` is too long"));
+    }
+    Ok(Duration::from_secs_f64(total))
 }
 
 /// The longest timeout accepted, in seconds (about 31 years): deadlines
@@ -255,6 +359,54 @@ mod tests {
         let args = Args::try_parse_from(["oxscript", "-d", "a=1", "-d", "a=2", "--check"]).unwrap();
         assert_eq!(args.defines, ["a=1", "a=2"]);
         assert!(args.check && args.host_urls().is_empty() && args.template_file().is_none());
+    }
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(
+            parse_duration("3w")
+                .unwrap_err()
+                .contains("unknown unit `w`")
+        );
+        assert!(parse_duration("xs").is_err());
+    }
+
+    #[test]
+    fn operator_flags_parse() {
+        let args = Args::try_parse_from([
+            "oxscript",
+            "--ssh-key",
+            "a",
+            "--ssh-key",
+            "b",
+            "--jump",
+            "ssh://g1",
+            "--jump",
+            "ssh://g2",
+            "--ssh-config",
+            "--accept-new",
+            "-n",
+            "--json",
+            "--parse",
+            "-e",
+            "x",
+            "h",
+        ])
+        .unwrap();
+        assert_eq!(args.ssh_keys.len(), 2);
+        assert_eq!(args.jump, ["ssh://g1", "ssh://g2"]);
+        assert_eq!(args.ssh_config, Some(None));
+        assert_eq!(args.parse, Some(None));
+        assert!(args.accept_new && args.no_authentication && args.json);
+        assert!(Args::try_parse_from(["oxscript", "--parse", "d", "-e", "x", "h"]).is_err());
+        assert!(
+            Args::try_parse_from(["oxscript", "--accept-new", "--ssh-auto-verify", "h"]).is_err()
+        );
+        assert!(Args::try_parse_from(["oxscript", "--delete-logs", "h"]).is_err());
     }
 
     #[test]

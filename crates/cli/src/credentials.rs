@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result, bail};
-use oxscript::Account;
+use oxscript::{Account, Secret};
 
 /// Asks for a username (on stdin) and a password (without echo, on the terminal).
 pub(crate) fn prompt_account() -> Result<Account> {
@@ -27,4 +27,13 @@ pub(crate) fn prompt_account() -> Result<Account> {
     }
     let password = rpassword::prompt_password("Password: ").context("reading the password")?;
     Ok(Account::new(name, password))
+}
+
+/// Asks for a secret on the terminal, without echo.
+pub(crate) fn prompt_secret(prompt: &str) -> Result<Secret> {
+    if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
+        bail!("{prompt}: there is no terminal to ask on (use --enable-password)");
+    }
+    let secret = rpassword::prompt_password(prompt).context("reading the password")?;
+    Ok(Secret::from(secret))
 }

@@ -22,30 +22,63 @@ pub(crate) fn collect(args: &Args) -> Result<Vec<Host>> {
     for file in &args.csv_hosts {
         hosts.extend(inventory::hosts_from_csv_file(file, &options)?);
     }
-    if let Some(driver) = &args.driver {
-        for host in &mut hosts {
-            if host.driver().is_none() {
-                host.set_driver(Some(driver.clone()));
-            }
+    for host in &mut hosts {
+        // A `driver` variable (`?driver=ios` in a URL or hosts file, a
+        // `driver` column of a CSV file) chooses the host's driver.
+        let own = host
+            .vars()
+            .get("driver")
+            .and_then(|values| values.last())
+            .filter(|name| !name.is_empty())
+            .cloned();
+        if let Some(name) = own {
+            host.set_driver(Some(name));
+        } else if host.driver().is_none()
+            && let Some(driver) = &args.driver
+        {
+            host.set_driver(Some(driver.clone()));
         }
     }
     Ok(hosts)
 }
 
-/// Unique display labels: the host name, with `:port` added where two
-/// hosts share a name.
+/// Unique display labels (output prefix, job and log file name): the
+/// host's `name` variable (`?name=r1`) or its name; `:port` added where
+/// names are shared, then `#N` (N counting from 1) where hosts share the
+/// address and port too. No two hosts get the same label.
 pub(crate) fn labels(hosts: &[Host]) -> Vec<String> {
-    let mut counts = std::collections::HashMap::new();
-    for h in hosts {
-        *counts.entry(h.name()).or_insert(0usize) += 1;
-    }
-    hosts
+    let base: Vec<String> = hosts
         .iter()
         .map(|h| {
-            if counts.get(h.name()).copied().unwrap_or(0) > 1 {
-                format!("{}:{}", h.name(), h.port())
+            h.vars()
+                .get("name")
+                .and_then(|v| v.last())
+                .filter(|n| !n.is_empty())
+                .cloned()
+                .unwrap_or_else(|| h.name().to_owned())
+        })
+        .collect();
+    let with_port: Vec<String> = base
+        .iter()
+        .zip(hosts)
+        .map(|(name, h)| {
+            if base.iter().filter(|b| *b == name).count() > 1 {
+                format!("{name}:{}", h.port())
             } else {
-                h.name().to_owned()
+                name.clone()
+            }
+        })
+        .collect();
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    with_port
+        .iter()
+        .map(|label| {
+            if with_port.iter().filter(|l| *l == label).count() > 1 {
+                let n = seen.entry(label.as_str()).or_insert(0);
+                *n += 1;
+                format!("{label}#{n}")
+            } else {
+                label.clone()
             }
         })
         .collect()
@@ -101,5 +134,34 @@ mod tests {
             Host::new("telnet://r3").unwrap(),
         ];
         assert_eq!(labels(&hosts), ["10.0.0.1:2301", "10.0.0.1:2302", "r3"]);
+        // One address and port, two devices behind it (a console server,
+        // a NAT): the name variable, else a counter, keeps them apart.
+        let hosts = vec![
+            Host::new("telnet://10.0.0.1:2301?name=r1").unwrap(),
+            Host::new("telnet://10.0.0.1:2301?name=r2").unwrap(),
+            Host::new("telnet://10.0.0.1:2301").unwrap(),
+            Host::new("telnet://10.0.0.1:2301").unwrap(),
+        ];
+        assert_eq!(
+            labels(&hosts),
+            ["r1", "r2", "10.0.0.1:2301#1", "10.0.0.1:2301#2"]
+        );
+    }
+
+    #[test]
+    fn a_driver_variable_chooses_the_driver_per_host() {
+        let args = Args::try_parse_from([
+            "oxscript",
+            "-e",
+            "x",
+            "--driver",
+            "generic",
+            "telnet://r1?driver=junos",
+            "telnet://r2",
+        ])
+        .unwrap();
+        let hosts = collect(&args).unwrap();
+        assert_eq!(hosts[0].driver(), Some("junos"));
+        assert_eq!(hosts[1].driver(), Some("generic"));
     }
 }

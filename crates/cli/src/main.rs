@@ -20,7 +20,9 @@ mod credentials;
 mod emulate;
 mod hosts;
 mod progress;
+mod report;
 mod run;
+mod ssh;
 mod template;
 
 use std::process::ExitCode;
@@ -49,6 +51,9 @@ fn exit(result: anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
+/// `-v`: connections and logins (info); `-vv`: the conversation, each
+/// command and its output (debug); `-vvv`: everything (trace). RUST_LOG
+/// overrides.
 fn init_tracing(verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -58,8 +63,11 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colour only for a terminal: logs redirected to a file stay plain.
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }

@@ -14,11 +14,24 @@ use tokio::task::JoinHandle;
 #[derive(Clone, Default)]
 pub(crate) struct Printer {
     bar: Option<ProgressBar>,
+    /// Print nothing (stdout carries `--json` objects).
+    silent: bool,
 }
 
 impl Printer {
+    /// A printer that prints nothing.
+    pub(crate) fn silent() -> Printer {
+        Printer {
+            bar: None,
+            silent: true,
+        }
+    }
+
     /// Prints every line of `text` as `label:line` on stdout.
     pub(crate) fn print(&self, label: &str, text: &str) {
+        if self.silent {
+            return;
+        }
         self.print_to(|| std::io::stdout().lock(), label, text);
     }
 
@@ -95,6 +108,7 @@ impl Progress {
     /// The printer to use while the bar is shown.
     pub(crate) fn printer(&self) -> Printer {
         Printer {
+            silent: false,
             bar: Some(self.bar.clone()),
         }
     }

@@ -1,6 +1,6 @@
 //! Running the commands on every host through an `oxscript::jobs` queue:
 //! at most N at a time, with retries, per-host logs, a progress bar on
-//! terminals and a summary at the end.
+//! terminals, JSON reports and a summary line at the end of every run.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -10,19 +10,35 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use oxscript::jobs::log::{FileLogOptions, FileLogger, LogMode};
 use oxscript::jobs::queue::{JobContext, JobStatus, Queue, QueueOptions};
-use oxscript::{AccountPool, Host, Session, inventory};
+use oxscript::textfsm::TemplateIndex;
+use oxscript::{Account, AccountPool, Host, Secret, Session, inventory};
 
 use crate::args::{Args, queue_options};
 use crate::progress::{Printer, Progress};
+use crate::report::{self, HostRecord, lock};
 use crate::template::{self, Script};
-use crate::{credentials, emulate, hosts};
+use crate::{credentials, emulate, hosts, ssh};
+
+/// How a host logs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Login {
+    /// No app-level login (`-n`): over SSH only the SSH login.
+    None,
+    /// Authentication only (`--no-authorize`).
+    Authenticate,
+    /// Authentication and authorization (`enable`).
+    Full,
+}
 
 /// What every host job needs.
 struct Plan {
     script: Script,
-    authorize: bool,
+    login: Login,
     init: bool,
     auto_logout: bool,
+    check_exit: bool,
+    enable: Option<Secret>,
+    index: Option<TemplateIndex>,
     printer: Printer,
 }
 
@@ -32,6 +48,12 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
         return template::check(&args, &hosts).await;
     }
     let script = Script::load(&args, &hosts).await?;
+    let index = match &args.parse {
+        Some(None) => Some(TemplateIndex::from_env().context("--parse")?),
+        Some(Some(dir)) => Some(TemplateIndex::open(dir).context("--parse")?),
+        None => None,
+    };
+    let enable = enable_secret(&args)?;
     let mut servers = Vec::new();
     if let Some(n) = args.emulate {
         let (started, emulated) = emulate::start(n).await?;
@@ -41,8 +63,9 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
     if hosts.is_empty() {
         bail!("no hosts given: pass URLs, --hosts FILE, --csv-hosts FILE or --emulate N");
     }
-    // Jobs (and log files) are named after the host; names shared by
-    // several hosts get their port.
+    let ssh = ssh::configure(&args, &mut hosts)?;
+    // Jobs, output prefixes and log files are named after the host, kept
+    // distinct where hosts share a name or an address and port.
     let labels = hosts::labels(&hosts);
     for (host, label) in hosts.iter_mut().zip(labels) {
         host.set_name(label);
@@ -52,7 +75,12 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
             let files = FileLogger::new(
                 dir,
                 FileLogOptions {
-                    mode: LogMode::Overwrite,
+                    mode: if args.overwrite_logs {
+                        LogMode::Overwrite
+                    } else {
+                        LogMode::Append
+                    },
+                    delete_on_success: args.delete_logs,
                     ..FileLogOptions::default()
                 },
             )
@@ -65,15 +93,17 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
 
     let max_connections = args.connections.max(1);
     let pool = account_pool(&args, &hosts, max_connections)?;
+    let mut options = queue_options(
+        args.timeout,
+        args.connect_timeout,
+        args.retry,
+        args.retry_login,
+    );
+    options.session.ssh = ssh;
     let queue = Queue::new(QueueOptions {
         max_connections,
         logger,
-        ..queue_options(
-            args.timeout,
-            args.connect_timeout,
-            args.retry,
-            args.retry_login,
-        )
+        ..options
     });
     // The queue picks each job's account: the host's own, else the pool's.
     let have_pool = pool.is_some();
@@ -81,30 +111,55 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
         use_pool_for_passwordless_hosts(&mut hosts);
         queue.add_account_pool(pool, None);
     }
+    if let Some(pause) = args.sleep {
+        tracing::info!(?pause, "--sleep: waiting before starting");
+        tokio::time::sleep(pause).await;
+    }
     let total = hosts.len();
-    let progress = (total > 1 && std::io::stdout().is_terminal())
+    let progress = (total > 1 && !args.json && std::io::stdout().is_terminal())
         .then(|| Progress::start(total, queue.subscribe()));
+    let printer = match (&progress, args.json) {
+        (_, true) => Printer::silent(),
+        (Some(progress), false) => progress.printer(),
+        (None, false) => Printer::default(),
+    };
     let plan = Arc::new(Plan {
         script,
-        authorize: !args.no_authorize,
+        login: if args.no_authentication {
+            Login::None
+        } else if args.no_authorize {
+            Login::Authenticate
+        } else {
+            Login::Full
+        },
         init: !args.no_init,
         auto_logout: !args.no_auto_logout,
-        printer: progress.as_ref().map(Progress::printer).unwrap_or_default(),
+        check_exit: args.check_exit,
+        enable,
+        index,
+        printer,
     });
-    let labels: Vec<String> = hosts.iter().map(|h| h.name().to_owned()).collect();
     let started = Instant::now();
-    let mut ids = Vec::with_capacity(total);
+    let mut jobs = Vec::with_capacity(total);
     for host in hosts {
-        if host.account().is_none() && !have_pool {
+        let record: report::Shared = Arc::default();
+        let label = host.name().to_owned();
+        if host.account().is_none() && !have_pool && plan.login != Login::None {
             // Known to fail: no connection is opened for it.
-            ids.push(queue.enqueue(|_ctx| async { Err(no_login_details()) }, host.name(), 1)?);
+            let id = queue.enqueue(|_ctx| async { Err(no_login_details()) }, host.name(), 1)?;
+            jobs.push((id, label, host, record));
             continue;
         }
         let plan = Arc::clone(&plan);
-        ids.extend(queue.run(host, move |ctx, host, session| {
+        let shared = Arc::clone(&record);
+        let ids = queue.run(host.clone(), move |ctx, host, session| {
             let plan = Arc::clone(&plan);
-            async move { converse(ctx, host, session, &plan).await }
-        })?);
+            let record = Arc::clone(&shared);
+            async move { converse(ctx, host, session, &plan, &record).await }
+        })?;
+        for id in ids {
+            jobs.push((id, label.clone(), host.clone(), Arc::clone(&record)));
+        }
     }
     let joined = queue.join().await;
     if let Some(progress) = progress {
@@ -119,58 +174,168 @@ pub(crate) async fn main(args: Args) -> Result<ExitCode> {
 
     let elapsed = started.elapsed();
     let mut failed = Vec::new();
-    for (id, label) in ids.into_iter().zip(labels) {
-        match queue.status(id) {
+    for (id, label, host, record) in &jobs {
+        let status = queue.status(*id);
+        match &status {
             Some(JobStatus::Succeeded { .. }) => {}
-            Some(JobStatus::Failed { error, .. }) => failed.push((label, error.chain().join(": "))),
-            Some(JobStatus::Cancelled) => failed.push((label, "cancelled".to_owned())),
-            _ => failed.push((label, "did not finish".to_owned())),
+            Some(JobStatus::Failed { error, .. }) => {
+                failed.push((label.clone(), error.chain().join(": ")));
+            }
+            Some(JobStatus::Cancelled) => failed.push((label.clone(), "cancelled".to_owned())),
+            _ => failed.push((label.clone(), "did not finish".to_owned())),
+        }
+        if args.json {
+            let record = lock(record);
+            println!(
+                "{}",
+                report::host_json(label, host, status.as_ref(), &record)
+            );
         }
     }
-    if failed.is_empty() {
-        if total > 1 {
-            eprintln!("{total} hosts ok in {:.2}s", elapsed.as_secs_f64());
-        }
-        Ok(ExitCode::SUCCESS)
+    for (label, error) in &failed {
+        eprintln!("  {label}: {error}");
+    }
+    eprintln!("{}", report::summary(total, failed.len(), elapsed));
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
     } else {
-        eprintln!(
-            "{} of {total} hosts failed ({:.2}s):",
-            failed.len(),
-            elapsed.as_secs_f64()
-        );
-        for (label, error) in &failed {
-            eprintln!("  {label}: {error}");
-        }
-        Ok(ExitCode::FAILURE)
-    }
+        ExitCode::FAILURE
+    })
 }
 
-/// One host: log in, run the template (printing the output), log out.
+/// The enable password of `--enable-password`, or asked for with `-A`.
+fn enable_secret(args: &Args) -> Result<Option<Secret>> {
+    if let Some(secret) = &args.enable_password {
+        return Ok(Some(Secret::from(secret.as_str())));
+    }
+    if args.ask_enable {
+        if args.non_interactive {
+            bail!("-A asks for the enable password, -i forbids asking: use --enable-password");
+        }
+        return Ok(Some(credentials::prompt_secret("Enable password: ")?));
+    }
+    Ok(None)
+}
+
+/// `account` with `enable` as its authorization password.
+fn with_enable(account: &Account, enable: &Secret) -> Account {
+    let mut builder = Account::builder(account.name())
+        .password(account.password().clone())
+        .authorization_password(enable.clone())
+        .needs_lock(account.needs_lock());
+    if let Some(key) = account.key() {
+        builder = builder.key(key.clone());
+    }
+    builder.build()
+}
+
+/// One host: log in, run the template (printing or recording the
+/// output), log out.
 async fn converse(
     ctx: JobContext,
     host: Host,
     session: Session,
     plan: &Plan,
+    record: &report::Shared,
 ) -> oxscript::jobs::Result<()> {
+    let started = Instant::now();
+    *lock(record) = HostRecord::default();
+    tracing::info!(host = host.name(), address = host.address(), port = host.port(), protocol = %host.protocol(), "connected");
     // Held until the job ends: a pooled account serves one job at a time.
-    let account = ctx.acquire_account().await?;
-    // Rejected credentials are retried on a new connection (--retry-login).
-    let mut session = if plan.authorize {
-        ctx.login(session, &account).await?
+    // With -n a host without login details needs none.
+    let guard = if plan.login == Login::None && host.account().is_none() {
+        None
     } else {
-        ctx.authenticate(session, &account).await?
+        Some(ctx.acquire_account().await?)
     };
-    if plan.init {
+    let base = guard
+        .as_deref()
+        .cloned()
+        .unwrap_or_else(|| Account::new("", ""));
+    let account = match &plan.enable {
+        Some(enable) => with_enable(&base, enable),
+        None => base,
+    };
+    // Rejected credentials are retried on a new connection (--retry-login).
+    let mut session = match plan.login {
+        Login::Full => ctx.login(session, &account).await?,
+        Login::Authenticate => ctx.authenticate(session, &account).await?,
+        Login::None => {
+            let mut session = session;
+            session.protocol_authenticate(Some(&account)).await?;
+            // The banner and the first prompt are not the first command's.
+            match session.expect_prompt().await {
+                Ok(_) | Err(oxscript::transport::Error::InvalidCommand { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            // Without a login there is no platform detection: say which
+            // driver the passive guess left, never fall back silently.
+            if host.driver().is_none() && session.guess_os() == "unknown" {
+                tracing::warn!(
+                    host = host.name(),
+                    driver = %session.driver().name,
+                    "-n: no login, so no platform detection; nothing the device sent names its platform, using the `{}` driver (choose one with --driver)",
+                    session.driver().name
+                );
+            }
+            session
+        }
+    };
+    {
+        let mut r = lock(record);
+        r.login = Some(started.elapsed());
+        r.driver = Some(session.driver().name.clone());
+        r.mark = Some(Instant::now());
+    }
+    tracing::info!(
+        host = host.name(),
+        driver = %session.driver().name,
+        prompt = session.prompt().unwrap_or(""),
+        authorized = session.auth().app_authorized,
+        "logged in"
+    );
+    if plan.init && plan.login != Login::None {
         session.autoinit().await?;
     }
-    plan.script
-        .run(&mut session, &host, &account, &plan.printer)
-        .await?;
+    if plan.check_exit && session.driver().name != "shell" {
+        return Err(oxscript::jobs::Error::msg(format!(
+            "--check-exit needs the shell driver; this host uses `{}` (choose it with --driver shell)",
+            session.driver().name
+        )));
+    }
+    let result = plan
+        .script
+        .run(
+            &mut session,
+            &host,
+            &account,
+            &plan.printer,
+            record,
+            plan.check_exit,
+        )
+        .await;
+    if let Some(index) = &plan.index {
+        let driver = session.driver();
+        let platforms: Vec<&str> = std::iter::once(driver.name.as_str())
+            .chain(driver.aliases.iter().map(String::as_str))
+            .collect();
+        for command in &mut lock(record).commands {
+            command.records = Some(
+                index
+                    .parse(&platforms, &command.command, &command.output)
+                    .map(|records| records.to_json())
+                    .map_err(|e| e.to_string()),
+            );
+        }
+    }
+    drop(guard);
+    result?;
     if plan.auto_logout {
         session.logout().await?;
     } else {
         session.close().await?;
     }
+    lock(record).total = Some(started.elapsed());
     Ok(())
 }
 
@@ -223,7 +388,6 @@ fn no_login_details() -> oxscript::jobs::Error {
 mod tests {
     use super::*;
     use clap::Parser;
-    use oxscript::Account;
 
     fn args(extra: &[&str]) -> Args {
         Args::try_parse_from(["oxscript"].iter().chain(extra)).unwrap()

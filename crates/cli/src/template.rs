@@ -11,6 +11,7 @@ use oxscript::{Account, Host, Session};
 
 use crate::args::Args;
 use crate::progress::Printer;
+use crate::report;
 
 /// The compiled template and what every run gets.
 pub(crate) struct Script {
@@ -82,22 +83,35 @@ impl Script {
     }
 
     /// Runs the template on a logged-in Session, printing each command's
-    /// output (and `sys.message` text) as `label:line`.
+    /// output (and `sys.message` text) as `label:line` and recording it
+    /// for the host's report; with `check_exit`, a command's non-zero exit
+    /// status (`echo $?` after it) fails the host.
     pub(crate) async fn run(
         &self,
         session: &mut Session,
         host: &Host,
         account: &Account,
         printer: &Printer,
+        record: &report::Shared,
+        check_exit: bool,
     ) -> oxscript::jobs::Result<()> {
         let mut variables = self.defines.clone();
         variables.extend(&Variables::from_host(host));
         let label: Arc<str> = Arc::from(host.name());
         let (on_command, on_message) = {
-            let (p1, l1) = (printer.clone(), Arc::clone(&label));
+            let (p1, l1, r1) = (printer.clone(), Arc::clone(&label), Arc::clone(record));
             let (p2, l2) = (printer.clone(), Arc::clone(&label));
             (
-                Arc::new(move |out: &template::CommandOutput<'_>| p1.print(&l1, out.text)),
+                Arc::new(move |out: &template::CommandOutput<'_>| {
+                    tracing::debug!(
+                        host = &*l1,
+                        command = out.command,
+                        output = out.text,
+                        "command"
+                    );
+                    report::lock(&r1).command(out.command, out.text);
+                    p1.print(&l1, out.text);
+                }),
                 Arc::new(move |text: &str| p2.print(&l2, text)),
             )
         };
@@ -106,6 +120,7 @@ impl Script {
             account: Some(account.clone()),
             on_command: Some(on_command),
             on_message: Some(on_message),
+            after_command: check_exit.then(exit_status_check),
         };
         match self.template.run(session, options).await {
             Ok(_) => Ok(()),
@@ -127,6 +142,27 @@ impl Script {
             Err(e) => Err(oxscript::jobs::Error::other(e)),
         }
     }
+}
+
+/// `--check-exit`: after each command, `echo $?`; a non-zero status is
+/// the command's failure.
+fn exit_status_check() -> template::AfterCommand {
+    Arc::new(|session: &mut Session, command: &str| {
+        let command = command.to_owned();
+        Box::pin(async move {
+            let status = session.execute("echo $?").await?;
+            let code = status.text().trim();
+            if code == "0" {
+                return Ok(());
+            }
+            Err(oxscript::transport::Error::CommandFailed {
+                host: session.host().name().to_owned(),
+                command,
+                status: format!("exit status {code}"),
+                stderr: oxscript::Tail::default(),
+            })
+        })
+    })
 }
 
 /// `--check`: compiles the template and reports the first error, without

@@ -139,7 +139,10 @@ pub fn register(registry: &mut JobRegistry) {
             async move {
                 let (mut session, account) = plan.open(&ctx, session).await?;
                 let applied = session.send_config(&plan.commands).await?;
-                ctx.log(format!("{} configuration line(s) applied", applied.len()));
+                ctx.log(format!(
+                    "configuration applied ({} response(s), commit included where the platform commits)",
+                    applied.responses.len()
+                ));
                 plan.close(session).await?;
                 drop(account);
                 Ok(())

@@ -195,6 +195,20 @@ pub struct Driver {
     /// changes only apply once committed (`commit` on JunOS and IOS XR);
     /// `None` elsewhere.
     pub config_commit: Option<String>,
+    /// The command that saves the configuration so it survives a reload
+    /// (`write memory` on IOS, `save` on VRP, `admin save` on SR OS),
+    /// sent at `default_privilege`. `None` where there is none; on
+    /// commit-based platforms (`config_commit` set) saving is committing.
+    pub save_config: Option<String>,
+    /// Questions `save_config` asks, answered automatically (VRP's
+    /// `Are you sure to continue?[Y/N]`).
+    pub save_answers: Vec<Answer>,
+    /// The commit command with a confirm timer: the commit is rolled back
+    /// unless confirmed by another commit in time. `{minutes}` or
+    /// `{seconds}` in it is replaced by the time (JunOS `commit confirmed
+    /// {minutes}`, IOS XR `commit confirmed {seconds}`). `None` where the
+    /// platform has none.
+    pub commit_confirmed: Option<String>,
 }
 
 impl Driver {

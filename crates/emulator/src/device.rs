@@ -56,10 +56,16 @@ pub(crate) struct DeviceSpec {
     pub(crate) commands: CommandSet,
     pub(crate) fallback: Option<FallbackFn>,
     pub(crate) on_login: Option<LoginHook>,
+    /// No banner before login and no message after it (see
+    /// [`VirtualDevice::without_banner`]).
+    pub(crate) no_banner: bool,
 }
 
 impl DeviceSpec {
     pub(crate) fn banner(&self) -> String {
+        if self.no_banner {
+            return String::new();
+        }
         self.banner
             .clone()
             .unwrap_or_else(|| format!("Welcome to {}!\n", self.hostname))
@@ -161,6 +167,7 @@ impl VirtualDevice {
                 commands: CommandSet::new(true),
                 fallback: None,
                 on_login: None,
+                no_banner: false,
             }),
         }
     }
@@ -254,6 +261,28 @@ impl VirtualDevice {
     pub fn with_banner(self, banner: impl Into<String>) -> Self {
         let banner = banner.into();
         self.edit(|s| s.banner = Some(banner))
+    }
+
+    /// "No banner" mode: nothing before the login prompt (or, over SSH,
+    /// before the first prompt) and no message after login (no `Last
+    /// login`, no `--- JUNOS` line, no MOTD): the device shows only its
+    /// prompts, as many SSH servers of network devices do. Questions
+    /// asked at login (a password change) are still asked. Passive OS
+    /// guessing has nothing to go on with such a device.
+    ///
+    /// ```
+    /// use oxscript_emulator::{LoginType, ios};
+    ///
+    /// let device = ios::device("R1").with_login_type(LoginType::None).without_banner();
+    /// assert_eq!(device.session().start().text, "R1>");
+    /// ```
+    pub fn without_banner(self) -> Self {
+        self.edit(|s| s.no_banner = true)
+    }
+
+    /// Whether the device is in "no banner" mode ([`without_banner`](Self::without_banner)).
+    pub fn has_no_banner(&self) -> bool {
+        self.spec.no_banner
     }
 
     /// Sets strict mode: unknown commands get an error reply.

@@ -17,6 +17,9 @@
 //!   changes, error messages, pager and paging-off command, so that
 //!   oxscript's drivers for them can be tested end to end. They share
 //!   [`Interface`] for their interface tables.
+//!   [`VirtualDevice::without_banner`] turns any of them into a device
+//!   that shows nothing but its prompts (no banner, no message after
+//!   login), as many SSH servers of network devices do.
 //! - [`shell`]: a small bash-like Unix shell device.
 //! - [`TelnetServer`]: serves a device over real Telnet on loopback, one
 //!   task per client.

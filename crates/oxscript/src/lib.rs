@@ -38,6 +38,8 @@
 //! - crl-style stacks of shells on one terminal (`ssh`, `sudo`, `python3`
 //!   typed inside it), self-recovering terminals and a remote Python
 //!   runner: [`shells`].
+//! - Structured output with TextFSM templates and ntc-templates indexes:
+//!   [`textfsm`] (`response.parse_textfsm(&t)`, `session.execute_parsed(cmd, &index)`).
 //! - Emulated devices for tests and demos (feature `emulator`, off by
 //!   default): `emulator`, once enabled with
 //!   `oxscript = { version = "0.1", features = ["emulator"] }`.
@@ -82,8 +84,9 @@ pub use oxscript_jobs::queue::{JobContext, Queue, QueueOptions, autologin};
 pub use oxscript_jobs::{Error, Result};
 pub use oxscript_transport::ssh::{HostKeyPolicy, SshConnection, SshOptions};
 pub use oxscript_transport::{
-    AuthState, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind, MonitorMatch, Prompts,
-    Response, Session, SessionOptions, Tail, Transcript, any_match, first_match,
+    AuthState, ConfigOutput, ExecOptions, ExpectCanceller, ExpectMatch, IntoPatterns, LinkKind,
+    MonitorMatch, Prompts, Response, Session, SessionOptions, Tail, Transcript, any_match,
+    first_match,
 };
 
 // The layers, documented here in full (not as links to crates whose docs
@@ -105,6 +108,8 @@ pub use oxscript_shells as shells;
 #[doc = include_str!("../../../docs/shells.md")]
 pub struct ShellsGuide;
 
+pub use oxscript_textfsm as textfsm;
+
 #[cfg(feature = "emulator")]
 #[doc(inline)]
 pub use oxscript_emulator as emulator;
@@ -115,9 +120,10 @@ pub use oxscript_cluster as cluster;
 
 /// The names most programs need, for `use oxscript::prelude::*`.
 pub mod prelude {
+    pub use crate::textfsm::{ExecuteParsed, ParseTextFsm};
     pub use crate::{
-        Account, AccountPool, Driver, Error, Host, Pattern, Protocol, Response, Session,
-        SessionOptions, Url, any_match, first_match,
+        Account, AccountPool, Driver, Error, ExecOptions, Host, Pattern, Protocol, Response,
+        Session, SessionOptions, Url, any_match, first_match,
     };
 }
 

@@ -78,7 +78,9 @@ pub use functions::{Call, Function, FunctionError, Functions};
 pub use parser::MAX_DEPTH;
 pub use pyre::TemplateRegex;
 pub use source::Location;
-pub use template::{CommandOutput, CommandSink, CompileOptions, MessageSink, RunOptions, Template};
+pub use template::{
+    AfterCommand, CommandOutput, CommandSink, CompileOptions, MessageSink, RunOptions, Template,
+};
 pub use value::{Item, Value};
 pub use vars::Variables;
 

@@ -517,6 +517,13 @@ impl<'p, 'c> Machine<'p, 'c> {
             });
         }
         self.store.set_last_response(reply.raw);
+        if let Some(check) = self.context.options.after_command.clone()
+            && let Some(session) = self.conn.session()
+        {
+            check(session, command)
+                .await
+                .map_err(|e| self.device_error(at, e))?;
+        }
         Ok(())
     }
 

@@ -86,6 +86,18 @@ pub struct CommandOutput<'a> {
 /// A callback for each command's output.
 pub type CommandSink = Arc<dyn Fn(&CommandOutput<'_>) + Send + Sync>;
 
+/// A check run on the Session after each command, e.g. the CLI's
+/// `--check-exit` (`echo $?` on a shell); an error stops the template as
+/// the command's own error would.
+pub type AfterCommand = Arc<
+    dyn for<'s> Fn(
+            &'s mut oxscript_transport::Session,
+            &'s str,
+        ) -> crate::BoxFuture<'s, Result<(), oxscript_transport::Error>>
+        + Send
+        + Sync,
+>;
+
 /// A callback for `sys.message` text.
 pub type MessageSink = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -102,6 +114,8 @@ pub struct RunOptions {
     pub on_command: Option<CommandSink>,
     /// Receives `sys.message` text (default: standard output).
     pub on_message: Option<MessageSink>,
+    /// Runs after each command on the Session (not without one).
+    pub after_command: Option<AfterCommand>,
 }
 
 impl fmt::Debug for RunOptions {
@@ -111,6 +125,7 @@ impl fmt::Debug for RunOptions {
             .field("account", &self.account)
             .field("on_command", &self.on_command.is_some())
             .field("on_message", &self.on_message.is_some())
+            .field("after_command", &self.after_command.is_some())
             .finish()
     }
 }

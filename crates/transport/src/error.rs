@@ -226,6 +226,37 @@ pub enum Error {
         host: String,
     },
 
+    /// After login the device's platform is still unknown: nothing it
+    /// sent and none of the probe commands matched a driver. The generic
+    /// driver is only used when chosen explicitly.
+    #[error(
+        "cannot tell which platform {host} runs (prompt `{prompt}`; probed with {tried}): choose a driver (SessionOptions::driver, Host::set_driver, a `driver` variable of the host, or --driver in the CLI), or `generic` to use the generic driver; last received {tail}"
+    )]
+    UnknownPlatform {
+        /// The host.
+        host: String,
+        /// The prompt seen after login.
+        prompt: String,
+        /// The probe commands sent, and what became of them.
+        tried: String,
+        /// The end of the last probe's answer.
+        tail: Tail,
+    },
+
+    /// The driver has no way to do what was asked (save the
+    /// configuration, commit, commit with a confirm timer).
+    #[error("{operation} is not possible on {host}: the `{driver}` driver {why}")]
+    Unsupported {
+        /// The host.
+        host: String,
+        /// The driver in use.
+        driver: String,
+        /// What was asked, e.g. `save_config`.
+        operation: String,
+        /// What the driver lacks.
+        why: String,
+    },
+
     /// A driver name that is not registered.
     #[error("unknown driver `{name}` (known: {known})")]
     UnknownDriver {
@@ -315,7 +346,7 @@ pub enum Error {
 
     /// The host key is not in known_hosts and the policy is strict.
     #[error(
-        "host key of {host} ({fingerprint}) is not in {known_hosts}; refusing to connect (record it with ssh-keyscan, or use HostKeyPolicy::AcceptNew)"
+        "host key of {host} ({fingerprint}) is not in {known_hosts}; refusing to connect (record it with ssh-keyscan, or trust new hosts: the CLI's --accept-new, the library's HostKeyPolicy::AcceptNew)"
     )]
     HostKeyUnknown {
         /// `host:port`.

@@ -59,6 +59,7 @@ pub use extract::{any_match, first_match};
 pub use patterns::IntoPatterns;
 pub use response::Response;
 pub use session::{
-    AuthState, ExpectCanceller, ExpectMatch, LinkKind, Prompts, Session, SessionOptions, Transcript,
+    AuthState, ConfigOutput, ExecOptions, ExpectCanceller, ExpectMatch, LinkKind, Prompts, Session,
+    SessionOptions, Transcript,
 };
 pub use stream::{AsyncStream, BoxedStream};

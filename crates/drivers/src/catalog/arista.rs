@@ -57,6 +57,7 @@ pub(super) fn eos() -> Driver {
                 95,
             ),
         ]),
+        save_config: Some("copy running-config startup-config".to_owned()),
         ..enable_base(EOS_LEVELS)
     }
 }

@@ -64,6 +64,7 @@ pub(super) fn nxos() -> Driver {
                 95,
             ),
         ]),
+        save_config: Some("copy running-config startup-config".to_owned()),
         ..enable_base(NXOS_LEVELS)
     }
 }
@@ -124,6 +125,7 @@ pub(super) fn ios_xr() -> Driver {
             (GuessStage::Response, r"Cisco IOS XR Software", 95),
         ]),
         config_commit: Some("commit".to_owned()),
+        commit_confirmed: Some("commit confirmed {seconds}".to_owned()),
         ..config_base(ConfigLevels {
             root: "privilege_exec",
             ..ConfigLevels::new(XR_PRIVILEGED, XR_CONFIG, "configure terminal", "end")

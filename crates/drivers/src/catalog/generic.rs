@@ -92,6 +92,9 @@ impl Driver {
             default_privilege: None,
             config_privilege: None,
             config_commit: None,
+            save_config: None,
+            save_answers: Vec::new(),
+            commit_confirmed: None,
         }
     }
 }

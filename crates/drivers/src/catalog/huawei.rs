@@ -93,6 +93,11 @@ pub(super) fn vrp() -> Driver {
                 95,
             ),
         ]),
+        save_config: Some("save".to_owned()),
+        save_answers: answers(&[(
+            r"(?i)are you sure to continue\?[ \t]*\[y/n\]:?[ \t]*$",
+            "y\r",
+        )]),
         ..config_base(ConfigLevels {
             root: "user_view",
             config: "system_view",

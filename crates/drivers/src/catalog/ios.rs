@@ -123,6 +123,7 @@ impl Driver {
                 ),
                 GuessRule::builtin(GuessStage::Response, r"IOS-XE|IOS XE", 90),
             ],
+            save_config: Some("write memory".to_owned()),
             ..enable_base(IOS_LEVELS)
         }
     }

@@ -114,6 +114,7 @@ pub(super) fn junos() -> Driver {
         default_privilege: Some("exec".to_owned()),
         config_privilege: Some("configuration".to_owned()),
         config_commit: Some("commit".to_owned()),
+        commit_confirmed: Some("commit confirmed {minutes}".to_owned()),
         ..Driver::generic()
     }
 }

@@ -76,6 +76,8 @@ pub(super) fn sros() -> Driver {
             ),
             (GuessStage::Response, r"TiMOS-[A-Z]+-\d", 95),
         ]),
+        // MD-CLI saves on commit; `admin save` is the classic CLI's.
+        save_config: Some("admin save".to_owned()),
         ..config_base(ConfigLevels::new(
             SROS_EXEC,
             SROS_CONFIG,

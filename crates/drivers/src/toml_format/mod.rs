@@ -34,6 +34,9 @@
 //! | `default_privilege` | string | the level to work at |
 //! | `config_privilege` | string | the level where configuration lines are sent |
 //! | `config_commit` | string | sent before leaving the configuration level |
+//! | `save_config` | string | saves the configuration (`write memory`), at `default_privilege` |
+//! | `[[save_answers]]` | tables: `pattern` (regex), `reply` | questions `save_config` asks, answered |
+//! | `commit_confirmed` | string | commit with a confirm timer; `{minutes}` or `{seconds}` is replaced |
 //!
 //! Regexes use the syntax of the [`regex`] crate and the conventions of
 //! [`Driver`]: prompt-like patterns (prompts, username and password
@@ -57,8 +60,8 @@
 //! Every key given replaces the inherited value as a whole (lists are not
 //! merged). Two exceptions: `[[pager]]` entries come in addition to the
 //! common pager answers unless `common_pager = false`, and an empty
-//! string for `default_privilege`, `config_privilege` or `config_commit`
-//! removes the inherited value.
+//! string for `default_privilege`, `config_privilege`, `config_commit`,
+//! `save_config` or `commit_confirmed` removes the inherited value.
 //!
 //! # Checks
 //!
@@ -220,6 +223,9 @@ const TOP_KEYS: &[&str] = &[
     "default_privilege",
     "config_privilege",
     "config_commit",
+    "save_config",
+    "save_answers",
+    "commit_confirmed",
 ];
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -525,6 +531,9 @@ pub(crate) fn parse_driver(
     if let Some(answers) = answers(&src, &root, "login_answers")? {
         driver.login_answers = answers;
     }
+    if let Some(answers) = answers(&src, &root, "save_answers")? {
+        driver.save_answers = answers;
+    }
     let keep_common = root.bool(&src, "common_pager")?.unwrap_or(true);
     let common = common_pager();
     match answers(&src, &root, "pager")? {
@@ -572,6 +581,13 @@ pub(crate) fn parse_driver(
         &mut driver.config_privilege,
     )?;
     optional_name(&root, &src, "config_commit", &mut driver.config_commit)?;
+    optional_name(&root, &src, "save_config", &mut driver.save_config)?;
+    optional_name(
+        &root,
+        &src,
+        "commit_confirmed",
+        &mut driver.commit_confirmed,
+    )?;
 
     if let Some((key, reason)) = driver.privilege_problems().into_iter().next() {
         let span = level_spans

@@ -54,6 +54,12 @@ common_pager = true
 default_privilege = "two"
 config_privilege = "three"
 config_commit = "save"
+save_config = "write"
+commit_confirmed = "save confirm {minutes}"
+
+[[save_answers]]
+pattern = 'sure\?[ \t]*$'
+reply = "y\r"
 
 [authorize]
 command = "su"
@@ -134,6 +140,13 @@ deescalate = "end"
     assert_eq!(d.default_privilege.as_deref(), Some("two"));
     assert_eq!(d.config_privilege.as_deref(), Some("three"));
     assert_eq!(d.config_commit.as_deref(), Some("save"));
+    assert_eq!(d.save_config.as_deref(), Some("write"));
+    assert_eq!(
+        d.commit_confirmed.as_deref(),
+        Some("save confirm {minutes}")
+    );
+    assert_eq!(d.save_answers.len(), 1);
+    assert_eq!(d.save_answers[0].reply, "y\r");
     assert_eq!(d.privilege_path("one", "three").unwrap().len(), 2);
 }
 
@@ -153,10 +166,11 @@ fn inherit_starts_from_the_parent_without_its_names_and_guesses() {
 
     // Keys given replace the inherited values; "" and false remove them.
     let d = load(
-        "name = 'lab'\ninherit = 'junos'\nconfig_commit = ''\nauthorize = false\nlogin_answers = []\n",
+        "name = 'lab'\ninherit = 'junos'\nconfig_commit = ''\ncommit_confirmed = ''\nauthorize = false\nlogin_answers = []\n",
     )
     .unwrap();
     assert_eq!(d.config_commit, None);
+    assert_eq!(d.commit_confirmed, None);
     assert_eq!(d.authorize, None);
     let d = load("name = 'lab'\ninherit = 'ios'\nauthorize = false\n").unwrap();
     assert!(!d.supports_authorize());

@@ -436,7 +436,11 @@ impl DeviceSession {
         self.ctx.set_username(username);
         match self.spec.on_login.clone() {
             Some(hook) => {
-                let text = hook(&mut self.ctx);
+                let mut text = hook(&mut self.ctx);
+                if self.spec.no_banner && !self.ctx.is_reading_line() {
+                    // No message of the day; a question is still asked.
+                    text.clear();
+                }
                 // A message of the day is shown whole, never paged.
                 self.respond_paged(Reply::new(text), false);
             }

@@ -85,6 +85,8 @@ impl Served {
         let sink = recorder.clone();
         let options = SessionOptions {
             transcript: Some(Transcript::new(move |data| sink.push(data))),
+            // No platform a driver knows: the generic driver, chosen.
+            driver: Some("generic".into()),
             ..self.options()
         };
         let host = self.host(Account::new("sab", "x"));

@@ -53,8 +53,11 @@ impl Session {
     /// # Errors
     ///
     /// [`Error::NoAccount`] without an account; [`Error::LoginFailure`]
-    /// or [`Error::AuthorizationFailure`] when the device rejects it; a
-    /// timeout or a closed connection otherwise.
+    /// or [`Error::AuthorizationFailure`] when the device rejects it
+    /// (quoting what it said, e.g. `% Access denied`);
+    /// [`Error::UnknownPlatform`] when no driver was chosen and the
+    /// platform cannot be detected (see [`authenticate`](Session::authenticate));
+    /// a timeout or a closed connection otherwise.
     ///
     /// ```no_run
     /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
@@ -75,11 +78,25 @@ impl Session {
     /// Protocol-level then app-level authentication, without
     /// authorization (Exscript `authenticate`). `None` uses the Host's
     /// account.
+    ///
+    /// When no driver was chosen and what the device sent so far does not
+    /// name its platform (an SSH server without a banner shows only a
+    /// prompt), the platform is detected actively: `show version`,
+    /// `display version` and `uname -a` are sent, each with
+    /// [`SessionOptions::detect_timeout`](crate::SessionOptions::detect_timeout),
+    /// until a driver recognises the answer.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`login`](Session::login) except the authorization ones;
+    /// [`Error::UnknownPlatform`] when the platform stays unknown (choose
+    /// a driver, or `generic` explicitly, to avoid it).
     #[doc(alias("authenticate_with"))]
     pub async fn authenticate(&mut self, account: Option<&Account>) -> Result<()> {
         let account = self.account_or_host(account)?;
         self.protocol_authenticate(Some(&account)).await?;
-        self.app_authenticate(Some(&account)).await
+        self.app_authenticate(Some(&account)).await?;
+        self.ensure_platform().await
     }
 
     /// Protocol-level authentication. Telnet and dummy links have none
@@ -134,16 +151,12 @@ impl Session {
         let account = &self.account_or_host(account)?;
         self.remember_account(account);
         let _lock = account.lock_login().await;
-        self.dialog(account, Step::Authorize, None).await?;
+        let said = self.dialog(account, Step::Authorize, None).await?;
         let driver = self.driver();
         if let Some(prompt) = self.prompt.clone()
             && driver.wants_authorize(&prompt)
         {
-            return Err(Error::AuthorizationFailure {
-                host: self.host.name().to_owned(),
-                reason: format!("still unprivileged after authorization (prompt `{prompt}`)"),
-                tail: Tail::of(prompt.as_bytes()),
-            });
+            return Err(self.authorization_refused(&said, &prompt));
         }
         self.auth.app_authorized = true;
         Ok(())
@@ -153,11 +166,15 @@ impl Session {
     /// answers it with the account's authorization password (Exscript
     /// `auto_app_authorize`). Does nothing when the driver has no
     /// authorization or the prompt shows the session is already
-    /// privileged. `None` uses the Host's account.
+    /// privileged (the session then counts as authorized). `None` uses
+    /// the Host's account.
     #[doc(alias("authorize", "auto_app_authorize", "auto_authorize_with"))]
     pub async fn auto_authorize(&mut self, account: Option<&Account>) -> Result<()> {
         let driver = self.driver();
         let Some(authorize) = driver.authorize.clone() else {
+            // Nothing to authorize on this platform: the session has
+            // every right it can get.
+            self.auth.app_authorized = true;
             return Ok(());
         };
         let prompt = self.prompt.clone().unwrap_or_default();
@@ -178,8 +195,24 @@ impl Session {
         &mut self,
         account: &Account,
         password: Option<Pattern>,
-    ) -> Result<()> {
+    ) -> Result<Said> {
         self.dialog(account, Step::Authorize, password).await
+    }
+
+    /// The error of an authorization after which the prompt is still
+    /// unprivileged, quoting what the device said (`% Access denied`).
+    pub(super) fn authorization_refused(&self, said: &Said, prompt: &str) -> Error {
+        let reason = match said.message() {
+            Some(line) => format!("the device said `{line}` (the prompt is still `{prompt}`)"),
+            None => format!("still unprivileged after authorization (prompt `{prompt}`)"),
+        };
+        let mut seen = said.before.clone();
+        seen.push_str(prompt);
+        Error::AuthorizationFailure {
+            host: self.host.name().to_owned(),
+            reason,
+            tail: Tail::of(seen.as_bytes()),
+        }
     }
 
     /// The drivers whose login patterns apply: the chosen one, or while the
@@ -242,7 +275,7 @@ impl Session {
         account: &Account,
         step: Step,
         extra_password: Option<Pattern>,
-    ) -> Result<()> {
+    ) -> Result<Said> {
         let secret = match step {
             Step::Authenticate => account.password().clone(),
             Step::Authorize => account.authorization_password().clone(),
@@ -295,7 +328,10 @@ impl Session {
                     self.consume(consumed);
                     let prompt = hit.text.trim().to_owned();
                     self.note_prompt(&prompt);
-                    return Ok(());
+                    return Ok(Said {
+                        error_line,
+                        before: crate::response::into_text(hit.before),
+                    });
                 }
                 Role::LoginError => {
                     let line = hit.text.trim().to_owned();
@@ -343,6 +379,29 @@ impl Session {
     pub(crate) fn consume(&mut self, n: usize) {
         self.shared.lock().consume(n);
         self.shared.space_freed();
+    }
+}
+
+/// What the device said in a login dialog before the prompt that ended it.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Said {
+    /// A line that matched a login error pattern, if one did.
+    error_line: Option<String>,
+    /// The text received between the last answer and the prompt.
+    before: String,
+}
+
+impl Said {
+    /// The device's message: the error line, else the last line of text
+    /// before the prompt (`% Access denied`), if there is one.
+    pub(super) fn message(&self) -> Option<String> {
+        self.error_line.clone().or_else(|| {
+            self.before
+                .lines()
+                .map(str::trim)
+                .rfind(|line| !line.is_empty())
+                .map(str::to_owned)
+        })
     }
 }
 

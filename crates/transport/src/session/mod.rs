@@ -22,9 +22,12 @@
 //! [`autoinit`]: Session::autoinit
 //! [`close`]: Session::close
 
+mod detect;
+mod exec;
 mod login;
 mod privilege;
 mod prompts;
+mod save;
 mod wait;
 
 use std::sync::Arc;
@@ -46,6 +49,8 @@ use crate::tcp::{self, QuickAckStream};
 use crate::{Error, Result};
 use oxscript_telnet::ClientOptions;
 
+pub use exec::ExecOptions;
+pub use privilege::ConfigOutput;
 pub use prompts::Prompts;
 pub use wait::ExpectMatch;
 
@@ -97,6 +102,14 @@ pub struct SessionOptions {
     /// Data the Session sends is not included: devices echo commands, and
     /// never passwords.
     pub transcript: Option<Transcript>,
+    /// Deadline of each probe command (`show version`, …) sent after
+    /// login when the platform could not be guessed from what the device
+    /// sent (see [`Session::login`]). Default 10 s.
+    pub detect_timeout: Duration,
+    /// How long [`Session::logout`] waits for the device to close the
+    /// connection after the logout command, before closing it itself.
+    /// Default 1 s.
+    pub logout_grace: Duration,
 }
 
 /// A sink for everything a device sends (terminal control sequences
@@ -145,6 +158,8 @@ impl Default for SessionOptions {
             ssh: SshOptions::default(),
             quick_ack: true,
             transcript: None,
+            detect_timeout: Duration::from_secs(10),
+            logout_grace: Duration::from_secs(1),
         }
     }
 }
@@ -236,6 +251,10 @@ pub struct Session {
     driver: DriverChoice,
     prompts: Prompts,
     timeout: Duration,
+    /// Deadline of each platform probe.
+    detect_timeout: Duration,
+    /// How long logout waits for the device to close.
+    logout_grace: Duration,
     lookbehind: usize,
     auth: AuthState,
     last_account: Option<Account>,
@@ -243,6 +262,8 @@ pub struct Session {
     prompt: Option<String>,
     /// Pager prompts answered during the current response.
     pager_texts: Vec<String>,
+    /// What the device sent during [`Session::send_config`], while it runs.
+    config_transcript: Option<String>,
     /// The SSH connection of an `ssh://` session.
     ssh: Option<SshConnection>,
     /// Terminal settings for the SSH shell, opened at login.
@@ -260,6 +281,12 @@ impl std::fmt::Debug for Session {
             .finish_non_exhaustive()
     }
 }
+
+/// The most a configuration transcript keeps (16 MiB).
+const MAX_CONFIG_TRANSCRIPT: usize = 16 << 20;
+
+/// How far before new data a monitor pattern is searched (Exscript's 80).
+const MONITOR_LOOKBEHIND: usize = 80;
 
 fn builtin_registry() -> Arc<Registry> {
     use std::sync::OnceLock;
@@ -376,12 +403,15 @@ impl Session {
             driver,
             prompts: Prompts::default(),
             timeout: options.timeout,
+            detect_timeout: options.detect_timeout,
+            logout_grace: options.logout_grace,
             lookbehind: options.lookbehind.max(1),
             auth: AuthState::default(),
             last_account: None,
             last_response: None,
             prompt: None,
             pager_texts: Vec::new(),
+            config_transcript: None,
             ssh: None,
             terminal: (options.terminal_type.clone(), options.columns, options.rows),
         })
@@ -428,11 +458,6 @@ impl Session {
         matches!(self.driver, DriverChoice::Auto)
     }
 
-    /// Uses `driver` (a driver value built by the caller).
-    pub fn use_driver(&mut self, driver: Driver) {
-        self.driver = DriverChoice::Manual(Arc::new(driver));
-    }
-
     /// The operating system guessed from what the device sent so far
     /// (banner, login prompts, first responses): a driver name, or
     /// `"unknown"` while nothing scored.
@@ -441,11 +466,6 @@ impl Session {
             .with_guesser(|g| g.guess().map(|guess| guess.driver))
             .flatten()
             .unwrap_or_else(|| "unknown".to_owned())
-    }
-
-    /// The guess with its confidence (0–100), if any.
-    pub fn os_guess(&self) -> Option<oxscript_drivers::Guess> {
-        self.shared.with_guesser(|g| g.guess()).flatten()
     }
 
     /// Deadline of every wait.
@@ -555,26 +575,17 @@ impl Session {
 
     /// Calls `callback` whenever one of `patterns` matches incoming data
     /// (Exscript `add_monitor`). Matches are searched in new data plus the
-    /// previous 80 bytes, each reported once. The callback runs on the
-    /// connection's I/O task: keep it short and non-blocking.
+    /// previous 80 bytes (Exscript's limit), each reported once. The
+    /// callback runs on the connection's I/O task: keep it short and
+    /// non-blocking.
     pub fn add_monitor(
         &mut self,
         patterns: impl IntoPatterns,
         callback: impl Fn(&MonitorMatch) + Send + Sync + 'static,
     ) -> Result<()> {
-        self.add_monitor_with_limit(patterns, callback, 80)
-    }
-
-    /// Like [`add_monitor`](Session::add_monitor) with a look-behind of `limit` bytes.
-    pub fn add_monitor_with_limit(
-        &mut self,
-        patterns: impl IntoPatterns,
-        callback: impl Fn(&MonitorMatch) + Send + Sync + 'static,
-        limit: usize,
-    ) -> Result<()> {
         let callback: MonitorCallback = Arc::new(callback);
         self.shared
-            .add_monitor(patterns.into_patterns()?, callback, limit);
+            .add_monitor(patterns.into_patterns()?, callback, MONITOR_LOOKBEHIND);
         Ok(())
     }
 
@@ -720,14 +731,7 @@ impl Session {
     /// matches an error pattern, the result is [`Error::InvalidCommand`]
     /// carrying the error line and the whole response.
     pub async fn execute(&mut self, command: &str) -> Result<Response> {
-        let dropped = self.clear_buffer();
-        if dropped > 0 {
-            tracing::debug!(
-                host = self.host.name(),
-                bytes = dropped,
-                "dropped stale data before a command"
-            );
-        }
+        self.drop_stale_data();
         self.send_and_wait(command, &[]).await
     }
 
@@ -772,10 +776,34 @@ impl Session {
     ) -> Result<Response> {
         self.pager_texts.clear();
         let hit = self.wait_prompt(driver, answers, during).await?;
-        let raw = response::into_text(hit.before);
+        Ok(self.make_response(hit.before, &hit.text, command, started, true))
+    }
+
+    /// The response of `command` from what arrived before the prompt (or
+    /// the text that ended it: `is_prompt` says whether that is a prompt to
+    /// learn), recorded as the last response (and in the configuration
+    /// transcript while one is kept).
+    fn make_response(
+        &mut self,
+        before: Vec<u8>,
+        end: &str,
+        command: Option<&str>,
+        started: Instant,
+        is_prompt: bool,
+    ) -> Response {
+        let raw = response::into_text(before);
         let text = response::clean_text(&raw, command, &self.pager_texts);
-        let prompt = hit.text.trim().to_owned();
-        self.note_prompt(&prompt);
+        let prompt = end.trim().to_owned();
+        if is_prompt {
+            self.note_prompt(&prompt);
+        }
+        // Bounded: a send_config dropped midway leaves no growing log.
+        if let Some(log) = &mut self.config_transcript
+            && log.len() < MAX_CONFIG_TRANSCRIPT
+        {
+            log.push_str(&raw);
+            log.push_str(end);
+        }
         let response = Response {
             command: command.unwrap_or_default().to_owned(),
             text,
@@ -784,7 +812,7 @@ impl Session {
             elapsed: started.elapsed(),
         };
         self.last_response = Some(response.clone());
-        Ok(response)
+        response
     }
 
     /// Fails with [`Error::InvalidCommand`] when the response reports a
@@ -862,35 +890,64 @@ impl Session {
         self.shutdown().await;
     }
 
-    /// Sends the driver's logout commands (e.g. `exit`), waits for the
-    /// device to close the connection (at most the Session timeout), then
-    /// closes (Exscript `close()` with auto-logout).
-    pub async fn logout(mut self) -> Result<()> {
-        if self.is_open() {
-            let driver = self.driver();
+    /// Sends the driver's logout commands (e.g. `exit`), waits a short
+    /// grace ([`SessionOptions::logout_grace`], 1 s by default) for the
+    /// device to close the connection, then closes it (Exscript `close()`
+    /// with auto-logout). Returns whether the device closed the
+    /// connection by itself; a device that stays open is closed all the
+    /// same, and logout never waits for the command timeout.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: oxscript_transport::Session) -> oxscript_transport::Result<()> {
+    /// if !session.logout().await? {
+    ///     println!("the device ignored the logout command; closed it");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn logout(mut self) -> Result<bool> {
+        let closed_by_device = self.is_open() && self.send_logout().await;
+        self.shutdown().await;
+        Ok(closed_by_device)
+    }
+
+    /// Sends the logout commands and waits for the device to close,
+    /// everything within the logout grace. Returns whether it closed.
+    async fn send_logout(&mut self) -> bool {
+        let grace = self.logout_grace;
+        let deadline = tokio::time::Instant::now() + grace;
+        let driver = self.driver();
+        let mut rx = self.shared.subscribe();
+        let sent = tokio::time::timeout_at(deadline, async {
             for command in &driver.logout {
-                if self.send_line(command).await.is_err() {
+                if self.send_line_with(&driver, command).await.is_err() {
                     break;
                 }
             }
-            let deadline = tokio::time::Instant::now() + self.timeout;
-            let mut rx = self.shared.subscribe();
-            loop {
-                rx.borrow_and_update();
-                if self.shared.lock().closed.is_some() {
-                    break;
-                }
-                if tokio::time::timeout_at(deadline, rx.changed())
-                    .await
-                    .is_err()
-                {
-                    tracing::debug!(host = self.host.name(), "device did not close after logout");
-                    break;
-                }
+        })
+        .await;
+        if sent.is_err() {
+            tracing::debug!(
+                host = self.host.name(),
+                "the logout command could not be sent in time"
+            );
+        }
+        loop {
+            rx.borrow_and_update();
+            if self.shared.lock().closed.is_some() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                tracing::debug!(
+                    host = self.host.name(),
+                    ?grace,
+                    "the device did not close the connection after logout; closing it"
+                );
+                return false;
             }
         }
-        self.shutdown().await;
-        Ok(())
     }
 
     async fn shutdown(&mut self) {

@@ -55,7 +55,7 @@ impl Session {
             .map(|level| level.name.clone())
     }
 
-    async fn current_privilege_or_probe(&mut self) -> Result<String> {
+    pub(super) async fn current_privilege_or_probe(&mut self) -> Result<String> {
         if let Some(level) = self.privilege() {
             return Ok(level);
         }
@@ -95,7 +95,11 @@ impl Session {
                         let account = self.account_or_host(None)?;
                         self.clear_buffer();
                         self.send_line(&command).await?;
-                        self.authorize_dialog(&account, prompt).await?;
+                        let said = self.authorize_dialog(&account, prompt).await?;
+                        if self.check_level(&level, &command).is_err() {
+                            let now = self.prompt.clone().unwrap_or_default();
+                            return Err(self.authorization_refused(&said, &now));
+                        }
                     } else {
                         self.execute(&command).await?;
                     }
@@ -133,26 +137,37 @@ impl Session {
 
     /// Enters the driver's configuration level, sends each line, commits
     /// where the platform needs it (`commit` on JunOS, IOS-XR), and returns
-    /// to the level the session was at. Stops at the first line the device
-    /// rejects: the result is [`Error::ConfigFailed`] naming the line and
-    /// the device's message, configuration mode is left without committing,
-    /// and the lines before it are reported as applied.
+    /// to the level the session was at. Returns the response of each line
+    /// (and of the commit) and the whole transcript: everything the device
+    /// sent, from entering configuration mode to leaving it, echoes and
+    /// prompts included. Stops at the first line the device rejects: the
+    /// result is [`Error::ConfigFailed`] naming the line and the device's
+    /// message, configuration mode is left without committing, and the
+    /// lines before it are reported as applied.
     ///
     /// ```no_run
     /// # async fn demo(session: &mut oxscript_transport::Session) -> oxscript_transport::Result<()> {
-    /// session
+    /// let done = session
     ///     .send_config(&["interface GigabitEthernet0/1", "description uplink", "no shutdown"])
     ///     .await?;
+    /// assert_eq!(done.responses.len(), 3);
+    /// println!("{}", done.transcript);
     /// # Ok(()) }
     /// ```
     #[doc(alias("send_configs", "configure"))]
-    pub async fn send_config<S: AsRef<str>>(&mut self, lines: &[S]) -> Result<Vec<Response>> {
+    pub async fn send_config<S: AsRef<str>>(&mut self, lines: &[S]) -> Result<ConfigOutput> {
+        self.config_transcript = Some(String::new());
+        let result = self.send_config_lines(lines).await;
+        let transcript = self.config_transcript.take().unwrap_or_default();
+        result.map(|responses| ConfigOutput {
+            responses,
+            transcript,
+        })
+    }
+
+    async fn send_config_lines<S: AsRef<str>>(&mut self, lines: &[S]) -> Result<Vec<Response>> {
         let driver = self.driver();
-        let start = if driver.privilege_levels.is_empty() {
-            None
-        } else {
-            Some(self.current_privilege_or_probe().await?)
-        };
+        let start = self.level_to_return_to().await?;
         if let Some(config) = &driver.config_privilege {
             self.acquire_priv(config).await?;
         }
@@ -180,14 +195,7 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
-        if let Some(start) = &start {
-            let back = self.acquire_priv(start).await;
-            if failure.is_none() {
-                back?;
-            } else if let Err(e) = back {
-                tracing::warn!(host = self.host.name(), error = %e, "could not leave configuration mode after a failure");
-            }
-        }
+        self.return_to(start, failure.is_none()).await?;
         match failure {
             None => Ok(responses),
             Some((number, line, message)) => Err(Error::ConfigFailed {
@@ -199,4 +207,15 @@ impl Session {
             }),
         }
     }
+}
+
+/// What [`Session::send_config`] returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigOutput {
+    /// The response of each line, then of the commit where the platform
+    /// commits.
+    pub responses: Vec<Response>,
+    /// Everything the device sent from entering configuration mode to
+    /// leaving it: echoes, output and prompts, as on a terminal.
+    pub transcript: String,
 }

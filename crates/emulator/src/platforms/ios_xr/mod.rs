@@ -241,6 +241,7 @@ enum Act {
     Hostname,
     Interface,
     Commit,
+    CommitConfirmed,
     Abort,
     Exit,
     End,
@@ -306,6 +307,12 @@ static SYNTAX: &[Syntax<Act>] = &[
     cmd(ANY_CONF, &[Kw("hostname"), Word], Act::Hostname),
     cmd(ANY_CONF, &[Kw("interface"), Rest], Act::Interface),
     cmd(ANY_CONF, &[Kw("commit")], Act::Commit),
+    // Seconds until the rollback (not emulated) unless confirmed.
+    cmd(
+        ANY_CONF,
+        &[Kw("commit"), Kw("confirmed"), Num(30, 65535)],
+        Act::CommitConfirmed,
+    ),
     cmd(ANY_CONF, &[Kw("abort")], Act::Abort),
     cmd(ANY_CONF, &[Kw("exit")], Act::Exit),
     cmd(ANY_CONF, &[Kw("end")], Act::End),
@@ -478,7 +485,7 @@ fn execute(
                 Err(IfError::UnknownType { .. }) => invalid(ctx, col(0)),
             }
         }
-        Act::Commit => {
+        Act::Commit | Act::CommitConfirmed => {
             if st.candidate != st.running {
                 st.running = st.candidate.clone();
                 st.last_change = stamp(&Clock::now());

@@ -595,6 +595,7 @@ enum Act {
     Show,
     ShowPath,
     Commit,
+    CommitConfirmed,
     CommitCheck,
     CommitAndQuit,
     Rollback,
@@ -662,6 +663,12 @@ static SYNTAX: &[Syntax<Act>] = &[
     cmd(CONF, &[Kw("show"), Rest], Act::ShowPath),
     cmd(CONF, &[Kw("commit")], Act::Commit),
     cmd(CONF, &[Kw("commit"), Kw("check")], Act::CommitCheck),
+    cmd(CONF, &[Kw("commit"), Kw("confirmed")], Act::CommitConfirmed),
+    cmd(
+        CONF,
+        &[Kw("commit"), Kw("confirmed"), Num(1, 65535)],
+        Act::CommitConfirmed,
+    ),
     cmd(CONF, &[Kw("commit"), Kw("and-quit")], Act::CommitAndQuit),
     cmd(CONF, &[Kw("rollback")], Act::Rollback),
     cmd(CONF, &[Kw("rollback"), Num(0, 49)], Act::RollbackN),
@@ -826,6 +833,14 @@ fn execute(
         }
         Act::Commit => commit(cfg, st, ctx),
         Act::CommitCheck => "configuration check succeeds\n".to_owned(),
+        Act::CommitConfirmed => {
+            // The rollback timer itself is not emulated.
+            let minutes = if arg.is_empty() { "10" } else { arg };
+            let done = commit(cfg, st, ctx);
+            format!(
+                "configuration check succeeds\ncommit confirmed will be automatically rolled back in {minutes} minutes unless confirmed\n{done}\n# commit confirmed will be rolled back in {minutes} minutes\n"
+            )
+        }
         Act::CommitAndQuit => {
             let mut text = commit(cfg, st, ctx);
             st.mode = Mode::Operational;
