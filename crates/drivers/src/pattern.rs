@@ -120,7 +120,15 @@ impl Pattern {
         // Only built-in patterns are compiled here (the others were at
         // `new`), and the unit tests compile every one of them.
         self.regex.get_or_init(|| {
-            Regex::new(&self.source).expect("built-in pattern compiles (checked by unit tests)")
+            let started = std::time::Instant::now();
+            let regex = Regex::new(&self.source)
+                .expect("built-in pattern compiles (checked by unit tests)");
+            tracing::trace!(
+                pattern = %self.source,
+                micros = started.elapsed().as_micros() as u64,
+                "compiled a built-in pattern on first use"
+            );
+            regex
         })
     }
 
