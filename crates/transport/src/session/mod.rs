@@ -895,15 +895,23 @@ impl Session {
     async fn shutdown_io(&mut self) {
         if let Some(io) = self.io.take() {
             let (done, closed) = oneshot::channel();
-            if io.tx.send(IoCommand::Close { done }).await.is_ok() {
-                let _ = tokio::time::timeout(Duration::from_secs(5), closed).await;
+            // The I/O task always serves its requests: the close is seen at
+            // once, and the task ends within its grace period.
+            if io.tx.try_send(IoCommand::Close { done }).is_ok() {
+                let _ =
+                    tokio::time::timeout(link::CLOSE_GRACE + Duration::from_secs(1), closed).await;
             }
             drop(io.tx);
-            if tokio::time::timeout(Duration::from_secs(5), io.task)
+            let abort = io.task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(1), io.task)
                 .await
                 .is_err()
             {
-                tracing::warn!(host = self.host.name(), "I/O task did not stop in time");
+                tracing::warn!(
+                    host = self.host.name(),
+                    "I/O task did not stop in time: aborted"
+                );
+                abort.abort();
             }
         }
     }
