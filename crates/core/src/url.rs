@@ -39,10 +39,16 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 /// - User name, password, path and query names/values are percent-decoded
 ///   (`%40` becomes `@`); `+` stays `+`. Invalid escapes such as `%zz` are
 ///   kept literally.
-/// - The user information ends at the *last* `@` before the path, so a
-///   password may contain a raw `@`; it is everything after the first `:`,
-///   so it may contain a raw `:` too. A `/` or `?` in a password must be
-///   percent-encoded.
+/// - The user information ends at the *last* `@` of the URL, so a password
+///   may contain raw `@`, `/`, `?` and `#`: `telnet://admin:12/3?#@host`
+///   has the password `12/3?#`. Text before that `@` holding a `/` or `?`
+///   but no `:` is a path or a query, not user information
+///   (`host?owner=noc@corp` is the host `host`), and the `@` before it is
+///   tried instead. So an `@` in the path or query of a URL with a password
+///   must be written `%40`.
+/// - The password is everything after the first `:` of the user
+///   information, so it may contain a raw `:` too; a `:` in the user name
+///   must be written `%3A`.
 /// - The query starts at the first `?`. Pairs are separated by `&`;
 ///   repeated names accumulate in order (`?a=1&a=2` gives `a = ["1", "2"]`),
 ///   `a=` adds an empty value and a bare `a` defines `a` with no values.
@@ -55,7 +61,7 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 /// is left out only when it is 0, the "no port" of the dummy protocol).
 /// `Display` and `Debug` show the password as `***`; `to_secret_string`
 /// shows it, and `Url::parse(&url.to_secret_string())` gives back an equal
-/// `Url`.
+/// `Url`. Errors show the input through [`Url::redact`].
 ///
 /// ```
 /// use oxscript_core::{Protocol, Url};
@@ -115,8 +121,8 @@ impl Url {
 
     /// Parses `s`, using `default` when it names no protocol.
     ///
-    /// Errors are [`Error::InvalidUrl`] with the input (password replaced by
-    /// `***`) and the reason: empty input or host, a port that is not a
+    /// Errors are [`Error::InvalidUrl`] with the input (passwords replaced by
+    /// `***`, see [`Url::redact`]) and the reason: empty input or host, a port that is not a
     /// number or not in `1..=65535`, an unknown scheme, an unterminated `[`,
     /// a host with white space, percent-escapes that are not UTF-8.
     pub fn parse_with_default(s: &str, default: Protocol) -> Result<Url> {
@@ -129,9 +135,25 @@ impl Url {
             });
         }
         parse_parts(&parts, default).map_err(|reason| Error::InvalidUrl {
-            input: redact(input, parts.password_range.clone()),
+            input: redact_range(input, parts.secret_range.clone()),
             reason,
         })
+    }
+
+    /// `text`, a URL as a user wrote it (valid or not), with its passwords
+    /// replaced by `***`: the form to show in a message or a log. The
+    /// passwords are found as [`Url::parse`] finds them, so whatever
+    /// parses as a password is hidden.
+    ///
+    /// ```
+    /// use oxscript_core::Url;
+    ///
+    /// assert_eq!(Url::redact("telnet://admin:123/abc@router:99999"), "telnet://admin:***@router:99999");
+    /// assert_eq!(Url::redact("router1"), "router1");
+    /// ```
+    pub fn redact(text: &str) -> String {
+        let trimmed = text.trim();
+        redact_range(trimmed, split(trimmed).secret_range)
     }
 
     /// The full URL, password included, in canonical form. Parsing the
@@ -145,14 +167,17 @@ impl Url {
     fn write(&self, out: &mut String, reveal: bool) {
         out.push_str(self.protocol.as_str());
         out.push_str("://");
-        if self.username.is_some() || self.password.is_some() {
+        let secrets = self.password.is_some();
+        if self.username.is_some() || secrets {
             if let Some(user) = &self.username {
                 encode_into(out, user, is_unreserved);
             }
-            if let Some(password) = &self.password {
+            if secrets {
                 out.push(':');
                 if reveal {
-                    encode_into(out, password.expose(), is_unreserved);
+                    if let Some(password) = &self.password {
+                        encode_into(out, password.expose(), is_unreserved);
+                    }
                 } else {
                     out.push_str("***");
                 }
@@ -228,7 +253,7 @@ struct Parts<'a> {
     username: Option<&'a str>,
     password: Option<&'a str>,
     /// Byte range of the password in the (trimmed) input, for redaction.
-    password_range: Option<Range<usize>>,
+    secret_range: Option<Range<usize>>,
     hostport: &'a str,
     path: Option<&'a str>,
     query: Option<&'a str>,
@@ -239,41 +264,46 @@ struct Parts<'a> {
 fn split(input: &str) -> Parts<'_> {
     let (scheme, rest_start) = detect_scheme(input);
     let rest = input.get(rest_start..).unwrap_or("");
-    let (before_query, query) = match rest.split_once('?') {
-        Some((before, query)) => (before, Some(query)),
-        None => (rest, None),
+    let (userinfo, after) = match userinfo_end(rest) {
+        Some(at) => (rest.get(..at), rest.get(at + 1..).unwrap_or("")),
+        None => (None, rest),
     };
-    let (authority, path) = match before_query.split_once('/') {
+    let (before_query, query) = match after.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (after, None),
+    };
+    let (hostport, path) = match before_query.split_once('/') {
         Some((authority, path)) => (authority, Some(path)),
         None => (before_query, None),
     };
-    let (userinfo, hostport) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-        None => (None, authority),
-    };
-    let (username, password, password_range) = match userinfo {
-        Some(info) => match info.split_once(':') {
-            Some((user, password)) => {
-                let start = rest_start + user.len() + 1;
-                (
-                    Some(user),
-                    Some(password),
-                    Some(start..start + password.len()),
-                )
-            }
-            None => (Some(info), None, None),
-        },
-        None => (None, None, None),
-    };
-    Parts {
+    let mut parts = Parts {
         scheme,
-        username,
-        password,
-        password_range,
+        username: userinfo,
+        password: None,
+        secret_range: None,
         hostport,
         path,
         query,
+    };
+    if let Some((user, secrets)) = userinfo.and_then(|info| info.split_once(':')) {
+        let start = rest_start + user.len() + 1;
+        parts.username = Some(user);
+        parts.secret_range = Some(start..start + secrets.len());
+        parts.password = Some(secrets);
     }
+    parts
+}
+
+/// Where the user information ends: at the last `@` of `rest` (what
+/// follows the scheme), so a password may hold `@`, `/`, `?`, `#` and `:`;
+/// but text holding a `/` or `?` and no `:` before that `@` (a path or a
+/// query, as in `host?owner=noc@corp`) is no user information, and the
+/// `@` before it is tried instead.
+fn userinfo_end(rest: &str) -> Option<usize> {
+    rest.match_indices('@').map(|(at, _)| at).rev().find(|&at| {
+        let info = &rest[..at];
+        !info.contains(['/', '?']) || (info.contains(':') && !info.starts_with('['))
+    })
 }
 
 /// Finds the scheme: `name://` (any name, checked later) or the Exscript
@@ -357,14 +387,14 @@ fn userinfo(parts: &Parts<'_>) -> std::result::Result<(Option<String>, Option<Se
         .username
         .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
         .transpose()?;
-    let password = parts
-        .password
-        .map(|p| {
-            percent_decode(p)
-                .map(Secret::from)
-                .ok_or("the password is not valid UTF-8 after percent-decoding")
-        })
-        .transpose()?;
+    let secret = |text: Option<&str>, what: &'static str| {
+        text.map(|p| percent_decode(p).map(Secret::from).ok_or(what))
+            .transpose()
+    };
+    let password = secret(
+        parts.password,
+        "the password is not valid UTF-8 after percent-decoding",
+    )?;
     Ok((username, password))
 }
 
@@ -473,8 +503,8 @@ fn parse_query(query: &str) -> std::result::Result<Vars, String> {
     Ok(vars)
 }
 
-/// Replaces the password range of `input` with `***`.
-fn redact(input: &str, password: Option<Range<usize>>) -> String {
+/// Replaces the secrets' range of `input` with `***`.
+fn redact_range(input: &str, password: Option<Range<usize>>) -> String {
     match password.and_then(|r| Some((input.get(..r.start)?, input.get(r.end..)?))) {
         Some((before, after)) => format!("{before}***{after}"),
         None => input.to_owned(),
@@ -526,12 +556,15 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// Path characters written as they are. `@` is always encoded, so no `@`
+/// of a canonical URL can be taken for the end of user information.
 fn is_path_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'/' | b':' | b'@' | b',' | b';' | b'=' | b'+')
+    is_unreserved(b) || matches!(b, b'/' | b':' | b',' | b';' | b'=' | b'+')
 }
 
+/// Query characters written as they are (`@` encoded, as in paths).
 fn is_query_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'/' | b':' | b'@' | b',' | b';' | b'+')
+    is_unreserved(b) || matches!(b, b'/' | b':' | b',' | b';' | b'+')
 }
 
 /// Appends `s` to `out`, percent-encoding every byte that `keep` rejects.
@@ -816,13 +849,53 @@ mod tests {
                 Vars::new(),
             ),
             (
-                "ssh://u:a:b@host",
+                "ssh://u:a%3Ab@host",
                 Ssh,
                 Some("u"),
                 Some("a:b"),
                 "host",
                 22,
                 None,
+                Vars::new(),
+            ),
+            (
+                "telnet://admin:123/abc@host",
+                Telnet,
+                Some("admin"),
+                Some("123/abc"),
+                "host",
+                23,
+                None,
+                Vars::new(),
+            ),
+            (
+                "ssh://u:p/a?s#s@w@rd@h:2222/x?k=v",
+                Ssh,
+                Some("u"),
+                Some("p/a?s#s@w@rd"),
+                "h",
+                2222,
+                Some("x"),
+                vars(&[("k", &["v"])]),
+            ),
+            (
+                "ssh://admin@router?owner=noc@corp",
+                Ssh,
+                Some("admin"),
+                None,
+                "router",
+                22,
+                None,
+                vars(&[("owner", &["noc@corp"])]),
+            ),
+            (
+                "ssh://router/a@b",
+                Ssh,
+                None,
+                None,
+                "router",
+                22,
+                Some("a@b"),
                 Vars::new(),
             ),
             (
@@ -1113,6 +1186,40 @@ mod tests {
             let text = format!("{err} {err:?}");
             assert!(!text.contains("hunter2"), "{text}");
             assert!(!text.contains("hunt@er2"), "{text}");
+            assert!(text.contains("***"), "{text}");
+        }
+    }
+
+    #[test]
+    fn passwords_with_delimiters_stay_secret() {
+        // Each of these once parsed the password as a host, port or path,
+        // or showed it in an error.
+        for (input, password) in [
+            ("telnet://admin:123/abc@host", "123/abc"),
+            ("telnet://admin:S3cr/t?x#y@host:23", "S3cr/t?x#y"),
+            ("admin:a?b@host", "a?b"),
+            ("ssh://admin:p@ss/w?rd@host/path", "p@ss/w?rd"),
+        ] {
+            let url = Url::parse(input).unwrap();
+            assert_eq!(url.hostname, "host", "{input}");
+            assert_eq!(url.password.as_ref().map(Secret::expose), Some(password));
+            let shown = format!("{url} {url:?} {}", Url::redact(input));
+            assert!(!shown.contains(password), "{shown}");
+            assert_eq!(Url::parse(&url.to_secret_string()).unwrap(), url);
+        }
+        for input in [
+            "telnet://admin:123/abc@host:99999",
+            "telnet://admin:1?23/abc@host:x",
+            "ftp://admin:123/abc@host",
+            "telnet://admin:12/3?@",
+        ] {
+            let err = Url::parse(input).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(
+                !text.contains("123/abc") && !text.contains("1?23/abc"),
+                "{text}"
+            );
+            assert!(!text.contains("12/3?"), "{text}");
             assert!(text.contains("***"), "{text}");
         }
     }
