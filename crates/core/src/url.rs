@@ -30,6 +30,7 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 /// | `ssh://router1`, `ssh:router1` | explicit protocol (`telnet`, `ssh`, `ssh2`, `dummy`, `pseudo`; any case) |
 /// | `ssh://user@router1` | user name |
 /// | `ssh://user:pass@router1:2222/path?var=value&var=v2&other=x` | everything |
+/// | `ssh://user:pass:enable@router1` | Exscript's login and authorization passwords |
 /// | `ssh://[::1]:2222`, `::1`, `fe80::1` | IPv6, in brackets (with a port) or bare (default port) |
 ///
 /// Details:
@@ -46,9 +47,11 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 ///   (`host?owner=noc@corp` is the host `host`), and the `@` before it is
 ///   tried instead. So an `@` in the path or query of a URL with a password
 ///   must be written `%40`.
-/// - The password is everything after the first `:` of the user
-///   information, so it may contain a raw `:` too; a `:` in the user name
-///   must be written `%3A`.
+/// - The user information is `user[:password[:authorization-password]]`
+///   (Exscript's `password1` and `password2`): the first `:` ends the user
+///   name, the second the password, and the authorization password is the
+///   rest (it may contain `:`). A `:` in the user name or the login
+///   password must be written `%3A`.
 /// - The query starts at the first `?`. Pairs are separated by `&`;
 ///   repeated names accumulate in order (`?a=1&a=2` gives `a = ["1", "2"]`),
 ///   `a=` adds an empty value and a bare `a` defines `a` with no values.
@@ -59,9 +62,12 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 /// canonical form `proto://[user[:pass]@]host:port[/path][?k=v&k=v2]`, with
 /// reserved characters percent-encoded and IPv6 hosts in brackets (the port
 /// is left out only when it is 0, the "no port" of the dummy protocol).
-/// `Display` and `Debug` show the password as `***`; `to_secret_string`
-/// shows it, and `Url::parse(&url.to_secret_string())` gives back an equal
-/// `Url`. Errors show the input through [`Url::redact`].
+/// `Display` and `Debug` show the passwords as one `***`;
+/// `to_secret_string` shows them, and `Url::parse(&url.to_secret_string())`
+/// gives back an equal `Url`. Errors show the input through
+/// [`Url::redact`]. The authorization password becomes the one of the
+/// [`Host`](crate::Host)'s [`Account`](crate::Account) (which defaults to
+/// the login password).
 ///
 /// ```
 /// use oxscript_core::{Protocol, Url};
@@ -89,6 +95,10 @@ pub struct Url {
     pub username: Option<String>,
     /// The password, if the user information has a `:`.
     pub password: Option<Secret>,
+    /// The authorization ("enable") password, Exscript's `password2`: the
+    /// text after a second `:` of the user information, as in
+    /// `ssh://admin:login-pw:enable-pw@router`.
+    pub authorization_password: Option<Secret>,
     /// The host name or IP address (IPv6 without brackets).
     pub hostname: String,
     /// The port; the protocol's default port when the URL has none.
@@ -107,6 +117,7 @@ impl Url {
             protocol,
             username: None,
             password: None,
+            authorization_password: None,
             hostname: hostname.into(),
             port: protocol.default_port(),
             path: None,
@@ -149,6 +160,7 @@ impl Url {
     /// use oxscript_core::Url;
     ///
     /// assert_eq!(Url::redact("telnet://admin:123/abc@router:99999"), "telnet://admin:***@router:99999");
+    /// assert_eq!(Url::redact("ssh://a:b:c@h"), "ssh://a:***@h");
     /// assert_eq!(Url::redact("router1"), "router1");
     /// ```
     pub fn redact(text: &str) -> String {
@@ -167,7 +179,7 @@ impl Url {
     fn write(&self, out: &mut String, reveal: bool) {
         out.push_str(self.protocol.as_str());
         out.push_str("://");
-        let secrets = self.password.is_some();
+        let secrets = self.password.is_some() || self.authorization_password.is_some();
         if self.username.is_some() || secrets {
             if let Some(user) = &self.username {
                 encode_into(out, user, is_unreserved);
@@ -177,6 +189,10 @@ impl Url {
                 if reveal {
                     if let Some(password) = &self.password {
                         encode_into(out, password.expose(), is_unreserved);
+                    }
+                    if let Some(authorization) = &self.authorization_password {
+                        out.push(':');
+                        encode_into(out, authorization.expose(), is_unreserved);
                     }
                 } else {
                     out.push_str("***");
@@ -239,6 +255,10 @@ impl fmt::Debug for Url {
             .field("protocol", &self.protocol)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
+            .field(
+                "authorization_password",
+                &self.authorization_password.as_ref().map(|_| "***"),
+            )
             .field("hostname", &self.hostname)
             .field("port", &self.port)
             .field("path", &self.path)
@@ -252,7 +272,9 @@ struct Parts<'a> {
     scheme: Option<&'a str>,
     username: Option<&'a str>,
     password: Option<&'a str>,
-    /// Byte range of the password in the (trimmed) input, for redaction.
+    authorization_password: Option<&'a str>,
+    /// Byte range of the secrets (password and authorization password)
+    /// in the (trimmed) input, for redaction.
     secret_range: Option<Range<usize>>,
     hostport: &'a str,
     path: Option<&'a str>,
@@ -280,6 +302,7 @@ fn split(input: &str) -> Parts<'_> {
         scheme,
         username: userinfo,
         password: None,
+        authorization_password: None,
         secret_range: None,
         hostport,
         path,
@@ -289,7 +312,13 @@ fn split(input: &str) -> Parts<'_> {
         let start = rest_start + user.len() + 1;
         parts.username = Some(user);
         parts.secret_range = Some(start..start + secrets.len());
-        parts.password = Some(secrets);
+        match secrets.split_once(':') {
+            Some((password, authorization)) => {
+                parts.password = Some(password);
+                parts.authorization_password = Some(authorization);
+            }
+            None => parts.password = Some(secrets),
+        }
     }
     parts
 }
@@ -360,7 +389,7 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         Some(text) => parse_port(text)?,
     };
 
-    let (username, password) = userinfo(parts)?;
+    let (username, password, authorization_password) = userinfo(parts)?;
     let path = parts
         .path
         .map(|p| percent_decode(p).ok_or("the path is not valid UTF-8 after percent-decoding"))
@@ -374,6 +403,7 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         protocol,
         username,
         password,
+        authorization_password,
         hostname: hostname.to_owned(),
         port,
         path,
@@ -381,8 +411,11 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
     })
 }
 
-/// The decoded user name and password.
-fn userinfo(parts: &Parts<'_>) -> std::result::Result<(Option<String>, Option<Secret>), String> {
+/// The decoded user name, password and authorization password.
+type UserInfo = (Option<String>, Option<Secret>, Option<Secret>);
+
+/// The decoded user name, password and authorization password.
+fn userinfo(parts: &Parts<'_>) -> std::result::Result<UserInfo, String> {
     let username = parts
         .username
         .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
@@ -395,7 +428,11 @@ fn userinfo(parts: &Parts<'_>) -> std::result::Result<(Option<String>, Option<Se
         parts.password,
         "the password is not valid UTF-8 after percent-decoding",
     )?;
-    Ok((username, password))
+    let authorization = secret(
+        parts.authorization_password,
+        "the authorization password is not valid UTF-8 after percent-decoding",
+    )?;
+    Ok((username, password, authorization))
 }
 
 /// A `serial:///dev/ttyUSB0?baud=115200` URL: the device path is the
@@ -422,7 +459,7 @@ fn parse_serial(parts: &Parts<'_>) -> std::result::Result<Url, String> {
         ));
     }
     let mut url = Url::new(Protocol::Serial, format!("/{device}"));
-    (url.username, url.password) = userinfo(parts)?;
+    (url.username, url.password, url.authorization_password) = userinfo(parts)?;
     if let Some(query) = parts.query {
         url.vars = parse_query(query)?;
     }
@@ -1085,6 +1122,7 @@ mod tests {
             protocol: Protocol::Ssh,
             username: Some("dom\\us er@x:y/z?#%".to_owned()),
             password: Some(Secret::new("p@:/?#&=% +é")),
+            authorization_password: Some(Secret::new(":@/?#% é:")),
             hostname: "fe80::1".to_owned(),
             port: 2222,
             path: Some("a b/?#%/é".to_owned()),
@@ -1222,6 +1260,37 @@ mod tests {
             assert!(!text.contains("12/3?"), "{text}");
             assert!(text.contains("***"), "{text}");
         }
+    }
+
+    #[test]
+    fn authorization_password_is_exscripts_password2() {
+        let url = Url::parse("ssh://admin:log%3Ain:en:able@router").unwrap();
+        assert_eq!(url.username.as_deref(), Some("admin"));
+        assert_eq!(url.password.as_ref().map(Secret::expose), Some("log:in"));
+        assert_eq!(
+            url.authorization_password.as_ref().map(Secret::expose),
+            Some("en:able")
+        );
+        assert_eq!(url.to_string(), "ssh://admin:***@router:22");
+        let debug = format!("{url:?}");
+        assert!(!debug.contains("able") && !debug.contains("log"), "{debug}");
+        assert_eq!(
+            url.to_secret_string(),
+            "ssh://admin:log%3Ain:en%3Aable@router:22"
+        );
+        assert_eq!(Url::parse(&url.to_secret_string()).unwrap(), url);
+        assert_eq!(
+            Url::redact("ssh://admin:login:enable@router"),
+            "ssh://admin:***@router"
+        );
+        let err = Url::parse("ssh://admin:login:enable@router:0").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("enable"));
+        // An empty authorization password is kept as given.
+        let url = Url::parse("ssh://u:p:@h").unwrap();
+        assert_eq!(
+            url.authorization_password.as_ref().map(Secret::expose),
+            Some("")
+        );
     }
 
     #[test]

@@ -858,7 +858,7 @@ fn parse_jump(hop: &str) -> std::result::Result<Url, String> {
         }
         other => format!("bad ProxyJump: {other}"),
     })?;
-    let problem = if url.password.is_some() {
+    let problem = if url.password.is_some() || url.authorization_password.is_some() {
         Some("a hop cannot carry a password; give it an account or a key instead")
     } else if url.protocol != Protocol::Ssh {
         Some("a hop must be an SSH host")
