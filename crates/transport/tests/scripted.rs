@@ -22,6 +22,8 @@ enum Step {
     Trickle(&'static [u8]),
     /// Wait until the client sent exactly these bytes.
     Expect(&'static [u8]),
+    /// Pause before the next step (the read boundary of a slow device).
+    Pause(Duration),
     /// Close the connection.
     Close,
 }
@@ -43,6 +45,7 @@ async fn session_with(
             Send(bytes) => ScriptStep::Send(bytes.to_vec()),
             Trickle(bytes) => ScriptStep::Trickle(bytes.to_vec()),
             Expect(bytes) => ScriptStep::Expect(bytes.to_vec()),
+            Pause(duration) => ScriptStep::Pause(duration),
             Close => ScriptStep::Close,
         })
     });
@@ -576,5 +579,104 @@ async fn error_lines_are_found_safely_with_byte_patterns_and_cr_line_ends() {
     match s.execute("show legal").await {
         Err(Error::InvalidCommand { line, .. }) => assert_eq!(line, "copyright \u{a9} 2026"),
         other => panic!("expected InvalidCommand, got {other:?}"),
+    }
+}
+
+/// A read boundary the device leaves after a banner or MOTD line that ends
+/// in "password" (long enough for any client to act on the first piece).
+const READ_BOUNDARY: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn a_banner_word_password_at_a_read_boundary_gets_no_secret() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"\r\nAuthorized use only. Never share your password"),
+            Pause(READ_BOUNDARY),
+            Send(b" with anyone.\r\nNote: a new password"),
+            Pause(READ_BOUNDARY),
+            Send(b": is asked for every 90 days.\r\n\r\nUsername: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\nPassword: "),
+            Expect(b"secret\r"),
+            Send(b"\r\nrouter>"),
+            Close,
+        ],
+        "generic",
+    )
+    .await;
+    s.login(Some(&Account::new("admin", "secret")))
+        .await
+        .unwrap();
+    assert_eq!(s.prompt(), Some("router>"));
+    drop(s);
+    // The device saw the username first and the password only once asked.
+    assert_eq!(device.await.unwrap().unwrap(), b"admin\rsecret\r");
+}
+
+#[tokio::test]
+async fn a_motd_word_password_at_a_read_boundary_is_no_login_failure() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"Username: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\nPassword: "),
+            Expect(b"secret\r"),
+            Send(b"\r\nYour password"),
+            Pause(READ_BOUNDARY),
+            Send(b" expires in 3 days.\r\nrouter>"),
+            Close,
+        ],
+        "generic",
+    )
+    .await;
+    s.login(Some(&Account::new("admin", "secret")))
+        .await
+        .unwrap();
+    assert_eq!(s.prompt(), Some("router>"));
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"admin\rsecret\r");
+}
+
+#[tokio::test]
+async fn close_after_the_username_is_a_closed_connection_showing_the_prompt() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"\r\nrouter1 login: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\n"),
+            Close,
+        ],
+        "generic",
+    )
+    .await;
+    let err = s.login(Some(&admin())).await.unwrap_err();
+    match &err {
+        Error::ConnectionClosed { during, tail, .. } => {
+            assert!(during.contains("after the user name"), "{during}");
+            assert!(tail.as_str().contains("router1 login: "), "{tail}");
+        }
+        other => panic!("expected ConnectionClosed, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_prompt_looking_banner_line_followed_by_more_data_gets_nothing() {
+    for split in [Send as fn(&'static [u8]) -> Step, Trickle] {
+        let (mut s, device) = session(
+            vec![
+                split(b"\r\nChange your password: at first login.\r\n"),
+                Send(b"Username: "),
+                Expect(b"admin\r"),
+                Send(b"admin\r\nPassword: "),
+                Expect(b"s3cret\r"),
+                Send(b"\r\nrouter>"),
+                Close,
+            ],
+            "generic",
+        )
+        .await;
+        s.login(Some(&admin())).await.unwrap();
+        drop(s);
+        assert_eq!(device.await.unwrap().unwrap(), b"admin\rs3cret\r");
     }
 }

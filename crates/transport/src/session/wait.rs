@@ -112,6 +112,15 @@ enum Step {
     Full(Tail),
 }
 
+/// The instant `timeout` from now; a timeout too long to represent (such
+/// as `Duration::MAX`) is a deadline about 30 years away instead of a
+/// panic.
+pub(crate) fn deadline_after(timeout: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
+}
+
 /// What to do when nothing (new) matched: wait for more data, unless the
 /// connection is closed or the buffer full.
 fn no_match(st: &State) -> Step {
@@ -141,7 +150,7 @@ impl Session {
         consume: Consume,
         timeout: Duration,
     ) -> Result<Hit> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let shared = self.shared.clone();
         let mut rx = shared.subscribe();
         let mut scanner = Scanner::new(self.lookbehind);
