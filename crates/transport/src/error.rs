@@ -140,6 +140,21 @@ pub enum Error {
         timeout: Duration,
     },
 
+    /// An SSH server accepted the TCP connection but sent no SSH version
+    /// line in time: it said nothing, or only other text (a pre-banner
+    /// that never ends, garbage: not an SSH server).
+    #[error(
+        "{address} accepted the connection but sent no SSH version line ({why}); received {received}"
+    )]
+    SshNoVersion {
+        /// `host:port` that was dialled.
+        address: String,
+        /// "none within 15s", or what was wrong with the line that came.
+        why: String,
+        /// The end of what arrived instead of the version line.
+        received: Tail,
+    },
+
     /// Nothing expected arrived before the deadline.
     #[error("timed out after {timeout:?} {during}: expected {expected}; last received {tail}")]
     Timeout {
@@ -511,6 +526,7 @@ impl Error {
             self,
             Error::Connect { .. }
                 | Error::ConnectTimeout { .. }
+                | Error::SshNoVersion { .. }
                 | Error::Io(_)
                 | Error::ConnectionClosed { .. }
                 | Error::Ssh { .. }

@@ -680,3 +680,22 @@ async fn a_prompt_looking_banner_line_followed_by_more_data_gets_nothing() {
         assert_eq!(device.await.unwrap().unwrap(), b"admin\rs3cret\r");
     }
 }
+
+#[tokio::test]
+async fn a_timeout_of_duration_max_waits_without_overflowing() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show clock\r"),
+            Send(b"show clock\r\n10:00\r\nrouter#"),
+            Expect(b"exit\r"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.set_timeout(Duration::MAX);
+    s.expect_prompt().await.unwrap();
+    assert_eq!(s.execute("show clock").await.unwrap().text(), "10:00");
+    s.logout().await.unwrap();
+}

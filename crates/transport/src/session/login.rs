@@ -30,9 +30,10 @@ use std::sync::Arc;
 use oxscript_drivers::{Answer, Driver, Pattern};
 
 use super::Session;
-use super::wait::{Consume, Role, WaitSet, deadline_after};
+use super::wait::{Consume, Role, WaitSet};
 use crate::error::Tail;
 use crate::{Error, Result};
+use oxscript_core::time::deadline_after;
 
 /// How long a username or password prompt must stay at the end of the
 /// data, with nothing more arriving, before it is answered: a banner line

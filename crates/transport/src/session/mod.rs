@@ -865,7 +865,7 @@ impl Session {
                     break;
                 }
             }
-            let deadline = tokio::time::Instant::now() + self.timeout;
+            let deadline = oxscript_core::time::deadline_after(self.timeout);
             let mut rx = self.shared.subscribe();
             loop {
                 rx.borrow_and_update();

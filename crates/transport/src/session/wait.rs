@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use oxscript_core::time::deadline_after;
 use oxscript_drivers::{Answer, Driver, Pattern, Scanner};
 
 use super::Session;
@@ -110,15 +111,6 @@ enum Step {
     Wait,
     Closed(Closed, Tail),
     Full(Tail),
-}
-
-/// The instant `timeout` from now; a timeout too long to represent (such
-/// as `Duration::MAX`) is a deadline about 30 years away instead of a
-/// panic.
-pub(crate) fn deadline_after(timeout: Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
 }
 
 /// What to do when nothing (new) matched: wait for more data, unless the
