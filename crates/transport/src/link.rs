@@ -26,7 +26,7 @@ use tokio_util::codec::{Decoder, Encoder};
 use oxscript_telnet::{ClientOptions, Negotiator, TelnetCodec, TelnetEvent, TelnetFrame};
 
 use crate::buffer::{Closed, Shared};
-use crate::clean::Cleaner;
+use crate::clean::{Cleaned, Cleaner};
 use crate::{Error, Result};
 
 /// What a link decoded.
@@ -300,7 +300,7 @@ where
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut out = Outgoing::default();
     let mut cleaner = Cleaner::new();
-    let mut cleaned = Vec::with_capacity(READ_CHUNK);
+    let mut cleaned = Cleaned::default();
     let start = link.start();
     let ending = match out.encode(&mut link, start) {
         Err(e) => {
@@ -418,7 +418,7 @@ fn deliver<L: Link>(
     inbuf: &mut BytesMut,
     eof: bool,
     cleaner: &mut Cleaner,
-    cleaned: &mut Vec<u8>,
+    cleaned: &mut Cleaned,
     shared: &Shared,
 ) -> Result<()> {
     loop {

@@ -699,3 +699,40 @@ async fn a_timeout_of_duration_max_waits_without_overflowing() {
     assert_eq!(s.execute("show clock").await.unwrap().text(), "10:00");
     s.logout().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_transcript_records_received_text_never_expanded_cursor_moves() {
+    // 1 MB of cursor-back moves (10 bytes each, erasing 1024 columns).
+    let flood: &'static [u8] = Box::leak(b"ab\x1b[1024D".repeat(100_000).into_boxed_slice());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let options = SessionOptions {
+        transcript: Some(oxscript_transport::Transcript::new(move |data| {
+            sink.lock().unwrap().extend_from_slice(data)
+        })),
+        ..SessionOptions::default()
+    };
+    let (mut s, _dev) = session_with(
+        vec![
+            Send(b"router#"),
+            Expect(b"show x\r"),
+            Send(b"show x\r\n"),
+            Send(flood),
+            Send(b"out\r\nrouter#"),
+        ],
+        "ios",
+        options,
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    let response = s.execute("show x").await.unwrap();
+    // The moves erased each `ab` on the buffer's line.
+    assert_eq!(response.text(), "out");
+    let logged = log.lock().unwrap().len();
+    let received = 7 + 8 + flood.len() + 12;
+    assert!(
+        logged <= received,
+        "transcript {logged} bytes for {received} received"
+    );
+    assert_eq!(logged, 7 + 8 + 200_000 + 12);
+}
