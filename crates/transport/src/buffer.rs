@@ -41,6 +41,12 @@ pub struct MonitorMatch {
 /// it could tell.
 const GUESS_BUDGET: usize = 64 * 1024;
 
+/// The buffer's first allocation (and the least it starts again with).
+const INITIAL_CAPACITY: usize = 16 * 1024;
+
+/// A drained buffer bigger than this is freed rather than kept for reuse.
+const RELEASE_CAPACITY: usize = 1024 * 1024;
+
 /// Why the stream ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Closed {
@@ -89,6 +95,25 @@ impl State {
         let n = n.min(self.buf.len());
         self.buf.advance(n);
         self.consumed += n as u64;
+        if self.buf.is_empty() && self.buf.capacity() > RELEASE_CAPACITY {
+            // Give a big buffer's memory back once it is drained.
+            self.buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+        }
+    }
+
+    /// Removes everything up to `matched.end` and returns what came before
+    /// `matched.start`, without copying it: the buffer's allocation
+    /// becomes the returned vector (a response is kept once, never as a
+    /// copy of the buffer), and what follows the match moves to a new,
+    /// small buffer.
+    pub(crate) fn take_through(&mut self, matched: std::ops::Range<usize>) -> Vec<u8> {
+        let end = matched.end.min(self.buf.len());
+        let mut rest = BytesMut::with_capacity((self.buf.len() - end).max(INITIAL_CAPACITY));
+        rest.extend_from_slice(&self.buf[end..]);
+        let mut taken = Vec::from(std::mem::replace(&mut self.buf, rest));
+        taken.truncate(matched.start.min(end));
+        self.consumed += end as u64;
+        taken
     }
 
     /// Whether the buffer reached its size limit.
@@ -210,7 +235,7 @@ impl Shared {
         let (version, _) = watch::channel(0);
         Arc::new(Shared {
             state: Mutex::new(State {
-                buf: BytesMut::with_capacity(16 * 1024),
+                buf: BytesMut::with_capacity(INITIAL_CAPACITY),
                 consumed: 0,
                 closed: None,
                 limit: limit.max(1),
@@ -399,6 +424,19 @@ mod tests {
         assert_eq!(&shared.lock().buf[..], b"line\nabcdef");
         shared.append_text(&[0x08; 10]);
         assert_eq!(&shared.lock().buf[..], b"line\n");
+    }
+
+    #[test]
+    fn take_through_returns_what_came_before_and_keeps_what_follows() {
+        let shared = Shared::new(1024, None);
+        shared.append_text(b"xxoutput\r\nrouter#more");
+        let mut st = shared.lock();
+        st.consume(2);
+        let before = st.take_through(8..15);
+        assert_eq!(before, b"output\r\n");
+        assert_eq!(&st.buf[..], b"more");
+        assert_eq!(st.consumed, 17);
+        assert_eq!(st.end(), 21);
     }
 
     #[test]

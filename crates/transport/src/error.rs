@@ -168,6 +168,25 @@ pub enum Error {
         tail: Tail,
     },
 
+    /// A command's response was not read to its prompt (the wait timed out
+    /// or was cancelled), and that prompt did not come within the timeout
+    /// before the next command: the Session cannot tell which output
+    /// belongs to which command, so it sent nothing. The next call waits
+    /// for the prompt again; closing the Session always works.
+    #[error(
+        "{host}: out of step: the prompt after `{previous}` (timed out or cancelled) did not come within {timeout:?}, so the next command was not sent; last received {tail}"
+    )]
+    OutOfStep {
+        /// The host.
+        host: String,
+        /// The command left in flight.
+        previous: String,
+        /// How long its prompt was waited for.
+        timeout: Duration,
+        /// The end of what arrived.
+        tail: Tail,
+    },
+
     /// The device rejected the credentials (a wrong password is this, never a timeout).
     #[error("login failed on {host}: {reason}; last received {tail}")]
     LoginFailure {

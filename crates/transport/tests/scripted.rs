@@ -736,3 +736,133 @@ async fn the_transcript_records_received_text_never_expanded_cursor_moves() {
     );
     assert_eq!(logged, 7 + 8 + 200_000 + 12);
 }
+
+#[tokio::test]
+async fn a_fake_prompt_at_a_read_boundary_never_shifts_later_responses() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show a\r"),
+            Send(b"show a\r\npart1\r\nrouter#"),
+            Pause(READ_BOUNDARY),
+            Send(b"rest\r\nrouter#"),
+            Expect(b"show b\r"),
+            Send(b"show b\r\nB\r\nrouter#"),
+            Expect(b"show c\r"),
+            Send(b"show c\r\nC\r\nrouter#"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    // The first response ends at the prompt-looking line (nothing can
+    // tell them apart), but what followed it goes to no other command.
+    assert_eq!(s.execute("show a").await.unwrap().text(), "part1");
+    assert_eq!(s.execute("show b").await.unwrap().text(), "B");
+    assert_eq!(s.execute("show c").await.unwrap().text(), "C");
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"show a\rshow b\rshow c\r");
+}
+
+#[tokio::test]
+async fn output_arriving_after_a_timeout_goes_to_no_other_command() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show slow\r"),
+            Send(b"show slow\r\n"),
+            Pause(Duration::from_secs(3)),
+            Send(b"slow output\r\nrouter#"),
+            Expect(b"show fast\r"),
+            Send(b"show fast\r\nfast output\r\nrouter#"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.set_timeout(Duration::from_secs(2));
+    s.expect_prompt().await.unwrap();
+    assert!(matches!(
+        s.execute("show slow").await,
+        Err(Error::Timeout { .. })
+    ));
+    let fast = s.execute("show fast").await.unwrap();
+    assert_eq!(fast.text(), "fast output");
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"show slow\rshow fast\r");
+}
+
+#[tokio::test]
+async fn a_cancelled_execute_leaves_the_next_one_in_step() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show slow\r"),
+            Send(b"show slow\r\n"),
+            Pause(READ_BOUNDARY),
+            Send(b"slow output\r\nrouter#"),
+            Expect(b"show fast\r"),
+            Send(b"show fast\r\nfast output\r\nrouter#"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    let cancelled = tokio::time::timeout(Duration::from_millis(50), s.execute("show slow")).await;
+    assert!(cancelled.is_err(), "the call was cancelled mid-way");
+    assert_eq!(s.execute("show fast").await.unwrap().text(), "fast output");
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"show slow\rshow fast\r");
+}
+
+#[tokio::test]
+async fn a_command_whose_prompt_never_comes_puts_the_session_out_of_step() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"ping forever\r"),
+            Send(b"ping forever\r\n!!!!!"),
+        ],
+        "ios",
+    )
+    .await;
+    s.set_timeout(Duration::from_millis(300));
+    s.expect_prompt().await.unwrap();
+    assert!(matches!(
+        s.execute("ping forever").await,
+        Err(Error::Timeout { .. })
+    ));
+    match s.execute("show clock").await {
+        Err(Error::OutOfStep { previous, tail, .. }) => {
+            assert_eq!(previous, "ping forever");
+            assert!(tail.as_str().contains("!!!!!"), "{tail}");
+        }
+        other => panic!("expected OutOfStep, got {other:?}"),
+    }
+    drop(s);
+    // The second command was never sent.
+    assert_eq!(device.await.unwrap().unwrap(), b"ping forever\r");
+}
+
+#[tokio::test]
+async fn the_last_response_is_shared_with_the_caller_not_copied() {
+    let (mut s, _device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show tech\r"),
+            Send(b"show tech\r\nlots of output\r\nrouter#"),
+        ],
+        "ios",
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    let response = s.execute("show tech").await.unwrap();
+    let kept = s.response().unwrap();
+    assert_eq!(kept.text(), "lots of output");
+    // One copy of the output in memory: the Session's and the caller's
+    // responses are the same allocation.
+    assert!(std::ptr::eq(response.text().as_ptr(), kept.text().as_ptr()));
+    assert!(std::ptr::eq(response.raw().as_ptr(), kept.raw().as_ptr()));
+}

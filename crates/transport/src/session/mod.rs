@@ -25,6 +25,7 @@
 mod login;
 mod privilege;
 mod prompts;
+mod step;
 mod wait;
 
 use std::sync::Arc;
@@ -240,6 +241,8 @@ pub struct Session {
     auth: AuthState,
     last_account: Option<Account>,
     last_response: Option<Response>,
+    /// Whether commands and responses are in step (see `step`).
+    in_step: step::InStep,
     prompt: Option<String>,
     /// Pager prompts answered during the current response.
     pager_texts: Vec<String>,
@@ -380,6 +383,7 @@ impl Session {
             auth: AuthState::default(),
             last_account: None,
             last_response: None,
+            in_step: step::InStep::default(),
             prompt: None,
             pager_texts: Vec::new(),
             ssh: None,
@@ -713,13 +717,20 @@ impl Session {
     /// Sends `command` and waits for the prompt; returns the output without
     /// the echoed command and without the prompt (Exscript `execute`).
     ///
-    /// Data that arrived before the command was sent (a stray second
-    /// prompt, an asynchronous log line) is not part of the response and is
-    /// dropped first, so a late prompt can never end the wrong response.
+    /// Responses are kept in step with commands: data that arrived before
+    /// the command was sent (a stray second prompt, an asynchronous log
+    /// line) is dropped first; once the device is seen to echo, a response
+    /// starts at its command's echo, so a late or fake prompt never ends
+    /// another command's response; a command left in flight by a timeout
+    /// or a cancelled call is waited for before the next one is sent, and
+    /// [`Error::OutOfStep`] says when its prompt does not come.
     /// Pager prompts (`--More--` …) are answered on the way. If the output
     /// matches an error pattern, the result is [`Error::InvalidCommand`]
     /// carrying the error line and the whole response.
     pub async fn execute(&mut self, command: &str) -> Result<Response> {
+        // A command left in flight first: its prompt may be in the buffer.
+        let driver = self.driver();
+        self.finish_in_flight(&driver).await?;
         let dropped = self.clear_buffer();
         if dropped > 0 {
             tracing::debug!(
@@ -740,7 +751,11 @@ impl Session {
         answers: &[Answer],
     ) -> Result<Response> {
         let driver = self.driver();
+        self.finish_in_flight(&driver).await?;
         let started = Instant::now();
+        // In flight until its prompt is read (a timeout or a cancelled
+        // call leaves it so: the next command waits for it first).
+        self.in_step.in_flight = Some(command.to_owned());
         self.send_line_with(&driver, command).await?;
         let during = format!("waiting for the prompt after `{command}`");
         let response = self
@@ -771,28 +786,28 @@ impl Session {
         started: Instant,
     ) -> Result<Response> {
         self.pager_texts.clear();
-        let hit = self.wait_prompt(driver, answers, during).await?;
-        let raw = response::into_text(hit.before);
+        let (hit, raw) = self.wait_in_step(driver, answers, command, during).await?;
         let text = response::clean_text(&raw, command, &self.pager_texts);
         let prompt = hit.text.trim().to_owned();
         self.note_prompt(&prompt);
-        let response = Response {
-            command: command.unwrap_or_default().to_owned(),
+        let response = Response::new(
+            command.unwrap_or_default().to_owned(),
             text,
             raw,
             prompt,
-            elapsed: started.elapsed(),
-        };
+            started.elapsed(),
+        );
+        // Kept once: the Session and the caller share it.
         self.last_response = Some(response.clone());
         Ok(response)
     }
 
     fn check_errors(&self, driver: &Driver, response: &Response) -> Result<()> {
-        match oxscript_drivers::matching_line(self.prompts.error_for(driver), &response.text) {
+        match oxscript_drivers::matching_line(self.prompts.error_for(driver), response.text()) {
             Some(line) => Err(Error::InvalidCommand {
-                command: response.command.clone(),
+                command: response.command().to_owned(),
                 line: line.to_owned(),
-                response: response.text.clone(),
+                response: response.text().to_owned(),
             }),
             None => Ok(()),
         }
