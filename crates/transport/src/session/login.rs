@@ -343,9 +343,12 @@ impl Session {
                     .await
             {
                 // More data followed the prompt-looking text (a banner line
-                // cut by a read): it is no prompt, and nothing is sent.
-                tracing::debug!(host = self.host.name(), text = %hit.text.trim(), "not a login prompt: more data followed");
-                self.consume(hit.before.len() + hit.text.len());
+                // cut by a read, or a prompt still arriving byte by byte):
+                // nothing is sent. The text stays in the buffer: the next
+                // search sees it again with what followed (`Username:`
+                // then ` ` is the prompt `Username: `).
+                tracing::debug!(host = self.host.name(), text = %hit.text.trim(), "not a login prompt yet: more data followed");
+                self.consume(hit.before.len());
                 continue;
             }
             let consumed = hit.before.len() + hit.text.len();

@@ -11,6 +11,7 @@ use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
 use russh::{Channel, MethodSet};
 use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
 
 use super::exec::Exec;
 use super::handler::{ClientHandler, Handshake, KeyCheck};
@@ -86,9 +87,18 @@ impl SshConnection {
     ) -> Result<SshConnection> {
         let label = format!("{}:{}", host.address(), host.port());
         let greeting = version::watch();
-        let connecting = Self::connect_inner(host, options, timeout, greeting.clone());
+        // Given up (timed out, failed or cancelled) before the handshake
+        // ends: the stream stops working, so the SSH library's task that
+        // owns it ends and frees the socket.
+        let abandon = CancellationToken::new();
+        let guard = abandon.clone().drop_guard();
+        let connecting = Self::connect_inner(host, options, timeout, greeting.clone(), abandon);
         match tokio::time::timeout(timeout, connecting).await {
-            Ok(result) => result,
+            Ok(Ok(connection)) => {
+                guard.disarm();
+                Ok(connection)
+            }
+            Ok(Err(e)) => Err(e),
             Err(_) => {
                 let greeting = lock(&greeting);
                 if greeting.open && !greeting.version {
@@ -126,6 +136,7 @@ impl SshConnection {
         options: &SshOptions,
         timeout: Duration,
         greeting: version::GreetingWatch,
+        abandon: CancellationToken,
     ) -> Result<SshConnection> {
         let label = format!("{}:{}", host.address(), host.port());
         let (stream, via): (BoxedStream, Option<SshConnection>) = match host.gateway() {
@@ -138,14 +149,17 @@ impl SshConnection {
                 };
                 let tunnel = hop.open_direct_tcpip(host.address(), host.port()).await?;
                 (
-                    Box::new(version::Watched::new(tunnel, greeting.clone())),
+                    Box::new(version::Watched::new(tunnel, greeting.clone(), abandon)),
                     Some(hop),
                 )
             }
             None => {
                 let tcp = connect_tcp(host.address(), host.port(), timeout).await?;
                 let tcp = QuickAckStream::new(tcp);
-                (Box::new(version::Watched::new(tcp, greeting.clone())), None)
+                (
+                    Box::new(version::Watched::new(tcp, greeting.clone(), abandon)),
+                    None,
+                )
             }
         };
         let known_hosts = match &options.known_hosts {

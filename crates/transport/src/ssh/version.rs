@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use oxscript_core::sync::lock;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::error::Tail;
 
@@ -74,12 +75,30 @@ pub(crate) fn watch() -> GreetingWatch {
 pub(crate) struct Watched<S> {
     inner: S,
     greeting: GreetingWatch,
+    /// Resolves when the handshake was given up (timed out or cancelled):
+    /// from then on reads and writes fail, so the SSH library's task that
+    /// owns the stream ends and frees the socket.
+    abandoned: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 impl<S> Watched<S> {
-    pub(crate) fn new(inner: S, greeting: GreetingWatch) -> Self {
+    pub(crate) fn new(inner: S, greeting: GreetingWatch, abandon: CancellationToken) -> Self {
         lock(&greeting).open = true;
-        Watched { inner, greeting }
+        Watched {
+            inner,
+            greeting,
+            abandoned: Box::pin(abandon.cancelled_owned()),
+        }
+    }
+
+    /// An error once the handshake was given up.
+    fn check_abandoned(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+        self.abandoned.as_mut().poll(cx).is_ready().then(|| {
+            io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "the SSH handshake was given up",
+            )
+        })
     }
 }
 
@@ -89,6 +108,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if let Some(e) = self.check_abandoned(cx) {
+            return Poll::Ready(Err(e));
+        }
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(poll, Poll::Ready(Ok(()))) {
@@ -107,10 +129,16 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if let Some(e) = self.check_abandoned(cx) {
+            return Poll::Ready(Err(e));
+        }
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(e) = self.check_abandoned(cx) {
+            return Poll::Ready(Err(e));
+        }
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
