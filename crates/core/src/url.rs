@@ -145,9 +145,17 @@ impl Url {
                 reason: "the URL is empty".to_owned(),
             });
         }
-        parse_parts(&parts, default).map_err(|reason| Error::InvalidUrl {
-            input: redact_range(input, parts.secret_range.clone()),
-            reason,
+        parse_parts(&parts, default).map_err(|reason| {
+            let hidden = hidden_range(input, &parts);
+            // The reason may quote a part holding the hidden text.
+            let reason = match hidden.clone().and_then(|r| input.get(r)) {
+                Some(secret) if !secret.is_empty() => reason.replace(secret, "***"),
+                _ => reason,
+            };
+            Error::InvalidUrl {
+                input: redact_range(input, hidden),
+                reason,
+            }
         })
     }
 
@@ -165,7 +173,7 @@ impl Url {
     /// ```
     pub fn redact(text: &str) -> String {
         let trimmed = text.trim();
-        redact_range(trimmed, split(trimmed).secret_range)
+        redact_range(trimmed, hidden_range(trimmed, &split(trimmed)))
     }
 
     /// The full URL, password included, in canonical form. Parsing the
@@ -541,6 +549,21 @@ fn parse_query(query: &str) -> std::result::Result<Vars, String> {
 }
 
 /// Replaces the secrets' range of `input` with `***`.
+/// What to hide when showing `input`: its passwords as [`split`] finds
+/// them; in text that has no user information by the URL rules but still
+/// holds a `:` before its last `@` (a malformed URL such as
+/// `telnet:[//admin:pw@host`), everything from that `:` to the `@`, as
+/// a password is what it most likely is.
+fn hidden_range(input: &str, parts: &Parts<'_>) -> Option<Range<usize>> {
+    parts.secret_range.clone().or_else(|| {
+        let (_, start) = detect_scheme(input);
+        let rest = input.get(start..)?;
+        let at = rest.rfind('@')?;
+        let colon = rest.get(..at)?.find(':')?;
+        Some(start + colon + 1..start + at)
+    })
+}
+
 fn redact_range(input: &str, password: Option<Range<usize>>) -> String {
     match password.and_then(|r| Some((input.get(..r.start)?, input.get(r.end..)?))) {
         Some((before, after)) => format!("{before}***{after}"),
@@ -1260,6 +1283,22 @@ mod tests {
             assert!(!text.contains("12/3?"), "{text}");
             assert!(text.contains("***"), "{text}");
         }
+    }
+
+    #[test]
+    fn malformed_urls_hide_what_stands_before_the_last_at() {
+        // Found by the fuzzer: `[` after the Exscript scheme form makes the
+        // text no URL user information, and the error showed it whole.
+        for (input, shown) in [
+            ("telnet:[//admin:Pw/9Q@r2:23", "telnet:[//admin:***@r2:23"),
+            ("ssh://[::1:Pw/9Q@x", "ssh://[:***@x"),
+        ] {
+            let err = Url::parse(input).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("Pw/9Q"), "{text}");
+            assert_eq!(Url::redact(input), shown);
+        }
+        assert_eq!(Url::redact("host?owner=noc@corp"), "host?owner=noc@corp");
     }
 
     #[test]
