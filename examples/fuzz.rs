@@ -402,13 +402,16 @@ fn inventory_files(rng: &mut Rng) -> Result<(), String> {
     let options = InventoryOptions::default();
     // The password is a secret where it still stands as one (a mutation
     // may have cut its `@` or moved it into another field).
+    let kind = rng.below(3);
     let secret = |text: &str| {
-        text.matches("Pw/9Q").count() == 1
-            && text
-                .lines()
-                .any(|l| l == "telnet://admin:Pw/9Q@r2:23" || l == "admin:Pw/9Q")
+        let line = match kind {
+            0 => "telnet://admin:Pw/9Q@r2:23",
+            1 => return false,
+            _ => "admin:Pw/9Q",
+        };
+        text.matches("Pw/9Q").count() == 1 && text.lines().any(|l| l == line)
     };
-    let (text, shown) = match rng.below(3) {
+    let (text, shown) = match kind {
         0 => {
             let text = rng.mutate(hosts, &inserts);
             let shown = inventory::hosts_from_str(&text, "hosts.txt", &options)
