@@ -1,7 +1,7 @@
 //! Collecting the hosts to run on from URLs and inventory files.
 
 use anyhow::{Context, Result};
-use oxscript::{Host, InventoryOptions, inventory};
+use oxscript::{Host, InventoryOptions, Url, inventory};
 
 use crate::args::Args;
 
@@ -14,7 +14,11 @@ pub(crate) fn collect(args: &Args) -> Result<Vec<Host>> {
     };
     let mut hosts = Vec::new();
     for url in args.host_urls() {
-        hosts.push(options.host(url).with_context(|| format!("host `{url}`"))?);
+        hosts.push(
+            options
+                .host(url)
+                .with_context(|| format!("host `{}`", Url::redact(url)))?,
+        );
     }
     for file in &args.hosts {
         hosts.extend(inventory::hosts_from_file(file, &options)?);
@@ -124,6 +128,17 @@ mod tests {
             err.starts_with("host `telnet://r3:0`: invalid URL"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_bad_url_is_reported_without_its_password() {
+        for url in ["telnet://admin:S3cr3t@r3:0", "telnet://admin:S3cr3t/x@r3:0"] {
+            let args = Args::try_parse_from(["oxscript", "-e", "x", url]).unwrap();
+            let err = collect(&args).unwrap_err();
+            let shown = format!("{err:#} {err:?}");
+            assert!(!shown.contains("S3cr3t"), "{shown}");
+            assert!(shown.contains("telnet://admin:***@r3:0"), "{shown}");
+        }
     }
 
     #[test]

@@ -212,6 +212,7 @@ async fn retry_login_reconnects_after_rejected_credentials() {
 fn unusable_timeouts_are_rejected_with_a_message() {
     for (option, value) in [
         ("--timeout", "inf"),
+        ("--timeout", "NaN"),
         ("--timeout", "1e30"),
         ("--connect-timeout", "-1"),
         ("--timeout", "soon"),

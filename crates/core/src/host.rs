@@ -68,19 +68,38 @@ impl Host {
 
     /// A host from a parsed URL: name and address are the URL's host name;
     /// a user name in the URL becomes the host's account (with the URL's
-    /// password, or an empty one); query variables become host variables.
-    /// The URL's path is not used.
+    /// password, or an empty one, and its authorization password, which
+    /// otherwise defaults to the password); query variables become host
+    /// variables. The URL's path is not used.
+    ///
+    /// ```
+    /// use oxscript_core::Host;
+    ///
+    /// let host = Host::new("telnet://admin:login:enable@router1")?;
+    /// let account = host.account().unwrap();
+    /// assert_eq!(account.password().expose(), "login");
+    /// assert_eq!(account.authorization_password().expose(), "enable");
+    /// # Ok::<(), oxscript_core::Error>(())
+    /// ```
     pub fn from_url(url: Url) -> Host {
         let Url {
             protocol,
             username,
             password,
+            authorization_password,
             hostname,
             port,
             path: _,
             vars,
         } = url;
-        let account = username.map(|user| Account::new(user, password.unwrap_or_default()));
+        let account = username.map(|user| {
+            let builder = Account::builder(user).password(password.unwrap_or_default());
+            match authorization_password {
+                Some(authorization) => builder.authorization_password(authorization),
+                None => builder,
+            }
+            .build()
+        });
         Host {
             name: hostname.clone(),
             address: hostname,
@@ -261,6 +280,7 @@ impl Host {
             protocol: self.protocol,
             username: self.account.as_ref().map(|a| a.name().to_owned()),
             password: None::<Secret>,
+            authorization_password: None,
             hostname: self.address.clone(),
             port: self.port,
             path: None,

@@ -60,6 +60,7 @@ mod pool;
 mod protocol;
 mod secret;
 pub mod sync;
+pub mod time;
 mod url;
 
 pub use account::{Account, AccountBuilder, LoginGuard, PrivateKeyFile};

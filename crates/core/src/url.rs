@@ -30,6 +30,7 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 /// | `ssh://router1`, `ssh:router1` | explicit protocol (`telnet`, `ssh`, `ssh2`, `dummy`, `pseudo`; any case) |
 /// | `ssh://user@router1` | user name |
 /// | `ssh://user:pass@router1:2222/path?var=value&var=v2&other=x` | everything |
+/// | `ssh://user:pass:enable@router1` | Exscript's login and authorization passwords |
 /// | `ssh://[::1]:2222`, `::1`, `fe80::1` | IPv6, in brackets (with a port) or bare (default port) |
 ///
 /// Details:
@@ -39,10 +40,18 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 /// - User name, password, path and query names/values are percent-decoded
 ///   (`%40` becomes `@`); `+` stays `+`. Invalid escapes such as `%zz` are
 ///   kept literally.
-/// - The user information ends at the *last* `@` before the path, so a
-///   password may contain a raw `@`; it is everything after the first `:`,
-///   so it may contain a raw `:` too. A `/` or `?` in a password must be
-///   percent-encoded.
+/// - The user information ends at the *last* `@` of the URL, so a password
+///   may contain raw `@`, `/`, `?` and `#`: `telnet://admin:12/3?#@host`
+///   has the password `12/3?#`. Text before that `@` holding a `/` or `?`
+///   but no `:` is a path or a query, not user information
+///   (`host?owner=noc@corp` is the host `host`), and the `@` before it is
+///   tried instead. So an `@` in the path or query of a URL with a password
+///   must be written `%40`.
+/// - The user information is `user[:password[:authorization-password]]`
+///   (Exscript's `password1` and `password2`): the first `:` ends the user
+///   name, the second the password, and the authorization password is the
+///   rest (it may contain `:`). A `:` in the user name or the login
+///   password must be written `%3A`.
 /// - The query starts at the first `?`. Pairs are separated by `&`;
 ///   repeated names accumulate in order (`?a=1&a=2` gives `a = ["1", "2"]`),
 ///   `a=` adds an empty value and a bare `a` defines `a` with no values.
@@ -53,9 +62,12 @@ pub type Vars = BTreeMap<String, Vec<String>>;
 /// canonical form `proto://[user[:pass]@]host:port[/path][?k=v&k=v2]`, with
 /// reserved characters percent-encoded and IPv6 hosts in brackets (the port
 /// is left out only when it is 0, the "no port" of the dummy protocol).
-/// `Display` and `Debug` show the password as `***`; `to_secret_string`
-/// shows it, and `Url::parse(&url.to_secret_string())` gives back an equal
-/// `Url`.
+/// `Display` and `Debug` show the passwords as one `***`;
+/// `to_secret_string` shows them, and `Url::parse(&url.to_secret_string())`
+/// gives back an equal `Url`. Errors show the input through
+/// [`Url::redact`]. The authorization password becomes the one of the
+/// [`Host`](crate::Host)'s [`Account`](crate::Account) (which defaults to
+/// the login password).
 ///
 /// ```
 /// use oxscript_core::{Protocol, Url};
@@ -83,6 +95,10 @@ pub struct Url {
     pub username: Option<String>,
     /// The password, if the user information has a `:`.
     pub password: Option<Secret>,
+    /// The authorization ("enable") password, Exscript's `password2`: the
+    /// text after a second `:` of the user information, as in
+    /// `ssh://admin:login-pw:enable-pw@router`.
+    pub authorization_password: Option<Secret>,
     /// The host name or IP address (IPv6 without brackets).
     pub hostname: String,
     /// The port; the protocol's default port when the URL has none.
@@ -101,6 +117,7 @@ impl Url {
             protocol,
             username: None,
             password: None,
+            authorization_password: None,
             hostname: hostname.into(),
             port: protocol.default_port(),
             path: None,
@@ -115,8 +132,8 @@ impl Url {
 
     /// Parses `s`, using `default` when it names no protocol.
     ///
-    /// Errors are [`Error::InvalidUrl`] with the input (password replaced by
-    /// `***`) and the reason: empty input or host, a port that is not a
+    /// Errors are [`Error::InvalidUrl`] with the input (passwords replaced by
+    /// `***`, see [`Url::redact`]) and the reason: empty input or host, a port that is not a
     /// number or not in `1..=65535`, an unknown scheme, an unterminated `[`,
     /// a host with white space, percent-escapes that are not UTF-8.
     pub fn parse_with_default(s: &str, default: Protocol) -> Result<Url> {
@@ -128,10 +145,35 @@ impl Url {
                 reason: "the URL is empty".to_owned(),
             });
         }
-        parse_parts(&parts, default).map_err(|reason| Error::InvalidUrl {
-            input: redact(input, parts.password_range.clone()),
-            reason,
+        parse_parts(&parts, default).map_err(|reason| {
+            let hidden = hidden_range(input, &parts);
+            // The reason may quote a part holding the hidden text.
+            let reason = match hidden.clone().and_then(|r| input.get(r)) {
+                Some(secret) if !secret.is_empty() => reason.replace(secret, "***"),
+                _ => reason,
+            };
+            Error::InvalidUrl {
+                input: redact_range(input, hidden),
+                reason,
+            }
         })
+    }
+
+    /// `text`, a URL as a user wrote it (valid or not), with its passwords
+    /// replaced by `***`: the form to show in a message or a log. The
+    /// passwords are found as [`Url::parse`] finds them, so whatever
+    /// parses as a password is hidden.
+    ///
+    /// ```
+    /// use oxscript_core::Url;
+    ///
+    /// assert_eq!(Url::redact("telnet://admin:123/abc@router:99999"), "telnet://admin:***@router:99999");
+    /// assert_eq!(Url::redact("ssh://a:b:c@h"), "ssh://a:***@h");
+    /// assert_eq!(Url::redact("router1"), "router1");
+    /// ```
+    pub fn redact(text: &str) -> String {
+        let trimmed = text.trim();
+        redact_range(trimmed, hidden_range(trimmed, &split(trimmed)))
     }
 
     /// The full URL, password included, in canonical form. Parsing the
@@ -145,14 +187,21 @@ impl Url {
     fn write(&self, out: &mut String, reveal: bool) {
         out.push_str(self.protocol.as_str());
         out.push_str("://");
-        if self.username.is_some() || self.password.is_some() {
+        let secrets = self.password.is_some() || self.authorization_password.is_some();
+        if self.username.is_some() || secrets {
             if let Some(user) = &self.username {
                 encode_into(out, user, is_unreserved);
             }
-            if let Some(password) = &self.password {
+            if secrets {
                 out.push(':');
                 if reveal {
-                    encode_into(out, password.expose(), is_unreserved);
+                    if let Some(password) = &self.password {
+                        encode_into(out, password.expose(), is_unreserved);
+                    }
+                    if let Some(authorization) = &self.authorization_password {
+                        out.push(':');
+                        encode_into(out, authorization.expose(), is_unreserved);
+                    }
                 } else {
                     out.push_str("***");
                 }
@@ -214,6 +263,10 @@ impl fmt::Debug for Url {
             .field("protocol", &self.protocol)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
+            .field(
+                "authorization_password",
+                &self.authorization_password.as_ref().map(|_| "***"),
+            )
             .field("hostname", &self.hostname)
             .field("port", &self.port)
             .field("path", &self.path)
@@ -227,8 +280,10 @@ struct Parts<'a> {
     scheme: Option<&'a str>,
     username: Option<&'a str>,
     password: Option<&'a str>,
-    /// Byte range of the password in the (trimmed) input, for redaction.
-    password_range: Option<Range<usize>>,
+    authorization_password: Option<&'a str>,
+    /// Byte range of the secrets (password and authorization password)
+    /// in the (trimmed) input, for redaction.
+    secret_range: Option<Range<usize>>,
     hostport: &'a str,
     path: Option<&'a str>,
     query: Option<&'a str>,
@@ -239,41 +294,53 @@ struct Parts<'a> {
 fn split(input: &str) -> Parts<'_> {
     let (scheme, rest_start) = detect_scheme(input);
     let rest = input.get(rest_start..).unwrap_or("");
-    let (before_query, query) = match rest.split_once('?') {
-        Some((before, query)) => (before, Some(query)),
-        None => (rest, None),
+    let (userinfo, after) = match userinfo_end(rest) {
+        Some(at) => (rest.get(..at), rest.get(at + 1..).unwrap_or("")),
+        None => (None, rest),
     };
-    let (authority, path) = match before_query.split_once('/') {
+    let (before_query, query) = match after.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (after, None),
+    };
+    let (hostport, path) = match before_query.split_once('/') {
         Some((authority, path)) => (authority, Some(path)),
         None => (before_query, None),
     };
-    let (userinfo, hostport) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-        None => (None, authority),
-    };
-    let (username, password, password_range) = match userinfo {
-        Some(info) => match info.split_once(':') {
-            Some((user, password)) => {
-                let start = rest_start + user.len() + 1;
-                (
-                    Some(user),
-                    Some(password),
-                    Some(start..start + password.len()),
-                )
-            }
-            None => (Some(info), None, None),
-        },
-        None => (None, None, None),
-    };
-    Parts {
+    let mut parts = Parts {
         scheme,
-        username,
-        password,
-        password_range,
+        username: userinfo,
+        password: None,
+        authorization_password: None,
+        secret_range: None,
         hostport,
         path,
         query,
+    };
+    if let Some((user, secrets)) = userinfo.and_then(|info| info.split_once(':')) {
+        let start = rest_start + user.len() + 1;
+        parts.username = Some(user);
+        parts.secret_range = Some(start..start + secrets.len());
+        match secrets.split_once(':') {
+            Some((password, authorization)) => {
+                parts.password = Some(password);
+                parts.authorization_password = Some(authorization);
+            }
+            None => parts.password = Some(secrets),
+        }
     }
+    parts
+}
+
+/// Where the user information ends: at the last `@` of `rest` (what
+/// follows the scheme), so a password may hold `@`, `/`, `?`, `#` and `:`;
+/// but text holding a `/` or `?` and no `:` before that `@` (a path or a
+/// query, as in `host?owner=noc@corp`) is no user information, and the
+/// `@` before it is tried instead.
+fn userinfo_end(rest: &str) -> Option<usize> {
+    rest.match_indices('@').map(|(at, _)| at).rev().find(|&at| {
+        let info = &rest[..at];
+        !info.contains(['/', '?']) || (info.contains(':') && !info.starts_with('['))
+    })
 }
 
 /// Finds the scheme: `name://` (any name, checked later) or the Exscript
@@ -330,7 +397,7 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         Some(text) => parse_port(text)?,
     };
 
-    let (username, password) = userinfo(parts)?;
+    let (username, password, authorization_password) = userinfo(parts)?;
     let path = parts
         .path
         .map(|p| percent_decode(p).ok_or("the path is not valid UTF-8 after percent-decoding"))
@@ -344,6 +411,7 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
         protocol,
         username,
         password,
+        authorization_password,
         hostname: hostname.to_owned(),
         port,
         path,
@@ -351,21 +419,28 @@ fn parse_parts(parts: &Parts<'_>, default: Protocol) -> std::result::Result<Url,
     })
 }
 
-/// The decoded user name and password.
-fn userinfo(parts: &Parts<'_>) -> std::result::Result<(Option<String>, Option<Secret>), String> {
+/// The decoded user name, password and authorization password.
+type UserInfo = (Option<String>, Option<Secret>, Option<Secret>);
+
+/// The decoded user name, password and authorization password.
+fn userinfo(parts: &Parts<'_>) -> std::result::Result<UserInfo, String> {
     let username = parts
         .username
         .map(|u| percent_decode(u).ok_or("the user name is not valid UTF-8 after percent-decoding"))
         .transpose()?;
-    let password = parts
-        .password
-        .map(|p| {
-            percent_decode(p)
-                .map(Secret::from)
-                .ok_or("the password is not valid UTF-8 after percent-decoding")
-        })
-        .transpose()?;
-    Ok((username, password))
+    let secret = |text: Option<&str>, what: &'static str| {
+        text.map(|p| percent_decode(p).map(Secret::from).ok_or(what))
+            .transpose()
+    };
+    let password = secret(
+        parts.password,
+        "the password is not valid UTF-8 after percent-decoding",
+    )?;
+    let authorization = secret(
+        parts.authorization_password,
+        "the authorization password is not valid UTF-8 after percent-decoding",
+    )?;
+    Ok((username, password, authorization))
 }
 
 /// A `serial:///dev/ttyUSB0?baud=115200` URL: the device path is the
@@ -392,7 +467,7 @@ fn parse_serial(parts: &Parts<'_>) -> std::result::Result<Url, String> {
         ));
     }
     let mut url = Url::new(Protocol::Serial, format!("/{device}"));
-    (url.username, url.password) = userinfo(parts)?;
+    (url.username, url.password, url.authorization_password) = userinfo(parts)?;
     if let Some(query) = parts.query {
         url.vars = parse_query(query)?;
     }
@@ -473,8 +548,23 @@ fn parse_query(query: &str) -> std::result::Result<Vars, String> {
     Ok(vars)
 }
 
-/// Replaces the password range of `input` with `***`.
-fn redact(input: &str, password: Option<Range<usize>>) -> String {
+/// Replaces the secrets' range of `input` with `***`.
+/// What to hide when showing `input`: its passwords as [`split`] finds
+/// them; in text that has no user information by the URL rules but still
+/// holds a `:` before its last `@` (a malformed URL such as
+/// `telnet:[//admin:pw@host`), everything from that `:` to the `@`, as
+/// a password is what it most likely is.
+fn hidden_range(input: &str, parts: &Parts<'_>) -> Option<Range<usize>> {
+    parts.secret_range.clone().or_else(|| {
+        let (_, start) = detect_scheme(input);
+        let rest = input.get(start..)?;
+        let at = rest.rfind('@')?;
+        let colon = rest.get(..at)?.find(':')?;
+        Some(start + colon + 1..start + at)
+    })
+}
+
+fn redact_range(input: &str, password: Option<Range<usize>>) -> String {
     match password.and_then(|r| Some((input.get(..r.start)?, input.get(r.end..)?))) {
         Some((before, after)) => format!("{before}***{after}"),
         None => input.to_owned(),
@@ -526,12 +616,15 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// Path characters written as they are. `@` is always encoded, so no `@`
+/// of a canonical URL can be taken for the end of user information.
 fn is_path_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'/' | b':' | b'@' | b',' | b';' | b'=' | b'+')
+    is_unreserved(b) || matches!(b, b'/' | b':' | b',' | b';' | b'=' | b'+')
 }
 
+/// Query characters written as they are (`@` encoded, as in paths).
 fn is_query_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'/' | b':' | b'@' | b',' | b';' | b'+')
+    is_unreserved(b) || matches!(b, b'/' | b':' | b',' | b';' | b'+')
 }
 
 /// Appends `s` to `out`, percent-encoding every byte that `keep` rejects.
@@ -816,13 +909,53 @@ mod tests {
                 Vars::new(),
             ),
             (
-                "ssh://u:a:b@host",
+                "ssh://u:a%3Ab@host",
                 Ssh,
                 Some("u"),
                 Some("a:b"),
                 "host",
                 22,
                 None,
+                Vars::new(),
+            ),
+            (
+                "telnet://admin:123/abc@host",
+                Telnet,
+                Some("admin"),
+                Some("123/abc"),
+                "host",
+                23,
+                None,
+                Vars::new(),
+            ),
+            (
+                "ssh://u:p/a?s#s@w@rd@h:2222/x?k=v",
+                Ssh,
+                Some("u"),
+                Some("p/a?s#s@w@rd"),
+                "h",
+                2222,
+                Some("x"),
+                vars(&[("k", &["v"])]),
+            ),
+            (
+                "ssh://admin@router?owner=noc@corp",
+                Ssh,
+                Some("admin"),
+                None,
+                "router",
+                22,
+                None,
+                vars(&[("owner", &["noc@corp"])]),
+            ),
+            (
+                "ssh://router/a@b",
+                Ssh,
+                None,
+                None,
+                "router",
+                22,
+                Some("a@b"),
                 Vars::new(),
             ),
             (
@@ -1012,6 +1145,7 @@ mod tests {
             protocol: Protocol::Ssh,
             username: Some("dom\\us er@x:y/z?#%".to_owned()),
             password: Some(Secret::new("p@:/?#&=% +é")),
+            authorization_password: Some(Secret::new(":@/?#% é:")),
             hostname: "fe80::1".to_owned(),
             port: 2222,
             path: Some("a b/?#%/é".to_owned()),
@@ -1115,6 +1249,87 @@ mod tests {
             assert!(!text.contains("hunt@er2"), "{text}");
             assert!(text.contains("***"), "{text}");
         }
+    }
+
+    #[test]
+    fn passwords_with_delimiters_stay_secret() {
+        // Each of these once parsed the password as a host, port or path,
+        // or showed it in an error.
+        for (input, password) in [
+            ("telnet://admin:123/abc@host", "123/abc"),
+            ("telnet://admin:S3cr/t?x#y@host:23", "S3cr/t?x#y"),
+            ("admin:a?b@host", "a?b"),
+            ("ssh://admin:p@ss/w?rd@host/path", "p@ss/w?rd"),
+        ] {
+            let url = Url::parse(input).unwrap();
+            assert_eq!(url.hostname, "host", "{input}");
+            assert_eq!(url.password.as_ref().map(Secret::expose), Some(password));
+            let shown = format!("{url} {url:?} {}", Url::redact(input));
+            assert!(!shown.contains(password), "{shown}");
+            assert_eq!(Url::parse(&url.to_secret_string()).unwrap(), url);
+        }
+        for input in [
+            "telnet://admin:123/abc@host:99999",
+            "telnet://admin:1?23/abc@host:x",
+            "ftp://admin:123/abc@host",
+            "telnet://admin:12/3?@",
+        ] {
+            let err = Url::parse(input).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(
+                !text.contains("123/abc") && !text.contains("1?23/abc"),
+                "{text}"
+            );
+            assert!(!text.contains("12/3?"), "{text}");
+            assert!(text.contains("***"), "{text}");
+        }
+    }
+
+    #[test]
+    fn malformed_urls_hide_what_stands_before_the_last_at() {
+        // Found by the fuzzer: `[` after the Exscript scheme form makes the
+        // text no URL user information, and the error showed it whole.
+        for (input, shown) in [
+            ("telnet:[//admin:Pw/9Q@r2:23", "telnet:[//admin:***@r2:23"),
+            ("ssh://[::1:Pw/9Q@x", "ssh://[:***@x"),
+        ] {
+            let err = Url::parse(input).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("Pw/9Q"), "{text}");
+            assert_eq!(Url::redact(input), shown);
+        }
+        assert_eq!(Url::redact("host?owner=noc@corp"), "host?owner=noc@corp");
+    }
+
+    #[test]
+    fn authorization_password_is_exscripts_password2() {
+        let url = Url::parse("ssh://admin:log%3Ain:en:able@router").unwrap();
+        assert_eq!(url.username.as_deref(), Some("admin"));
+        assert_eq!(url.password.as_ref().map(Secret::expose), Some("log:in"));
+        assert_eq!(
+            url.authorization_password.as_ref().map(Secret::expose),
+            Some("en:able")
+        );
+        assert_eq!(url.to_string(), "ssh://admin:***@router:22");
+        let debug = format!("{url:?}");
+        assert!(!debug.contains("able") && !debug.contains("log"), "{debug}");
+        assert_eq!(
+            url.to_secret_string(),
+            "ssh://admin:log%3Ain:en%3Aable@router:22"
+        );
+        assert_eq!(Url::parse(&url.to_secret_string()).unwrap(), url);
+        assert_eq!(
+            Url::redact("ssh://admin:login:enable@router"),
+            "ssh://admin:***@router"
+        );
+        let err = Url::parse("ssh://admin:login:enable@router:0").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("enable"));
+        // An empty authorization password is kept as given.
+        let url = Url::parse("ssh://u:p:@h").unwrap();
+        assert_eq!(
+            url.authorization_password.as_ref().map(Secret::expose),
+            Some("")
+        );
     }
 
     #[test]

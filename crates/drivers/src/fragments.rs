@@ -10,6 +10,21 @@ macro_rules! line_start {
     };
 }
 
+/// The start of a login prompt's line (username, password): a line start,
+/// blanks, and at most three words without a colon before the keyword
+/// (`Enter`, `admin@host's`, `[sudo]`, `(admin@10.0.0.1)`, the host name
+/// of `debian login:`), and a few marks glued to the keyword (VxWorks'
+/// `>>User name:`). A banner sentence such as `Note: your password:` or
+/// text in the middle of a line is not a login prompt.
+macro_rules! login_line {
+    () => {
+        concat!(
+            $crate::fragments::line_start!(),
+            r"[ \t]*(?:[^\s:]{1,64}[ \t]+){0,3}[^\w\s:]{0,4}"
+        )
+    };
+}
+
 /// The end of a prompt: optional blanks, then the end of the buffer.
 macro_rules! prompt_end {
     () => {
@@ -74,5 +89,6 @@ macro_rules! bracket_prompt {
 }
 
 pub(crate) use {
-    bracket_body, bracket_prompt, line_start, prompt_end, prompt_mode, prompt_word, word_prompt,
+    bracket_body, bracket_prompt, line_start, login_line, prompt_end, prompt_mode, prompt_word,
+    word_prompt,
 };

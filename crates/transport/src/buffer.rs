@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Buf, BytesMut};
+
+use crate::clean::{Cleaned, Move};
 use oxscript_core::sync::lock;
 use oxscript_drivers::{OsGuesser, Pattern};
 use tokio::sync::{Notify, watch};
@@ -38,6 +40,12 @@ pub struct MonitorMatch {
 /// of a 50 MB `show tech` with every driver's rules would cost far more than
 /// it could tell.
 const GUESS_BUDGET: usize = 64 * 1024;
+
+/// The buffer's first allocation (and the least it starts again with).
+const INITIAL_CAPACITY: usize = 16 * 1024;
+
+/// A drained buffer bigger than this is freed rather than kept for reuse.
+const RELEASE_CAPACITY: usize = 1024 * 1024;
 
 /// Why the stream ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +95,25 @@ impl State {
         let n = n.min(self.buf.len());
         self.buf.advance(n);
         self.consumed += n as u64;
+        if self.buf.is_empty() && self.buf.capacity() > RELEASE_CAPACITY {
+            // Give a big buffer's memory back once it is drained.
+            self.buf = BytesMut::with_capacity(INITIAL_CAPACITY);
+        }
+    }
+
+    /// Removes everything up to `matched.end` and returns what came before
+    /// `matched.start`, without copying it: the buffer's allocation
+    /// becomes the returned vector (a response is kept once, never as a
+    /// copy of the buffer), and what follows the match moves to a new,
+    /// small buffer.
+    pub(crate) fn take_through(&mut self, matched: std::ops::Range<usize>) -> Vec<u8> {
+        let end = matched.end.min(self.buf.len());
+        let mut rest = BytesMut::with_capacity((self.buf.len() - end).max(INITIAL_CAPACITY));
+        rest.extend_from_slice(&self.buf[end..]);
+        let mut taken = Vec::from(std::mem::replace(&mut self.buf, rest));
+        taken.truncate(matched.start.min(end));
+        self.consumed += end as u64;
+        taken
     }
 
     /// Whether the buffer reached its size limit.
@@ -94,18 +121,38 @@ impl State {
         self.buf.len() >= self.limit
     }
 
-    /// Appends `data`, applying backspaces to not-yet-consumed data on the
-    /// current line (which is how devices erase their pager prompts).
-    fn push(&mut self, data: &[u8]) {
+    /// Appends `data`, applying backspaces and the cursor-back `moves` to
+    /// not-yet-consumed data on the current line (which is how devices
+    /// erase their pager prompts).
+    fn push(&mut self, data: &[u8], moves: &[Move]) {
+        let mut from = 0;
+        for m in moves {
+            self.push_text(data.get(from..m.at).unwrap_or_default());
+            self.erase(m.count as usize);
+            from = m.at;
+        }
+        self.push_text(data.get(from..).unwrap_or_default());
+    }
+
+    fn push_text(&mut self, data: &[u8]) {
         let mut rest = data;
         while let Some(pos) = memchr::memchr(0x08, rest) {
             self.buf.extend_from_slice(&rest[..pos]);
-            if self.buf.last().is_some_and(|&b| b != b'\n') {
-                self.buf.truncate(self.buf.len() - 1);
-            }
+            self.erase(1);
             rest = &rest[pos + 1..];
         }
         self.buf.extend_from_slice(rest);
+    }
+
+    /// Removes up to `n` bytes from the end of the current line.
+    fn erase(&mut self, n: usize) {
+        let len = self.buf.len();
+        let window = &self.buf[len - n.min(len)..];
+        let keep = match memchr::memrchr(b'\n', window) {
+            Some(newline) => len - window.len() + newline + 1,
+            None => len - window.len(),
+        };
+        self.buf.truncate(keep);
     }
 
     fn feed_guesser(&mut self, data: &[u8]) {
@@ -188,7 +235,7 @@ impl Shared {
         let (version, _) = watch::channel(0);
         Arc::new(Shared {
             state: Mutex::new(State {
-                buf: BytesMut::with_capacity(16 * 1024),
+                buf: BytesMut::with_capacity(INITIAL_CAPACITY),
                 consumed: 0,
                 closed: None,
                 limit: limit.max(1),
@@ -220,21 +267,24 @@ impl Shared {
     }
 
     /// Appends cleaned device output and wakes the waiters (I/O task only).
-    pub(crate) fn append(&self, data: &[u8]) {
-        if data.is_empty() {
+    pub(crate) fn append(&self, cleaned: &Cleaned) {
+        let data = &cleaned.text[..];
+        if data.is_empty() && cleaned.moves.is_empty() {
             return;
         }
         // The transcript gets the data before any waiter can see it in the
         // buffer: when a wait returns, what it matched is in the transcript.
+        // It gets the text as received (control sequences removed), never
+        // expanded cursor moves.
         let transcript = self.lock().transcript.clone();
-        if let Some(sink) = transcript {
+        if let Some(sink) = transcript.filter(|_| !data.is_empty()) {
             sink(data);
         }
         let mut calls = Vec::new();
         {
             let mut st = self.lock();
             let prev_end = st.end();
-            st.push(data);
+            st.push(data, &cleaned.moves);
             st.feed_guesser(data);
             if !st.monitors.is_empty() {
                 st.run_monitors(prev_end, &mut calls);
@@ -335,23 +385,64 @@ mod tests {
     use super::*;
     use std::sync::Mutex as StdMutex;
 
+    impl Shared {
+        /// Appends text without cursor moves.
+        fn append_text(&self, data: &[u8]) {
+            self.append(&Cleaned {
+                text: data.to_vec(),
+                moves: Vec::new(),
+            });
+        }
+    }
+
+    #[test]
+    fn cursor_back_erases_within_the_line_only() {
+        let shared = Shared::new(1024, None);
+        shared.append(&Cleaned {
+            text: b"line\nabc --More--def".to_vec(),
+            moves: vec![Move { at: 17, count: 9 }, Move { at: 17, count: 1 }],
+        });
+        assert_eq!(&shared.lock().buf[..], b"line\nabdef");
+        shared.append(&Cleaned {
+            text: Vec::new(),
+            moves: vec![Move {
+                at: 0,
+                count: 100_000,
+            }],
+        });
+        assert_eq!(&shared.lock().buf[..], b"line\n");
+    }
+
     #[test]
     fn backspace_erases_within_the_line_only() {
         let shared = Shared::new(1024, None);
-        shared.append(b"line\nabc --More--");
-        shared.append(&[0x08; 9]);
-        shared.append(b"         ");
-        shared.append(&[0x08; 9]);
-        shared.append(b"def");
+        shared.append_text(b"line\nabc --More--");
+        shared.append_text(&[0x08; 9]);
+        shared.append_text(b"         ");
+        shared.append_text(&[0x08; 9]);
+        shared.append_text(b"def");
         assert_eq!(&shared.lock().buf[..], b"line\nabcdef");
-        shared.append(&[0x08; 10]);
+        shared.append_text(&[0x08; 10]);
         assert_eq!(&shared.lock().buf[..], b"line\n");
+    }
+
+    #[test]
+    fn take_through_returns_what_came_before_and_keeps_what_follows() {
+        let shared = Shared::new(1024, None);
+        shared.append_text(b"xxoutput\r\nrouter#more");
+        let mut st = shared.lock();
+        st.consume(2);
+        let before = st.take_through(8..15);
+        assert_eq!(before, b"output\r\n");
+        assert_eq!(&st.buf[..], b"more");
+        assert_eq!(st.consumed, 17);
+        assert_eq!(st.end(), 21);
     }
 
     #[test]
     fn consume_tracks_absolute_offsets() {
         let shared = Shared::new(1024, None);
-        shared.append(b"hello world");
+        shared.append_text(b"hello world");
         let mut st = shared.lock();
         st.consume(6);
         assert_eq!(&st.buf[..], b"world");
@@ -372,9 +463,9 @@ mod tests {
             Arc::new(move |m: &MonitorMatch| sink.lock().unwrap().push(m.clone())),
             80,
         );
-        shared.append(b"foo %LINK-3-UP");
-        shared.append(b"DOWN bar %LINK-5-UPDOWN\n");
-        shared.append(b"more text\n");
+        shared.append_text(b"foo %LINK-3-UP");
+        shared.append_text(b"DOWN bar %LINK-5-UPDOWN\n");
+        shared.append_text(b"more text\n");
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 2);
         assert_eq!(seen[0].text, "%LINK-3-UPDOWN");
@@ -388,7 +479,7 @@ mod tests {
         let mut rx = shared.subscribe();
         rx.borrow_and_update();
         let writer = shared.clone();
-        tokio::spawn(async move { writer.append(b"x") });
+        tokio::spawn(async move { writer.append_text(b"x") });
         rx.changed().await.unwrap();
         assert_eq!(&shared.lock().buf[..], b"x");
         shared.close(Closed::Eof);
@@ -399,7 +490,7 @@ mod tests {
     #[tokio::test]
     async fn wait_for_space_returns_when_space_is_freed() {
         let shared = Shared::new(4, None);
-        shared.append(b"12345");
+        shared.append_text(b"12345");
         let reader = shared.clone();
         let waiter = tokio::spawn(async move { reader.wait_for_space().await });
         tokio::task::yield_now().await;

@@ -14,8 +14,11 @@
 //!
 //! Backspace (`0x08`) is kept: the buffer applies it (see
 //! [`crate::buffer`]), which is how a device erases its own `--More--`.
-//! "Cursor back" (`ESC [ n D`) becomes n backspaces for the same reason:
-//! Huawei VRP erases its pager prompt with `ESC[42D`, 42 blanks, `ESC[42D`.
+//! "Cursor back" (`ESC [ n D`) is removed from the text and reported as a
+//! [`Move`] at its place, which the buffer applies as n backspaces would
+//! be (Huawei VRP erases its pager prompt with `ESC[42D`, 42 blanks,
+//! `ESC[42D`). It is never expanded into bytes: the text of a chunk (what
+//! the transcript records) is never longer than the chunk.
 
 /// Upper bound on the length of a control sequence. A longer one is not a
 /// real sequence: the cleaner gives up on it and returns to plain text, so a
@@ -40,8 +43,30 @@ enum State {
     OneMore,
 }
 
-/// Longest cursor-back turned into backspaces (a line is never longer).
+/// Longest cursor-back [`strip_ansi`] writes as backspaces.
 const MAX_CURSOR_BACK: u32 = 1024;
+
+/// A cursor-back move: `count` columns back, `at` bytes into the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Move {
+    pub(crate) at: usize,
+    pub(crate) count: u32,
+}
+
+/// The cleaned form of received data: the text, and the cursor-back moves
+/// to apply within it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Cleaned {
+    pub(crate) text: Vec<u8>,
+    pub(crate) moves: Vec<Move>,
+}
+
+impl Cleaned {
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.moves.clear();
+    }
+}
 
 /// Stateful remover of terminal control sequences (see the module docs).
 #[derive(Clone, Debug)]
@@ -69,8 +94,9 @@ impl Cleaner {
         }
     }
 
-    /// Appends the cleaned form of `input` to `out`.
-    pub(crate) fn clean_into(&mut self, input: &[u8], out: &mut Vec<u8>) {
+    /// Appends the cleaned form of `input` to `cleaned`.
+    pub(crate) fn clean_into(&mut self, input: &[u8], cleaned: &mut Cleaned) {
+        let Cleaned { text: out, moves } = cleaned;
         out.reserve(input.len());
         let mut i = 0;
         while i < input.len() {
@@ -120,8 +146,10 @@ impl Cleaner {
                             && let Some(n) = self.csi_param
                         {
                             // Cursor back: CSI D means one column.
-                            let n = n.clamp(1, MAX_CURSOR_BACK) as usize;
-                            out.extend(std::iter::repeat_n(0x08, n));
+                            moves.push(Move {
+                                at: out.len(),
+                                count: n.max(1),
+                            });
                         }
                         State::Text
                     } else {
@@ -151,9 +179,32 @@ impl Cleaner {
 }
 
 /// Removes terminal control sequences from a complete text (one shot).
+/// A cursor-back move (`ESC [ n D`) becomes n backspaces (at most 1024),
+/// which is how a Session's buffer applies it.
+///
+/// ```
+/// use oxscript_transport::strip_ansi;
+///
+/// assert_eq!(strip_ansi(b"\x1b[01;32mrouter\x1b[0m#"), b"router#");
+/// assert_eq!(strip_ansi(b"ab\x1b[2Dc"), b"ab\x08\x08c");
+/// ```
 pub fn strip_ansi(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    Cleaner::new().clean_into(input, &mut out);
+    let mut cleaned = Cleaned::default();
+    Cleaner::new().clean_into(input, &mut cleaned);
+    if cleaned.moves.is_empty() {
+        return cleaned.text;
+    }
+    let mut out = Vec::with_capacity(cleaned.text.len());
+    let mut from = 0;
+    for m in &cleaned.moves {
+        out.extend_from_slice(&cleaned.text[from..m.at]);
+        out.extend(std::iter::repeat_n(
+            0x08,
+            m.count.min(MAX_CURSOR_BACK) as usize,
+        ));
+        from = m.at;
+    }
+    out.extend_from_slice(&cleaned.text[from..]);
     out
 }
 
@@ -161,21 +212,43 @@ pub fn strip_ansi(input: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// Cleans `input` in pieces, as the I/O task does, and checks the
+    /// result is the same as in one piece (moves included).
     fn clean_split(input: &[u8]) {
-        let whole = strip_ansi(input);
-        for split in 0..=input.len() {
+        let mut whole = Cleaned::default();
+        Cleaner::new().clean_into(input, &mut whole);
+        let pieces = |splits: &[usize]| {
             let mut c = Cleaner::new();
-            let mut out = Vec::new();
-            c.clean_into(&input[..split], &mut out);
-            c.clean_into(&input[split..], &mut out);
-            assert_eq!(out, whole, "split at {split}");
+            let mut all = Cleaned::default();
+            let mut from = 0;
+            for &to in splits.iter().chain(std::iter::once(&input.len())) {
+                let mut part = Cleaned::default();
+                c.clean_into(&input[from..to], &mut part);
+                let base = all.text.len();
+                all.moves.extend(part.moves.iter().map(|m| Move {
+                    at: base + m.at,
+                    count: m.count,
+                }));
+                all.text.extend_from_slice(&part.text);
+                from = to;
+            }
+            all
+        };
+        for split in 0..=input.len() {
+            let out = pieces(&[split]);
+            assert_eq!(
+                (&out.text, &out.moves),
+                (&whole.text, &whole.moves),
+                "split at {split}"
+            );
         }
-        let mut c = Cleaner::new();
-        let mut out = Vec::new();
-        for b in input {
-            c.clean_into(std::slice::from_ref(b), &mut out);
-        }
-        assert_eq!(out, whole, "byte by byte");
+        let every: Vec<usize> = (1..input.len()).collect();
+        let out = pieces(&every);
+        assert_eq!(
+            (&out.text, &out.moves),
+            (&whole.text, &whole.moves),
+            "byte by byte"
+        );
     }
 
     #[test]
@@ -224,6 +297,16 @@ mod tests {
         );
         let erased = strip_ansi(b"\x1b[42D");
         assert_eq!(erased.len(), 42);
+    }
+
+    #[test]
+    fn cursor_back_is_a_move_never_bytes() {
+        let mut cleaned = Cleaned::default();
+        let input = b"x\x1b[1024D".repeat(1000);
+        Cleaner::new().clean_into(&input, &mut cleaned);
+        assert_eq!(cleaned.text, b"x".repeat(1000));
+        assert_eq!(cleaned.moves.len(), 1000);
+        assert_eq!(cleaned.moves[1], Move { at: 2, count: 1024 });
     }
 
     #[test]

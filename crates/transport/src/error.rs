@@ -140,6 +140,21 @@ pub enum Error {
         timeout: Duration,
     },
 
+    /// An SSH server accepted the TCP connection but sent no SSH version
+    /// line in time: it said nothing, or only other text (a pre-banner
+    /// that never ends, garbage: not an SSH server).
+    #[error(
+        "{address} accepted the connection but sent no SSH version line ({why}); received {received}"
+    )]
+    SshNoVersion {
+        /// `host:port` that was dialled.
+        address: String,
+        /// "none within 15s", or what was wrong with the line that came.
+        why: String,
+        /// The end of what arrived instead of the version line.
+        received: Tail,
+    },
+
     /// Nothing expected arrived before the deadline.
     #[error("timed out after {timeout:?} {during}: expected {expected}; last received {tail}")]
     Timeout {
@@ -148,6 +163,25 @@ pub enum Error {
         /// The patterns that were waited for.
         expected: Expected,
         /// The timeout that expired.
+        timeout: Duration,
+        /// The end of what arrived.
+        tail: Tail,
+    },
+
+    /// A command's response was not read to its prompt (the wait timed out
+    /// or was cancelled), and that prompt did not come within the timeout
+    /// before the next command: the Session cannot tell which output
+    /// belongs to which command, so it sent nothing. The next call waits
+    /// for the prompt again; closing the Session always works.
+    #[error(
+        "{host}: out of step: the prompt after `{previous}` (timed out or cancelled) did not come within {timeout:?}, so the next command was not sent; last received {tail}"
+    )]
+    OutOfStep {
+        /// The host.
+        host: String,
+        /// The command left in flight.
+        previous: String,
+        /// How long its prompt was waited for.
         timeout: Duration,
         /// The end of what arrived.
         tail: Tail,
@@ -542,6 +576,7 @@ impl Error {
             self,
             Error::Connect { .. }
                 | Error::ConnectTimeout { .. }
+                | Error::SshNoVersion { .. }
                 | Error::Io(_)
                 | Error::ConnectionClosed { .. }
                 | Error::Ssh { .. }

@@ -6,24 +6,27 @@
 //! decodes Telnet and answers option negotiation itself. [`spawn`] starts
 //! the connection's only task: it reads the stream, cleans what arrives and
 //! appends it to the [`Shared`] buffer, answers negotiations, and performs
-//! the writes the Session asks for. It stops reading while the buffer is
-//! full, so memory stays bounded by the buffer limit. TCP connections for
-//! Telnet are opened by [`crate::tcp`].
+//! the writes the Session asks for. Reads, writes and the Session's
+//! requests are served together: a write to a peer that stopped reading
+//! never hides a close request, and closing (or dropping the Session) ends
+//! the task and frees the stream within [`CLOSE_GRACE`]. It stops reading
+//! while the buffer is full, so memory stays bounded by the buffer limit.
+//! TCP connections for Telnet are opened by [`crate::tcp`].
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use futures::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio_util::codec::{Decoder, Encoder, Framed};
+use tokio_util::codec::{Decoder, Encoder};
 
 use oxscript_telnet::{ClientOptions, Negotiator, TelnetCodec, TelnetEvent, TelnetFrame};
 
 use crate::buffer::{Closed, Shared};
-use crate::clean::Cleaner;
+use crate::clean::{Cleaned, Cleaner};
 use crate::{Error, Result};
 
 /// What a link decoded.
@@ -206,6 +209,16 @@ pub(crate) struct Io {
     pub(crate) task: JoinHandle<()>,
 }
 
+/// How long closing may spend sending what is still queued (and the
+/// stream's own shutdown) before the stream is dropped anyway. A peer that
+/// stopped reading cannot keep the task, the socket or the queued data
+/// alive longer than this.
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Past this many queued, unsent bytes a write is refused: the peer is
+/// not reading, and queuing more would only grow memory.
+const MAX_QUEUED: usize = 16 * 1024 * 1024;
+
 /// Starts the I/O task of a connection.
 pub(crate) fn spawn<S, L>(stream: S, link: L, shared: Arc<Shared>) -> Io
 where
@@ -217,90 +230,211 @@ where
     Io { tx, task }
 }
 
-async fn run<S, L>(stream: S, link: L, shared: Arc<Shared>, mut rx: mpsc::Receiver<IoCommand>)
-where
-    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-    L: Link,
-{
-    let mut framed = Framed::with_capacity(stream, link, 64 * 1024);
-    let mut cleaner = Cleaner::new();
-    let mut cleaned = Vec::with_capacity(64 * 1024);
-    let start = framed.codec_mut().start();
-    if let Err(e) = send_all(&mut framed, start).await {
-        shared.close(Closed::Failed(e.to_string()));
-        return;
+/// Encoded bytes waiting to be written, and the writers waiting for them.
+#[derive(Default)]
+struct Outgoing {
+    buf: BytesMut,
+    /// Bytes written so far (absolute).
+    written: u64,
+    /// Each waiting `Write`, with the absolute offset its data ends at.
+    waiters: VecDeque<(u64, oneshot::Sender<Result<()>>)>,
+}
+
+impl Outgoing {
+    fn queued(&self) -> u64 {
+        self.written + self.buf.len() as u64
     }
-    loop {
-        let full = shared.lock().is_full();
-        tokio::select! {
-            biased;
-            command = rx.recv() => match command {
-                Some(IoCommand::Write { data, done }) => {
-                    let result = framed.send(Outbound::Data(data)).await;
-                    let failed = result.as_ref().err().map(ToString::to_string);
-                    // The caller may have given up waiting; that is fine.
-                    let _ = done.send(result);
-                    if let Some(reason) = failed {
-                        shared.close(Closed::Failed(reason));
-                        break;
-                    }
-                }
-                Some(IoCommand::WindowSize { columns, rows }) => {
-                    let frames = framed.codec_mut().window_size(columns, rows);
-                    if let Err(e) = send_all(&mut framed, frames).await {
-                        shared.close(Closed::Failed(e.to_string()));
-                        break;
-                    }
-                }
-                Some(IoCommand::Close { done }) => {
-                    let _ = tokio::time::timeout(Duration::from_secs(5), SinkExt::<Outbound>::close(&mut framed)).await;
-                    shared.close(Closed::Local);
-                    let _ = done.send(());
-                    break;
-                }
-                None => {
-                    // The Session was dropped.
-                    let _ = tokio::time::timeout(Duration::from_secs(5), SinkExt::<Outbound>::close(&mut framed)).await;
-                    shared.close(Closed::Local);
-                    break;
-                }
-            },
-            () = shared.wait_for_space(), if full => {}
-            item = framed.next(), if !full => match item {
-                Some(Ok(Inbound::Data(data))) => {
-                    cleaned.clear();
-                    cleaner.clean_into(&data, &mut cleaned);
-                    shared.append(&cleaned);
-                }
-                Some(Ok(Inbound::Control)) => {}
-                Some(Err(e)) => {
-                    shared.close(Closed::Failed(e.to_string()));
-                    break;
-                }
-                None => {
-                    shared.close(Closed::Eof);
-                    break;
-                }
-            },
+
+    fn encode<L: Link>(&mut self, link: &mut L, items: Vec<Outbound>) -> Result<()> {
+        for item in items {
+            link.encode(item, &mut self.buf)?;
         }
-        let replies = framed.codec_mut().take_replies();
-        if let Err(e) = send_all(&mut framed, replies).await {
-            shared.close(Closed::Failed(e.to_string()));
-            break;
+        Ok(())
+    }
+
+    /// `n` bytes went out: completes the writes that are now fully sent.
+    fn advance(&mut self, n: usize) {
+        self.buf.advance(n);
+        self.written += n as u64;
+        while self
+            .waiters
+            .front()
+            .is_some_and(|(end, _)| *end <= self.written)
+        {
+            if let Some((_, done)) = self.waiters.pop_front() {
+                // The caller may have given up waiting; that is fine.
+                let _ = done.send(Ok(()));
+            }
+        }
+    }
+
+    /// Fails every waiting write with `why`.
+    fn fail(&mut self, why: &str) {
+        for (_, done) in self.waiters.drain(..) {
+            let _ = done.send(Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                why.to_owned(),
+            )
+            .into()));
         }
     }
 }
 
-async fn send_all<S, L>(framed: &mut Framed<S, L>, items: Vec<Outbound>) -> Result<()>
+/// Why the loop of [`run`] ended.
+enum Ending {
+    /// The Session asked to close (with whom to tell), or was dropped.
+    Close(Option<oneshot::Sender<()>>),
+    /// The stream ended or failed; `shared` already says how.
+    Stream,
+}
+
+/// The I/O task. Reading, writing and the Session's requests are served
+/// together, so a write to a peer that stopped reading never keeps the
+/// task from seeing a close (or the Session being dropped).
+async fn run<S, L>(stream: S, mut link: L, shared: Arc<Shared>, mut rx: mpsc::Receiver<IoCommand>)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     L: Link,
 {
-    if items.is_empty() {
-        return Ok(());
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut out = Outgoing::default();
+    let mut cleaner = Cleaner::new();
+    let mut cleaned = Cleaned::default();
+    let start = link.start();
+    let ending = match out.encode(&mut link, start) {
+        Err(e) => {
+            shared.close(Closed::Failed(e.to_string()));
+            Ending::Stream
+        }
+        Ok(()) => loop {
+            let full = shared.lock().is_full();
+            tokio::select! {
+                biased;
+                command = rx.recv() => match command {
+                    Some(IoCommand::Write { data, done }) => {
+                        if out.buf.len() > MAX_QUEUED {
+                            let _ = done.send(Err(std::io::Error::new(
+                                std::io::ErrorKind::WouldBlock,
+                                format!("the device is not reading: {} bytes still wait to be sent", out.buf.len()),
+                            ).into()));
+                        } else if let Err(e) = out.encode(&mut link, vec![Outbound::Data(data)]) {
+                            let _ = done.send(Err(e));
+                        } else {
+                            let end = out.queued();
+                            out.waiters.push_back((end, done));
+                        }
+                    }
+                    Some(IoCommand::WindowSize { columns, rows }) => {
+                        let frames = link.window_size(columns, rows);
+                        if let Err(e) = out.encode(&mut link, frames) {
+                            shared.close(Closed::Failed(e.to_string()));
+                            break Ending::Stream;
+                        }
+                    }
+                    Some(IoCommand::Close { done }) => break Ending::Close(Some(done)),
+                    // The Session was dropped.
+                    None => break Ending::Close(None),
+                },
+                written = writer.write(&out.buf), if !out.buf.is_empty() => match written {
+                    Ok(0) => {
+                        shared.close(Closed::Failed("the connection accepts no more data".into()));
+                        break Ending::Stream;
+                    }
+                    Ok(n) => out.advance(n),
+                    Err(e) => {
+                        shared.close(Closed::Failed(e.to_string()));
+                        break Ending::Stream;
+                    }
+                },
+                () = shared.wait_for_space(), if full => {}
+                read = read_some(&mut reader, &mut inbuf), if !full => {
+                    let eof = match read {
+                        Ok(n) => n == 0,
+                        Err(e) => {
+                            shared.close(Closed::Failed(e.to_string()));
+                            break Ending::Stream;
+                        }
+                    };
+                    if let Err(e) = deliver(&mut link, &mut inbuf, eof, &mut cleaner, &mut cleaned, &shared) {
+                        shared.close(Closed::Failed(e.to_string()));
+                        break Ending::Stream;
+                    }
+                    if eof {
+                        shared.close(Closed::Eof);
+                        break Ending::Stream;
+                    }
+                    let replies = link.take_replies();
+                    if let Err(e) = out.encode(&mut link, replies) {
+                        shared.close(Closed::Failed(e.to_string()));
+                        break Ending::Stream;
+                    }
+                }
+            }
+        },
+    };
+    match ending {
+        Ending::Close(done) => {
+            // Send what is queued (the last command, a logout) and shut the
+            // stream down, within the grace; then drop it regardless.
+            let flushed = tokio::time::timeout(CLOSE_GRACE, async {
+                writer.write_all(&out.buf).await?;
+                writer.shutdown().await
+            })
+            .await;
+            if !matches!(flushed, Ok(Ok(()))) {
+                tracing::debug!(
+                    unsent = out.buf.len(),
+                    "closing: queued data could not be sent within the grace period"
+                );
+            }
+            shared.close(Closed::Local);
+            out.fail("the connection was closed before the data was sent");
+            drop((reader, writer));
+            if let Some(done) = done {
+                let _ = done.send(());
+            }
+        }
+        Ending::Stream => out.fail("the connection ended before the data was sent"),
     }
-    for item in items {
-        framed.feed(item).await?;
+}
+
+/// Bytes read at most per read.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads what is available into `buf` (cancellation-safe).
+async fn read_some<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    buf: &mut BytesMut,
+) -> std::io::Result<usize> {
+    buf.reserve(READ_CHUNK);
+    reader.read_buf(buf).await
+}
+
+/// Decodes what `inbuf` holds and hands the device output, cleaned, to
+/// the buffer and the transcript.
+fn deliver<L: Link>(
+    link: &mut L,
+    inbuf: &mut BytesMut,
+    eof: bool,
+    cleaner: &mut Cleaner,
+    cleaned: &mut Cleaned,
+    shared: &Shared,
+) -> Result<()> {
+    loop {
+        let item = if eof {
+            link.decode_eof(inbuf)?
+        } else {
+            link.decode(inbuf)?
+        };
+        match item {
+            Some(Inbound::Data(data)) => {
+                cleaned.clear();
+                cleaner.clean_into(&data, cleaned);
+                shared.append(cleaned);
+            }
+            Some(Inbound::Control) => {}
+            None => return Ok(()),
+        }
     }
-    SinkExt::<Outbound>::flush(framed).await
 }

@@ -2,6 +2,7 @@
 //! and the next prompt.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::extract;
@@ -14,44 +15,67 @@ use crate::extract;
 /// is gone) and trailing blank space removed. [`raw`](Response::raw) keeps
 /// everything that arrived before the prompt, echo included (terminal
 /// control sequences removed), so nothing is lost.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Response {
-    pub(crate) command: String,
-    pub(crate) text: String,
-    pub(crate) raw: String,
-    pub(crate) prompt: String,
-    pub(crate) elapsed: Duration,
+///
+/// A `Response` is shared, not copied: cloning it (the Session keeps the
+/// last one, see [`crate::Session::response`]) costs a reference count,
+/// whatever the size of the output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Response(Arc<Parts>);
+
+#[derive(PartialEq, Eq)]
+struct Parts {
+    command: String,
+    text: String,
+    raw: String,
+    prompt: String,
+    elapsed: Duration,
 }
 
 impl Response {
+    pub(crate) fn new(
+        command: String,
+        text: String,
+        raw: String,
+        prompt: String,
+        elapsed: Duration,
+    ) -> Response {
+        Response(Arc::new(Parts {
+            command,
+            text,
+            raw,
+            prompt,
+            elapsed,
+        }))
+    }
+
     /// The command that was sent (without the newline).
     pub fn command(&self) -> &str {
-        &self.command
+        &self.0.command
     }
 
     /// The output: echo and prompt removed, `\n` line endings.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 
     /// The output's lines.
     pub fn lines(&self) -> std::str::Lines<'_> {
-        self.text.lines()
+        self.0.text.lines()
     }
 
     /// Everything received before the prompt, echo included.
     pub fn raw(&self) -> &str {
-        &self.raw
+        &self.0.raw
     }
 
     /// The prompt that ended the response, e.g. `router#`.
     pub fn prompt(&self) -> &str {
-        &self.prompt
+        &self.0.prompt
     }
 
     /// Time from sending the command to seeing the prompt.
     pub fn elapsed(&self) -> Duration {
-        self.elapsed
+        self.0.elapsed
     }
 
     /// [`extract::first_match`] on the text.
@@ -63,18 +87,30 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub fn first_match<const N: usize>(&self, pattern: &str) -> crate::Result<[Option<String>; N]> {
-        extract::first_match(&self.text, pattern)
+        extract::first_match(self.text(), pattern)
     }
 
     /// [`extract::any_match`] on the text.
     pub fn any_match<const N: usize>(&self, pattern: &str) -> crate::Result<Vec<[String; N]>> {
-        extract::any_match(&self.text, pattern)
+        extract::any_match(self.text(), pattern)
     }
 }
 
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.text())
+    }
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("command", &self.0.command)
+            .field("text", &self.0.text)
+            .field("raw", &self.0.raw)
+            .field("prompt", &self.0.prompt)
+            .field("elapsed", &self.0.elapsed)
+            .finish()
     }
 }
 
@@ -202,9 +238,115 @@ fn echo_lines(lines: &[Cow<'_, str>], command: &str) -> usize {
     0
 }
 
+/// Whether `first` and the lines after it spell `want` (squashed): an echo
+/// wrapped at the terminal width.
+fn wrapped<'a>(first: &str, want: &str, rest: impl Iterator<Item = &'a str>) -> bool {
+    if first.is_empty() || !want.starts_with(first) {
+        return false;
+    }
+    let mut acc = first.to_owned();
+    for next in rest.take(63) {
+        acc.push_str(&squash(&apply_carriage_returns(next)));
+        if acc == want {
+            return true;
+        }
+        if !want.starts_with(&acc) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Where the echo of `command` starts in `raw` (what arrived before a
+/// prompt, after the command was sent): the byte offset of the first line
+/// that echoes it, or `None` when no line does.
+///
+/// The first line echoes the command when, once blanks are ignored, it is
+/// the command, or a prompt followed by the command (`is_prompt` judges
+/// the part before), or its words complete the command's words (JunOS
+/// turns `show ver` into `show version`), or it starts the command and the
+/// following lines complete it (an echo wrapped at the terminal width). A
+/// later line only when it is a prompt followed by the command. Anything
+/// before the echo is output of an earlier command, or a stray prompt:
+/// data that is not part of this response.
+pub(crate) fn find_echo(
+    raw: &str,
+    command: &str,
+    is_prompt: impl Fn(&str) -> bool,
+) -> Option<usize> {
+    let want = squash(command);
+    if want.is_empty() {
+        return Some(0);
+    }
+    let typed: Vec<&str> = command.split_whitespace().collect();
+    let mut start = 0;
+    let mut lines = raw.split('\n');
+    while let Some(line) = lines.next() {
+        let shown = apply_carriage_returns(line);
+        let squashed = squash(&shown);
+        let echoed: Vec<&str> = shown.split_whitespace().collect();
+        let after_prompt = squashed.ends_with(&want)
+            && shown
+                .rfind(typed.first().copied().unwrap_or_default())
+                .is_some_and(|at| is_prompt(&shown[..at]));
+        // Further down (stale data came first), only a line holding a
+        // prompt and the command is the echo: a stray prompt followed by
+        // the echo on its line, as a terminal shows it.
+        let is_echo = after_prompt
+            || (start == 0
+                && (squashed == want
+                    || (typed.len() == echoed.len()
+                        && typed.iter().zip(&echoed).all(|(t, e)| e.starts_with(t)))
+                    || wrapped(&squashed, &want, lines.clone())));
+        if is_echo {
+            return Some(start);
+        }
+        start += line.len() + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn prompt_like(text: &str) -> bool {
+        text.trim_end().ends_with('#') || text.trim_end().ends_with('>')
+    }
+
+    #[test]
+    fn finds_the_echo_after_stale_output_and_prompts() {
+        let cmd = "show clock";
+        assert_eq!(
+            find_echo("show clock\r\n10:00\r\n", cmd, prompt_like),
+            Some(0)
+        );
+        let stale = "rest of show ip route\r\nrouter#show clock\r\n10:00\r\n";
+        assert_eq!(find_echo(stale, cmd, prompt_like), Some(23));
+        assert_eq!(find_echo("rest\r\n", cmd, prompt_like), None);
+        assert_eq!(find_echo("\r\n", cmd, prompt_like), None);
+        // Output that merely ends with the command is not its echo.
+        assert_eq!(
+            find_echo("please run: show clock\r\n", cmd, prompt_like),
+            None
+        );
+        // Completed and wrapped echoes.
+        assert_eq!(
+            find_echo("show version\n", "show ver", prompt_like),
+            Some(0)
+        );
+        let wrapped = "show running-config inter\r\nface Gi0/1\r\n";
+        let command = "show running-config interface Gi0/1";
+        assert_eq!(find_echo(wrapped, command, prompt_like), Some(0));
+        // After stale data, only a prompt with the command on its line is the echo.
+        assert_eq!(
+            find_echo("x\nshow version\n", "show ver", prompt_like),
+            None
+        );
+        assert_eq!(find_echo("x\nr1# show  clock\n", cmd, prompt_like), Some(2));
+        // An empty command has no echo to find.
+        assert_eq!(find_echo("anything", "", prompt_like), Some(0));
+    }
 
     #[test]
     fn into_text_keeps_valid_utf8_and_replaces_invalid_bytes() {

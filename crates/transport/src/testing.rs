@@ -43,6 +43,9 @@ pub enum ScriptStep {
     Trickle(Vec<u8>),
     /// The device waits until the client sent exactly these bytes.
     Expect(Vec<u8>),
+    /// The device pauses this long before its next step (a device whose
+    /// output arrives in two pieces, with a read boundary between them).
+    Pause(Duration),
     /// The device closes the connection.
     Close,
 }
@@ -119,6 +122,11 @@ impl Script {
     /// The device waits for exactly `bytes` from the client.
     pub fn expect(self, bytes: impl AsRef<[u8]>) -> Script {
         self.step(ScriptStep::Expect(bytes.as_ref().to_vec()))
+    }
+
+    /// The device pauses for `duration` before its next step.
+    pub fn pause(self, duration: Duration) -> Script {
+        self.step(ScriptStep::Pause(duration))
     }
 
     /// The device closes the connection.
@@ -211,6 +219,7 @@ impl Script {
                     }
                     consumed += expected.len();
                 }
+                ScriptStep::Pause(duration) => tokio::time::sleep(duration).await,
                 ScriptStep::Close => return Ok(received),
             }
         }

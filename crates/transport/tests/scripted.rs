@@ -22,6 +22,8 @@ enum Step {
     Trickle(&'static [u8]),
     /// Wait until the client sent exactly these bytes.
     Expect(&'static [u8]),
+    /// Pause before the next step (the read boundary of a slow device).
+    Pause(Duration),
     /// Close the connection.
     Close,
 }
@@ -43,6 +45,7 @@ async fn session_with(
             Send(bytes) => ScriptStep::Send(bytes.to_vec()),
             Trickle(bytes) => ScriptStep::Trickle(bytes.to_vec()),
             Expect(bytes) => ScriptStep::Expect(bytes.to_vec()),
+            Pause(duration) => ScriptStep::Pause(duration),
             Close => ScriptStep::Close,
         })
     });
@@ -577,4 +580,289 @@ async fn error_lines_are_found_safely_with_byte_patterns_and_cr_line_ends() {
         Err(Error::InvalidCommand { line, .. }) => assert_eq!(line, "copyright \u{a9} 2026"),
         other => panic!("expected InvalidCommand, got {other:?}"),
     }
+}
+
+/// A read boundary the device leaves after a banner or MOTD line that ends
+/// in "password" (long enough for any client to act on the first piece).
+const READ_BOUNDARY: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn a_banner_word_password_at_a_read_boundary_gets_no_secret() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"\r\nAuthorized use only. Never share your password"),
+            Pause(READ_BOUNDARY),
+            Send(b" with anyone.\r\nNote: a new password"),
+            Pause(READ_BOUNDARY),
+            Send(b": is asked for every 90 days.\r\n\r\nUsername: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\nPassword: "),
+            Expect(b"secret\r"),
+            Send(b"\r\nrouter>"),
+            Close,
+        ],
+        "generic",
+    )
+    .await;
+    s.login(Some(&Account::new("admin", "secret")))
+        .await
+        .unwrap();
+    assert_eq!(s.prompt(), Some("router>"));
+    drop(s);
+    // The device saw the username first and the password only once asked.
+    assert_eq!(device.await.unwrap().unwrap(), b"admin\rsecret\r");
+}
+
+#[tokio::test]
+async fn a_motd_word_password_at_a_read_boundary_is_no_login_failure() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"Username: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\nPassword: "),
+            Expect(b"secret\r"),
+            Send(b"\r\nYour password"),
+            Pause(READ_BOUNDARY),
+            Send(b" expires in 3 days.\r\nrouter>"),
+            Close,
+        ],
+        "generic",
+    )
+    .await;
+    s.login(Some(&Account::new("admin", "secret")))
+        .await
+        .unwrap();
+    assert_eq!(s.prompt(), Some("router>"));
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"admin\rsecret\r");
+}
+
+#[tokio::test]
+async fn close_after_the_username_is_a_closed_connection_showing_the_prompt() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"\r\nrouter1 login: "),
+            Expect(b"admin\r"),
+            Send(b"admin\r\n"),
+            Close,
+        ],
+        "generic",
+    )
+    .await;
+    let err = s.login(Some(&admin())).await.unwrap_err();
+    match &err {
+        Error::ConnectionClosed { during, tail, .. } => {
+            assert!(during.contains("after the user name"), "{during}");
+            assert!(tail.as_str().contains("router1 login: "), "{tail}");
+        }
+        other => panic!("expected ConnectionClosed, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_prompt_looking_banner_line_followed_by_more_data_gets_nothing() {
+    for split in [Send as fn(&'static [u8]) -> Step, Trickle] {
+        let (mut s, device) = session(
+            vec![
+                split(b"\r\nChange your password: at first login.\r\n"),
+                Send(b"Username: "),
+                Expect(b"admin\r"),
+                Send(b"admin\r\nPassword: "),
+                Expect(b"s3cret\r"),
+                Send(b"\r\nrouter>"),
+                Close,
+            ],
+            "generic",
+        )
+        .await;
+        s.login(Some(&admin())).await.unwrap();
+        drop(s);
+        assert_eq!(device.await.unwrap().unwrap(), b"admin\rs3cret\r");
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_of_duration_max_waits_without_overflowing() {
+    let (mut s, _dev) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show clock\r"),
+            Send(b"show clock\r\n10:00\r\nrouter#"),
+            Expect(b"exit\r"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.set_timeout(Duration::MAX);
+    s.expect_prompt().await.unwrap();
+    assert_eq!(s.execute("show clock").await.unwrap().text(), "10:00");
+    s.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_transcript_records_received_text_never_expanded_cursor_moves() {
+    // 1 MB of cursor-back moves (10 bytes each, erasing 1024 columns).
+    let flood: &'static [u8] = Box::leak(b"ab\x1b[1024D".repeat(100_000).into_boxed_slice());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let options = SessionOptions {
+        transcript: Some(oxscript_transport::Transcript::new(move |data| {
+            sink.lock().unwrap().extend_from_slice(data)
+        })),
+        ..SessionOptions::default()
+    };
+    let (mut s, _dev) = session_with(
+        vec![
+            Send(b"router#"),
+            Expect(b"show x\r"),
+            Send(b"show x\r\n"),
+            Send(flood),
+            Send(b"out\r\nrouter#"),
+        ],
+        "ios",
+        options,
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    let response = s.execute("show x").await.unwrap();
+    // The moves erased each `ab` on the buffer's line.
+    assert_eq!(response.text(), "out");
+    let logged = log.lock().unwrap().len();
+    let received = 7 + 8 + flood.len() + 12;
+    assert!(
+        logged <= received,
+        "transcript {logged} bytes for {received} received"
+    );
+    assert_eq!(logged, 7 + 8 + 200_000 + 12);
+}
+
+#[tokio::test]
+async fn a_fake_prompt_at_a_read_boundary_never_shifts_later_responses() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show a\r"),
+            Send(b"show a\r\npart1\r\nrouter#"),
+            Pause(READ_BOUNDARY),
+            Send(b"rest\r\nrouter#"),
+            Expect(b"show b\r"),
+            Send(b"show b\r\nB\r\nrouter#"),
+            Expect(b"show c\r"),
+            Send(b"show c\r\nC\r\nrouter#"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    // The first response ends at the prompt-looking line (nothing can
+    // tell them apart), but what followed it goes to no other command.
+    assert_eq!(s.execute("show a").await.unwrap().text(), "part1");
+    assert_eq!(s.execute("show b").await.unwrap().text(), "B");
+    assert_eq!(s.execute("show c").await.unwrap().text(), "C");
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"show a\rshow b\rshow c\r");
+}
+
+#[tokio::test]
+async fn output_arriving_after_a_timeout_goes_to_no_other_command() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show slow\r"),
+            Send(b"show slow\r\n"),
+            Pause(Duration::from_secs(3)),
+            Send(b"slow output\r\nrouter#"),
+            Expect(b"show fast\r"),
+            Send(b"show fast\r\nfast output\r\nrouter#"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.set_timeout(Duration::from_secs(2));
+    s.expect_prompt().await.unwrap();
+    assert!(matches!(
+        s.execute("show slow").await,
+        Err(Error::Timeout { .. })
+    ));
+    let fast = s.execute("show fast").await.unwrap();
+    assert_eq!(fast.text(), "fast output");
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"show slow\rshow fast\r");
+}
+
+#[tokio::test]
+async fn a_cancelled_execute_leaves_the_next_one_in_step() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show slow\r"),
+            Send(b"show slow\r\n"),
+            Pause(READ_BOUNDARY),
+            Send(b"slow output\r\nrouter#"),
+            Expect(b"show fast\r"),
+            Send(b"show fast\r\nfast output\r\nrouter#"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    let cancelled = tokio::time::timeout(Duration::from_millis(50), s.execute("show slow")).await;
+    assert!(cancelled.is_err(), "the call was cancelled mid-way");
+    assert_eq!(s.execute("show fast").await.unwrap().text(), "fast output");
+    drop(s);
+    assert_eq!(device.await.unwrap().unwrap(), b"show slow\rshow fast\r");
+}
+
+#[tokio::test]
+async fn a_command_whose_prompt_never_comes_puts_the_session_out_of_step() {
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"ping forever\r"),
+            Send(b"ping forever\r\n!!!!!"),
+        ],
+        "ios",
+    )
+    .await;
+    s.set_timeout(Duration::from_millis(300));
+    s.expect_prompt().await.unwrap();
+    assert!(matches!(
+        s.execute("ping forever").await,
+        Err(Error::Timeout { .. })
+    ));
+    match s.execute("show clock").await {
+        Err(Error::OutOfStep { previous, tail, .. }) => {
+            assert_eq!(previous, "ping forever");
+            assert!(tail.as_str().contains("!!!!!"), "{tail}");
+        }
+        other => panic!("expected OutOfStep, got {other:?}"),
+    }
+    drop(s);
+    // The second command was never sent.
+    assert_eq!(device.await.unwrap().unwrap(), b"ping forever\r");
+}
+
+#[tokio::test]
+async fn the_last_response_is_shared_with_the_caller_not_copied() {
+    let (mut s, _device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show tech\r"),
+            Send(b"show tech\r\nlots of output\r\nrouter#"),
+        ],
+        "ios",
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    let response = s.execute("show tech").await.unwrap();
+    let kept = s.response().unwrap();
+    assert_eq!(kept.text(), "lots of output");
+    // One copy of the output in memory: the Session's and the caller's
+    // responses are the same allocation.
+    assert!(std::ptr::eq(response.text().as_ptr(), kept.text().as_ptr()));
+    assert!(std::ptr::eq(response.raw().as_ptr(), kept.raw().as_ptr()));
 }

@@ -1,6 +1,6 @@
 //! ADTRAN AOS.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -32,7 +32,11 @@ pub(super) fn adtran() -> Driver {
             r"(?:\([\w.:/+\- ]+\))?[>#]",
             prompt_end!()
         )]),
-        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user ?name|login):[ \t]*$"
+        )]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
         error: builtin_patterns(&[concat!(
             r"(?m)^%[ \t]*(?:Invalid or incomplete command|Unrecognized command|Invalid input",

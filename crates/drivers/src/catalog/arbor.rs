@@ -1,6 +1,6 @@
 //! Arbor Networks Peakflow SP.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -24,8 +24,12 @@ pub(super) fn arbor_peakflow() -> Driver {
             concat!(line_start!(), r"DIAG>", prompt_end!()),
             concat!(line_start!(), r"[\w.+\-~()]+:[^\r\n#\s]*#", prompt_end!()),
         ]),
-        username_prompt: builtin_patterns(&[r"(?i)(?:user|login):[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user|login):[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             // `Error: unknown command 'foo'`; not `Error: 0` nor an
             // `Error counters` heading.

@@ -1,6 +1,6 @@
 //! Arista EOS.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -41,7 +41,11 @@ pub(super) fn eos() -> Driver {
         aliases: strings(&["arista_eos", "arista"]),
         description: "Arista EOS".to_owned(),
         prompt: builtin_patterns(EOS_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user ?name|login):[ \t]*$"
+        )]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
         error: builtin_patterns(EOS_ERRORS),
         init_commands: init(&[

@@ -1,6 +1,6 @@
 //! Aruba (HPE) ArubaOS mobility controllers.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -33,10 +33,14 @@ pub(super) fn aruba() -> Driver {
         aliases: strings(&["aruba_os", "aruba_wlc"]),
         description: "Aruba mobility controllers (ArubaOS)".to_owned(),
         prompt: builtin_patterns(ARUBA_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)user(?: ?name)?:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"user(?: ?name)?:[ \t]*$"
+        )]),
         password_prompt: builtin_patterns(&[
             concat!(line_start!(), r"(?:enable )?[Pp]assword:[ \t]*$"),
-            r"(?i)last resort password:[ \t]*$",
+            concat!("(?i)", login_line!(), r"last resort password:[ \t]*$"),
         ]),
         error: builtin_patterns(&[
             concat!(

@@ -1,6 +1,6 @@
 //! Ciena SAOS (carrier Ethernet).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -21,8 +21,8 @@ pub(super) fn cienasaos() -> Driver {
             r"[A-Za-z0-9_][A-Za-z0-9_.\-:/]{0,62}\*?[>#$]",
             prompt_end!()
         )]),
-        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"login:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             r"(?m)^[ \t]*SHELL (?:PARSER|COMMAND) FAILURE[^\r\n]*",
             r"(?m)^[ \t]*ERROR:[ \t]*[^\d\s][^\r\n]*",

@@ -2,7 +2,7 @@
 //! ACE load balancer and the AireOS wireless controller (Exscript's
 //! `aironet`).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -26,7 +26,11 @@ const NXOS_PROMPTS: &[&str] = &[concat!(
     prompt_end!()
 )];
 const NXOS_LEVELS: EnableLevels = enable_levels!(nxos_host!(), r"\(config[\w.:/+\-]*\)#");
-const CISCO_USERNAME: &[&str] = &[r"(?i)(?:user ?name|login):[ \t]*$"];
+const CISCO_USERNAME: &[&str] = &[concat!(
+    "(?i)",
+    login_line!(),
+    r"(?:user ?name|login):[ \t]*$"
+)];
 const NXOS_ERRORS: &[&str] = &[
     concat!(
         r"(?m)^%[ \t]*(?:Invalid (?:command|input|parameter|number|range|interface)",
@@ -266,8 +270,12 @@ pub(super) fn aironet() -> Driver {
         aliases: strings(&["cisco_wlc", "cisco_aireos"]),
         description: "Cisco wireless LAN controllers (AireOS)".to_owned(),
         prompt: builtin_patterns(WLC_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)user(?: ?name)?:[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"user(?: ?name)?:[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(WLC_ERRORS),
         pager: pager_with(&[]),
         init_commands: init(&[&["config paging disable"]]),

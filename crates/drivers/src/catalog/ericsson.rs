@@ -1,7 +1,7 @@
 //! Ericsson: the BAN access nodes and SmartEdge OS (Redback, whose CLI
 //! lives on in IPOS).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -18,8 +18,12 @@ pub(super) fn ericsson_ban() -> Driver {
             r"[A-Za-z0-9_][A-Za-z0-9_.+\-]{0,62}(?:\([\w.:/+\-]+\))?[%#]",
             prompt_end!()
         )]),
-        username_prompt: builtin_patterns(&[r"(?i)user:[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)pass(?:word)?:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"user:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"pass(?:word)?:[ \t]*$"
+        )]),
         login_error: builtin_patterns(&[
             r"(?m)^[^\r\n]*Login failed[^\r\n]*",
             r"(?im)^[^\r\n]*(?:denied|invalid|incorrect)[^\r\n]*",

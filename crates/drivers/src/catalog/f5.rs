@@ -1,6 +1,6 @@
 //! F5 BIG-IP (TMOS).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -33,8 +33,12 @@ pub(super) fn bigip() -> Driver {
         aliases: strings(&["f5_tmsh", "f5_ltm", "f5_linux"]),
         description: "F5 BIG-IP (tmsh and bash)".to_owned(),
         prompt: builtin_patterns(&[TMSH_PROMPT, BIGIP_BASH_PROMPT]),
-        username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:login(?: as)?|user ?name):[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             r"(?m)^[ \t]*Syntax Error:[^\r\n]*",
             r"(?m)^[ \t]*Data Input Error:[^\r\n]*",

@@ -1,6 +1,6 @@
 //! Fortinet FortiOS (FortiGate).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -27,8 +27,12 @@ pub(super) fn fortios() -> Driver {
         aliases: strings(&["fortinet", "fortinet_fortios", "fortigate"]),
         description: "Fortinet FortiOS (FortiGate firewalls)".to_owned(),
         prompt: builtin_patterns(FORTI_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)(?:login|user ?name):[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:login|user ?name):[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         // The specific message comes before the `Command fail.` summary
         // line: list it first, so it is the one reported. Each starts its
         // line (a log entry quoting one is output).

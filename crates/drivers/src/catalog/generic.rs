@@ -1,6 +1,6 @@
 //! The `generic` driver: used when nothing more specific is known.
 
-use crate::fragments::{bracket_prompt, line_start, prompt_end, word_prompt};
+use crate::fragments::{bracket_prompt, line_start, login_line, prompt_end, word_prompt};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, common_pager};
 
@@ -20,10 +20,18 @@ pub(crate) const GENERIC_PROMPTS: &[&str] = &[
 ];
 
 /// Username prompts of the generic driver.
-pub(crate) const GENERIC_USERNAME: &[&str] = &[r"(?i)(?:user ?name|login|user)[ \t]*:[ \t]*$"];
+pub(crate) const GENERIC_USERNAME: &[&str] = &[concat!(
+    "(?i)",
+    login_line!(),
+    r"(?:user ?name|login|user)[ \t]*:[ \t]*$"
+)];
 
 /// Password prompts of the generic driver.
-pub(crate) const GENERIC_PASSWORD: &[&str] = &[r"(?i)password:?[ \t]*$"];
+pub(crate) const GENERIC_PASSWORD: &[&str] = &[concat!(
+    "(?i)",
+    login_line!(),
+    r"password(?: for [^:\r\n]+)?:[ \t]*$"
+)];
 
 /// Error lines of the generic driver, shaped like the messages devices
 /// print for a rejected command (Exscript's defaults, narrowed so that
@@ -287,10 +295,24 @@ pub(crate) mod tests {
                 passwords: &[
                     "Password: ",
                     "password:",
-                    "Enter password",
+                    "Enter password:",
                     "\r\nPASSWORD: ",
+                    "admin@10.0.0.1's password: ",
+                    "(admin@host) Password:",
+                    "[sudo] password for admin: ",
+                    "Password for admin@host:",
                 ],
-                not_passwords: &["Password: \r\n", "Password: x", "router#"],
+                not_passwords: &[
+                    "Password: \r\n",
+                    "Password: x",
+                    "router#",
+                    // Banner and message-of-the-day lines cut by a read.
+                    "Enter password",
+                    "\r\nPlease do not share your password",
+                    "\r\nNote: the new password:",
+                    "\r\nWarning: this system will expire your password:",
+                    "Your password expires in 3 days, change it with the passwd password",
+                ],
                 errors: &[
                     (
                         "ls -l\r\n% Invalid input detected at '^' marker.\r\n",

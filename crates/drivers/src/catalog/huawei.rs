@@ -1,7 +1,7 @@
 //! Huawei: VRP (routers and switches) and the SmartAX access nodes
 //! (Exscript's `vxworks`).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -55,7 +55,7 @@ pub(super) fn vrp() -> Driver {
         aliases: strings(&["huawei", "huawei_vrp"]),
         description: "Huawei VRP (routers, switches, firewalls)".to_owned(),
         prompt: builtin_patterns(&[VRP_USER_VIEW, VRP_SYSTEM_VIEW]),
-        username_prompt: builtin_patterns(&[r"(?i)user ?name:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"user ?name:[ \t]*$")]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
         login_error: builtin_patterns(&[
             concat!(
@@ -134,8 +134,12 @@ pub(super) fn vxworks() -> Driver {
         aliases: strings(&["huawei_smartax", "huawei_olt"]),
         description: "Huawei SmartAX access nodes (VxWorks based, e.g. MA5600T)".to_owned(),
         prompt: builtin_patterns(SMARTAX_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)user ?name:[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)(?:user )?password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"user ?name:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user )?password:[ \t]*$"
+        )]),
         error: builtin_patterns(&[
             concat!(
                 r"(?m)^[ \t]*%[ \t]*(?:Unknown command|Parameter error|Incomplete command",

@@ -1,6 +1,6 @@
 //! Icotera CPE.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -11,7 +11,7 @@ pub(super) fn icotera() -> Driver {
         name: "icotera".to_owned(),
         description: "Icotera CPE".to_owned(),
         prompt: builtin_patterns(&[concat!(line_start!(), r"[\w.\-@]+ ?>", prompt_end!())]),
-        username_prompt: builtin_patterns(&[r"(?i)user ?name:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"user ?name:[ \t]*$")]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
         // `ERROR: unknown command "sttus"` starts its line; a status
         // column reading `ERROR` further right is output.

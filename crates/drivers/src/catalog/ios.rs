@@ -1,6 +1,6 @@
 //! The `ios` driver: Cisco IOS and IOS XE.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Answer, Driver, GuessRule, GuessStage, InitCommand, Pattern};
 
@@ -28,13 +28,13 @@ pub(crate) const IOS_PROMPTS: &[&str] = &[concat!(
 const IOS_LEVELS: EnableLevels = enable_levels!(ios_host!(), r"\([A-Za-z0-9_.:/+\-]+\)#");
 
 /// `Username:` from local or AAA login.
-pub(crate) const IOS_USERNAME: &[&str] = &[r"(?i)user ?name:[ \t]*$"];
+pub(crate) const IOS_USERNAME: &[&str] = &[concat!("(?i)", login_line!(), r"user ?name:[ \t]*$")];
 
 /// `Password:` on a line of its own (login and `enable`), and the console's
 /// `last resort password:`.
 pub(crate) const IOS_PASSWORD: &[&str] = &[
     concat!(line_start!(), r"[Pp]assword:[ \t]*$"),
-    r"(?i)last resort password:[ \t]*$",
+    concat!("(?i)", login_line!(), r"last resort password:[ \t]*$"),
 ];
 
 /// IOS error messages; nearly all start with `%`.

@@ -1,6 +1,6 @@
 //! MikroTik RouterOS.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -32,8 +32,8 @@ pub(super) fn mikrotik_routeros() -> Driver {
         aliases: strings(&["mikrotik", "routeros"]),
         description: "MikroTik RouterOS".to_owned(),
         prompt: builtin_patterns(ROS_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"login:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             concat!(
                 r"(?m)^[ \t]*(?:bad command name|syntax error|expected end of command",

@@ -1,6 +1,6 @@
 //! MRV (In-Reach LX console servers and MRV's Linux-based devices).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -44,7 +44,7 @@ pub(super) fn mrv() -> Driver {
             line_start!(),
             r"(?:Authorized )?[Ll]ogin:[ \t]*$"
         )]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:invalid|unknown|incomplete) (?:command|input|parameter)[^\r\n]*",
             r"(?m)^[ \t]*%[ \t]*Error\b[^\r\n]*",

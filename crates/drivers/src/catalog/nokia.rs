@@ -1,7 +1,7 @@
 //! Nokia (formerly Alcatel-Lucent): SR OS (classic CLI, with the MD-CLI
 //! prompts recognised), SR Linux and the ISAM access nodes.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -47,8 +47,8 @@ pub(super) fn sros() -> Driver {
         aliases: strings(&["nokia_sros", "alcatel_sros", "nokia_sros_classic"]),
         description: "Nokia SR OS (classic CLI; MD-CLI prompts recognised)".to_owned(),
         prompt: builtin_patterns(&[SROS_CLASSIC, SROS_MD]),
-        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"login:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         // `MINOR: MGMT_CORE #2201: Unknown element - 'x'` (MD-CLI),
         // `Error: Bad command.` (classic), each at a line start: a log
         // entry (`1206 2026/12/07 … MINOR: SYSTEM #2006 …`) is output, and
@@ -184,8 +184,8 @@ pub(super) fn isam() -> Driver {
         aliases: strings(&["nokia_isam", "alcatel_isam"]),
         description: "Nokia (Alcatel-Lucent) ISAM access nodes".to_owned(),
         prompt: builtin_patterns(ISAM_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"login:[ \t]*$")]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             r"(?im)^[ \t]*(?:invalid token|command is not complete)[^\r\n]*",
             r"(?im)^[ \t]*error ?:[ \t]*[^\d\s][^\r\n]*",

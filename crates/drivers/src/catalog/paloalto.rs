@@ -1,6 +1,6 @@
 //! Palo Alto Networks PAN-OS.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -35,8 +35,12 @@ pub(super) fn paloalto_panos() -> Driver {
         aliases: strings(&["panos", "paloalto"]),
         description: "Palo Alto Networks PAN-OS firewalls and Panorama".to_owned(),
         prompt: builtin_patterns(PAN_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:login(?: as)?|user ?name):[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             r"(?m)^[ \t]*(?:Unknown command:|Invalid syntax\.|Server error|Validation Error:)[^\r\n]*",
             r"(?m)^[ \t]*Error:[ \t]*[^\d\s][^\r\n]*",

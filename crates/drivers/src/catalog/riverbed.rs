@@ -1,6 +1,6 @@
 //! Riverbed RiOS (SteelHead).
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -31,7 +31,11 @@ pub(super) fn rios() -> Driver {
             r" (?:\(config[\w\-]*\) )?[>#]",
             prompt_end!()
         )]),
-        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login(?: as)?):[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user ?name|login(?: as)?):[ \t]*$"
+        )]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
         error: builtin_patterns(&[
             r"(?m)^%[ \t]*(?:Unrecognized|Inactive|Error|Invalid|Incomplete|Ambiguous)[^\r\n]*",

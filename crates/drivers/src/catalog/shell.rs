@@ -1,7 +1,7 @@
 //! The `shell` driver: Unix shells (bash, zsh, sh/dash, BusyBox ash, fish).
 
 use crate::fragments::{
-    bracket_body, bracket_prompt, line_start, prompt_end, prompt_word, word_prompt,
+    bracket_body, bracket_prompt, line_start, login_line, prompt_end, prompt_word, word_prompt,
 };
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessRule, GuessStage, PrivilegeLevel};
@@ -37,10 +37,18 @@ pub(crate) const SHELL_PROMPTS: &[&str] = &[
 ];
 
 /// Username prompts of `login` and friends.
-pub(crate) const SHELL_USERNAME: &[&str] = &[r"(?i)(?:login|user(?: ?name)?):[ \t]*$"];
+pub(crate) const SHELL_USERNAME: &[&str] = &[concat!(
+    "(?i)",
+    login_line!(),
+    r"(?:login|user(?: ?name)?):[ \t]*$"
+)];
 
 /// Password prompts of `login`, `sudo`, `su` and `ssh`.
-pub(crate) const SHELL_PASSWORD: &[&str] = &[r"(?i)password(?: for [^:\r\n]+)?:[ \t]*$"];
+pub(crate) const SHELL_PASSWORD: &[&str] = &[concat!(
+    "(?i)",
+    login_line!(),
+    r"password(?: for [^:\r\n]+)?:[ \t]*$"
+)];
 
 /// Errors reported by the shell itself (not by the programs it runs):
 /// `-bash: sl: command not found`, `sh: 1: sl: not found`, `zsh: command

@@ -1,6 +1,6 @@
 //! Silver Peak VXOA.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -31,7 +31,11 @@ pub(super) fn sp_vxoa() -> Driver {
             r" (?:\(config[\w\-]*\) )?[>#]",
             prompt_end!()
         )]),
-        username_prompt: builtin_patterns(&[r"(?i)(?:login(?: as)?|user ?name):[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:login(?: as)?|user ?name):[ \t]*$"
+        )]),
         password_prompt: builtin_patterns(&[concat!(line_start!(), r"[Pp]assword:[ \t]*$")]),
         // `% Unrecognized command "foo".`, `unknown command`, `syntax
         // error: …`: a word of the message after `%`, or the words of a

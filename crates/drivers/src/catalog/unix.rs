@@ -1,6 +1,6 @@
 //! Unix systems with their own driver: IBM AIX.
 
-use crate::fragments::line_start;
+use crate::fragments::{line_start, login_line};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -23,10 +23,10 @@ pub(super) fn aix() -> Driver {
         aliases: strings(&["ibm_aix"]),
         description: "IBM AIX".to_owned(),
         prompt: builtin_patterns(SHELL_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)login:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"login:[ \t]*$")]),
         password_prompt: builtin_patterns(&[
             concat!(line_start!(), r"[\w.\-]+'s [Pp]assword:[ \t]*$"),
-            r"(?i)password:[ \t]*$",
+            concat!("(?i)", login_line!(), r"password:[ \t]*$"),
         ]),
         login_error: {
             let mut login_error = builtin_patterns(SHELL_LOGIN_ERRORS);

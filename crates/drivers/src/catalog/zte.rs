@@ -1,6 +1,6 @@
 //! ZTE ZXROS (ZXR10 routers and switches) and ZXAN access nodes.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -31,8 +31,16 @@ pub(super) fn zte() -> Driver {
         aliases: strings(&["zte_zxros", "zxros"]),
         description: "ZTE ZXROS and ZXAN".to_owned(),
         prompt: builtin_patterns(ZTE_PROMPTS),
-        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login):[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)(?:user )?password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user ?name|login):[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user )?password:[ \t]*$"
+        )]),
         error: builtin_patterns(&[
             r"(?m)^[ \t]*%[ \t]*Error\b[^\r\n]*",
             r"(?im)^[ \t]*%?[ \t]*(?:Unrecognized|Incomplete|Ambiguous) command[^\r\n]*",

@@ -1,6 +1,6 @@
 //! Zyxel switches and gateways.
 
-use crate::fragments::{line_start, prompt_end};
+use crate::fragments::{line_start, login_line, prompt_end};
 use crate::pattern::builtin_patterns;
 use crate::{Driver, GuessStage};
 
@@ -20,8 +20,12 @@ pub(super) fn zyxel() -> Driver {
             r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}(?:\([\w.:/+\-]+\))?[>#$]",
             prompt_end!()
         )]),
-        username_prompt: builtin_patterns(&[r"(?i)(?:user ?name|login|user):[ \t]*$"]),
-        password_prompt: builtin_patterns(&[r"(?i)password:[ \t]*$"]),
+        username_prompt: builtin_patterns(&[concat!(
+            "(?i)",
+            login_line!(),
+            r"(?:user ?name|login|user):[ \t]*$"
+        )]),
+        password_prompt: builtin_patterns(&[concat!("(?i)", login_line!(), r"password:[ \t]*$")]),
         error: builtin_patterns(&[
             // At the start of the line (after an optional `%`): a port
             // description reading `invalid command` is output.

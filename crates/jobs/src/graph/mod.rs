@@ -388,7 +388,7 @@ impl Run<'_> {
         if self.finite_total == 0 {
             return Ok(());
         }
-        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        let deadline = timeout.map(oxscript_core::time::deadline_after);
         for &i in &self.plan.order {
             if self.missing[i] == 0 {
                 self.schedule(i);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 
+use oxscript_core::time::deadline_after;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
@@ -158,7 +159,7 @@ async fn drive(
     mut rx: mpsc::UnboundedReceiver<Ctl>,
 ) {
     let options = core.options();
-    let mut timeout_at = options.timeout.map(|t| Instant::now() + t);
+    let mut timeout_at = options.timeout.map(deadline_after);
     let mut force_at: Option<Instant> = None;
     let mut status: Option<std::io::Result<ExitStatus>> = None;
     let mut rx_open = true;
@@ -185,7 +186,7 @@ async fn drive(
                         signal(sig);
                         core.update(|s| { s.killed = true; s.killed_by_user |= by_user; });
                         if let Some(after) = force_after {
-                            force_at = Some(Instant::now() + after);
+                            force_at = Some(deadline_after(after));
                         }
                     }
                 }
@@ -215,7 +216,7 @@ async fn drive(
                 timeout_at = None;
                 core.update(|s| { s.timed_out = true; s.killed = true; });
                 signal(Signal::Term);
-                force_at = Some(Instant::now() + options.kill_timeout);
+                force_at = Some(deadline_after(options.kill_timeout));
             }
             () = sleep_until(force_at), if force_at.is_some() && alive(&status, &out, &err) => {
                 force_at = None;

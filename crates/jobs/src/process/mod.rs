@@ -652,7 +652,7 @@ impl Process {
         let timeout = options
             .timeout
             .unwrap_or_else(|| self.options().default_expect_timeout);
-        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        let deadline = timeout.map(oxscript_core::time::deadline_after);
         let stream = options.stream;
         let slot = stream_index(stream);
         let mut rx = self.core.version.subscribe();

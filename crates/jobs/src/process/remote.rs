@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oxscript_core::time::deadline_after;
 use russh::client::Msg;
 use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 use tokio::sync::mpsc;
@@ -80,7 +81,7 @@ async fn open(spec: &SshSpec) -> Result<(ChannelReadHalf, WriteHalf, Vec<Channel
         .map_err(ssh_err)?;
     let (mut read, write) = channel.split();
     let mut early = Vec::new();
-    let deadline = Instant::now() + REQUEST_TIMEOUT;
+    let deadline = deadline_after(REQUEST_TIMEOUT);
     while replies > 0 {
         match tokio::time::timeout_at(deadline, read.wait()).await {
             Err(_) => {
@@ -154,7 +155,7 @@ async fn drive(
 ) {
     let options = core.options();
     let mut exit = Exit::default();
-    let mut timeout_at = options.timeout.map(|t| Instant::now() + t);
+    let mut timeout_at = options.timeout.map(deadline_after);
     let mut force_at: Option<Instant> = None;
     let mut abandon_at: Option<Instant> = None;
     let mut rx_open = true;
@@ -169,7 +170,7 @@ async fn drive(
                     send(&write, &core, signal).await;
                     core.update(|s| { s.killed = true; s.killed_by_user |= by_user; });
                     if let Some(after) = force_after {
-                        force_at = Some(Instant::now() + after);
+                        force_at = Some(deadline_after(after));
                     }
                 }
                 None => {
@@ -178,20 +179,20 @@ async fn drive(
                     send(&write, &core, Signal::Kill).await;
                     core.update(|s| { s.killed = true; s.killed_by_user = true; });
                     let _ = write.close().await;
-                    abandon_at = Some(Instant::now() + options.kill_timeout);
+                    abandon_at = Some(deadline_after(options.kill_timeout));
                 }
             },
             () = sleep_until(timeout_at), if timeout_at.is_some() => {
                 timeout_at = None;
                 core.update(|s| { s.timed_out = true; s.killed = true; });
                 send(&write, &core, Signal::Term).await;
-                force_at = Some(Instant::now() + options.kill_timeout);
+                force_at = Some(deadline_after(options.kill_timeout));
             }
             () = sleep_until(force_at), if force_at.is_some() => {
                 force_at = None;
                 core.update(|s| s.forced_kill = true);
                 send(&write, &core, Signal::Kill).await;
-                abandon_at = Some(Instant::now() + options.kill_timeout);
+                abandon_at = Some(deadline_after(options.kill_timeout));
             }
             () = sleep_until(abandon_at), if abandon_at.is_some() => {
                 tracing::warn!(process = %core.name(), "the SSH server did not end the command after SIGKILL within {:?}; closing its channel", options.kill_timeout);

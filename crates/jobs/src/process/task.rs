@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use oxscript_core::time::deadline_after;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 use super::Ctl;
 use super::core::Core;
@@ -46,7 +46,7 @@ async fn drive(
     mut rx: mpsc::UnboundedReceiver<Ctl>,
 ) {
     let options = core.options();
-    let deadline = options.timeout.map(|t| Instant::now() + t);
+    let deadline = options.timeout.map(deadline_after);
     let timeout = async {
         match deadline {
             Some(at) => tokio::time::sleep_until(at).await,

@@ -11,7 +11,7 @@ use super::Session;
 use super::wait::{Consume, Role, WaitSet};
 use crate::error::{Expected, Tail};
 use crate::patterns::IntoPatterns;
-use crate::{Error, Response, Result};
+use crate::{Error, Response, Result, response};
 
 /// Per-call settings of [`Session::execute_with`]. The default is what
 /// [`Session::execute`] does: wait for the driver's prompt within the
@@ -93,9 +93,12 @@ fn last_line_start(buf: &[u8]) -> usize {
 }
 
 impl Session {
-    /// Drops what arrived before a command (a late prompt, a log line):
-    /// it is not part of the command's response.
-    pub(super) fn drop_stale_data(&mut self) {
+    /// Gets ready for a command: a command left in flight is finished
+    /// first (its prompt may be in the buffer), then what arrived before
+    /// the new command (a late prompt, a log line) is dropped: it is not
+    /// part of the command's response.
+    pub(super) async fn drop_stale_data(&mut self, driver: &Driver) -> Result<()> {
+        self.finish_in_flight(driver).await?;
         let dropped = self.clear_buffer();
         if dropped > 0 {
             tracing::debug!(
@@ -104,6 +107,7 @@ impl Session {
                 "dropped stale data before a command"
             );
         }
+        Ok(())
     }
 
     /// Sends `command` and reads its response with per-call options:
@@ -135,8 +139,8 @@ impl Session {
     /// patterns waited for (or the quiet time) and shows what arrived.
     #[doc(alias("send_command", "send_command_timing", "send_command_expect"))]
     pub async fn execute_with(&mut self, command: &str, options: ExecOptions) -> Result<Response> {
-        self.drop_stale_data();
         let driver = self.driver();
+        self.drop_stale_data(&driver).await?;
         let timeout = options.timeout.unwrap_or(self.timeout);
         let expect = options.expect.clone().unwrap_or_default();
         let started = Instant::now();
@@ -162,7 +166,13 @@ impl Session {
                 let hit = self
                     .wait_with_timeout(&set, &during, Consume::ThroughMatch, timeout)
                     .await?;
-                self.make_response(hit.before, &hit.text, Some(command), started, prompt)
+                self.make_response(
+                    response::into_text(hit.before),
+                    &hit.text,
+                    Some(command),
+                    started,
+                    prompt,
+                )
             }
         };
         if !options.ignore_errors {
@@ -183,7 +193,7 @@ impl Session {
         timeout: Duration,
         started: Instant,
     ) -> Result<Response> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = oxscript_core::time::deadline_after(timeout);
         let shared = self.shared.clone();
         let mut rx = shared.subscribe();
         let mut scanner = Scanner::new(self.lookbehind);
@@ -205,7 +215,13 @@ impl Session {
                         (before, end)
                     };
                     shared.space_freed();
-                    return Ok(self.make_response(before, &end, Some(command), started, false));
+                    return Ok(self.make_response(
+                        response::into_text(before),
+                        &end,
+                        Some(command),
+                        started,
+                        false,
+                    ));
                 }
             }
             if shared.lock().closed.is_some() {
@@ -267,7 +283,13 @@ impl Session {
         };
         shared.space_freed();
         let prompt = !end.trim().is_empty();
-        Ok(self.make_response(before, &end, Some(command), started, prompt))
+        Ok(self.make_response(
+            response::into_text(before),
+            &end,
+            Some(command),
+            started,
+            prompt,
+        ))
     }
 }
 

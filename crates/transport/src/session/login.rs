@@ -16,6 +16,13 @@
 //!
 //! Login errors are only looked for after credentials were sent, so a
 //! legal banner saying "unauthorized access is denied" is not a failure.
+//!
+//! No credential is sent unless its prompt is at the end of the data and
+//! stable: nothing more arrives for [`PROMPT_SETTLE`]. Prompt-looking text
+//! followed by more data (a banner line cut by a read) is skipped. A device
+//! that closes after the user name (before any password) is
+//! [`Error::ConnectionClosed`] showing the prompt that arrived, not a
+//! login failure.
 
 use oxscript_core::Account;
 use std::sync::Arc;
@@ -26,6 +33,12 @@ use super::Session;
 use super::wait::{Consume, Role, WaitSet};
 use crate::error::Tail;
 use crate::{Error, Result};
+use oxscript_core::time::deadline_after;
+
+/// How long a username or password prompt must stay at the end of the
+/// data, with nothing more arriving, before it is answered: a banner line
+/// cut by a read boundary is followed by the rest of its text at once.
+const PROMPT_SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Which app-level step a dialog performs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,6 +301,9 @@ impl Session {
         let mut sent_username = false;
         let mut sent_password = false;
         let mut error_line: Option<String> = None;
+        // The last username or password prompt answered, shown when the
+        // device closes before the login ends.
+        let mut asked: Vec<u8> = Vec::new();
         let reject = |session: &Session, reason: String, tail: Tail| match step {
             Step::Authenticate => Error::LoginFailure {
                 host: session.host.name().to_owned(),
@@ -300,6 +316,10 @@ impl Session {
                 tail,
             },
         };
+        // Each step of the dialog (until the next thing is sent) has the
+        // Session timeout; prompts skipped as unstable do not renew it.
+        let timeout = self.timeout;
+        let mut step_deadline = deadline_after(timeout);
 
         loop {
             let credentials_sent = sent_username || sent_password;
@@ -309,19 +329,61 @@ impl Session {
             } else {
                 &base
             };
-            let hit = match self.wait(set, during, Consume::No).await {
+            let remaining = step_deadline.saturating_duration_since(tokio::time::Instant::now());
+            let hit = match self
+                .wait_with_timeout(set, during, Consume::No, remaining)
+                .await
+            {
                 Ok(hit) => hit,
-                Err(Error::ConnectionClosed { tail, reason, .. }) if credentials_sent => {
+                Err(Error::ConnectionClosed { tail, reason, .. })
+                    if sent_password || error_line.is_some() =>
+                {
                     let why = error_line.unwrap_or_else(|| {
                         format!("the device closed the connection after the credentials were sent{reason}")
                     });
                     return Err(reject(self, why, tail));
                 }
+                Err(Error::ConnectionClosed { reason, .. }) if sent_username => {
+                    // Closed after the user name: not a rejected password.
+                    asked.extend_from_slice(&self.shared.lock().buf);
+                    return Err(Error::ConnectionClosed {
+                        during: format!("{during}, after the user name was sent"),
+                        reason,
+                        tail: Tail::of(&asked),
+                    });
+                }
                 Err(Error::Timeout { tail, .. }) if error_line.is_some() => {
                     return Err(reject(self, error_line.unwrap_or_default(), tail));
                 }
+                Err(Error::Timeout {
+                    during,
+                    expected,
+                    tail,
+                    ..
+                }) => {
+                    return Err(Error::Timeout {
+                        during,
+                        expected,
+                        timeout,
+                        tail,
+                    });
+                }
                 Err(e) => return Err(e),
             };
+            if matches!(hit.role, Role::Username | Role::Password)
+                && !self
+                    .prompt_is_stable(hit.before.len() + hit.text.len())
+                    .await
+            {
+                // More data followed the prompt-looking text (a banner line
+                // cut by a read, or a prompt still arriving byte by byte):
+                // nothing is sent. The text stays in the buffer: the next
+                // search sees it again with what followed (`Username:`
+                // then ` ` is the prompt `Username: `).
+                tracing::debug!(host = self.host.name(), text = %hit.text.trim(), "not a login prompt yet: more data followed");
+                self.consume(hit.before.len());
+                continue;
+            }
             let consumed = hit.before.len() + hit.text.len();
             match hit.role {
                 Role::Prompt => {
@@ -342,6 +404,8 @@ impl Session {
                 }
                 Role::Username => {
                     let tail = Tail::of(hit.text.as_bytes());
+                    asked = hit.text.clone().into_bytes();
+                    step_deadline = deadline_after(timeout);
                     self.consume(consumed);
                     if sent_password || sent_username {
                         let why = error_line.unwrap_or_else(|| {
@@ -354,6 +418,8 @@ impl Session {
                 }
                 Role::Password => {
                     let tail = Tail::of(hit.text.as_bytes());
+                    asked = hit.text.clone().into_bytes();
+                    step_deadline = deadline_after(timeout);
                     self.consume(consumed);
                     if sent_password {
                         let why = error_line.unwrap_or_else(|| {
@@ -365,11 +431,40 @@ impl Session {
                     self.send_line(secret.expose()).await?;
                 }
                 Role::Answer(reply) => {
+                    step_deadline = deadline_after(timeout);
                     self.consume(consumed);
                     self.send(reply.as_bytes()).await?;
                 }
                 Role::Caller(_) | Role::Pager(_) => {
                     self.consume(consumed);
+                }
+            }
+        }
+    }
+
+    /// Whether a username or password prompt ending `end` bytes into the
+    /// buffer is really one: it is at the end of the data, and stays there
+    /// for [`PROMPT_SETTLE`] (no more data comes). A credential is only
+    /// ever sent to a stable prompt.
+    async fn prompt_is_stable(&self, end: usize) -> bool {
+        let mut rx = self.shared.subscribe();
+        rx.borrow_and_update();
+        let at_end = |shared: &crate::buffer::Shared| shared.lock().buf.len() <= end;
+        if !at_end(&self.shared) {
+            return false;
+        }
+        let settle = tokio::time::sleep(PROMPT_SETTLE);
+        tokio::pin!(settle);
+        loop {
+            tokio::select! {
+                () = &mut settle => return at_end(&self.shared),
+                changed = rx.changed() => {
+                    if changed.is_err() || !at_end(&self.shared) {
+                        return at_end(&self.shared);
+                    }
+                    if self.shared.lock().closed.is_some() {
+                        return true;
+                    }
                 }
             }
         }

@@ -28,6 +28,7 @@ mod login;
 mod privilege;
 mod prompts;
 mod save;
+mod step;
 mod wait;
 
 use std::sync::Arc;
@@ -259,6 +260,8 @@ pub struct Session {
     auth: AuthState,
     last_account: Option<Account>,
     last_response: Option<Response>,
+    /// Whether commands and responses are in step (see `step`).
+    in_step: step::InStep,
     prompt: Option<String>,
     /// Pager prompts answered during the current response.
     pager_texts: Vec<String>,
@@ -409,6 +412,7 @@ impl Session {
             auth: AuthState::default(),
             last_account: None,
             last_response: None,
+            in_step: step::InStep::default(),
             prompt: None,
             pager_texts: Vec::new(),
             config_transcript: None,
@@ -724,14 +728,19 @@ impl Session {
     /// Sends `command` and waits for the prompt; returns the output without
     /// the echoed command and without the prompt (Exscript `execute`).
     ///
-    /// Data that arrived before the command was sent (a stray second
-    /// prompt, an asynchronous log line) is not part of the response and is
-    /// dropped first, so a late prompt can never end the wrong response.
+    /// Responses are kept in step with commands: data that arrived before
+    /// the command was sent (a stray second prompt, an asynchronous log
+    /// line) is dropped first; once the device is seen to echo, a response
+    /// starts at its command's echo, so a late or fake prompt never ends
+    /// another command's response; a command left in flight by a timeout
+    /// or a cancelled call is waited for before the next one is sent, and
+    /// [`Error::OutOfStep`] says when its prompt does not come.
     /// Pager prompts (`--More--` …) are answered on the way. If the output
     /// matches an error pattern, the result is [`Error::InvalidCommand`]
     /// carrying the error line and the whole response.
     pub async fn execute(&mut self, command: &str) -> Result<Response> {
-        self.drop_stale_data();
+        let driver = self.driver();
+        self.drop_stale_data(&driver).await?;
         self.send_and_wait(command, &[]).await
     }
 
@@ -744,7 +753,11 @@ impl Session {
         answers: &[Answer],
     ) -> Result<Response> {
         let driver = self.driver();
+        self.finish_in_flight(&driver).await?;
         let started = Instant::now();
+        // In flight until its prompt is read (a timeout or a cancelled
+        // call leaves it so: the next command waits for it first).
+        self.in_step.in_flight = Some(command.to_owned());
         self.send_line_with(&driver, command).await?;
         let during = format!("waiting for the prompt after `{command}`");
         let response = self
@@ -775,8 +788,8 @@ impl Session {
         started: Instant,
     ) -> Result<Response> {
         self.pager_texts.clear();
-        let hit = self.wait_prompt(driver, answers, during).await?;
-        Ok(self.make_response(hit.before, &hit.text, command, started, true))
+        let (hit, raw) = self.wait_in_step(driver, answers, command, during).await?;
+        Ok(self.make_response(raw, &hit.text, command, started, true))
     }
 
     /// The response of `command` from what arrived before the prompt (or
@@ -785,13 +798,12 @@ impl Session {
     /// transcript while one is kept).
     fn make_response(
         &mut self,
-        before: Vec<u8>,
+        raw: String,
         end: &str,
         command: Option<&str>,
         started: Instant,
         is_prompt: bool,
     ) -> Response {
-        let raw = response::into_text(before);
         let text = response::clean_text(&raw, command, &self.pager_texts);
         let prompt = end.trim().to_owned();
         if is_prompt {
@@ -804,13 +816,14 @@ impl Session {
             log.push_str(&raw);
             log.push_str(end);
         }
-        let response = Response {
-            command: command.unwrap_or_default().to_owned(),
+        let response = Response::new(
+            command.unwrap_or_default().to_owned(),
             text,
             raw,
             prompt,
-            elapsed: started.elapsed(),
-        };
+            started.elapsed(),
+        );
+        // Kept once: the Session and the caller share it.
         self.last_response = Some(response.clone());
         response
     }
@@ -821,14 +834,14 @@ impl Session {
     /// caller set ([`Prompts::set_error_prompt`]) look at all of it.
     fn check_errors(&self, driver: &Driver, response: &Response) -> Result<()> {
         let found = match &self.prompts.error {
-            Some(own) => oxscript_drivers::matching_line(own, &response.text),
-            None => driver.find_error(&response.text),
+            Some(own) => oxscript_drivers::matching_line(own, response.text()),
+            None => driver.find_error(response.text()),
         };
         match found {
             Some(line) => Err(Error::InvalidCommand {
-                command: response.command.clone(),
+                command: response.command().to_owned(),
                 line: line.to_owned(),
-                response: response.text.clone(),
+                response: response.text().to_owned(),
             }),
             None => Ok(()),
         }
@@ -914,7 +927,7 @@ impl Session {
     /// everything within the logout grace. Returns whether it closed.
     async fn send_logout(&mut self) -> bool {
         let grace = self.logout_grace;
-        let deadline = tokio::time::Instant::now() + grace;
+        let deadline = oxscript_core::time::deadline_after(grace);
         let driver = self.driver();
         let mut rx = self.shared.subscribe();
         let sent = tokio::time::timeout_at(deadline, async {
@@ -960,15 +973,23 @@ impl Session {
     async fn shutdown_io(&mut self) {
         if let Some(io) = self.io.take() {
             let (done, closed) = oneshot::channel();
-            if io.tx.send(IoCommand::Close { done }).await.is_ok() {
-                let _ = tokio::time::timeout(Duration::from_secs(5), closed).await;
+            // The I/O task always serves its requests: the close is seen at
+            // once, and the task ends within its grace period.
+            if io.tx.try_send(IoCommand::Close { done }).is_ok() {
+                let _ =
+                    tokio::time::timeout(link::CLOSE_GRACE + Duration::from_secs(1), closed).await;
             }
             drop(io.tx);
-            if tokio::time::timeout(Duration::from_secs(5), io.task)
+            let abort = io.task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(1), io.task)
                 .await
                 .is_err()
             {
-                tracing::warn!(host = self.host.name(), "I/O task did not stop in time");
+                tracing::warn!(
+                    host = self.host.name(),
+                    "I/O task did not stop in time: aborted"
+                );
+                abort.abort();
             }
         }
     }

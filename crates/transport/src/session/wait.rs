@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use oxscript_core::time::deadline_after;
 use oxscript_drivers::{Answer, Driver, Pattern, Scanner};
 
 use super::Session;
@@ -141,7 +142,7 @@ impl Session {
         consume: Consume,
         timeout: Duration,
     ) -> Result<Hit> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let shared = self.shared.clone();
         let mut rx = shared.subscribe();
         let mut scanner = Scanner::new(self.lookbehind);
@@ -191,17 +192,19 @@ impl Session {
                                             .collect()
                                     })
                                     .unwrap_or_default();
-                                let hit = Hit {
-                                    role,
-                                    before: st.buf[..found.range.start].to_vec(),
-                                    text: String::from_utf8_lossy(&st.buf[found.range.clone()])
-                                        .into_owned(),
-                                    groups,
+                                let text = String::from_utf8_lossy(&st.buf[found.range.clone()])
+                                    .into_owned();
+                                let before = if consume == Consume::ThroughMatch {
+                                    st.take_through(found.range.clone())
+                                } else {
+                                    st.buf[..found.range.start].to_vec()
                                 };
-                                if consume == Consume::ThroughMatch {
-                                    st.consume(found.range.end);
-                                }
-                                Step::Hit(hit)
+                                Step::Hit(Hit {
+                                    role,
+                                    before,
+                                    text,
+                                    groups,
+                                })
                             }
                         }
                     }
@@ -268,6 +271,7 @@ impl Session {
         driver: &Driver,
         answers: &[Answer],
         during: &str,
+        timeout: Duration,
     ) -> Result<Hit> {
         let mut set = WaitSet::new();
         set.add(self.prompts.prompt_for(driver).iter().cloned(), |_| {
@@ -277,7 +281,8 @@ impl Session {
         set.add(auto.iter().map(|a| a.pattern.clone()), |i| {
             Role::Pager(auto.get(i).map(|a| a.reply.clone()).unwrap_or_default())
         });
-        self.wait(&set, during, Consume::ThroughMatch).await
+        self.wait_with_timeout(&set, during, Consume::ThroughMatch, timeout)
+            .await
     }
 
     async fn expect_inner(

@@ -858,7 +858,7 @@ fn parse_jump(hop: &str) -> std::result::Result<Url, String> {
         }
         other => format!("bad ProxyJump: {other}"),
     })?;
-    let problem = if url.password.is_some() {
+    let problem = if url.password.is_some() || url.authorization_password.is_some() {
         Some("a hop cannot carry a password; give it an account or a key instead")
     } else if url.protocol != Protocol::Ssh {
         Some("a hop must be an SSH host")
@@ -870,9 +870,7 @@ fn parse_jump(hop: &str) -> std::result::Result<Url, String> {
         None
     };
     match problem {
-        // `Display` shows the password as `***`.
-        Some(reason) if url.password.is_some() => Err(format!("bad ProxyJump `{url}`: {reason}")),
-        Some(reason) => Err(format!("bad ProxyJump `{}`: {reason}", hop.trim())),
+        Some(reason) => Err(format!("bad ProxyJump `{}`: {reason}", Url::redact(hop))),
         None => Ok(url),
     }
 }
@@ -1096,7 +1094,7 @@ mod tests {
         let err = parse_err("ProxyJump ops:s3cret@bastion:2222\n");
         assert_eq!(
             err,
-            "test.conf line 1: bad ProxyJump `ssh://ops:***@bastion:2222`: \
+            "test.conf line 1: bad ProxyJump `ops:***@bastion:2222`: \
              a hop cannot carry a password; give it an account or a key instead"
         );
         // Also when the rest of the hop is malformed.

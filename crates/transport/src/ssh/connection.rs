@@ -11,11 +11,13 @@ use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
 use russh::{Channel, MethodSet};
 use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
 
 use super::exec::Exec;
 use super::handler::{ClientHandler, Handshake, KeyCheck};
 use super::known_hosts::KnownHosts;
 use super::options::{AuthMethod, SshOptions};
+use super::version;
 use crate::BoxedStream;
 use crate::tcp::{QuickAckStream, connect_tcp};
 use crate::{Error, Result};
@@ -84,12 +86,34 @@ impl SshConnection {
         timeout: Duration,
     ) -> Result<SshConnection> {
         let label = format!("{}:{}", host.address(), host.port());
-        match tokio::time::timeout(timeout, Self::connect_inner(host, options, timeout)).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::ConnectTimeout {
-                address: label,
-                timeout,
-            }),
+        let greeting = version::watch();
+        // Given up (timed out, failed or cancelled) before the handshake
+        // ends: the stream stops working, so the SSH library's task that
+        // owns it ends and frees the socket.
+        let abandon = CancellationToken::new();
+        let guard = abandon.clone().drop_guard();
+        let connecting = Self::connect_inner(host, options, timeout, greeting.clone(), abandon);
+        match tokio::time::timeout(timeout, connecting).await {
+            Ok(Ok(connection)) => {
+                guard.disarm();
+                Ok(connection)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                let greeting = lock(&greeting);
+                if greeting.open && !greeting.version {
+                    Err(Error::SshNoVersion {
+                        address: label,
+                        why: format!("none within {timeout:?}"),
+                        received: greeting.received(),
+                    })
+                } else {
+                    Err(Error::ConnectTimeout {
+                        address: label,
+                        timeout,
+                    })
+                }
+            }
         }
     }
 
@@ -111,6 +135,8 @@ impl SshConnection {
         host: &Host,
         options: &SshOptions,
         timeout: Duration,
+        greeting: version::GreetingWatch,
+        abandon: CancellationToken,
     ) -> Result<SshConnection> {
         let label = format!("{}:{}", host.address(), host.port());
         let (stream, via): (BoxedStream, Option<SshConnection>) = match host.gateway() {
@@ -122,11 +148,18 @@ impl SshConnection {
                     }
                 };
                 let tunnel = hop.open_direct_tcpip(host.address(), host.port()).await?;
-                (Box::new(tunnel), Some(hop))
+                (
+                    Box::new(version::Watched::new(tunnel, greeting.clone(), abandon)),
+                    Some(hop),
+                )
             }
             None => {
                 let tcp = connect_tcp(host.address(), host.port(), timeout).await?;
-                (Box::new(QuickAckStream::new(tcp)), None)
+                let tcp = QuickAckStream::new(tcp);
+                (
+                    Box::new(version::Watched::new(tcp, greeting.clone(), abandon)),
+                    None,
+                )
             }
         };
         let known_hosts = match &options.known_hosts {
@@ -164,7 +197,17 @@ impl SshConnection {
         }
         let handle = client::connect_stream(Arc::new(config), stream, handler)
             .await
-            .map_err(|e| connect_error(e, &label, &handshake, known_path.as_deref()))?;
+            .map_err(|e| match e {
+                russh::Error::Version => {
+                    let greeting = lock(&greeting);
+                    Error::SshNoVersion {
+                        address: label.clone(),
+                        why: "the server's first line is not one".into(),
+                        received: greeting.received(),
+                    }
+                }
+                e => connect_error(e, &label, &handshake, known_path.as_deref()),
+            })?;
         let depth = via.as_ref().map_or(0, |v| v.inner.depth + 1);
         Ok(SshConnection {
             inner: Arc::new(Inner {

@@ -222,7 +222,7 @@ impl Exec {
             .await
             .map_err(|e| self.connection.ssh_error(e))?;
 
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        let deadline = oxscript_core::time::deadline_after(self.timeout);
         let mut output = ExecOutput::default();
         // Until the server answers the exec request, a Failure is its refusal
         // (the channel may legally stay open afterwards: do not wait on it).

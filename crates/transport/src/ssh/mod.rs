@@ -36,6 +36,7 @@ mod pattern;
 mod pool;
 #[cfg(feature = "sftp")]
 mod sftp;
+mod version;
 
 #[cfg(feature = "openssh-config")]
 pub use config::{HostConfig, OpenSshConfig};
