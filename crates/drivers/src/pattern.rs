@@ -201,22 +201,31 @@ impl Required {
     ///
     /// Either the literals every match starts with, or one literal the
     /// pattern requires somewhere (a literal part of its top-level
-    /// sequence). A pattern starting with `(?i)` is read without it and
-    /// its literals compared ignoring ASCII case, when they are ASCII and
-    /// hold no `s` or `k` (the two ASCII letters whose Unicode case
-    /// variants are not ASCII: `ſ`, the Kelvin sign).
+    /// sequence). A pattern starting with `(?i)` is read without it, and
+    /// of each literal the longest part without `s` or `k` (the two ASCII
+    /// letters with non-ASCII case variants: `ſ`, the Kelvin sign) is
+    /// compared ignoring ASCII case.
     fn of(source: &str) -> Option<Required> {
         let (ascii_case_insensitive, body) = match source.strip_prefix("(?i)") {
             Some(body) => (true, body),
             None => (false, source),
         };
-        let literals = required_literals(body)?;
-        if ascii_case_insensitive
-            && !literals
+        let mut literals = required_literals(body)?;
+        if ascii_case_insensitive {
+            // Each literal's longest part without s or k: what every case
+            // variant of the literal holds, ASCII case aside.
+            literals = literals
                 .iter()
-                .all(|l| l.is_ascii() && !l.iter().any(|b| matches!(b, b's' | b'S' | b'k' | b'K')))
-        {
-            return None;
+                .map(|literal| {
+                    literal
+                        .split(|b| matches!(b, b's' | b'S' | b'k' | b'K'))
+                        .max_by_key(|part| part.len())
+                        .filter(|part| !part.is_empty() && part.is_ascii())
+                        .map(<[u8]>::to_vec)
+                })
+                .collect::<Option<Vec<_>>>()?;
+            literals.sort();
+            literals.dedup();
         }
         Some(Required {
             literals,
@@ -438,15 +447,20 @@ mod tests {
             of(r"(?i)login:[ \t]*$"),
             Some((
                 vec![
+                    b"login:".to_vec(),
                     b"login:\t".to_vec(),
-                    b"login: ".to_vec(),
-                    b"login:".to_vec()
+                    b"login: ".to_vec()
                 ],
                 true
             ))
         );
         assert_eq!(of(r"(?i)\bhuawei\b"), one("huawei", true));
-        assert_eq!(of(r"(?i)user ?name:"), None); // `s` also matches `ſ`
+        // `s` also matches `ſ`: the part after it is what is looked for.
+        assert_eq!(
+            of(r"(?i)user ?name:"),
+            Some((vec![b"er name:".to_vec(), b"ername:".to_vec()], true))
+        );
+        assert_eq!(of(r"(?i)sks"), None);
         // Nothing required, or too many variants, or no pattern at all.
         assert_eq!(of(r"\w+"), None);
         assert_eq!(of(r"a|\w"), None);

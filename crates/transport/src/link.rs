@@ -297,7 +297,7 @@ where
     L: Link,
 {
     let (mut reader, mut writer) = tokio::io::split(stream);
-    let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut inbuf = ReadBuffer::default();
     let mut out = Outgoing::default();
     let mut cleaner = Cleaner::new();
     let mut cleaned = Cleaned::default();
@@ -348,18 +348,20 @@ where
                     }
                 },
                 () = shared.wait_for_space(), if full => {}
-                read = read_some(&mut reader, &mut inbuf), if !full => {
-                    let eof = match read {
-                        Ok(n) => n == 0,
+                read = inbuf.read_some(&mut reader), if !full => {
+                    let n = match read {
+                        Ok(n) => n,
                         Err(e) => {
                             shared.close(Closed::Failed(e.to_string()));
                             break Ending::Stream;
                         }
                     };
-                    if let Err(e) = deliver(&mut link, &mut inbuf, eof, &mut cleaner, &mut cleaned, &shared) {
+                    let eof = n == 0;
+                    if let Err(e) = deliver(&mut link, &mut inbuf.buf, eof, &mut cleaner, &mut cleaned, &shared) {
                         shared.close(Closed::Failed(e.to_string()));
                         break Ending::Stream;
                     }
+                    inbuf.settle(n);
                     if eof {
                         shared.close(Closed::Eof);
                         break Ending::Stream;
@@ -399,16 +401,48 @@ where
     }
 }
 
-/// Bytes read at most per read.
-const READ_CHUNK: usize = 64 * 1024;
+/// Bytes asked for per read: the least, and the most.
+const MIN_READ: usize = 4 * 1024;
+const MAX_READ: usize = 64 * 1024;
 
-/// Reads what is available into `buf` (cancellation-safe).
-async fn read_some<R: AsyncRead + Unpin>(
-    reader: &mut R,
-    buf: &mut BytesMut,
-) -> std::io::Result<usize> {
-    buf.reserve(READ_CHUNK);
-    reader.read_buf(buf).await
+/// The I/O task's read buffer. It grows with the output (a read that
+/// fills it doubles the next one, up to [`MAX_READ`]) and shrinks back
+/// once a large output is over, so an idle session holds a few KiB, not
+/// the largest read it ever made.
+struct ReadBuffer {
+    buf: BytesMut,
+    chunk: usize,
+}
+
+impl Default for ReadBuffer {
+    fn default() -> Self {
+        ReadBuffer {
+            buf: BytesMut::new(),
+            chunk: MIN_READ,
+        }
+    }
+}
+
+impl ReadBuffer {
+    /// Reads what is available (cancellation-safe: nothing is read
+    /// unless the future completes).
+    async fn read_some<R: AsyncRead + Unpin>(&mut self, reader: &mut R) -> std::io::Result<usize> {
+        self.buf.reserve(self.chunk);
+        reader.read_buf(&mut self.buf).await
+    }
+
+    /// After a read of `n` bytes was decoded: grow when the read filled
+    /// what was asked for, shrink back after a short read.
+    fn settle(&mut self, n: usize) {
+        if n >= self.chunk {
+            self.chunk = (self.chunk * 2).min(MAX_READ);
+        } else if n < MIN_READ {
+            self.chunk = MIN_READ;
+            if self.buf.is_empty() && self.buf.capacity() > 4 * MIN_READ {
+                self.buf = BytesMut::new();
+            }
+        }
+    }
 }
 
 /// Decodes what `inbuf` holds and hands the device output, cleaned, to
