@@ -7,7 +7,12 @@
 //! ```text
 //! cargo run --release --example soak                                  # 2,000 sessions, 30 s
 //! cargo run --release --example soak -- --sessions 5000 --seconds 600 --seed 3
+//! cargo run --release --example soak -- --sessions 10000 --seconds 180 --device-process
 //! ```
+//!
+//! `--device-process` serves the device from a second process (this
+//! program with `--serve`), so every descriptor of this one is a client
+//! session's: 10,000 sessions fit under a 20,000 open-file limit.
 //!
 //! Each of the `--sessions` workers loops until the time is up: it
 //! connects, logs in, runs 1 to 12 commands and closes, each step drawn
@@ -181,16 +186,80 @@ fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// `--serve`: serves the soak device and prints its URL, until standard
+/// input closes (the device process of `--device-process`).
+async fn serve() {
+    let server = TelnetServer::bind("127.0.0.1:0", device()).await.unwrap();
+    println!("{}", server.url());
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {}
+    })
+    .await
+    .unwrap();
+    server.shutdown().await;
+}
+
+/// The soak device in a process of its own (this program with `--serve`),
+/// so that all of this process's descriptors serve client sessions: more
+/// concurrent sessions under the same open-file limit. Stops when dropped.
+struct DeviceProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl DeviceProcess {
+    fn start() -> DeviceProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--serve")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        DeviceProcess {
+            child,
+            url: url.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for DeviceProcess {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    if std::env::args().any(|a| a == "--serve") {
+        serve().await;
+        return;
+    }
     let sessions: u64 = arg("--sessions", 2000);
     let seconds: f64 = arg("--seconds", 30.0);
     let seed: u64 = arg("--seed", 1);
     let runtime = tokio::runtime::Handle::current();
     let (tasks_before, sockets_before) = (runtime.metrics().num_alive_tasks(), open_sockets());
 
-    let server = TelnetServer::bind("127.0.0.1:0", device()).await.unwrap();
-    let mut host = Host::new(&server.url()).unwrap();
+    let elsewhere = std::env::args().any(|a| a == "--device-process");
+    let (server, device_process) = if elsewhere {
+        (None, Some(DeviceProcess::start()))
+    } else {
+        let server = TelnetServer::bind("127.0.0.1:0", device()).await.unwrap();
+        (Some(server), None)
+    };
+    let url = match (&server, &device_process) {
+        (Some(server), _) => server.url(),
+        (None, Some(process)) => process.url.clone(),
+        (None, None) => unreachable!(),
+    };
+    let mut host = Host::new(&url).unwrap();
     host.set_account(Some(Account::new("admin", "soak-pw")));
     let counts = Arc::new(Counts::default());
     let started = Instant::now();
@@ -223,7 +292,10 @@ async fn main() {
     }
     let ran = started.elapsed();
     let peak_sockets = sampler.await.unwrap_or(0);
-    server.shutdown().await;
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
+    drop(device_process);
     // Everything must be gone: wait (bounded) for the tasks to finish.
     let deadline = Instant::now() + Duration::from_secs(30);
     let (mut tasks, mut sockets);
