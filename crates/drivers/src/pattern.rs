@@ -34,9 +34,10 @@ pub struct Pattern {
     /// use: a program that talks to IOS routers never compiles the other
     /// 37 drivers' patterns.
     regex: Arc<OnceLock<Regex>>,
-    /// For a built-in pattern not compiled yet: the literals every match
-    /// starts with (`None` inside when there is no short list), so a
-    /// search in data that holds none of them needs no compilation.
+    /// For a built-in pattern not compiled yet: literals of which every
+    /// match holds one (`None` inside when there is no short list, see
+    /// [`Required::of`]), so a search in data that holds none of them
+    /// needs no compilation.
     required: Arc<OnceLock<Option<Required>>>,
 }
 
@@ -139,7 +140,7 @@ impl Pattern {
 
     /// Whether a built-in pattern that is not compiled yet surely has no
     /// match in `rest` (the haystack from the search start): every match
-    /// starts with one of a few literals and `rest` holds none of them.
+    /// holds one of a few literals and `rest` holds none of them.
     /// OS guessing runs every driver's rules over the first data of a
     /// connection; this keeps a program from compiling the rules that
     /// cannot match it (compiling a regex costs tens to hundreds of
