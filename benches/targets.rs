@@ -38,11 +38,21 @@ use futures::StreamExt;
 use oxscript::drivers::{Driver, Scanner};
 use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, TrustedHosts, ios};
 use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
-use oxscript::{Account, Host, LinkKind, PrivateKeyFile, Session, SessionOptions};
+use oxscript::{Account, Host, PrivateKeyFile, Session, SessionOptions};
 
 /// The interop suite's reader of `interop.env`, shared with the tests.
 #[path = "../tests/interop/env.rs"]
 mod interop_env;
+
+/// CPU time with microsecond resolution, shared with the other benchmarks.
+#[path = "common/cpu.rs"]
+mod cpu;
+
+/// A Session reading a response in memory, shared with `throughput`.
+#[path = "common/in_memory.rs"]
+mod in_memory;
+
+use cpu::cpu_time;
 
 /// Login of the served routers (the enable password is the same, so the
 /// account's authorization password defaults right).
@@ -110,19 +120,18 @@ enum Target {
 
 impl Report {
     fn add(&mut self, section: &str, figure: &str, value: f64, unit: &str, target: Target) {
-        let (target_text, verdict) = match target {
-            Target::AtMost(t) => (format!("≤ {} {unit}", fmt(t)), value <= t),
-            Target::AtLeast(t) => (format!("≥ {} {unit}", fmt(t)), value >= t),
-            Target::None => ("—".to_owned(), true),
+        let (target_text, met) = match target {
+            Target::AtMost(t) => (format!("≤ {} {unit}", fmt(t)), Some(value <= t)),
+            Target::AtLeast(t) => (format!("≥ {} {unit}", fmt(t)), Some(value >= t)),
+            Target::None => ("—".to_owned(), None),
         };
         let measured = format!("{} {unit}", fmt(value));
-        let verdict = if matches!(target_text.as_str(), "—") {
-            "".to_owned()
-        } else if verdict {
-            "met".to_owned()
-        } else {
-            "MISSED".to_owned()
-        };
+        let verdict = match met {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "",
+        }
+        .to_owned();
         println!("{section:<12} {figure:<62} {measured:>16} {target_text:>12} {verdict}");
         self.rows.push([
             section.to_owned(),
@@ -162,22 +171,6 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 // ---------------------------------------------------------------- clocks
 
-/// This process's CPU time (user + system), microsecond resolution.
-fn cpu_now() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    rusage_cpu(&usage)
-}
-
-fn rusage_cpu(usage: &libc::rusage) -> Duration {
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
 /// Runs `command` to its end; returns its CPU time (user + system, from
 /// `wait4`) and its standard output.
 // Reaped by `wait4` (which gives its CPU time), not `Child::wait`.
@@ -207,7 +200,7 @@ fn child_cpu(mut command: Command) -> (Duration, String) {
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "{command:?} failed ({status}):\n{out}\n{err}"
     );
-    (rusage_cpu(&usage), out)
+    (cpu::rusage_cpu(&usage), out)
 }
 
 /// This process's resident set size.
@@ -439,15 +432,15 @@ async fn login(report: &mut Report) {
         ("SSH", &devices.ssh[0], Target::None),
     ] {
         // The first session pays for what is built once per process.
-        let first = cpu_now();
+        let first = cpu_time();
         logged_in(&devices, url).await.close().await.expect("close");
-        let first = cpu_now() - first;
+        let first = cpu_time() - first;
         let n = 200;
-        let t0 = cpu_now();
+        let t0 = cpu_time();
         for _ in 0..n {
             logged_in(&devices, url).await.close().await.expect("close");
         }
-        let per = (cpu_now() - t0).as_secs_f64() * 1e3 / n as f64;
+        let per = (cpu_time() - t0).as_secs_f64() * 1e3 / n as f64;
         report.add(
             "login",
             &format!("library: {protocol} connect + login + enable + close, first"),
@@ -490,12 +483,12 @@ async fn per_command(report: &mut Report) {
 
 /// CPU time of `n` x `show clock` on `session`.
 async fn run_commands(session: &mut Session, n: usize) -> Duration {
-    let t0 = cpu_now();
+    let t0 = cpu_time();
     for _ in 0..n {
         let r = session.execute("show clock").await.expect("execute");
         assert!(r.text().contains("UTC"), "{}", r.text());
     }
-    cpu_now() - t0
+    cpu_time() - t0
 }
 
 fn fanout(report: &mut Report) {
@@ -609,33 +602,10 @@ async fn throughput(report: &mut Report) {
         Target::AtLeast(1.0),
     );
 
-    // The whole read path in memory: a Session over an in-memory stream
-    // (ANSI cleaning, the monitored buffer, the incremental search, the
-    // text of the match), the device a task writing the response.
-    let host = Host::new("dummy://bench").expect("host");
-    let options = SessionOptions {
-        driver: Some("ios".into()),
-        ..SessionOptions::default()
-    };
-    let mut best = f64::MAX;
-    for _ in 0..3 {
-        let (client, mut device) = tokio::io::duplex(256 * 1024);
-        let mut session =
-            Session::over_stream(&host, Box::new(client), LinkKind::Raw, options.clone())
-                .await
-                .expect("session");
-        let payload = data.clone();
-        let t0 = Instant::now();
-        let writer = tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            device.write_all(&payload).await.expect("write");
-            device
-        });
-        let r = session.expect_prompt().await.expect("prompt");
-        best = best.min(t0.elapsed().as_secs_f64());
-        assert!(r.raw().len() + 100 >= body.len(), "{}", r.raw().len());
-        drop(writer.await);
-    }
+    // The whole read path in memory (see common/in_memory.rs).
+    let (elapsed, raw) = in_memory::best_read(&data).await;
+    let best = elapsed.as_secs_f64();
+    assert!(raw + 100 >= body.len(), "{raw}");
     report.add(
         "throughput",
         "50 MB response read by a Session in memory (incl. cleaning, text)",

@@ -30,7 +30,7 @@ use futures::StreamExt;
 
 use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, TrustedHosts, ios};
 use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
-use oxscript::{Account, Host, LinkKind, PrivateKeyFile, Session, SessionOptions};
+use oxscript::{Account, Host, PrivateKeyFile, Session, SessionOptions};
 
 /// The interop suite's reader of `interop.env`, shared with the tests.
 #[path = "../tests/interop/env.rs"]
@@ -41,6 +41,10 @@ use interop_env::Interop;
 /// This process's CPU time, shared with the other benchmark programs.
 #[path = "common/cpu.rs"]
 mod cpu;
+
+/// A Session reading a response in memory, shared with `targets`.
+#[path = "common/in_memory.rs"]
+mod in_memory;
 
 use cpu::cpu_time;
 
@@ -187,34 +191,9 @@ async fn prompt_search(rows: &mut Vec<Row>) {
         p.extend_from_slice(b"\r\nrouter#");
         p
     };
-    let host = Host::new("dummy://bench").expect("host");
-    let options = SessionOptions {
-        driver: Some("ios".into()),
-        ..SessionOptions::default()
-    };
-    let mut best = f64::MAX;
-    for _ in 0..3 {
-        let (client, mut device) = tokio::io::duplex(256 * 1024);
-        let mut session =
-            Session::over_stream(&host, Box::new(client), LinkKind::Raw, options.clone())
-                .await
-                .expect("session");
-        let data = payload.clone();
-        let t0 = Instant::now();
-        let writer = tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            device.write_all(&data).await.expect("write");
-            device
-        });
-        let m = session
-            .expect(r"(?:\A|[\r\n])router#[ \t]*$")
-            .await
-            .expect("prompt");
-        let elapsed = t0.elapsed().as_secs_f64();
-        assert!(m.before.len() > body.len());
-        best = best.min(elapsed);
-        drop(writer.await);
-    }
+    let (elapsed, raw) = in_memory::best_read(&payload).await;
+    assert!(raw > body.len());
+    let best = elapsed.as_secs_f64();
     row(
         rows,
         "prompt-search",

@@ -2,25 +2,26 @@
 
 use std::time::Duration;
 
-/// utime + stime of this process, from `/proc` (Linux); zero elsewhere.
+/// utime + stime of this process (all its threads), from `getrusage`:
+/// microsecond resolution.
 pub fn cpu_time() -> Duration {
-    // utime + stime of this process, from /proc (Linux); zero elsewhere.
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return Duration::ZERO;
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
     };
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
+    rusage_cpu(&usage)
+}
+
+/// utime + stime of a `rusage` (this process's, or a child's from `wait4`).
+#[allow(dead_code)] // not every benchmark program measures children
+pub fn rusage_cpu(usage: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| {
+        Duration::new(
+            t.tv_sec.max(0) as u64,
+            t.tv_usec.clamp(0, 999_999) as u32 * 1000,
+        )
     };
-    // Fields after the command name: state is index 0; utime 11, stime 12.
-    let total = ticks(11) + ticks(12);
-    Duration::from_millis(total * 10)
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
