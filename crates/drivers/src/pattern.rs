@@ -191,6 +191,8 @@ const MAX_REQUIRED: usize = 8;
 #[derive(Debug)]
 struct Required {
     literals: Vec<Vec<u8>>,
+    /// Searchers for the literals, built once (case-sensitive patterns).
+    finders: Vec<memchr::memmem::Finder<'static>>,
     /// Compared ignoring ASCII case (a `(?i)` pattern).
     ascii_case_insensitive: bool,
 }
@@ -228,20 +230,31 @@ impl Required {
             literals.sort();
             literals.dedup();
         }
+        let finders = if ascii_case_insensitive {
+            Vec::new()
+        } else {
+            literals
+                .iter()
+                .map(|literal| memchr::memmem::Finder::new(literal).into_owned())
+                .collect()
+        };
         Some(Required {
             literals,
+            finders,
             ascii_case_insensitive,
         })
     }
 
     fn found_in(&self, haystack: &[u8]) -> bool {
-        self.literals.iter().any(|literal| {
-            if self.ascii_case_insensitive {
-                contains_ignoring_ascii_case(haystack, literal)
-            } else {
-                memchr::memmem::find(haystack, literal).is_some()
-            }
-        })
+        if self.ascii_case_insensitive {
+            self.literals
+                .iter()
+                .any(|literal| contains_ignoring_ascii_case(haystack, literal))
+        } else {
+            self.finders
+                .iter()
+                .any(|finder| finder.find(haystack).is_some())
+        }
     }
 }
 
