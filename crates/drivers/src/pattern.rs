@@ -152,7 +152,7 @@ impl Pattern {
         let required = self.required.get_or_init(|| Required::of(&self.source));
         required
             .as_ref()
-            .is_some_and(|required| !required.found_in(rest))
+            .is_some_and(|required| required.within_budget(rest.len()) && !required.found_in(rest))
     }
 
     /// The first match that starts at or after `start`, as a byte range.
@@ -187,10 +187,19 @@ impl Pattern {
 /// the case variants of a case-insensitive word, and compiling is cheaper).
 const MAX_REQUIRED: usize = 8;
 
+/// Bytes the literal check of one pattern looks through, over all its
+/// searches, before the pattern is compiled instead: a pattern searched in
+/// a long output (a pager prompt, while a 50 MB response arrives) would
+/// otherwise scan every byte for its literals, where the compiled regex,
+/// anchored at the end of the data, looks at the last line only.
+const LITERAL_BUDGET: usize = 256 * 1024;
+
 /// Literals of which at least one occurs in every match of a pattern.
 #[derive(Debug)]
 struct Required {
     literals: Vec<Vec<u8>>,
+    /// Bytes looked through so far (see [`LITERAL_BUDGET`]).
+    checked: std::sync::atomic::AtomicUsize,
     /// Searchers for the literals, built once (case-sensitive patterns).
     finders: Vec<memchr::memmem::Finder<'static>>,
     /// Compared ignoring ASCII case (a `(?i)` pattern).
@@ -240,9 +249,19 @@ impl Required {
         };
         Some(Required {
             literals,
+            checked: std::sync::atomic::AtomicUsize::new(0),
             finders,
             ascii_case_insensitive,
         })
+    }
+
+    /// Counts `len` more bytes to look through; false once the pattern
+    /// has been checked over [`LITERAL_BUDGET`] bytes (compiling it is
+    /// then cheaper than checking on).
+    fn within_budget(&self, len: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        let before = self.checked.fetch_add(len, Ordering::Relaxed);
+        before.saturating_add(len) <= LITERAL_BUDGET
     }
 
     fn found_in(&self, haystack: &[u8]) -> bool {
@@ -509,6 +528,29 @@ mod tests {
         assert_eq!(p.find_at(b"x Prefilter Test Beta 7", 0), Some(2..23));
         assert!(p.regex.get().is_some());
         assert!(p.is_match(b"Prefilter Test Alpha 1"));
+    }
+
+    #[test]
+    fn a_pattern_searched_in_long_output_is_compiled_after_the_budget() {
+        let p = Pattern::builtin(r"Budget Test \d+[ \t]*$");
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut searched = 0;
+        while searched <= LITERAL_BUDGET {
+            assert!(p.find_at(&chunk, 0).is_none());
+            assert!(
+                p.regex.get().is_none(),
+                "compiled within the budget ({searched} bytes)"
+            );
+            searched += chunk.len();
+            if searched + chunk.len() > LITERAL_BUDGET {
+                break;
+            }
+        }
+        // The next search goes over the budget: the regex takes over.
+        assert!(p.find_at(&chunk, 0).is_none());
+        assert!(p.find_at(&chunk, 0).is_none());
+        assert!(p.regex.get().is_some());
+        assert_eq!(p.find_at(b"x\nBudget Test 42 ", 0), Some(2..17));
     }
 
     #[test]

@@ -123,49 +123,168 @@ pub(crate) fn into_text(bytes: Vec<u8>) -> String {
     }
 }
 
+/// How many leading lines may hold the echo of a command (wrapped at the
+/// terminal width): only these are looked at one by one.
+const ECHO_LOOKAHEAD: usize = 64;
+
 /// Builds the clean text of a response from what arrived before the prompt.
 ///
 /// `pager_texts` are pager prompts that were answered during the response;
 /// any left in the text (devices that do not erase them) are removed.
+///
+/// Linear and without a list of lines: the leading lines (where the echo
+/// is) are looked at one by one; the rest is copied in runs between
+/// carriage returns, a line being rewritten only when it holds a `\r`
+/// other than the one ending it (or a pager prompt).
 pub(crate) fn clean_text(raw: &str, command: Option<&str>, pager_texts: &[String]) -> String {
     let pagers: Vec<&str> = pager_texts
         .iter()
         .map(|p| p.trim_matches(|c| c == '\r' || c == '\n'))
         .filter(|p| !p.trim().is_empty())
         .collect();
-    let mut lines: Vec<Cow<'_, str>> = Vec::new();
-    for line in raw.split('\n') {
-        let mut line = apply_carriage_returns(line);
-        if !pagers.is_empty() {
-            let before = line.len();
-            for pager in &pagers {
-                if line.contains(pager) {
-                    line = Cow::Owned(line.replace(pager, ""));
-                }
+    let shown = |line| shown_line(line, &pagers);
+    // What is left of `raw` to split into lines (`None`: nothing, not
+    // even an empty last line).
+    let mut rest = Some(raw);
+    let mut head: Vec<Cow<'_, str>> = Vec::new();
+    while head.len() < ECHO_LOOKAHEAD
+        && let Some(line) = next_line(&mut rest)
+    {
+        head.extend(shown(line));
+    }
+    let skip = command.map_or(0, |c| echo_lines(&head, c));
+    let mut text = Text::with_capacity(raw.len());
+    for line in head.iter().skip(skip) {
+        text.push_line(line);
+    }
+    // Leading blank lines are dropped one by one; then, without pager
+    // prompts to remove, the rest is copied in runs.
+    while !text.started()
+        && let Some(line) = next_line(&mut rest)
+    {
+        if let Some(line) = shown(line) {
+            text.push_line(&line);
+        }
+    }
+    if let Some(rest) = rest {
+        if pagers.is_empty() {
+            text.push_lines(rest);
+        } else {
+            for line in rest.split('\n').filter_map(shown) {
+                text.push_line(&line);
             }
-            // A line that only held a pager prompt is not output.
-            if line.len() != before && line.trim().is_empty() {
+        }
+    }
+    text.finish()
+}
+
+/// A line as a terminal shows it (see [`apply_carriage_returns`]) without
+/// the answered pager prompts it holds; `None` for a line that only held
+/// pager prompts.
+fn shown_line<'a>(line: &'a str, pagers: &[&str]) -> Option<Cow<'a, str>> {
+    let mut line = apply_carriage_returns(line);
+    if !pagers.is_empty() {
+        let before = line.len();
+        for pager in pagers {
+            if line.contains(pager) {
+                line = Cow::Owned(line.replace(pager, ""));
+            }
+        }
+        // A line that only held a pager prompt is not output.
+        if line.len() != before && line.trim().is_empty() {
+            return None;
+        }
+    }
+    Some(line)
+}
+
+/// The next line of `rest` (as `str::split('\n')` yields them), leaving
+/// what follows it, or `None` after the last.
+fn next_line<'a>(rest: &mut Option<&'a str>) -> Option<&'a str> {
+    let text = rest.take()?;
+    match text.split_once('\n') {
+        Some((line, more)) => {
+            *rest = Some(more);
+            Some(line)
+        }
+        None => Some(text),
+    }
+}
+
+/// The text of a response being built: lines joined with `\n`, leading
+/// blank lines dropped, trailing ones cut at the end.
+struct Text {
+    out: String,
+    started: bool,
+}
+
+impl Text {
+    fn with_capacity(capacity: usize) -> Text {
+        Text {
+            out: String::with_capacity(capacity),
+            started: false,
+        }
+    }
+
+    /// Whether a non-blank line was pushed.
+    fn started(&self) -> bool {
+        self.started
+    }
+
+    fn push_line(&mut self, line: &str) {
+        if !self.started {
+            if line.trim().is_empty() {
+                return;
+            }
+            self.started = true;
+        } else {
+            self.out.push('\n');
+        }
+        self.out.push_str(line);
+    }
+
+    /// Pushes every line of `lines` (separated by `\n`) after a started
+    /// text, as [`apply_carriage_returns`] shows each: runs of lines whose
+    /// only `\r` ends them are copied whole, without their `\r`.
+    fn push_lines(&mut self, lines: &str) {
+        debug_assert!(self.started);
+        self.out.push('\n');
+        let bytes = lines.as_bytes();
+        // Everything before `copied` is in `out`; `copied` is at the
+        // start of `lines` or at a line break.
+        let mut copied = 0;
+        let mut from = 0;
+        while let Some(at) = memchr::memchr(b'\r', &bytes[from..]) {
+            let cr = from + at;
+            if bytes.get(cr + 1) == Some(&b'\n') {
+                // The first `\r` of its line ends it: drop it.
+                self.out.push_str(&lines[copied..cr]);
+                copied = cr + 1;
+                from = cr + 1;
                 continue;
             }
+            // A carriage return inside the line: rewrite the line.
+            let start =
+                memchr::memrchr(b'\n', &bytes[copied..cr]).map_or(copied, |nl| copied + nl + 1);
+            let end = memchr::memchr(b'\n', &bytes[cr..]).map_or(bytes.len(), |nl| cr + nl);
+            self.out.push_str(&lines[copied..start]);
+            self.out
+                .push_str(&apply_carriage_returns(&lines[start..end]));
+            copied = end;
+            from = end;
         }
-        lines.push(line);
+        self.out.push_str(&lines[copied..]);
     }
-    let skip = command.map_or(0, |c| echo_lines(&lines, c));
-    let mut body: &[Cow<'_, str>] = &lines[skip.min(lines.len())..];
-    while body.first().is_some_and(|l| l.trim().is_empty()) {
-        body = &body[1..];
+
+    /// The text without its trailing blank lines.
+    fn finish(mut self) -> String {
+        let content = self.out.trim_end().len();
+        let end = self.out[content..]
+            .find('\n')
+            .map_or(self.out.len(), |nl| content + nl);
+        self.out.truncate(end);
+        self.out
     }
-    while body.last().is_some_and(|l| l.trim().is_empty()) {
-        body = &body[..body.len() - 1];
-    }
-    let mut out = String::with_capacity(raw.len());
-    for (i, line) in body.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(line);
-    }
-    out
 }
 
 /// Applies terminal carriage-return semantics to one line: text after a
@@ -309,6 +428,73 @@ pub(crate) fn find_echo(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The straightforward form of [`clean_text`] (a list of every line),
+    /// which the linear one must agree with.
+    fn reference_clean_text(raw: &str, command: Option<&str>, pager_texts: &[String]) -> String {
+        let pagers: Vec<&str> = pager_texts
+            .iter()
+            .map(|p| p.trim_matches(|c| c == '\r' || c == '\n'))
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        let lines: Vec<Cow<'_, str>> = raw
+            .split('\n')
+            .filter_map(|line| shown_line(line, &pagers))
+            .collect();
+        let skip = command.map_or(0, |c| echo_lines(&lines, c));
+        let mut body: &[Cow<'_, str>] = &lines[skip.min(lines.len())..];
+        while body.first().is_some_and(|l| l.trim().is_empty()) {
+            body = &body[1..];
+        }
+        while body.last().is_some_and(|l| l.trim().is_empty()) {
+            body = &body[..body.len() - 1];
+        }
+        body.join("\n")
+    }
+
+    #[test]
+    fn clean_text_agrees_with_the_line_by_line_reference() {
+        // Inputs built from pieces that exercise every branch: CRLF, bare
+        // CR, CR CR LF, blank lines, pager prompts, the echo, a non-ASCII
+        // blank (U+3000), long runs past the echo look-ahead.
+        const PIECES: &[&str] = &[
+            "a",
+            "show clock",
+            " ",
+            "\r\n",
+            "\n",
+            "\r",
+            "\r\r\n",
+            "--More--",
+            " --More-- ",
+            "x\u{3000}",
+            "\u{3000}",
+            "\t",
+            "10:00",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..20_000 {
+            let len = next(if case % 10 == 0 { 400 } else { 40 });
+            let raw: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
+            let command = [None, Some("show clock"), Some("")][next(3)];
+            let pagers: Vec<String> = if next(2) == 0 {
+                vec![" --More-- ".to_owned()]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(
+                clean_text(&raw, command, &pagers),
+                reference_clean_text(&raw, command, &pagers),
+                "raw {raw:?}, command {command:?}, pagers {pagers:?}"
+            );
+        }
+    }
 
     fn prompt_like(text: &str) -> bool {
         text.trim_end().ends_with('#') || text.trim_end().ends_with('>')
