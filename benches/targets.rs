@@ -14,7 +14,11 @@
 //! - `login`: a library `Session::connect` + `login` (with `enable`) +
 //!   `close` after the first, CPU per session, Telnet and SSH;
 //! - `per-command`: marginal CPU per `show clock` on one session, as the
-//!   difference of two run lengths, Telnet and SSH;
+//!   difference of two run lengths, Telnet and SSH; beside them two
+//!   floors for the same exchange with the same router: a blocking
+//!   `std::net` client and a one-task Tokio client, neither doing Telnet
+//!   option handling, cleaning or response building (what the kernel and
+//!   the runtime alone cost per command on this machine);
 //! - `fanout`: the CLI, 100 hosts x 10 commands with its output printed,
 //!   whole-process CPU, Telnet and SSH;
 //! - `memory`: client RSS per idle logged-in session at 10,000 Telnet,
@@ -479,6 +483,113 @@ async fn per_command(report: &mut Report) {
         );
         session.close().await.expect("close");
     }
+    let floor = tokio_floor(&devices.telnet[0]).await;
+    report.add(
+        "per-command",
+        "floor: a tokio TcpStream client, same router (Telnet)",
+        floor,
+        "µs CPU",
+        Target::None,
+    );
+    let floor = blocking_floor(&devices.telnet[0]);
+    report.add(
+        "per-command",
+        "floor: a blocking std::net client, no runtime, same router (Telnet)",
+        floor,
+        "µs CPU",
+        Target::None,
+    );
+}
+
+/// The marginal CPU per `show clock` of the least a client can do on
+/// this machine: blocking `std::net` reads and writes, no runtime, no
+/// Telnet option handling, no cleaning, a prompt found by its last byte.
+/// What the kernel charges the client per exchange (the write, waking the
+/// device, sleeping until it answers, the read) is all it pays.
+fn blocking_floor(url: &str) -> f64 {
+    use std::io::Read;
+    use std::net::TcpStream;
+    let address = url.trim_start_matches("telnet://");
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut buf = Vec::new();
+    let read_until = |stream: &mut TcpStream, buf: &mut Vec<u8>, end: &dyn Fn(&[u8]) -> bool| {
+        buf.clear();
+        let mut chunk = [0u8; 4096];
+        while !end(buf) {
+            let n = stream.read(&mut chunk).expect("read");
+            assert!(n > 0, "closed: {}", String::from_utf8_lossy(buf));
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    };
+    read_until(&mut stream, &mut buf, &|b| b.ends_with(b": "));
+    stream
+        .write_all(format!("{USER}\r\n").as_bytes())
+        .expect("write");
+    read_until(&mut stream, &mut buf, &|b| b.ends_with(b": "));
+    stream
+        .write_all(format!("{PASSWORD}\r\n").as_bytes())
+        .expect("write");
+    read_until(&mut stream, &mut buf, &|b| b.ends_with(b">"));
+    let mut run = |n: usize| {
+        let t0 = cpu_time();
+        for _ in 0..n {
+            stream.write_all(b"show clock\r\n").expect("write");
+            read_until(&mut stream, &mut buf, &|b| b.ends_with(b">"));
+        }
+        let elapsed = cpu_time() - t0;
+        assert!(String::from_utf8_lossy(&buf).contains("UTC"));
+        elapsed
+    };
+    run(500);
+    let n = 3000;
+    let short = run(n);
+    let long = run(2 * n);
+    long.saturating_sub(short).as_secs_f64() * 1e6 / n as f64
+}
+
+/// The same exchange as [`blocking_floor`] on a Tokio `TcpStream` (one
+/// task, a current-thread runtime, a timeout per read as a Session has).
+async fn tokio_floor(url: &str) -> f64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let address = url.trim_start_matches("telnet://");
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut buf = Vec::new();
+    async fn read_until(stream: &mut TcpStream, buf: &mut Vec<u8>, end: &[u8]) {
+        buf.clear();
+        let mut chunk = [0u8; 4096];
+        while !buf.ends_with(end) {
+            let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut chunk))
+                .await
+                .expect("t")
+                .expect("read");
+            assert!(n > 0);
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+    read_until(&mut stream, &mut buf, b": ").await;
+    stream
+        .write_all(format!("{USER}\r\n").as_bytes())
+        .await
+        .expect("write");
+    read_until(&mut stream, &mut buf, b": ").await;
+    stream
+        .write_all(format!("{PASSWORD}\r\n").as_bytes())
+        .await
+        .expect("write");
+    read_until(&mut stream, &mut buf, b">").await;
+    let mut results = Vec::new();
+    for n in [500, 3000, 6000] {
+        let t0 = cpu_time();
+        for _ in 0..n {
+            stream.write_all(b"show clock\r\n").await.expect("write");
+            read_until(&mut stream, &mut buf, b">").await;
+        }
+        results.push(cpu_time() - t0);
+    }
+    results[2].saturating_sub(results[1]).as_secs_f64() * 1e6 / 3000.0
 }
 
 /// CPU time of `n` x `show clock` on `session`.

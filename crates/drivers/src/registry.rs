@@ -89,8 +89,16 @@ impl Registry {
     /// [`OsGuesser`](crate::OsGuesser)-based code reports without a guess)
     /// finds `generic` unless a driver claims that name itself.
     pub fn get(&self, name: &str) -> Option<Arc<Driver>> {
-        let key = name.to_lowercase();
-        let at = match self.index.get(&key) {
+        // Names are looked up in lower case; most are asked for so.
+        let key: std::borrow::Cow<'_, str> = if name
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            name.into()
+        } else {
+            name.to_lowercase().into()
+        };
+        let at = match self.index.get(key.as_ref()) {
             Some(&at) => Some(at),
             None if key == "unknown" => self.index.get("generic").copied(),
             None => None,

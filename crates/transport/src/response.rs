@@ -321,6 +321,14 @@ fn squash(s: &str) -> String {
 /// or padded. No echo at all is fine too (0 lines). This never waits for
 /// anything: it only looks at what arrived before the prompt.
 fn echo_lines(lines: &[Cow<'_, str>], command: &str) -> usize {
+    // The common case, without building squashed copies: the first line
+    // is the command as typed.
+    if let Some(first) = lines.first()
+        && !command.trim().is_empty()
+        && first.trim() == command.trim()
+    {
+        return 1;
+    }
     let want = squash(command);
     if want.is_empty() {
         // An empty command (a bare Enter) echoes an empty line.
@@ -393,6 +401,16 @@ pub(crate) fn find_echo(
     command: &str,
     is_prompt: impl Fn(&str) -> bool,
 ) -> Option<usize> {
+    // The common case, without building squashed copies: the first line
+    // is the command as typed.
+    let first = raw
+        .split('\n')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
+    if !first.contains('\r') && first.trim() == command.trim() {
+        return Some(0);
+    }
     let want = squash(command);
     if want.is_empty() {
         return Some(0);

@@ -434,16 +434,12 @@ impl Session {
     pub fn driver(&self) -> Arc<Driver> {
         match &self.driver {
             DriverChoice::Manual(d) => d.clone(),
-            DriverChoice::Auto => {
-                let name = self
-                    .shared
-                    .with_guesser(|g| g.best_driver().to_owned())
-                    .unwrap_or_else(|| "generic".to_owned());
-                self.registry
-                    .get(&name)
-                    .or_else(|| self.registry.get("generic"))
-                    .unwrap_or_else(|| Arc::new(Driver::generic()))
-            }
+            DriverChoice::Auto => self
+                .shared
+                .with_guesser(|g| self.registry.get(g.best_driver()))
+                .flatten()
+                .or_else(|| self.registry.get("generic"))
+                .unwrap_or_else(|| Arc::new(Driver::generic())),
         }
     }
 
