@@ -18,7 +18,9 @@
 //! legal banner saying "unauthorized access is denied" is not a failure.
 //!
 //! No credential is sent unless its prompt is at the end of the data and
-//! stable: nothing more arrives for [`PROMPT_SETTLE`]. Prompt-looking text
+//! stable: nothing more arrives for
+//! [`SessionOptions::prompt_settle`](crate::SessionOptions::prompt_settle)
+//! (10 ms by default). Prompt-looking text
 //! followed by more data (a banner line cut by a read) is skipped. A device
 //! that closes after the user name (before any password) is
 //! [`Error::ConnectionClosed`] showing the prompt that arrived, not a
@@ -34,11 +36,6 @@ use super::wait::{Consume, Role, WaitSet};
 use crate::error::Tail;
 use crate::{Error, Result};
 use oxscript_core::time::deadline_after;
-
-/// How long a username or password prompt must stay at the end of the
-/// data, with nothing more arriving, before it is answered: a banner line
-/// cut by a read boundary is followed by the rest of its text at once.
-const PROMPT_SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Which app-level step a dialog performs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -444,8 +441,9 @@ impl Session {
 
     /// Whether a username or password prompt ending `end` bytes into the
     /// buffer is really one: it is at the end of the data, and stays there
-    /// for [`PROMPT_SETTLE`] (no more data comes). A credential is only
-    /// ever sent to a stable prompt.
+    /// for [`SessionOptions::prompt_settle`](crate::SessionOptions::prompt_settle)
+    /// (no more data comes). A credential is only ever sent to a stable
+    /// prompt.
     async fn prompt_is_stable(&self, end: usize) -> bool {
         let mut rx = self.shared.subscribe();
         rx.borrow_and_update();
@@ -453,7 +451,7 @@ impl Session {
         if !at_end(&self.shared) {
             return false;
         }
-        let settle = tokio::time::sleep(PROMPT_SETTLE);
+        let settle = tokio::time::sleep(self.prompt_settle);
         tokio::pin!(settle);
         loop {
             tokio::select! {

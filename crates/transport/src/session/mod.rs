@@ -111,6 +111,15 @@ pub struct SessionOptions {
     /// connection after the logout command, before closing it itself.
     /// Default 1 s.
     pub logout_grace: Duration,
+    /// How long a username or password prompt must stay at the end of
+    /// the data, with nothing more arriving, before the credential is
+    /// sent: the rest of a banner line that a read cut right after
+    /// `Password:` arrives within it, and the prompt-looking text is then
+    /// skipped. Default 10 ms (the rest of a cut TCP segment arrives in
+    /// microseconds on a network, and a 9600-baud console sends a
+    /// character per millisecond); raise it for links slower than that.
+    /// Each login waits it once per credential.
+    pub prompt_settle: Duration,
 }
 
 /// A sink for everything a device sends (terminal control sequences
@@ -161,6 +170,7 @@ impl Default for SessionOptions {
             transcript: None,
             detect_timeout: Duration::from_secs(10),
             logout_grace: Duration::from_secs(1),
+            prompt_settle: Duration::from_millis(10),
         }
     }
 }
@@ -256,6 +266,8 @@ pub struct Session {
     detect_timeout: Duration,
     /// How long logout waits for the device to close.
     logout_grace: Duration,
+    /// How long a credential prompt must be stable before it is answered.
+    prompt_settle: Duration,
     lookbehind: usize,
     auth: AuthState,
     last_account: Option<Account>,
@@ -408,6 +420,7 @@ impl Session {
             timeout: options.timeout,
             detect_timeout: options.detect_timeout,
             logout_grace: options.logout_grace,
+            prompt_settle: options.prompt_settle,
             lookbehind: options.lookbehind.max(1),
             auth: AuthState::default(),
             last_account: None,
