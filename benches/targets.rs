@@ -25,6 +25,13 @@
 //!   2,000 SSH and 10,000 SSH sessions in one process;
 //! - `throughput`: the prompt search in memory on a 50 MB response, and
 //!   the same response by `execute` over Telnet;
+//! - `peers`: with `OXSCRIPT_PEERS_PYTHON` naming a Python that has
+//!   netmiko, scrapli and Exscript (`python3 -m venv /tmp/peers &&
+//!   /tmp/peers/bin/pip install netmiko scrapli exscript`), runs
+//!   `benches/peers/compare.py` against the same router and prints each
+//!   peer's client CPU per command beside oxscript's, measured the same
+//!   way in the same run (connect, log in, 500 x `show clock`, close), and
+//!   the ratio;
 //! - `ssh-connect`: connect + key authentication + `true` + close, oxscript
 //!   beside OpenSSH's `ssh` client against the interop suite's sshd (needs
 //!   `.ci/interop-setup.sh`).
@@ -104,6 +111,9 @@ fn main() {
     }
     if wanted("ssh-connect") {
         current_thread(ssh_connect(&mut report));
+    }
+    if wanted("peers") {
+        current_thread(peers(&mut report));
     }
     report.markdown();
 }
@@ -590,6 +600,77 @@ async fn tokio_floor(url: &str) -> f64 {
         results.push(cpu_time() - t0);
     }
     results[2].saturating_sub(results[1]).as_secs_f64() * 1e6 / 3000.0
+}
+
+/// The peers' client CPU per command beside oxscript's, measured alike
+/// in one run (see the module docs).
+async fn peers(report: &mut Report) {
+    let Some(python) = std::env::var_os("OXSCRIPT_PEERS_PYTHON") else {
+        report.note(
+            "peers",
+            "skipped: set OXSCRIPT_PEERS_PYTHON to a Python with netmiko, scrapli and exscript",
+        );
+        return;
+    };
+    let devices = Devices::start(1);
+    const N: usize = 500;
+    let mut ours = Vec::new();
+    for (protocol, url) in [("Telnet", &devices.telnet[0]), ("SSH", &devices.ssh[0])] {
+        let t0 = cpu_time();
+        let mut session = logged_in(&devices, url).await;
+        run_commands(&mut session, N).await;
+        session.close().await.expect("close");
+        let per_command = (cpu_time() - t0).as_secs_f64() * 1e6 / N as f64;
+        report.add(
+            "peers",
+            &format!("oxscript, {protocol}: log in + {N} x show clock, CPU per command"),
+            per_command,
+            "µs CPU",
+            Target::None,
+        );
+        ours.push((protocol, per_command));
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/compare.py");
+    let urls = format!("{} {}", devices.telnet[0], devices.ssh[0]);
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(&urls)
+        .arg(PASSWORD)
+        .env("HOME", cli_home(&devices))
+        .output()
+        .expect("run compare.py");
+    let text = String::from_utf8_lossy(&output.stdout);
+    for line in text.lines() {
+        // | name | N commands/s | M µs CPU/command |
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(cpu) = cells
+            .get(3)
+            .and_then(|c| c.strip_suffix(" µs CPU/command"))
+            .and_then(|c| c.parse::<f64>().ok())
+        else {
+            if cells.get(2).is_some_and(|c| c.starts_with("failed")) {
+                report.note("peers", &format!("{}: {}", cells[1], cells[2]));
+            }
+            continue;
+        };
+        let name = cells[1];
+        let protocol = if name.contains("SSH") {
+            "SSH"
+        } else {
+            "Telnet"
+        };
+        let ours = ours
+            .iter()
+            .find(|(p, _)| *p == protocol)
+            .map_or(f64::NAN, |(_, v)| *v);
+        report.add(
+            "peers",
+            &format!("{name}: CPU per command, x oxscript {protocol}"),
+            cpu / ours,
+            "x",
+            Target::None,
+        );
+    }
 }
 
 /// CPU time of `n` x `show clock` on `session`.

@@ -6,7 +6,9 @@ Cisco IOS router, over Telnet and SSH, for docs/performance.md.
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install netmiko scrapli exscript
     /tmp/peers/bin/python benches/peers/compare.py "$(cat /tmp/urls)"
 
-The argument is the line printed by serve_emulated: "telnet://HOST:PORT ssh://HOST:PORT".
+The argument is the line printed by serve_emulated: "telnet://HOST:PORT ssh://HOST:PORT";
+an optional second argument is the enable secret (default "enable"; the
+targets benchmark's routers use "cisco").
 Each client logs in (admin/cisco, enable), disables paging, then runs
 `show clock` N times; the figure is commands per second of wall time, and
 the client's own CPU time per command (the emulator is another process).
@@ -17,6 +19,7 @@ import time
 from urllib.parse import urlparse
 
 N = 500
+ENABLE = sys.argv[2] if len(sys.argv) > 2 else "enable"
 
 
 def cpu():
@@ -39,7 +42,7 @@ def netmiko(kind, host, port):
 
     def run():
         conn = ConnectHandler(device_type=kind, host=host, port=port, username="admin",
-                              password="cisco", secret="enable", fast_cli=True)
+                              password="cisco", secret=ENABLE, fast_cli=True)
         conn.enable()
         for _ in range(N):
             conn.send_command("show clock")
@@ -58,7 +61,7 @@ def scrapli(transport, host, port):
                    else TransportBinOptions(enable_strict_key=False))
         conn = Cli(host, port=port, definition_file_or_name="cisco_iosxe",
                    auth_options=AuthOptions(username="admin", password="cisco",
-                                            lookups=[LookupKeyValue(key="enable", value="enable")]),
+                                            lookups=[LookupKeyValue(key="enable", value=ENABLE)]),
                    transport_options=options)
         conn.open()
         for _ in range(N):
@@ -76,7 +79,7 @@ def exscript(url):
         conn = prepare(url)
         conn.set_driver("ios")
         conn.connect(urlparse(url).hostname, urlparse(url).port)
-        conn.login(Account("admin", "cisco", password2="enable"))
+        conn.login(Account("admin", "cisco", password2=ENABLE))
         conn.autoinit()
         for _ in range(N):
             conn.execute("show clock")

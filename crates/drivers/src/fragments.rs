@@ -2,6 +2,14 @@
 //!
 //! They are macros expanding to string literals so that whole patterns can
 //! be assembled with `concat!` at compile time and stay `&'static str`.
+//!
+//! Prompts and login lines are matched with byte classes, not Unicode
+//! ones: a Unicode `\w` repeated, as prompts need it, compiles to an
+//! automaton of thousands of states (milliseconds per pattern, the
+//! largest part of a short program's CPU), where a byte class is one
+//! state. On ASCII text both match the same; each byte of a non-ASCII
+//! character counts as a word character (a host name `routeur-été#` is
+//! still a prompt), and repetition bounds count bytes.
 
 /// A line start: the start of the buffer or just after CR or LF.
 macro_rules! line_start {
@@ -16,11 +24,14 @@ macro_rules! line_start {
 /// of `debian login:`), and a few marks glued to the keyword (VxWorks'
 /// `>>User name:`). A banner sentence such as `Note: your password:` or
 /// text in the middle of a line is not a login prompt.
+///
+/// The classes are byte classes (see the module docs): a word is up to
+/// 256 bytes, the marks up to 16 bytes (four 4-byte characters).
 macro_rules! login_line {
     () => {
         concat!(
             $crate::fragments::line_start!(),
-            r"[ \t]*(?:[^\s:]{1,64}[ \t]+){0,3}[^\w\s:]{0,4}"
+            r"[ \t]*(?:(?-u:[^\s:]){1,256}[ \t]+){0,3}(?-u:[^\w\s:]){0,16}"
         )
     };
 }
@@ -40,14 +51,14 @@ macro_rules! prompt_end {
 /// `Description of my router>` from being taken for a prompt.
 macro_rules! prompt_word {
     () => {
-        r"(?:\d*[^\W\d]|\d+[.+\-/:~@])[\w.+\-/:~@]*"
+        r"(?:[0-9]*(?-u:[A-Za-z_\x80-\xff])|[0-9]+[.+\-/:~@])(?-u:[\w\x80-\xff.+\-/:~@])*"
     };
 }
 
 /// A configuration mode in parentheses, such as `(config-if)`.
 macro_rules! prompt_mode {
     () => {
-        r"(?:\([\w.+\-/:~@]+\))?"
+        r"(?:\((?-u:[\w\x80-\xff.+\-/:~@])+\))?"
     };
 }
 
@@ -73,7 +84,7 @@ macro_rules! word_prompt {
 /// `[admin@MikroTik] >`.
 macro_rules! bracket_body {
     () => {
-        r"\[[\w.+\-/:~@]+(?: [\w.+\-/:~@]+)?\] ?[$#>%]"
+        r"\[(?-u:[\w\x80-\xff.+\-/:~@])+(?: (?-u:[\w\x80-\xff.+\-/:~@])+)?\] ?[$#>%]"
     };
 }
 

@@ -63,14 +63,17 @@ pub(super) fn sros() -> Driver {
         os_guess: rules(&[
             (
                 GuessStage::Head,
-                concat!(line_start!(), r"\*?[AB]:[\w.\-]+(?:>[\w.\-]+)*[#$][ \t]*$"),
+                concat!(
+                    line_start!(),
+                    r"\*?[AB]:(?-u:[\w\x80-\xff.\-])+(?:>(?-u:[\w\x80-\xff.\-])+)*[#$][ \t]*$"
+                ),
                 95,
             ),
             (
                 GuessStage::Head,
                 concat!(
                     line_start!(),
-                    r"\*?(?:\((?:ex|gl|pr|ro)\))?\[[^\]\r\n]*\][ \t]*\r?\n\*?[AB]:[\w.\-]+@[\w.\-]+#[ \t]*$"
+                    r"\*?(?:\((?:ex|gl|pr|ro)\))?\[[^\]\r\n]*\][ \t]*\r?\n\*?[AB]:(?-u:[\w\x80-\xff.\-])+@(?-u:[\w\x80-\xff.\-])+#[ \t]*$"
                 ),
                 95,
             ),
