@@ -14,7 +14,9 @@
 //! - `login`: a library `Session::connect` + `login` (with `enable`) +
 //!   `close` after the first, CPU per session, Telnet and SSH;
 //! - `per-command`: marginal CPU per `show clock` on one session, as the
-//!   difference of two run lengths, Telnet and SSH; beside them two
+//!   difference of two run lengths, Telnet and SSH, with this program on
+//!   CPU 0 and the router on CPU 1 (then again placed by the scheduler,
+//!   for reference); beside them two
 //!   floors for the same exchange with the same router: a blocking
 //!   `std::net` client and a one-task Tokio client, neither doing Telnet
 //!   option handling, cleaning or response building (what the kernel and
@@ -80,6 +82,12 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--serve") {
         let count = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1);
+        if let Some(cpu) = std::env::var("OXSCRIPT_TARGETS_SERVE_CPU")
+            .ok()
+            .and_then(|c| c.parse().ok())
+        {
+            pin_self(Some(cpu));
+        }
         serve(count);
         return;
     }
@@ -309,7 +317,16 @@ struct Devices {
 
 impl Devices {
     fn start(count: usize) -> Devices {
-        let mut child = Command::new(std::env::current_exe().expect("exe"))
+        Devices::start_on(count, None)
+    }
+
+    /// Starts the routers pinned to `cpu` (see [`pin_self`]).
+    fn start_on(count: usize, cpu: Option<usize>) -> Devices {
+        let mut command = Command::new(std::env::current_exe().expect("exe"));
+        if let Some(cpu) = cpu {
+            command.env("OXSCRIPT_TARGETS_SERVE_CPU", cpu.to_string());
+        }
+        let mut child = command
             .args(["--serve", &count.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -473,26 +490,21 @@ async fn login(report: &mut Report) {
 }
 
 async fn per_command(report: &mut Report) {
-    let devices = Devices::start(1);
-    for (protocol, url, target) in [
-        ("Telnet", &devices.telnet[0], 30.0),
-        ("SSH", &devices.ssh[0], 45.0),
-    ] {
-        let mut session = logged_in(&devices, url).await;
-        run_commands(&mut session, 500).await; // warm up
-        let n = 3000;
-        let short = run_commands(&mut session, n).await;
-        let long = run_commands(&mut session, 2 * n).await;
-        let marginal = (long.saturating_sub(short)).as_secs_f64() * 1e6 / n as f64;
-        report.add(
-            "per-command",
-            &format!("`show clock` on one {protocol} session, marginal"),
-            marginal,
-            "µs CPU",
-            Target::AtMost(target),
-        );
-        session.close().await.expect("close");
-    }
+    // Pinned: this program on CPU 0, the router on CPU 1, as a device on
+    // another machine never shares the client's core. Unpinned, Linux's
+    // wake-affine placement moves the router onto the client's core after
+    // a few thousand exchanges (seen here: wall time per command from 14
+    // to 70 µs, client CPU from 8 to 35 µs, at once), and the figure
+    // measures which of the two placements the run fell into.
+    let pinned = pin_self(Some(0));
+    let devices = Devices::start_on(1, pinned.then_some(1));
+    let placement = if pinned {
+        "client on CPU 0, router on CPU 1"
+    } else {
+        "unpinned: fewer than 2 CPUs"
+    };
+    report.note("per-command", placement);
+    per_command_on(report, &devices, Some((30.0, 45.0))).await;
     let floor = tokio_floor(&devices.telnet[0]).await;
     report.add(
         "per-command",
@@ -509,6 +521,58 @@ async fn per_command(report: &mut Report) {
         "µs CPU",
         Target::None,
     );
+    drop(devices);
+    if pinned {
+        // The same, placed by the scheduler.
+        pin_self(None);
+        report.note("per-command", "unpinned (the scheduler places both):");
+        let devices = Devices::start(1);
+        per_command_on(report, &devices, None).await;
+    }
+}
+
+/// Marginal CPU per `show clock` over Telnet and SSH on `devices`,
+/// reported against the targets when given.
+async fn per_command_on(report: &mut Report, devices: &Devices, targets: Option<(f64, f64)>) {
+    for (protocol, url, target) in [
+        ("Telnet", &devices.telnet[0], targets.map(|t| t.0)),
+        ("SSH", &devices.ssh[0], targets.map(|t| t.1)),
+    ] {
+        let mut session = logged_in(devices, url).await;
+        run_commands(&mut session, 500).await; // warm up
+        let n = 3000;
+        let short = run_commands(&mut session, n).await;
+        let long = run_commands(&mut session, 2 * n).await;
+        let marginal = (long.saturating_sub(short)).as_secs_f64() * 1e6 / n as f64;
+        report.add(
+            "per-command",
+            &format!("`show clock` on one {protocol} session, marginal"),
+            marginal,
+            "µs CPU",
+            target.map_or(Target::None, Target::AtMost),
+        );
+        session.close().await.expect("close");
+    }
+}
+
+/// Pins this thread (and the threads it starts afterwards) to `cpu`, or
+/// to every CPU with `None`. False when the machine has fewer than two
+/// CPUs or the call is refused.
+fn pin_self(cpu: Option<usize>) -> bool {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if cpus < 2 {
+        return false;
+    }
+    // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET writes inside it,
+    // and sched_setaffinity reads it for the calling thread (pid 0).
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        match cpu {
+            Some(cpu) => libc::CPU_SET(cpu, &mut set),
+            None => (0..cpus).for_each(|c| libc::CPU_SET(c, &mut set)),
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    }
 }
 
 /// The marginal CPU per `show clock` of the least a client can do on
