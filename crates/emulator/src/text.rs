@@ -5,19 +5,17 @@
 pub(crate) fn push_crlf(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b != b'\n' {
+    for (i, _) in text.match_indices('\n') {
+        if i > 0 && bytes.get(i - 1) == Some(&b'\r') {
             continue;
         }
-        let after_cr = i
-            .checked_sub(1)
-            .and_then(|j| bytes.get(j))
-            .is_some_and(|&p| p == b'\r');
-        if !after_cr {
-            out.push_str(text.get(start..i).unwrap_or_default());
-            out.push_str("\r\n");
-            start = i + 1;
+        if start == 0 {
+            // Room for the text and a CR per line of 32 bytes or more.
+            out.reserve(text.len() + text.len() / 32 + 2);
         }
+        out.push_str(text.get(start..i).unwrap_or_default());
+        out.push_str("\r\n");
+        start = i + 1;
     }
     out.push_str(text.get(start..).unwrap_or_default());
 }

@@ -269,8 +269,13 @@ impl Shared {
 
     /// Appends cleaned device output and wakes the waiters (I/O task only).
     pub(crate) fn append(&self, cleaned: &Cleaned) {
-        let data = &cleaned.text[..];
-        if data.is_empty() && cleaned.moves.is_empty() {
+        self.append_parts(&cleaned.text, &cleaned.moves);
+    }
+
+    /// Appends cleaned text and the cursor-back `moves` within it (I/O
+    /// task only); see [`append`](Shared::append).
+    pub(crate) fn append_parts(&self, data: &[u8], moves: &[Move]) {
+        if data.is_empty() && moves.is_empty() {
             return;
         }
         // The transcript gets the data before any waiter can see it in the
@@ -285,7 +290,7 @@ impl Shared {
         {
             let mut st = self.lock();
             let prev_end = st.end();
-            st.push(data, &cleaned.moves);
+            st.push(data, moves);
             st.feed_guesser(data);
             if !st.monitors.is_empty() {
                 st.run_monitors(prev_end, &mut calls);

@@ -94,6 +94,13 @@ impl Cleaner {
         }
     }
 
+    /// Whether `input` is text the cleaner would leave as it is: no
+    /// sequence is open and it holds no `ESC`, `NUL` or `BEL`. Such input
+    /// (nearly all device output) is used as received, without a copy.
+    pub(crate) fn passes_through(&self, input: &[u8]) -> bool {
+        self.state == State::Text && memchr::memchr3(ESC, 0x00, BEL, input).is_none()
+    }
+
     /// Appends the cleaned form of `input` to `cleaned`.
     pub(crate) fn clean_into(&mut self, input: &[u8], cleaned: &mut Cleaned) {
         let Cleaned { text: out, moves } = cleaned;

@@ -463,9 +463,13 @@ fn deliver<L: Link>(
         };
         match item {
             Some(Inbound::Data(data)) => {
-                cleaned.clear();
-                cleaner.clean_into(&data, cleaned);
-                shared.append(cleaned);
+                if cleaner.passes_through(&data) {
+                    shared.append_parts(&data, &[]);
+                } else {
+                    cleaned.clear();
+                    cleaner.clean_into(&data, cleaned);
+                    shared.append(cleaned);
+                }
             }
             Some(Inbound::Control) => {}
             None => return Ok(()),

@@ -477,9 +477,21 @@ impl DeviceSession {
     fn respond_paged(&mut self, reply: Reply, paged: bool) {
         let close = self.ctx.is_closing();
         let prompt = reply.prompt && !close && !self.ctx.is_reading_line();
+        // The line break the prompt needs after text that lacks one.
+        let needs_break = prompt && !reply.text.is_empty() && !reply.text.ends_with('\n');
+        if self.ctx.page_lines().filter(|_| paged).is_none() {
+            // Unpaged: straight into the output, without a second copy
+            // (a 50 MB `show tech-support` is copied once here).
+            push_crlf(&mut self.out, &reply.text);
+            if needs_break {
+                self.out.push_str("\r\n");
+            }
+            self.finish(prompt, close);
+            return;
+        }
         let mut text = String::with_capacity(reply.text.len() + 16);
         push_crlf(&mut text, &reply.text);
-        if prompt && !text.is_empty() && !text.ends_with('\n') {
+        if needs_break {
             text.push_str("\r\n");
         }
         if let Some(lines) = self.ctx.page_lines().filter(|_| paged)
