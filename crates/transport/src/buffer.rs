@@ -43,7 +43,7 @@ const GUESS_BUDGET: usize = 64 * 1024;
 
 /// The buffer's first allocation (and the least it starts again with);
 /// it grows with the output.
-const INITIAL_CAPACITY: usize = 4 * 1024;
+const INITIAL_CAPACITY: usize = 2 * 1024;
 
 /// A drained buffer bigger than this is freed rather than kept for reuse.
 const RELEASE_CAPACITY: usize = 1024 * 1024;

@@ -402,7 +402,7 @@ where
 }
 
 /// Bytes asked for per read: the least, and the most.
-const MIN_READ: usize = 4 * 1024;
+const MIN_READ: usize = 2 * 1024;
 const MAX_READ: usize = 64 * 1024;
 
 /// The I/O task's read buffer. It grows with the output (a read that
