@@ -230,3 +230,40 @@ async fn are_you_there_and_binary_clients() {
     assert!(clock.starts_with("sh clock\r\n*"), "{clock:?}");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_reply_sent_in_pieces_arrives_byte_exact() {
+    // Lines of every length up to 300 bytes, bare CRs, and one line longer
+    // than a 256 KiB piece: ~1.5 MB.
+    // The first line puts a CR as the last byte of the first piece (the
+    // output starts with the 11-byte echo `show huge\r\n`).
+    let mut text = "a".repeat(256 * 1024 - 1 - "show huge\r\n".len());
+    text.push('\n');
+    let mut n = 0usize;
+    while text.len() < 1_200_000 {
+        n += 1;
+        let len = (n * 7919) % 300;
+        text.extend(std::iter::repeat_n('a', len));
+        if n % 97 == 0 {
+            text.push_str("x\ry");
+        }
+        text.push('\n');
+    }
+    text.push_str(&"L".repeat(300 * 1024));
+    text.push('\n');
+    let device = ios::device("R1")
+        .with_credentials("admin", "cisco")
+        .with_command("show huge", text.clone(), true)
+        .unwrap();
+    let server = TelnetServer::bind("127.0.0.1:0", device).await.unwrap();
+    let mut c = Client::connect(server.local_addr()).await;
+    c.read_until("Username: ").await;
+    c.cmd("admin", "Password: ").await;
+    c.cmd("cisco", "R1>").await;
+    c.cmd("terminal length 0", "R1>").await;
+    let got = c.cmd("show huge", "\r\nR1>").await;
+    let expected = format!("show huge\r\n{}R1>", text.replace('\n', "\r\n"));
+    assert_eq!(got.len(), expected.len());
+    assert!(got == expected, "the reply differs");
+    server.shutdown().await;
+}

@@ -69,13 +69,43 @@ where
             }
         }
         if !data.is_empty() {
-            framed.feed(TelnetFrame::Data(Bytes::from(data))).await?;
+            send_output(&mut framed, Bytes::from(data)).await?;
         }
         framed.flush().await?;
     }
     // Closing is best effort: the peer may be gone already.
     let _ = SinkExt::<TelnetFrame>::close(&mut framed).await;
     Ok(())
+}
+
+/// Largest piece of output encoded at once: a large reply (a 50 MB
+/// `show tech-support`) goes out while the rest is encoded, through a
+/// write buffer of this size, not a second copy of the whole reply.
+const SEND_CHUNK: usize = 256 * 1024;
+
+/// Queues `data` for the client, sending every full [`SEND_CHUNK`] as soon
+/// as it is encoded. Pieces end at a line end, so a CR LF pair is never
+/// split (a CR alone at the end of a piece would be encoded as CR NUL).
+async fn send_output<S>(framed: &mut Framed<S, TelnetCodec>, mut data: Bytes) -> std::io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    while data.len() > SEND_CHUNK {
+        let head = &data[..SEND_CHUNK];
+        let mut cut = head
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(SEND_CHUNK, |newline| newline + 1);
+        if head.get(cut - 1) == Some(&b'\r') {
+            cut -= 1;
+        }
+        if cut == 0 {
+            break;
+        }
+        let piece = data.split_to(cut);
+        framed.send(TelnetFrame::Data(piece)).await?;
+    }
+    framed.feed(TelnetFrame::Data(data)).await
 }
 
 /// Handles one event: data goes to the session (its output is appended to
