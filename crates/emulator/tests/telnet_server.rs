@@ -244,7 +244,7 @@ async fn a_large_reply_sent_in_pieces_arrives_byte_exact() {
         n += 1;
         let len = (n * 7919) % 300;
         text.extend(std::iter::repeat_n('a', len));
-        if n % 97 == 0 {
+        if n.is_multiple_of(97) {
             text.push_str("x\ry");
         }
         text.push('\n');
