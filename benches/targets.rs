@@ -696,13 +696,25 @@ async fn peers(report: &mut Report) {
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/compare.py");
     let urls = format!("{} {}", devices.telnet[0], devices.ssh[0]);
+    let home = cli_home(&devices);
     let output = Command::new(&python)
         .arg(&script)
         .arg(&urls)
         .arg(PASSWORD)
-        .env("HOME", cli_home(&devices))
+        .env("HOME", &home)
         .output()
         .expect("run compare.py");
+    let _ = std::fs::remove_dir_all(home);
+    if !output.status.success() {
+        report.note(
+            "peers",
+            &format!(
+                "compare.py failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        );
+    }
     let text = String::from_utf8_lossy(&output.stdout);
     for line in text.lines() {
         // | name | N commands/s | M µs CPU/command |
