@@ -50,8 +50,8 @@ use futures::StreamExt;
 
 use oxscript::drivers::{Driver, Scanner};
 use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, TrustedHosts, ios};
-use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
-use oxscript::{Account, Host, PrivateKeyFile, Session, SessionOptions};
+use oxscript::transport::ssh::{HostKeyPolicy, SshConnection, SshOptions};
+use oxscript::{Account, Host, Session, SessionOptions};
 
 /// The interop suite's reader of `interop.env`, shared with the tests.
 #[path = "../tests/interop/env.rs"]
@@ -60,6 +60,10 @@ mod interop_env;
 /// CPU time with microsecond resolution, shared with the other benchmarks.
 #[path = "common/cpu.rs"]
 mod cpu;
+
+/// The interop sshd with key authentication, shared with `throughput`.
+#[path = "common/sshd.rs"]
+mod sshd;
 
 /// A Session reading a response in memory, shared with `throughput`.
 #[path = "common/in_memory.rs"]
@@ -543,7 +547,7 @@ async fn per_command_on(report: &mut Report, devices: &Devices, targets: Option<
         let n = 3000;
         let short = run_commands(&mut session, n).await;
         let long = run_commands(&mut session, 2 * n).await;
-        let marginal = (long.saturating_sub(short)).as_secs_f64() * 1e6 / n as f64;
+        let marginal = marginal_micros(short, long, n);
         report.add(
             "per-command",
             &format!("`show clock` on one {protocol} session, marginal"),
@@ -619,6 +623,11 @@ fn blocking_floor(url: &str) -> f64 {
     let n = 3000;
     let short = run(n);
     let long = run(2 * n);
+    marginal_micros(short, long, n)
+}
+
+/// Marginal µs per command from the CPU of `n` and of `2n` commands.
+fn marginal_micros(short: Duration, long: Duration, n: usize) -> f64 {
     long.saturating_sub(short).as_secs_f64() * 1e6 / n as f64
 }
 
@@ -663,7 +672,7 @@ async fn tokio_floor(url: &str) -> f64 {
         }
         results.push(cpu_time() - t0);
     }
-    results[2].saturating_sub(results[1]).as_secs_f64() * 1e6 / 3000.0
+    marginal_micros(results[1], results[2], 3000)
 }
 
 /// The peers' client CPU per command beside oxscript's, measured alike
@@ -920,20 +929,7 @@ async fn ssh_connect(report: &mut Report) {
         }
         Err(e) => panic!("{e}"),
     };
-    let mut host = Host::new(&format!("ssh://127.0.0.1:{}", env.ssh_port)).expect("url");
-    host.set_account(Some(
-        Account::builder(env.user.clone())
-            .key(PrivateKeyFile::new(&env.key))
-            .build(),
-    ));
-    let options = SshOptions {
-        host_key_policy: HostKeyPolicy::Strict,
-        known_hosts: Some(env.known_hosts.clone()),
-        auth_methods: Some(vec![AuthMethod::PublicKey]),
-        use_agent: false,
-        default_identities: false,
-        ..SshOptions::default()
-    };
+    let (host, options) = sshd::key_auth(&env);
     let n = 30;
     let mut ours = Vec::new();
     let mut theirs = Vec::new();

@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 
 use oxscript::emulator::{Handler, SshServer, SshServerConfig, TelnetServer, TrustedHosts, ios};
-use oxscript::transport::ssh::{AuthMethod, HostKeyPolicy, SshConnection, SshOptions};
-use oxscript::{Account, Host, PrivateKeyFile, Session, SessionOptions};
+use oxscript::transport::ssh::{HostKeyPolicy, SshConnection, SshOptions};
+use oxscript::{Account, Host, Session, SessionOptions};
 
 /// The interop suite's reader of `interop.env`, shared with the tests.
 #[path = "../tests/interop/env.rs"]
@@ -43,6 +43,9 @@ use interop_env::Interop;
 mod cpu;
 
 /// A Session reading a response in memory, shared with `targets`.
+#[path = "common/sshd.rs"]
+mod sshd;
+
 #[path = "common/in_memory.rs"]
 mod in_memory;
 
@@ -286,26 +289,6 @@ async fn ssh_router() -> (SshServer, TrustedHosts) {
     (server, trusted)
 }
 
-/// sshd of the interop suite: host, options (key auth), account.
-fn sshd(env: &Interop) -> (Host, SshOptions) {
-    let mut host = Host::new(&format!("ssh://127.0.0.1:{}", env.ssh_port)).expect("url");
-    host.set_account(Some(
-        Account::builder(env.user.clone())
-            .password(env.password.clone())
-            .key(PrivateKeyFile::new(&env.key))
-            .build(),
-    ));
-    let options = SshOptions {
-        host_key_policy: HostKeyPolicy::Strict,
-        known_hosts: Some(env.known_hosts.clone()),
-        auth_methods: Some(vec![AuthMethod::PublicKey]),
-        use_agent: false,
-        default_identities: false,
-        ..SshOptions::default()
-    };
-    (host, options)
-}
-
 const CONNECT: Duration = Duration::from_secs(30);
 
 /// Connections/s of SSH connect + authenticate + close, `window` at a time.
@@ -348,7 +331,7 @@ async fn ssh_logins(rows: &mut Vec<Row>) {
     let Some(env) = interop("ssh-logins") else {
         return;
     };
-    let (host, options) = sshd(&env);
+    let (host, options) = sshd::key_auth(&env);
     let n = 100;
     let rate = ssh_connect_rate(&host, &options, n, 1).await;
     row(
@@ -390,7 +373,7 @@ async fn ssh_commands(rows: &mut Vec<Row>) {
     let Some(env) = interop("ssh-commands") else {
         return;
     };
-    let (host, ssh) = sshd(&env);
+    let (host, ssh) = sshd::key_auth(&env);
     let options = SessionOptions {
         driver: Some("shell".into()),
         ssh: ssh.clone(),
@@ -452,7 +435,7 @@ async fn sftp(rows: &mut Vec<Row>) {
     let Some(env) = interop("sftp") else {
         return;
     };
-    let (host, options) = sshd(&env);
+    let (host, options) = sshd::key_auth(&env);
     let ssh = SshConnection::connect_authenticated(&host, &options, CONNECT)
         .await
         .expect("sshd");

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Buf, BytesMut};
 
-use crate::clean::{Cleaned, Move};
+use crate::clean::Move;
 use oxscript_core::sync::lock;
 use oxscript_drivers::{OsGuesser, Pattern};
 use tokio::sync::{Notify, watch};
@@ -267,14 +267,9 @@ impl Shared {
         self.version.send_modify(|v| *v = v.wrapping_add(1));
     }
 
-    /// Appends cleaned device output and wakes the waiters (I/O task only).
-    pub(crate) fn append(&self, cleaned: &Cleaned) {
-        self.append_parts(&cleaned.text, &cleaned.moves);
-    }
-
-    /// Appends cleaned text and the cursor-back `moves` within it (I/O
-    /// task only); see [`append`](Shared::append).
-    pub(crate) fn append_parts(&self, data: &[u8], moves: &[Move]) {
+    /// Appends cleaned device output and the cursor-back `moves` within
+    /// it, and wakes the waiters (I/O task only).
+    pub(crate) fn append(&self, data: &[u8], moves: &[Move]) {
         if data.is_empty() && moves.is_empty() {
             return;
         }
@@ -394,28 +389,25 @@ mod tests {
     impl Shared {
         /// Appends text without cursor moves.
         fn append_text(&self, data: &[u8]) {
-            self.append(&Cleaned {
-                text: data.to_vec(),
-                moves: Vec::new(),
-            });
+            self.append(data, &[]);
         }
     }
 
     #[test]
     fn cursor_back_erases_within_the_line_only() {
         let shared = Shared::new(1024, None);
-        shared.append(&Cleaned {
-            text: b"line\nabc --More--def".to_vec(),
-            moves: vec![Move { at: 17, count: 9 }, Move { at: 17, count: 1 }],
-        });
+        shared.append(
+            b"line\nabc --More--def",
+            &[Move { at: 17, count: 9 }, Move { at: 17, count: 1 }],
+        );
         assert_eq!(&shared.lock().buf[..], b"line\nabdef");
-        shared.append(&Cleaned {
-            text: Vec::new(),
-            moves: vec![Move {
+        shared.append(
+            &[],
+            &[Move {
                 at: 0,
                 count: 100_000,
             }],
-        });
+        );
         assert_eq!(&shared.lock().buf[..], b"line\n");
     }
 

@@ -464,11 +464,11 @@ fn deliver<L: Link>(
         match item {
             Some(Inbound::Data(data)) => {
                 if cleaner.passes_through(&data) {
-                    shared.append_parts(&data, &[]);
+                    shared.append(&data, &[]);
                 } else {
                     cleaned.clear();
                     cleaner.clean_into(&data, cleaned);
-                    shared.append(cleaned);
+                    shared.append(&cleaned.text, &cleaned.moves);
                 }
             }
             Some(Inbound::Control) => {}
