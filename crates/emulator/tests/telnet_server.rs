@@ -233,27 +233,33 @@ async fn are_you_there_and_binary_clients() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_reply_sent_in_pieces_arrives_byte_exact() {
+    const PIECE: usize = 256 * 1024;
     // Lines of every length up to 300 bytes, bare CRs, and one line longer
-    // than a 256 KiB piece: ~1.5 MB.
-    // The first line puts a CR as the last byte of the first piece (the
-    // output starts with the 11-byte echo `show huge\r\n`).
-    let mut text = "a".repeat(256 * 1024 - 1 - "show huge\r\n".len());
-    text.push('\n');
+    // than a 256 KiB piece: ~1.5 MB. The first line puts a CR as the last
+    // byte of the first piece were pieces cut at fixed sizes (the output
+    // starts with the 11-byte echo `show huge\r\n`).
+    let mut huge = "a".repeat(PIECE - 1 - "show huge\r\n".len());
+    huge.push('\n');
     let mut n = 0usize;
-    while text.len() < 1_200_000 {
+    while huge.len() < 1_200_000 {
         n += 1;
         let len = (n * 7919) % 300;
-        text.extend(std::iter::repeat_n('a', len));
+        huge.extend(std::iter::repeat_n('a', len));
         if n.is_multiple_of(97) {
-            text.push_str("x\ry");
+            huge.push_str("x\ry");
         }
-        text.push('\n');
+        huge.push('\n');
     }
-    text.push_str(&"L".repeat(300 * 1024));
-    text.push('\n');
+    huge.push_str(&"L".repeat(300 * 1024));
+    huge.push('\n');
+    // A piece holding no line end whose last byte is the CR of a CR LF:
+    // the echo goes alone, then a line of a piece's length less one.
+    let long = format!("{}\ntail\n", "b".repeat(PIECE - 1));
     let device = ios::device("R1")
         .with_credentials("admin", "cisco")
-        .with_command("show huge", text.clone(), true)
+        .with_command("show huge", huge.clone(), true)
+        .unwrap()
+        .with_command("show long", long.clone(), true)
         .unwrap();
     let server = TelnetServer::bind("127.0.0.1:0", device).await.unwrap();
     let mut c = Client::connect(server.local_addr()).await;
@@ -261,9 +267,11 @@ async fn a_large_reply_sent_in_pieces_arrives_byte_exact() {
     c.cmd("admin", "Password: ").await;
     c.cmd("cisco", "R1>").await;
     c.cmd("terminal length 0", "R1>").await;
-    let got = c.cmd("show huge", "\r\nR1>").await;
-    let expected = format!("show huge\r\n{}R1>", text.replace('\n', "\r\n"));
-    assert_eq!(got.len(), expected.len());
-    assert!(got == expected, "the reply differs");
+    for (command, text) in [("show huge", &huge), ("show long", &long)] {
+        let got = c.cmd(command, "\r\nR1>").await;
+        let expected = format!("{command}\r\n{}R1>", text.replace('\n', "\r\n"));
+        assert_eq!(got.len(), expected.len(), "{command}");
+        assert!(got == expected, "the reply to {command} differs");
+    }
     server.shutdown().await;
 }

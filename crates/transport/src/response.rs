@@ -309,6 +309,13 @@ fn apply_carriage_returns(line: &str) -> Cow<'_, str> {
     Cow::Owned(s.trim_end().to_owned())
 }
 
+/// Whether a line, as shown, is the echo of a non-empty `command` as
+/// typed: the common case, decided without building squashed copies.
+fn typed_echo(shown: &str, command: &str) -> bool {
+    let command = command.trim();
+    !command.is_empty() && shown.trim() == command
+}
+
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -321,11 +328,9 @@ fn squash(s: &str) -> String {
 /// or padded. No echo at all is fine too (0 lines). This never waits for
 /// anything: it only looks at what arrived before the prompt.
 fn echo_lines(lines: &[Cow<'_, str>], command: &str) -> usize {
-    // The common case, without building squashed copies: the first line
-    // is the command as typed.
-    if let Some(first) = lines.first()
-        && !command.trim().is_empty()
-        && first.trim() == command.trim()
+    if lines
+        .first()
+        .is_some_and(|first| typed_echo(first, command))
     {
         return 1;
     }
@@ -401,20 +406,11 @@ pub(crate) fn find_echo(
     command: &str,
     is_prompt: impl Fn(&str) -> bool,
 ) -> Option<usize> {
-    // The common case, without building squashed copies: the first line
-    // is the command as typed.
-    let first = raw
-        .split('\n')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('\r');
-    if !first.contains('\r') && first.trim() == command.trim() {
+    let first = raw.split('\n').next().unwrap_or_default();
+    if typed_echo(&apply_carriage_returns(first), command) || command.trim().is_empty() {
         return Some(0);
     }
     let want = squash(command);
-    if want.is_empty() {
-        return Some(0);
-    }
     let typed: Vec<&str> = command.split_whitespace().collect();
     let mut start = 0;
     let mut lines = raw.split('\n');

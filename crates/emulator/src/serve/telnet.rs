@@ -99,9 +99,6 @@ where
         if head.get(cut - 1) == Some(&b'\r') {
             cut -= 1;
         }
-        if cut == 0 {
-            break;
-        }
         let piece = data.split_to(cut);
         framed.send(TelnetFrame::Data(piece)).await?;
     }

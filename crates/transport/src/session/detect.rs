@@ -69,7 +69,7 @@ impl Session {
         if !self.is_auto_driver() {
             return Ok(());
         }
-        let before = self.shared.with_guesser(|g| g.guess()).flatten();
+        let before = self.current_guess();
         if let Some(guess) = before.as_ref().filter(|g| g.confidence >= SURE_ENOUGH) {
             tracing::debug!(
                 host = self.host.name(),
@@ -158,9 +158,7 @@ impl Session {
         }
         let mut set = WaitSet::new();
         set.add([prompt_pattern(prompt)?], |_| Role::Prompt);
-        set.add(pagers.iter().map(|a| a.pattern.clone()), |i| {
-            Role::Pager(pagers.get(i).map(|a| a.reply.clone()).unwrap_or_default())
-        });
+        set.add_pagers(&pagers);
         Ok(set)
     }
 
@@ -170,9 +168,7 @@ impl Session {
         self.clear_buffer();
         let started = Instant::now();
         let driver = self.driver();
-        let mut line = command.as_bytes().to_vec();
-        line.extend_from_slice(driver.newline.as_bytes());
-        self.write(bytes::Bytes::from(line)).await?;
+        self.send_line_with(&driver, command).await?;
         let during = format!("probing the platform with `{command}`");
         let timeout: Duration = self.detect_timeout;
         let hit = self

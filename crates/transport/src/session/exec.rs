@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use oxscript_drivers::{Answer, Driver, Pattern, Scanner, find_earliest};
+use oxscript_drivers::{Driver, Pattern, Scanner, find_earliest};
 
 use super::Session;
 use super::wait::{Consume, Role, WaitSet};
@@ -161,7 +161,7 @@ impl Session {
                 } else {
                     set.add(expect, Role::Caller);
                 }
-                add_pagers(&mut set, &driver.pager);
+                set.add_pagers(&driver.pager);
                 let during = format!("waiting for the response to `{command}`");
                 let hit = self
                     .wait_with_timeout(&set, &during, Consume::ThroughMatch, timeout)
@@ -291,11 +291,4 @@ impl Session {
             prompt,
         ))
     }
-}
-
-/// Adds `answers` to `set` as pager prompts.
-fn add_pagers(set: &mut WaitSet, answers: &[Answer]) {
-    set.add(answers.iter().map(|a| a.pattern.clone()), |i| {
-        Role::Pager(answers.get(i).map(|a| a.reply.clone()).unwrap_or_default())
-    });
 }

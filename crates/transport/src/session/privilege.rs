@@ -102,8 +102,8 @@ impl Session {
                         }
                     } else {
                         self.execute(&command).await?;
+                        self.check_level(&level, &command)?;
                     }
-                    self.check_level(&level, &command)?;
                 }
                 PrivilegeStep::Deescalate { level, command } => {
                     self.leave_level(&command).await?;

@@ -62,7 +62,7 @@ impl Session {
         if let Some(level) = &driver.default_privilege {
             self.acquire_priv(level).await?;
         }
-        self.clear_buffer();
+        self.drop_stale_data(&driver).await?;
         let saved = self.send_and_wait(&command, &driver.save_answers).await;
         self.return_to(start, saved.is_ok()).await?;
         saved

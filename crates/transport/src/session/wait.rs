@@ -55,6 +55,15 @@ impl WaitSet {
         }
     }
 
+    /// Adds `answers` as pager prompts: each is answered with its reply
+    /// and waited past.
+    pub(crate) fn add_pagers<'a>(&mut self, answers: impl IntoIterator<Item = &'a Answer>) {
+        for answer in answers {
+            self.patterns.push(answer.pattern.clone());
+            self.roles.push(Role::Pager(answer.reply.clone()));
+        }
+    }
+
     fn expected(&self) -> Expected {
         Expected(
             self.patterns
@@ -277,10 +286,7 @@ impl Session {
         set.add(self.prompts.prompt_for(driver).iter().cloned(), |_| {
             Role::Prompt
         });
-        let auto: Vec<&Answer> = driver.pager.iter().chain(answers).collect();
-        set.add(auto.iter().map(|a| a.pattern.clone()), |i| {
-            Role::Pager(auto.get(i).map(|a| a.reply.clone()).unwrap_or_default())
-        });
+        set.add_pagers(driver.pager.iter().chain(answers));
         self.wait_with_timeout(&set, during, Consume::ThroughMatch, timeout)
             .await
     }
