@@ -62,22 +62,31 @@ pub(crate) fn labels(hosts: &[Host]) -> Vec<String> {
                 .unwrap_or_else(|| h.name().to_owned())
         })
         .collect();
+    let counts = |labels: &[String]| {
+        let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for label in labels {
+            *counts.entry(label.clone()).or_insert(0) += 1;
+        }
+        counts
+    };
+    let base_counts = counts(&base);
     let with_port: Vec<String> = base
         .iter()
         .zip(hosts)
         .map(|(name, h)| {
-            if base.iter().filter(|b| *b == name).count() > 1 {
+            if base_counts.get(name).is_some_and(|&n| n > 1) {
                 format!("{name}:{}", h.port())
             } else {
                 name.clone()
             }
         })
         .collect();
+    let port_counts = counts(&with_port);
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     with_port
         .iter()
         .map(|label| {
-            if with_port.iter().filter(|l| *l == label).count() > 1 {
+            if port_counts.get(label).is_some_and(|&n| n > 1) {
                 let n = seen.entry(label.as_str()).or_insert(0);
                 *n += 1;
                 format!("{label}#{n}")

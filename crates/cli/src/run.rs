@@ -328,13 +328,14 @@ async fn converse(
             );
         }
     }
-    drop(guard);
     result?;
     if plan.auto_logout {
         session.logout().await?;
     } else {
         session.close().await?;
     }
+    // The account goes back to the pool only once this session is over.
+    drop(guard);
     lock(record).total = Some(started.elapsed());
     Ok(())
 }

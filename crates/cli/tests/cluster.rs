@@ -412,19 +412,12 @@ async fn results_and_logs_match_a_local_run() {
         show.push(host(&format!("show{i}"), servers[i % 2].port()));
     }
     show.push(host("locked", strict.port()));
-    let configure: Vec<Host> = (0..5)
+    let mut configure: Vec<Host> = (0..5)
         .map(|i| host(&format!("conf{i}"), servers[i % 2].port()))
         .collect();
-    for h in show.iter_mut().chain(configure.clone().iter_mut()) {
+    for h in show.iter_mut().chain(configure.iter_mut()) {
         h.set_account(Some(Account::new("admin", "cisco")));
     }
-    let configure: Vec<Host> = configure
-        .into_iter()
-        .map(|mut h| {
-            h.set_account(Some(Account::new("admin", "cisco")));
-            h
-        })
-        .collect();
     let show_args = args("show version; show ip interface brief");
     let conf_args = args("oxscript-mark any");
     let file_logger = |sub: &str| {

@@ -443,7 +443,9 @@ async fn enable_secrets_no_authorize_and_no_authentication() {
     // --no-authorize: logged in, not enabled.
     let out = run(&["-i", "--no-authorize", "-e", "show privilege", &url]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("level is 1"));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("level is 1"), "{stdout}");
+    assert!(!stdout.contains("level is 15"), "enabled anyway: {stdout}");
 
     // -A without a terminal to ask on: a clear error.
     let out = run(&["-A", "-e", "show privilege", &url]).await;

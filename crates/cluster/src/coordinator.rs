@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use oxscript_core::sync::lock;
 use std::time::Duration;
 
 use async_nats::jetstream::{consumer, kv, message::PublishMessage};
@@ -196,10 +198,6 @@ impl fmt::Debug for ClusterQueue {
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
-}
-
-fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl ClusterQueue {

@@ -186,7 +186,7 @@ impl ShellStack {
             self.session.send_line(&entry.command).await?;
             if let Err(e) = self.dialog(&entry, &describe).await {
                 tracing::warn!(error = %e, "entering the shell failed; backing out");
-                if !matches!(&e, Error::Transport(t) if is_closed(t)) {
+                if !matches!(&e, Error::Transport(t) if t.is_connection_lost()) {
                     self.back_out(&entry).await;
                 }
                 return Err(e);
@@ -446,13 +446,4 @@ fn status_in(prompt: &str) -> Option<i32> {
     let end = prompt.rfind('>')?;
     let start = prompt[..end].rfind(':')? + 1;
     prompt[start..end].parse().ok()
-}
-
-/// Whether a Session error means the connection is gone.
-pub(crate) fn is_closed(e: &oxscript_transport::Error) -> bool {
-    matches!(
-        e,
-        oxscript_transport::Error::ConnectionClosed { .. }
-            | oxscript_transport::Error::Closed { .. }
-    )
 }

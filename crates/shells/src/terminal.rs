@@ -118,7 +118,9 @@ pub enum TerminalEvent {
 
 /// The default broken-terminal test: every error except the remote
 /// runner's own (a Python exception, a value with no JSON form, a stale
-/// or surplus handle) and hook failures.
+/// or surplus handle), hook failures, and `Exhausted` (opening the
+/// terminal already used its own tries; trying again around it would
+/// multiply them).
 pub fn default_broken(error: &Error) -> bool {
     !matches!(
         error,
@@ -128,6 +130,7 @@ pub fn default_broken(error: &Error) -> bool {
             | Error::TooManyHandles { .. }
             | Error::Failed(_)
             | Error::Closed
+            | Error::Exhausted { .. }
     )
 }
 

@@ -4,7 +4,7 @@
 //! stream, so the coordinator writes the usual log files.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_nats::jetstream::{self, message::PublishMessage};
 use futures::future::join_all;
@@ -78,7 +78,7 @@ impl LogStream {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, JobLog>> {
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+        oxscript_core::sync::lock(&self.jobs)
     }
 
     /// Calls `submit` (which queues a job and returns its local id) and

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use oxscript_core::sync::lock;
 use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message, consumer, kv};
@@ -334,20 +336,17 @@ impl Delivery {
 
 impl Shared {
     fn lock_stats(&self) -> MutexGuard<'_, WorkerStats> {
-        self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.stats)
     }
 
     fn delivery(&self) -> Delivery {
-        *self.delivery.lock().unwrap_or_else(PoisonError::into_inner)
+        *lock(&self.delivery)
     }
 
     /// Takes the consumer's settings, saying so when they are not this
     /// worker's own.
     fn set_delivery(&self, delivery: Delivery) {
-        let previous = std::mem::replace(
-            &mut *self.delivery.lock().unwrap_or_else(PoisonError::into_inner),
-            delivery,
-        );
+        let previous = std::mem::replace(&mut *lock(&self.delivery), delivery);
         let own = Delivery::of_config(self.cluster.config());
         if delivery != previous && delivery != own {
             tracing::warn!(
@@ -362,12 +361,7 @@ impl Shared {
     }
 
     fn run_token(&self, run: &str) -> CancellationToken {
-        self.runs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(run.to_owned())
-            .or_default()
-            .clone()
+        lock(&self.runs).entry(run.to_owned()).or_default().clone()
     }
 
     /// Returns when a pull request is worth sending: some slot is free and
@@ -559,23 +553,14 @@ async fn process(shared: &Arc<Shared>, message: &Message) -> Reply {
     if delivered > 1 {
         shared.lock_stats().redelivered += 1;
     }
-    if !shared
-        .in_flight
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key.clone())
-    {
+    if !lock(&shared.in_flight).insert(key.clone()) {
         // Only after this worker was silent for ack_wait (see the module
         // docs); the running delivery answers for the item.
         tracing::warn!(job = %key, delivered, "delivered again while still running here (this worker was frozen longer than ack_wait): left to the running delivery");
         return Reply::Leave;
     }
     let reply = process_item(shared, item, &key, delivered).await;
-    shared
-        .in_flight
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .remove(&key);
+    lock(&shared.in_flight).remove(&key);
     reply
 }
 

@@ -38,10 +38,7 @@ impl TokenBucket {
             return;
         }
         let wait = {
-            let mut st = self
-                .state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut st = oxscript_core::sync::lock(&self.state);
             let now = Instant::now();
             let burst = f64::from(self.rate.burst.max(1));
             let refill = now.duration_since(st.1).as_secs_f64() * self.rate.per_second;
