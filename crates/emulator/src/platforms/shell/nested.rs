@@ -46,13 +46,13 @@ pub(super) fn elevate(
     let Some(p) = st.posix() else {
         return String::new();
     };
-    let (target, shell, command) = if cmd == "su" {
+    let (target, command) = if cmd == "su" {
         let user = args
             .iter()
             .find(|a| !a.starts_with('-'))
             .copied()
             .unwrap_or("root");
-        (user.to_owned(), true, None)
+        (user.to_owned(), None)
     } else {
         if args.is_empty() {
             p.status = 1;
@@ -66,9 +66,8 @@ pub(super) fn elevate(
         }
         let shell = rest.is_empty() || matches!(rest.first().copied(), Some("-s" | "-i" | "su"));
         let command = (!shell).then(|| rest.join(" "));
-        (target, shell, command)
+        (target, command)
     };
-    let _ = shell;
     if p.is_root() {
         return become_user(st, &target, command.as_deref());
     }

@@ -154,14 +154,7 @@ impl Python {
         let Some(request) = request else {
             return "Traceback (most recent call last):\n  File \"<stdin>\", line 1, in <module>\nValueError: malformed runner request\n".into();
         };
-        let text = |key: &str| {
-            request
-                .get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let id = text("id");
+        let id = field(&request, "id").to_owned();
         let ns = self.runner.get_or_insert_with(Namespace::new);
         let mut output = String::new();
         let result = run_op(ns, &request, &mut output);
@@ -200,14 +193,13 @@ fn runner_piece(statement: &str) -> Option<(bool, &str)> {
         .then_some((last, piece))
 }
 
+/// A text field of a runner request (empty when absent or not text).
+fn field<'a>(request: &'a Map<String, Value>, key: &str) -> &'a str {
+    request.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
 fn run_op(ns: &mut Namespace, request: &Map<String, Value>, out: &mut String) -> PyResult<Value> {
-    let text = |key: &str| {
-        request
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let text = |key: &str| field(request, key).to_owned();
     let lookup = |ns: &Namespace, name: &str| {
         ns.get(name)
             .cloned()
