@@ -140,6 +140,8 @@ pub(crate) struct WorkerArgs {
     /// How many jobs run at once (connections open at once).
     #[arg(long = "slots", value_name = "N", default_value_t = 10)]
     slots: usize,
+    #[command(flatten)]
+    threads: crate::args::Threads,
     /// Accounts of this worker (`[account-pool]`, `user = base64(password)`):
     /// hosts naming an account get it by name, the others any of them.
     #[arg(long = "account-pool", value_name = "FILE")]
@@ -168,6 +170,17 @@ pub(crate) struct WorkerArgs {
 }
 
 /// Runs a cluster subcommand.
+impl Command {
+    /// The runtime threads asked for: the worker's `--threads`, one for
+    /// `oxscript cluster …`.
+    pub(crate) fn threads(&self) -> crate::args::Threads {
+        match self {
+            Command::Worker(args) => args.threads,
+            Command::Cluster { .. } => crate::args::Threads { threads: 1 },
+        }
+    }
+}
+
 pub(crate) async fn main(command: Command) -> Result<ExitCode> {
     match command {
         Command::Worker(args) => worker(args).await,

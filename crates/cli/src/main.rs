@@ -29,16 +29,31 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args = args::Args::parse();
     init_tracing(args.verbose);
     #[cfg(feature = "cluster")]
-    let args = match args.command {
-        Some(command) => return exit(cluster::main(command).await),
-        None => args,
+    let threads = match &args.command {
+        Some(command) => command.threads(),
+        None => args.threads,
     };
-    exit(run::main(args).await)
+    #[cfg(not(feature = "cluster"))]
+    let threads = args.threads;
+    let runtime = match threads.runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("oxscript: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async move {
+        #[cfg(feature = "cluster")]
+        let args = match args.command {
+            Some(command) => return exit(cluster::main(command).await),
+            None => args,
+        };
+        exit(run::main(args).await)
+    })
 }
 
 fn exit(result: anyhow::Result<ExitCode>) -> ExitCode {

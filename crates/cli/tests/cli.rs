@@ -42,6 +42,42 @@ fn runs_commands_on_emulated_routers_and_prints_host_lines() {
 }
 
 #[test]
+fn threads_chooses_the_runtime_and_every_choice_runs_the_hosts() {
+    for (threads, said) in [
+        ("1", "connections run on one thread (--threads 1)"),
+        ("2", "connections run on 2 worker threads (--threads 2)"),
+        ("0", "worker threads (--threads 0)"),
+    ] {
+        let out = oxscript()
+            .args([
+                "--emulate",
+                "4",
+                "-v",
+                "--threads",
+                threads,
+                "-e",
+                "show clock",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "--threads {threads}: {stderr}");
+        assert!(stderr.contains(said), "--threads {threads}: {stderr}");
+        assert!(
+            stderr.contains("4 hosts ok"),
+            "--threads {threads}: {stderr}"
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        for i in 1..=4 {
+            assert!(
+                stdout.contains(&format!("router{i}:")),
+                "--threads {threads}: router{i} missing in {stdout}"
+            );
+        }
+    }
+}
+
+#[test]
 fn failures_exit_non_zero_with_a_per_host_summary() {
     let out = oxscript()
         .args(["--emulate", "2", "-e", "show clock; show nonsense"])

@@ -125,14 +125,18 @@ impl Session {
             let _lock = account.lock_login().await;
             // A rejected login is a LoginFailure on every protocol; the
             // message keeps the methods tried and offered.
-            ssh.authenticate(account).await.map_err(|e| match e {
-                Error::SshAuthFailed { .. } => Error::LoginFailure {
-                    host: self.host.name().to_owned(),
-                    reason: e.to_string(),
-                    tail: Tail::default(),
-                },
-                other => other,
-            })?;
+            // Boxed: the SSH login's state (~8 KiB) would otherwise be
+            // part of every Session's login future, Telnet ones included.
+            Box::pin(ssh.authenticate(account))
+                .await
+                .map_err(|e| match e {
+                    Error::SshAuthFailed { .. } => Error::LoginFailure {
+                        host: self.host.name().to_owned(),
+                        reason: e.to_string(),
+                        tail: Tail::default(),
+                    },
+                    other => other,
+                })?;
         }
         self.open_ssh_shell().await?;
         self.auth.protocol = true;

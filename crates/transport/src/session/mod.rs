@@ -354,8 +354,12 @@ impl Session {
                 Ok(session)
             }
             Protocol::Ssh => {
-                let ssh =
-                    SshConnection::connect(host, &options.ssh, options.connect_timeout).await?;
+                let ssh = Box::pin(SshConnection::connect(
+                    host,
+                    &options.ssh,
+                    options.connect_timeout,
+                ))
+                .await?;
                 let mut session = Session::prepare(host, &options)?;
                 if let Some(version) = ssh.server_version() {
                     session.shared.with_guesser(|g| g.protocol_info(&version));
@@ -364,7 +368,7 @@ impl Session {
                 Ok(session)
             }
             Protocol::Serial => {
-                let stream = crate::serial::open(host, &options).await?;
+                let stream = Box::pin(crate::serial::open(host, &options)).await?;
                 Session::over_stream(host, stream, LinkKind::Raw, options).await
             }
             other => Err(std::io::Error::new(
@@ -1028,7 +1032,27 @@ fn prompt_name(prompt: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::prompt_name;
+    use super::{Session, SessionOptions, prompt_name};
+    use oxscript_core::Host;
+
+    /// The SSH handshake, SSH login and serial open are boxed: inline, they
+    /// made every job's future (Telnet ones too) ~20 KiB larger, memory
+    /// touched for the first time by every host of a fan-out.
+    #[test]
+    fn connect_and_login_futures_stay_small() {
+        let host = Host::new("telnet://127.0.0.1:1").unwrap_or_else(|e| panic!("{e}"));
+        let connect = Session::connect_with(&host, SessionOptions::default());
+        let size = std::mem::size_of_val(&connect);
+        eprintln!("connect_with: {size} bytes");
+        assert!(size <= 3 * 1024, "connect_with future is {size} bytes");
+        drop(connect);
+        let mut session = Session::prepare(&host, &SessionOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let login = session.login(None);
+        let size = std::mem::size_of_val(&login);
+        eprintln!("login: {size} bytes");
+        assert!(size <= 4 * 1024, "login future is {size} bytes");
+    }
 
     #[test]
     fn prompt_names() {
