@@ -36,7 +36,11 @@
 //!   the ratio;
 //! - `ssh-connect`: connect + key authentication + `true` + close, oxscript
 //!   beside OpenSSH's `ssh` client against the interop suite's sshd (needs
-//!   `.ci/interop-setup.sh`).
+//!   `.ci/interop-setup.sh`);
+//! - `known-hosts`: host key checks of 10,000 hosts against a known_hosts
+//!   file of 10,000 plain lines, the first check (reads and indexes the
+//!   file) and each further one (a fan-out to thousands of SSH hosts
+//!   checks every key against the same file).
 //!
 //! The client side uses a current-thread Tokio runtime except where noted
 //! (`memory` and the CLI use the multi-thread one).
@@ -126,6 +130,9 @@ fn main() {
     }
     if wanted("peers") {
         current_thread(peers(&mut report));
+    }
+    if wanted("known-hosts") {
+        known_hosts(&mut report);
     }
     report.markdown();
 }
@@ -914,6 +921,65 @@ async fn throughput(report: &mut Report) {
     if pinned {
         pin_self(None);
     }
+}
+
+fn known_hosts(report: &mut Report) {
+    use oxscript::transport::ssh::known_hosts::Verdict;
+    const HOSTS: usize = 10_000;
+    const KEY: &str = "AAAAC3NzaC1lZDI1NTE5AAAAIGeNzYAhZ3NPkKtg+Gq7BM2ZFxx597G0zY2h1/Fr+fm3";
+    let key = russh::keys::parse_public_key_base64(KEY).expect("key");
+    let dir = std::env::temp_dir().join(format!("oxscript-targets-kh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("known_hosts");
+    let text: String = (0..HOSTS)
+        .map(|i| {
+            format!(
+                "router{i}.lab.example.net,10.{}.{}.{} ssh-ed25519 {KEY}\n",
+                i / 65536,
+                i / 256 % 256,
+                i % 256
+            )
+        })
+        .collect();
+    std::fs::write(&path, text).expect("write");
+    // A file left alone for a while, as known_hosts files are.
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(old))
+        .expect("mtime");
+    let known = oxscript::transport::ssh::KnownHosts::new(&path);
+    let check = |i: usize| {
+        let verdict = known
+            .check(&format!("router{i}.lab.example.net"), 22, &key)
+            .expect("check");
+        assert!(
+            matches!(verdict, Verdict::Match { line } if line == i + 1),
+            "{verdict:?}"
+        );
+    };
+    let t0 = cpu_time();
+    check(0);
+    let first = cpu_time() - t0;
+    let t0 = cpu_time();
+    (1..HOSTS).for_each(check);
+    let each = (cpu_time() - t0) / (HOSTS as u32 - 1);
+    report.add(
+        "known-hosts",
+        "first check, 10,000-line known_hosts (reads and indexes it)",
+        first.as_secs_f64() * 1e3,
+        "ms CPU",
+        Target::None,
+    );
+    report.add(
+        "known-hosts",
+        "each further check of the 10,000 hosts (same file)",
+        each.as_secs_f64() * 1e6,
+        "µs CPU",
+        Target::None,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 async fn ssh_connect(report: &mut Report) {

@@ -1046,8 +1046,8 @@ mod tests {
         eprintln!("connect_with: {size} bytes");
         assert!(size <= 3 * 1024, "connect_with future is {size} bytes");
         drop(connect);
-        let mut session = Session::prepare(&host, &SessionOptions::default())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut session =
+            Session::prepare(&host, &SessionOptions::default()).unwrap_or_else(|e| panic!("{e}"));
         let login = session.login(None);
         let size = std::mem::size_of_val(&login);
         eprintln!("login: {size} bytes");

@@ -12,11 +12,15 @@
 //! single `write` on a file opened in append mode, so concurrent sessions
 //! never interleave partial lines.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
 use base64::Engine;
 use hmac::{KeyInit, Mac};
+use oxscript_core::sync::lock;
 use russh::keys::{HashAlg, PublicKey};
 
 use super::pattern;
@@ -97,13 +101,15 @@ impl KnownHosts {
     }
 
     /// Looks `key` up for `host`:`port`. A missing file means every host is unknown.
+    ///
+    /// The file is read and indexed once per process and again only when
+    /// it changes, so checking the keys of thousands of hosts against a
+    /// file of thousands of lines stays linear.
     pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> std::io::Result<Verdict> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Verdict::Unknown),
-            Err(e) => return Err(e),
-        };
-        Ok(check_text(&text, host, port, key))
+        Ok(match parsed(&self.path)? {
+            Some(parsed) => parsed.check(host, port, key),
+            None => Verdict::Unknown,
+        })
     }
 
     /// Records `key` for `host`:`port` (creating the file and its directory).
@@ -143,91 +149,258 @@ impl KnownHosts {
         let mut file = options.open(&self.path)?;
         // One write of one whole line: appends of concurrent writers do not interleave.
         file.write_all(line.as_bytes())?;
-        file.flush()
+        file.flush()?;
+        // The next check reads the file again (its size changed too).
+        if let Some(cache) = PARSED.get() {
+            lock(cache).remove(&self.path);
+        }
+        Ok(())
+    }
+}
+
+/// Parsed known_hosts files, shared by every connection of the process:
+/// a fan-out to N hosts reads and indexes a file once, not N times (with
+/// N hosts in the file that was N² line comparisons). An entry is used
+/// while the file's size, modification time and inode stay the same.
+static PARSED: OnceLock<Mutex<ParsedFiles>> = OnceLock::new();
+
+/// Each file's parsed form and the version of the file it came from.
+type ParsedFiles = HashMap<PathBuf, (Stamp, Arc<Parsed>)>;
+
+/// How long a file must have been left alone before its parsed form is
+/// kept.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What identifies one version of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: meta.ino(),
+        }
+    }
+}
+
+/// The parsed file at `path` (`None` when there is none), from the cache
+/// when the file has not changed since it was parsed.
+fn parsed(path: &Path) -> std::io::Result<Option<Arc<Parsed>>> {
+    let stamp = |path: &Path| match std::fs::metadata(path) {
+        Ok(meta) => Ok(Some(Stamp::of(&meta))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    };
+    let Some(before) = stamp(path)? else {
+        return Ok(None);
+    };
+    let cache = PARSED.get_or_init(Mutex::default);
+    if let Some((seen, parsed)) = lock(cache).get(path)
+        && *seen == before
+    {
+        return Ok(Some(Arc::clone(parsed)));
+    }
+    let read_at = SystemTime::now();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let parsed = Arc::new(Parsed::parse(&text));
+    // Kept only when the file did not change while it was read, and had
+    // not changed for a while before: file times are coarse (a few ms),
+    // so a file rewritten just now could be rewritten again with the same
+    // stamp (git's "racy clean" rule).
+    let settled = before
+        .modified
+        .and_then(|modified| read_at.duration_since(modified).ok())
+        .is_some_and(|age| age >= SETTLED);
+    if settled && stamp(path)?.as_ref() == Some(&before) {
+        lock(cache).insert(path.to_owned(), (before, Arc::clone(&parsed)));
+    }
+    Ok(Some(parsed))
+}
+
+/// One usable line of a known_hosts file.
+#[derive(Debug)]
+struct Entry {
+    /// Line number, from 1.
+    line: usize,
+    revoked: bool,
+    hosts: Hosts,
+    /// The key, base64 (decoded only for lines naming the host).
+    key: String,
+}
+
+/// The host field of a line.
+#[derive(Debug)]
+enum Hosts {
+    /// Plain names (no wildcard, no negation): found through
+    /// [`Parsed::by_name`].
+    Plain,
+    /// `|1|salt|hmac`, decoded.
+    Hashed { salt: Vec<u8>, hash: Vec<u8> },
+    /// A list with `*`/`?` wildcards or `!negations`.
+    Patterns(String),
+}
+
+impl Hosts {
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Hosts::Plain => false,
+            Hosts::Hashed { salt, hash } => {
+                let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(salt) else {
+                    return false;
+                };
+                mac.update(name.as_bytes());
+                mac.verify_slice(hash).is_ok()
+            }
+            Hosts::Patterns(list) => pattern::list_matches(list.split(','), name),
+        }
+    }
+}
+
+/// A known_hosts file, parsed: plain host names are looked up in a map,
+/// hashed and pattern lines are tried one by one.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    entries: Vec<Entry>,
+    /// Lower-case plain name → its lines' indexes in `entries`, in order.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Indexes of the hashed and pattern lines, in order.
+    scanned: Vec<usize>,
+}
+
+impl Parsed {
+    /// Parses the text of a known_hosts file. Lines that cannot be
+    /// parsed are skipped, as OpenSSH does.
+    pub(crate) fn parse(text: &str) -> Parsed {
+        let mut parsed = Parsed::default();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut fields = line.split_whitespace();
+            let Some(mut first) = fields.next() else {
+                continue;
+            };
+            let mut revoked = false;
+            if first.starts_with('@') {
+                match first {
+                    "@revoked" => revoked = true,
+                    _ => continue, // @cert-authority and unknown markers
+                }
+                let Some(next) = fields.next() else {
+                    continue;
+                };
+                first = next;
+            }
+            let (Some(_kind), Some(key)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let at = parsed.entries.len();
+            let hosts = if let Some(hashed) = first.strip_prefix("|1|") {
+                let Some(hosts) = decode_hashed(hashed) else {
+                    continue;
+                };
+                parsed.scanned.push(at);
+                hosts
+            } else if first.contains(['*', '?', '!']) {
+                parsed.scanned.push(at);
+                Hosts::Patterns(first.to_owned())
+            } else {
+                for name in first.split(',') {
+                    let list = parsed.by_name.entry(name.to_ascii_lowercase()).or_default();
+                    if list.last() != Some(&at) {
+                        list.push(at);
+                    }
+                }
+                Hosts::Plain
+            };
+            parsed.entries.push(Entry {
+                line: index + 1,
+                revoked,
+                hosts,
+                key: key.to_owned(),
+            });
+        }
+        parsed
+    }
+
+    /// Looks `key` up for `host`:`port`.
+    pub(crate) fn check(&self, host: &str, port: u16, key: &PublicKey) -> Verdict {
+        let name = host_entry(host, port);
+        let mut candidates: Vec<usize> = self
+            .by_name
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
+        candidates.extend(
+            self.scanned
+                .iter()
+                .copied()
+                .filter(|&i| self.entries.get(i).is_some_and(|e| e.hosts.matches(&name))),
+        );
+        candidates.sort_unstable();
+        let algorithm = key.algorithm();
+        let mut mismatch: Option<(usize, Vec<String>)> = None;
+        let mut matched: Option<usize> = None;
+        for entry in candidates.iter().filter_map(|&i| self.entries.get(i)) {
+            let Ok(recorded) = russh::keys::parse_public_key_base64(&entry.key) else {
+                continue;
+            };
+            if entry.revoked {
+                if recorded.key_data() == key.key_data() {
+                    return Verdict::Revoked { line: entry.line };
+                }
+                continue;
+            }
+            if recorded.key_data() == key.key_data() {
+                matched.get_or_insert(entry.line);
+            } else if recorded.algorithm() == algorithm {
+                let found = mismatch.get_or_insert((entry.line, Vec::new()));
+                found.1.push(fingerprint(&recorded));
+            }
+        }
+        // A revocation anywhere wins (checked above); then a match; then a mismatch.
+        if let Some(line) = matched {
+            Verdict::Match { line }
+        } else if let Some((line, recorded)) = mismatch {
+            Verdict::Mismatch { line, recorded }
+        } else {
+            Verdict::Unknown
+        }
     }
 }
 
 /// Looks `key` up in the text of a known_hosts file.
+#[cfg(test)]
 pub(crate) fn check_text(text: &str, host: &str, port: u16, key: &PublicKey) -> Verdict {
-    let name = host_entry(host, port);
-    let algorithm = key.algorithm();
-    let mut mismatch: Option<(usize, Vec<String>)> = None;
-    let mut matched: Option<usize> = None;
-    for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut fields = line.split_whitespace();
-        let Some(mut first) = fields.next() else {
-            continue;
-        };
-        let mut revoked = false;
-        if first.starts_with('@') {
-            match first {
-                "@revoked" => revoked = true,
-                _ => continue, // @cert-authority and unknown markers
-            }
-            let Some(next) = fields.next() else {
-                continue;
-            };
-            first = next;
-        }
-        let (Some(_kind), Some(data)) = (fields.next(), fields.next()) else {
-            continue;
-        };
-        if !hosts_match(first, &name) {
-            continue;
-        }
-        let Ok(recorded) = russh::keys::parse_public_key_base64(data) else {
-            continue;
-        };
-        if revoked {
-            if recorded.key_data() == key.key_data() {
-                return Verdict::Revoked { line: line_no };
-            }
-            continue;
-        }
-        if recorded.key_data() == key.key_data() {
-            matched.get_or_insert(line_no);
-        } else if recorded.algorithm() == algorithm {
-            let entry = mismatch.get_or_insert((line_no, Vec::new()));
-            entry.1.push(fingerprint(&recorded));
-        }
-    }
-    // A revocation anywhere wins (checked above); then a match; then a mismatch.
-    if let Some(line) = matched {
-        Verdict::Match { line }
-    } else if let Some((line, recorded)) = mismatch {
-        Verdict::Mismatch { line, recorded }
-    } else {
-        Verdict::Unknown
-    }
+    Parsed::parse(text).check(host, port, key)
 }
 
-/// Whether the host field of a known_hosts line names `name`.
-fn hosts_match(field: &str, name: &str) -> bool {
-    if let Some(hashed) = field.strip_prefix("|1|") {
-        return hashed_match(hashed, name);
-    }
-    pattern::list_matches(field.split(','), name)
-}
-
-fn hashed_match(hashed: &str, name: &str) -> bool {
+/// The salt and hash of a hashed host field (after `|1|`).
+fn decode_hashed(hashed: &str) -> Option<Hosts> {
     let mut parts = hashed.split('|');
     let (Some(salt), Some(hash)) = (parts.next(), parts.next()) else {
-        return false;
+        return None;
     };
     let engine = base64::engine::general_purpose::STANDARD;
-    let (Ok(salt), Ok(hash)) = (engine.decode(salt), engine.decode(hash)) else {
-        return false;
-    };
-    let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(&salt) else {
-        return false;
-    };
-    mac.update(name.as_bytes());
-    mac.verify_slice(&hash).is_ok()
+    Some(Hosts::Hashed {
+        salt: engine.decode(salt).ok()?,
+        hash: engine.decode(hash).ok()?,
+    })
 }
 
 #[cfg(test)]
@@ -322,6 +495,83 @@ mod tests {
             check_text(&text, "BAD.lab", 22, &key(ED_A)),
             Verdict::Unknown
         );
+    }
+
+    #[test]
+    fn plain_names_ignore_case_and_lines_keep_their_order() {
+        // The same host plainly (line 3) and through a pattern (line 2):
+        // the first line that matches is the one reported.
+        let text = format!(
+            "other ssh-ed25519 {ED_B}\n*.LAB ssh-ed25519 {ED_A}\nR1.lab,r2.lab ssh-ed25519 {ED_A}\n\
+             r1.lab ssh-ed25519 {ED_B}\n"
+        );
+        assert_eq!(
+            check_text(&text, "r1.lab", 22, &key(ED_A)),
+            Verdict::Match { line: 2 }
+        );
+        assert_eq!(
+            check_text(&text, "r2.LAB", 22, &key(ED_B)),
+            Verdict::Mismatch {
+                line: 2,
+                recorded: vec![fingerprint(&key(ED_A)), fingerprint(&key(ED_A))]
+            }
+        );
+        // Line 4 holds r1.lab's other key: a match there too.
+        assert_eq!(
+            check_text(&text, "r1.lab", 22, &key(ED_B)),
+            Verdict::Match { line: 4 }
+        );
+        assert_eq!(check_text(&text, "r3", 22, &key(ED_A)), Verdict::Unknown);
+    }
+
+    #[test]
+    fn a_settled_file_is_parsed_once_and_again_when_it_changes() {
+        let dir = std::env::temp_dir().join(format!("oxscript-kh-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("known_hosts");
+        let age = |path: &Path, seconds: u64| {
+            let old = SystemTime::now() - std::time::Duration::from_secs(seconds);
+            std::fs::File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        };
+        std::fs::write(&path, format!("h ssh-ed25519 {ED_A}\n")).unwrap();
+        let kh = KnownHosts::new(&path);
+        // Just written: parsed, not kept (its stamp could repeat).
+        let first = parsed(&path).unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&first, &parsed(&path).unwrap().unwrap()));
+        age(&path, 60);
+        let kept = parsed(&path).unwrap().unwrap();
+        assert!(Arc::ptr_eq(&kept, &parsed(&path).unwrap().unwrap()));
+        assert_eq!(
+            kh.check("h", 22, &key(ED_A)).unwrap(),
+            Verdict::Match { line: 1 }
+        );
+        // Rewritten with the other key (same length), then aged again:
+        // the new content is what counts.
+        std::fs::write(&path, format!("h ssh-ed25519 {ED_B}\n")).unwrap();
+        age(&path, 120);
+        assert_eq!(
+            kh.check("h", 22, &key(ED_B)).unwrap(),
+            Verdict::Match { line: 1 }
+        );
+        assert!(matches!(
+            kh.check("h", 22, &key(ED_A)).unwrap(),
+            Verdict::Mismatch { line: 1, .. }
+        ));
+        // Learning a key is seen by the next check.
+        kh.learn("h2", 22, &key(ED_A)).unwrap();
+        assert_eq!(
+            kh.check("h2", 22, &key(ED_A)).unwrap(),
+            Verdict::Match { line: 2 }
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(kh.check("h", 22, &key(ED_B)).unwrap(), Verdict::Unknown);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
