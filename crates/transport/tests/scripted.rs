@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use oxscript_core::{Account, Host};
 use oxscript_transport::testing::{Script, ScriptError, ScriptStep};
-use oxscript_transport::{Error, LinkKind, Session, SessionOptions};
+use oxscript_transport::{Error, ExecOptions, LinkKind, Session, SessionOptions};
 use tokio::task::JoinHandle;
 
 /// One step of a fake device's script (see [`Script`]).
@@ -815,6 +815,58 @@ async fn a_cancelled_execute_leaves_the_next_one_in_step() {
     assert_eq!(s.execute("show fast").await.unwrap().text(), "fast output");
     drop(s);
     assert_eq!(device.await.unwrap().unwrap(), b"show slow\rshow fast\r");
+}
+
+#[tokio::test]
+async fn a_per_call_timeout_leaves_its_command_in_flight_like_execute() {
+    // Without an echo the device's responses are told apart by prompts
+    // only: the late prompt of a command must not end the next one.
+    let (mut s, device) = session(
+        vec![
+            Send(b"router#"),
+            Expect(b"show slow\r"),
+            Pause(Duration::from_millis(600)),
+            Send(b"slow output\r\nrouter#"),
+            Expect(b"show fast\r"),
+            Send(b"fast output\r\nrouter#"),
+            Expect(b"show other\r"),
+            Pause(Duration::from_millis(300)),
+            Send(b"other output\r\nrouter#"),
+            Expect(b"show more\r"),
+            Send(b"more output\r\nrouter#"),
+            Close,
+        ],
+        "ios",
+    )
+    .await;
+    s.expect_prompt().await.unwrap();
+    let quick = ExecOptions::new().timeout(Duration::from_millis(200));
+    match s.execute_with("show slow", quick).await {
+        Err(Error::Timeout { timeout, .. }) => assert_eq!(timeout, Duration::from_millis(200)),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    let fast = s
+        .execute_with("show fast", ExecOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(fast.text(), "fast output");
+    // A cancelled call is in flight too.
+    let other = s.execute_with("show other", ExecOptions::new());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), other)
+            .await
+            .is_err()
+    );
+    let more = s
+        .execute_with("show more", ExecOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(more.text(), "more output");
+    drop(s);
+    assert_eq!(
+        device.await.unwrap().unwrap(),
+        b"show slow\rshow fast\rshow other\rshow more\r"
+    );
 }
 
 #[tokio::test]

@@ -133,6 +133,14 @@ impl Session {
     /// # Ok(()) }
     /// ```
     ///
+    /// Responses stay in step as with [`execute`](Session::execute): a
+    /// command left in flight by an earlier call is finished first, and a
+    /// call that times out or is cancelled leaves its own command in
+    /// flight. A response ended by an `expect` pattern is complete (the
+    /// device now waits for an answer). A read until quiet does not wait
+    /// for an earlier command's prompt; it drops that command's late
+    /// output instead.
+    ///
     /// # Errors
     ///
     /// Those of [`execute`](Session::execute); a timeout names the
@@ -140,27 +148,43 @@ impl Session {
     #[doc(alias("send_command", "send_command_timing", "send_command_expect"))]
     pub async fn execute_with(&mut self, command: &str, options: ExecOptions) -> Result<Response> {
         let driver = self.driver();
+        if options.idle.is_some()
+            && let Some(previous) = self.in_step.in_flight.take()
+        {
+            // A timing read relies on no prompt, so it does not wait for
+            // the prompt of a command left in flight either (it may never
+            // come): what that command left is dropped below.
+            tracing::debug!(
+                host = self.host.name(),
+                %previous,
+                %command,
+                "a read until quiet does not wait for the prompt of a command left in flight"
+            );
+        }
         self.drop_stale_data(&driver).await?;
         let timeout = options.timeout.unwrap_or(self.timeout);
-        let expect = options.expect.clone().unwrap_or_default();
         let started = Instant::now();
         self.pager_texts.clear();
+        // In flight until its response is read: a timeout or a cancelled
+        // call leaves it so, and the next command waits for its prompt
+        // first (see the step module), as after `execute`.
+        self.in_step.in_flight = Some(command.to_owned());
         self.send_line_with(&driver, command).await?;
-        let response = match options.idle {
-            Some(idle) => {
+        let response = match (options.idle, options.expect) {
+            (Some(idle), expect) => {
+                let expect = expect.unwrap_or_default();
                 self.read_until_idle(&driver, command, &expect, idle, timeout, started)
                     .await?
             }
-            None => {
+            // The prompt: what `execute` does, with this call's deadline.
+            (None, None) => {
+                let during = format!("waiting for the prompt after `{command}`");
+                self.wait_response(&driver, &[], Some(command), &during, started, timeout)
+                    .await?
+            }
+            (None, Some(expect)) => {
                 let mut set = WaitSet::new();
-                let prompt = options.expect.is_none();
-                if prompt {
-                    set.add(self.prompts.prompt_for(&driver).iter().cloned(), |_| {
-                        Role::Prompt
-                    });
-                } else {
-                    set.add(expect, Role::Caller);
-                }
+                set.add(expect, Role::Caller);
                 set.add_pagers(&driver.pager);
                 let during = format!("waiting for the response to `{command}`");
                 let hit = self
@@ -171,10 +195,13 @@ impl Session {
                     &hit.text,
                     Some(command),
                     started,
-                    prompt,
+                    false,
                 )
             }
         };
+        // Read to its end (a prompt, the caller's pattern, or quiet
+        // output the caller accepted).
+        self.in_step.in_flight = None;
         if !options.ignore_errors {
             self.check_errors(&driver, &response)?;
         }

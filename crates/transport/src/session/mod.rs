@@ -774,7 +774,14 @@ impl Session {
         self.send_line_with(&driver, command).await?;
         let during = format!("waiting for the prompt after `{command}`");
         let response = self
-            .wait_response(&driver, answers, Some(command), &during, started)
+            .wait_response(
+                &driver,
+                answers,
+                Some(command),
+                &during,
+                started,
+                self.timeout,
+            )
             .await?;
         self.check_errors(&driver, &response)?;
         Ok(response)
@@ -786,22 +793,35 @@ impl Session {
         let driver = self.driver();
         let started = Instant::now();
         let response = self
-            .wait_response(&driver, &[], None, "waiting for the prompt", started)
+            .wait_response(
+                &driver,
+                &[],
+                None,
+                "waiting for the prompt",
+                started,
+                self.timeout,
+            )
             .await?;
         self.check_errors(&driver, &response)?;
         Ok(response)
     }
 
-    async fn wait_response(
+    /// Waits up to `timeout` for the prompt ending the response of
+    /// `command` (see [`wait_in_step`](Session::wait_in_step)) and builds
+    /// the response.
+    pub(super) async fn wait_response(
         &mut self,
         driver: &Driver,
         answers: &[Answer],
         command: Option<&str>,
         during: &str,
         started: Instant,
+        timeout: Duration,
     ) -> Result<Response> {
         self.pager_texts.clear();
-        let (hit, raw) = self.wait_in_step(driver, answers, command, during).await?;
+        let (hit, raw) = self
+            .wait_in_step(driver, answers, command, during, timeout)
+            .await?;
         Ok(self.make_response(raw, &hit.text, command, started, true))
     }
 

@@ -82,16 +82,16 @@ impl Session {
 
     /// Waits for the prompt ending the response of `command` (`None`: the
     /// next prompt, whatever came before): prompts before the command's
-    /// echo end nothing (see the module docs). Returns the prompt hit and
-    /// the received text from the echo on.
+    /// echo end nothing (see the module docs), within `timeout` in all.
+    /// Returns the prompt hit and the received text from the echo on.
     pub(super) async fn wait_in_step(
         &mut self,
         driver: &Driver,
         answers: &[Answer],
         command: Option<&str>,
         during: &str,
+        timeout: std::time::Duration,
     ) -> Result<(Hit, String)> {
-        let timeout = self.timeout;
         let deadline = deadline_after(timeout);
         let mut skipped = 0usize;
         loop {
