@@ -28,6 +28,7 @@
 //! ```
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::broadcast;
 
@@ -162,26 +163,33 @@ impl fmt::Display for Event {
     }
 }
 
-/// The sending side shared by a queue or scheduler.
-#[derive(Clone, Debug)]
+/// The sending side shared by a queue or scheduler (clones share it).
+#[derive(Clone, Debug, Default)]
 pub(crate) struct EventBus {
-    tx: broadcast::Sender<Event>,
+    /// Made by the first subscriber: a channel writes all its
+    /// [`EVENT_CAPACITY`] slots when it is made (~200 KiB, a fifth of the
+    /// memory a 100-host CLI run touched besides its sessions), which a
+    /// queue nobody watches does not need.
+    tx: Arc<OnceLock<broadcast::Sender<Event>>>,
 }
 
 impl EventBus {
     pub(crate) fn new() -> EventBus {
-        let (tx, _) = broadcast::channel(EVENT_CAPACITY);
-        EventBus { tx }
+        EventBus::default()
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.tx.subscribe()
+        self.tx
+            .get_or_init(|| broadcast::channel(EVENT_CAPACITY).0)
+            .subscribe()
     }
 
     /// Sends `make()` if anyone listens (the event is not even built otherwise).
     pub(crate) fn emit(&self, make: impl FnOnce() -> Event) {
-        if self.tx.receiver_count() > 0 {
-            let _ = self.tx.send(make());
+        if let Some(tx) = self.tx.get()
+            && tx.receiver_count() > 0
+        {
+            let _ = tx.send(make());
         }
     }
 }
@@ -226,8 +234,11 @@ mod tests {
             Event::Cancelled { job: info() }
         });
         assert_eq!(built, 0);
+        assert!(bus.tx.get().is_none(), "no channel before a subscriber");
+        // A clone made before the first subscriber shares the channel.
+        let clone = bus.clone();
         let mut rx = bus.subscribe();
-        bus.emit(|| Event::Cancelled { job: info() });
+        clone.emit(|| Event::Cancelled { job: info() });
         assert_eq!(rx.try_recv().map(|e| e.kind()).ok(), Some("cancelled"));
     }
 }
