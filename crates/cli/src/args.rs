@@ -236,7 +236,7 @@ pub(crate) struct Args {
 pub(crate) struct Threads {
     /// Threads running the connections. 1 (the default) keeps them all on
     /// one thread: the least CPU when the run waits on the network (two
-    /// threads took 1.4-1.8 times the CPU for the same 100 hosts, see
+    /// threads took 1.2-1.8 times the CPU for the same 100 hosts, see
     /// docs/performance.md). 0 starts one per CPU core, for runs bound by
     /// this machine's CPU, such as thousands of SSH key exchanges at once.
     #[arg(long = "threads", value_name = "N", default_value_t = 1)]

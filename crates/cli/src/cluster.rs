@@ -169,7 +169,6 @@ pub(crate) struct WorkerArgs {
     retry_login: u32,
 }
 
-/// Runs a cluster subcommand.
 impl Command {
     /// The runtime threads asked for: the worker's `--threads`, one for
     /// `oxscript cluster …`.
@@ -181,6 +180,7 @@ impl Command {
     }
 }
 
+/// Runs a cluster subcommand.
 pub(crate) async fn main(command: Command) -> Result<ExitCode> {
     match command {
         Command::Worker(args) => worker(args).await,
