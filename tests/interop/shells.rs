@@ -162,6 +162,18 @@ async fn python_runner_returns_json_values_and_remote_tracebacks() {
         .await
         .unwrap();
     assert_eq!(out.text, "0\n1");
+    // A script that, encoded, is far longer than a terminal line: it goes
+    // over in pieces, as the runner's helper does.
+    let script: String = (0..400)
+        .map(|i| format!("value_{i:03} = {i} * 2\n"))
+        .chain(std::iter::once(
+            "print(sum(v for k, v in dict(globals()).items() if k.startswith('value_')))\n"
+                .to_owned(),
+        ))
+        .collect();
+    assert!(script.len() > 6_000, "{} bytes", script.len());
+    let out = stack.run(&script).await.unwrap();
+    assert_eq!((out.text.as_str(), out.status), ("159600", Some(0)));
     let runner = RunnerTerminal::new(stack).await.unwrap();
 
     assert_eq!(

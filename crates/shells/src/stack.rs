@@ -421,7 +421,15 @@ impl ShellStack {
                 (Some(Kind::Python(_)), true) => {
                     use base64::Engine as _;
                     let code = base64::engine::general_purpose::STANDARD.encode(command);
-                    format!("exec(__import__('base64').b64decode('{code}').decode('utf-8'))")
+                    if code.len() <= crate::runner::PIECE {
+                        format!("exec(__import__('base64').b64decode('{code}').decode('utf-8'))")
+                    } else {
+                        // Longer code goes over in pieces: one line of it
+                        // would pass a terminal's line limit (4095 bytes).
+                        crate::runner::assign_in_pieces(&mut self.session, "_oxc", &code).await?;
+                        "exec(__import__('base64').b64decode(_oxc).decode('utf-8'));del _oxc"
+                            .to_owned()
+                    }
                 }
                 _ => command.to_owned(),
             };

@@ -44,7 +44,7 @@ pub const HELPER: &str = include_str!("helper.py");
 
 /// Longest piece of base64 typed on one line (well under a canonical-mode
 /// terminal's 4095-byte line limit).
-const PIECE: usize = 1024;
+pub(crate) const PIECE: usize = 1024;
 
 /// Dropped handles are deleted remotely in batches of this size.
 const GARBAGE_BATCH: usize = 8;
@@ -62,6 +62,23 @@ fn pieces(text: &str) -> Vec<&str> {
         .chunks(PIECE)
         .filter_map(|c| std::str::from_utf8(c).ok())
         .collect()
+}
+
+/// Assigns the base64 text `encoded` to the Python variable `name`, one
+/// line of at most [`PIECE`] characters at a time (`name='…'`, then
+/// `name+='…'`), each answered by the prompt: a canonical-mode terminal
+/// cuts lines longer than 4095 bytes.
+pub(crate) async fn assign_in_pieces(
+    session: &mut oxscript_transport::Session,
+    name: &str,
+    encoded: &str,
+) -> Result<()> {
+    for (i, piece) in pieces(encoded).into_iter().enumerate() {
+        let op = if i == 0 { "=" } else { "+=" };
+        session.send_line(&format!("{name}{op}'{piece}'")).await?;
+        session.expect_prompt().await?;
+    }
+    Ok(())
 }
 
 fn python_error(stack: &ShellStack) -> Option<Error> {
@@ -86,11 +103,7 @@ pub(crate) async fn bootstrap(stack: &mut ShellStack) -> Result<()> {
         let encoded = b64(HELPER.as_bytes());
         let session = stack.session_mut();
         session.clear_buffer();
-        for (i, piece) in pieces(&encoded).into_iter().enumerate() {
-            let op = if i == 0 { "=" } else { "+=" };
-            session.send_line(&format!("_oxb{op}'{piece}'")).await?;
-            session.expect_prompt().await?;
-        }
+        assign_in_pieces(session, "_oxb", &encoded).await?;
         session
             .send_line("exec(__import__('base64').b64decode(_oxb).decode('utf-8'));del _oxb")
             .await?;
