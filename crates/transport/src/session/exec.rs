@@ -165,11 +165,8 @@ impl Session {
         let timeout = options.timeout.unwrap_or(self.timeout);
         let started = Instant::now();
         self.pager_texts.clear();
-        // In flight until its response is read: a timeout or a cancelled
-        // call leaves it so, and the next command waits for its prompt
-        // first (see the step module), as after `execute`.
-        self.in_step.in_flight = Some(command.to_owned());
-        self.send_line_with(&driver, command).await?;
+        // In flight until its response is read, as after `execute`.
+        self.send_in_flight(&driver, command).await?;
         let response = match (options.idle, options.expect) {
             (Some(idle), expect) => {
                 let expect = expect.unwrap_or_default();

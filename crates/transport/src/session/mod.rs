@@ -768,10 +768,7 @@ impl Session {
         let driver = self.driver();
         self.finish_in_flight(&driver).await?;
         let started = Instant::now();
-        // In flight until its prompt is read (a timeout or a cancelled
-        // call leaves it so: the next command waits for it first).
-        self.in_step.in_flight = Some(command.to_owned());
-        self.send_line_with(&driver, command).await?;
+        self.send_in_flight(&driver, command).await?;
         let during = format!("waiting for the prompt after `{command}`");
         let response = self
             .wait_response(

@@ -80,6 +80,14 @@ impl Session {
         }
     }
 
+    /// Marks `command` in flight, then sends it: it stays in flight until
+    /// its response is read, so a timeout or a cancelled call leaves it so
+    /// and the next command waits for its prompt first.
+    pub(super) async fn send_in_flight(&mut self, driver: &Driver, command: &str) -> Result<()> {
+        self.in_step.in_flight = Some(command.to_owned());
+        self.send_line_with(driver, command).await
+    }
+
     /// Waits for the prompt ending the response of `command` (`None`: the
     /// next prompt, whatever came before): prompts before the command's
     /// echo end nothing (see the module docs), within `timeout` in all.
