@@ -237,17 +237,14 @@ struct Entry {
     /// Line number, from 1.
     line: usize,
     revoked: bool,
-    hosts: Hosts,
     /// The key, base64 (decoded only for lines naming the host).
     key: String,
 }
 
-/// The host field of a line.
+/// A host field that needs the name to be tried: plain names are found
+/// through [`Parsed::by_name`] instead.
 #[derive(Debug)]
 enum Hosts {
-    /// Plain names (no wildcard, no negation): found through
-    /// [`Parsed::by_name`].
-    Plain,
     /// `|1|salt|hmac`, decoded.
     Hashed { salt: Vec<u8>, hash: Vec<u8> },
     /// A list with `*`/`?` wildcards or `!negations`.
@@ -257,7 +254,6 @@ enum Hosts {
 impl Hosts {
     fn matches(&self, name: &str) -> bool {
         match self {
-            Hosts::Plain => false,
             Hosts::Hashed { salt, hash } => {
                 let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(salt) else {
                     return false;
@@ -277,8 +273,9 @@ pub(crate) struct Parsed {
     entries: Vec<Entry>,
     /// Lower-case plain name → its lines' indexes in `entries`, in order.
     by_name: HashMap<String, Vec<usize>>,
-    /// Indexes of the hashed and pattern lines, in order.
-    scanned: Vec<usize>,
+    /// The hashed and pattern lines (index in `entries`, host field), in
+    /// order.
+    scanned: Vec<(usize, Hosts)>,
 }
 
 impl Parsed {
@@ -310,15 +307,13 @@ impl Parsed {
                 continue;
             };
             let at = parsed.entries.len();
-            let hosts = if let Some(hashed) = first.strip_prefix("|1|") {
+            if let Some(hashed) = first.strip_prefix("|1|") {
                 let Some(hosts) = decode_hashed(hashed) else {
                     continue;
                 };
-                parsed.scanned.push(at);
-                hosts
+                parsed.scanned.push((at, hosts));
             } else if first.contains(['*', '?', '!']) {
-                parsed.scanned.push(at);
-                Hosts::Patterns(first.to_owned())
+                parsed.scanned.push((at, Hosts::Patterns(first.to_owned())));
             } else {
                 for name in first.split(',') {
                     let list = parsed.by_name.entry(name.to_ascii_lowercase()).or_default();
@@ -326,12 +321,10 @@ impl Parsed {
                         list.push(at);
                     }
                 }
-                Hosts::Plain
-            };
+            }
             parsed.entries.push(Entry {
                 line: index + 1,
                 revoked,
-                hosts,
                 key: key.to_owned(),
             });
         }
@@ -349,8 +342,8 @@ impl Parsed {
         candidates.extend(
             self.scanned
                 .iter()
-                .copied()
-                .filter(|&i| self.entries.get(i).is_some_and(|e| e.hosts.matches(&name))),
+                .filter(|(_, hosts)| hosts.matches(&name))
+                .map(|&(i, _)| i),
         );
         candidates.sort_unstable();
         let algorithm = key.algorithm();
