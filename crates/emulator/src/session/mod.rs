@@ -479,7 +479,7 @@ impl DeviceSession {
         let prompt = reply.prompt && !close && !self.ctx.is_reading_line();
         // The line break the prompt needs after text that lacks one.
         let needs_break = prompt && !reply.text.is_empty() && !reply.text.ends_with('\n');
-        if self.ctx.page_lines().filter(|_| paged).is_none() {
+        let Some(lines) = self.ctx.page_lines().filter(|_| paged) else {
             // Unpaged: straight into the output, without a second copy
             // (a 50 MB `show tech-support` is copied once here).
             push_crlf(&mut self.out, &reply.text);
@@ -488,15 +488,13 @@ impl DeviceSession {
             }
             self.finish(prompt, close);
             return;
-        }
+        };
         let mut text = String::with_capacity(reply.text.len() + 16);
         push_crlf(&mut text, &reply.text);
         if needs_break {
             text.push_str("\r\n");
         }
-        if let Some(lines) = self.ctx.page_lines().filter(|_| paged)
-            && count_lines(&text) > lines
-        {
+        if count_lines(&text) > lines {
             let mut pager = Pager::new(text, prompt, close);
             let step = pager.show(&mut self.out, lines, &self.spec.more_prompt);
             match step {
