@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use oxscript_core::sync::lock;
-use std::time::Duration;
 
 use async_nats::jetstream::{consumer, kv, message::PublishMessage};
 use futures::StreamExt;

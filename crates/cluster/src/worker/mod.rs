@@ -9,9 +9,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use oxscript_core::sync::lock;
-use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message, consumer, kv};
 use futures::{FutureExt, StreamExt};
