@@ -32,8 +32,9 @@ pub type HandlerFn = Arc<dyn Fn(&mut DeviceContext, &Captures<'_>) -> String + S
 /// ```
 #[derive(Clone)]
 pub enum Handler {
-    /// Fixed response text.
-    Text(String),
+    /// Fixed response text, shared by every session that answers with it
+    /// (a 50 MB `show tech-support` is never copied per command).
+    Text(Arc<str>),
     /// A closure computing the response.
     Func(HandlerFn),
 }
@@ -47,10 +48,10 @@ impl Handler {
         Handler::Func(Arc::new(f))
     }
 
-    fn call(&self, ctx: &mut DeviceContext, caps: &Captures<'_>) -> String {
+    fn call(&self, ctx: &mut DeviceContext, caps: &Captures<'_>) -> ReplyText {
         match self {
-            Handler::Text(text) => text.clone(),
-            Handler::Func(f) => f(ctx, caps),
+            Handler::Text(text) => ReplyText::Shared(Arc::clone(text)),
+            Handler::Func(f) => ReplyText::Owned(f(ctx, caps)),
         }
     }
 }
@@ -66,12 +67,18 @@ impl fmt::Debug for Handler {
 
 impl From<&str> for Handler {
     fn from(text: &str) -> Self {
-        Handler::Text(text.to_owned())
+        Handler::Text(text.into())
     }
 }
 
 impl From<String> for Handler {
     fn from(text: String) -> Self {
+        Handler::Text(text.into())
+    }
+}
+
+impl From<Arc<str>> for Handler {
+    fn from(text: Arc<str>) -> Self {
         Handler::Text(text)
     }
 }
@@ -107,7 +114,37 @@ impl Reply {
             prompt: false,
         }
     }
+
+    /// The text and whether the prompt follows, as a session holds them.
+    pub(crate) fn into_parts(self) -> (ReplyText, bool) {
+        (ReplyText::Owned(self.text), self.prompt)
+    }
 }
+
+/// A reply's text as a session holds it: a closure's own string, or fixed
+/// text shared with its [`Handler`] (not copied).
+#[derive(Clone, Debug)]
+pub(crate) enum ReplyText {
+    Owned(String),
+    Shared(Arc<str>),
+}
+
+impl ReplyText {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            ReplyText::Owned(text) => text,
+            ReplyText::Shared(text) => text,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            ReplyText::Owned(text) => text,
+            ReplyText::Shared(text) => text.as_ref().to_owned(),
+        }
+    }
+}
+
 
 #[derive(Clone)]
 struct Entry {
@@ -232,14 +269,19 @@ impl CommandSet {
     /// Runs the first command matching `line`, if any (strict mode plays no
     /// part here).
     pub fn respond(&self, ctx: &mut DeviceContext, line: &str) -> Option<Reply> {
+        self.answer(ctx, line).map(|(text, prompt)| Reply {
+            text: text.into_string(),
+            prompt,
+        })
+    }
+
+    /// Like [`respond`](Self::respond), with fixed text shared rather
+    /// than copied: the text and whether the prompt follows.
+    pub(crate) fn answer(&self, ctx: &mut DeviceContext, line: &str) -> Option<(ReplyText, bool)> {
         for entry in &self.entries {
             if let Some(caps) = entry.regex.captures(line) {
                 ctx.set_line(line);
-                let text = entry.handler.call(ctx, &caps);
-                return Some(Reply {
-                    text,
-                    prompt: entry.prompt,
-                });
+                return Some((entry.handler.call(ctx, &caps), entry.prompt));
             }
         }
         None

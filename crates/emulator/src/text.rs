@@ -3,21 +3,51 @@
 /// Appends `text` to `out`, turning every `\n` not already preceded by
 /// `\r` into `\r\n`.
 pub(crate) fn push_crlf(out: &mut String, text: &str) {
+    push_crlf_range(out, text, 0..text.len());
+}
+
+/// [`push_crlf`] on `text[range]`; a `\n` at the start of the range counts
+/// as preceded by `\r` when the byte before the range is one. `range` must
+/// start and end at character boundaries.
+pub(crate) fn push_crlf_range(out: &mut String, text: &str, range: std::ops::Range<usize>) {
     let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, _) in text.match_indices('\n') {
+    let mut start = range.start;
+    let piece = bytes.get(range.clone()).unwrap_or_default();
+    for found in memchr::memchr_iter(b'\n', piece) {
+        let i = range.start + found;
         if i > 0 && bytes.get(i - 1) == Some(&b'\r') {
             continue;
         }
-        if start == 0 {
+        if start == range.start {
             // Room for the text and a CR per line of 32 bytes or more.
-            out.reserve(text.len() + text.len() / 32 + 2);
+            out.reserve(piece.len() + piece.len() / 32 + 2);
         }
         out.push_str(text.get(start..i).unwrap_or_default());
         out.push_str("\r\n");
         start = i + 1;
     }
-    out.push_str(text.get(start..).unwrap_or_default());
+    out.push_str(text.get(start..range.end).unwrap_or_default());
+}
+
+/// Where a piece of `text` that starts at `start` and holds at most `room`
+/// bytes ends: after its last line end, or, in a line longer than `room`,
+/// at a character boundary that does not split a CR from what follows it.
+/// Always past `start` when `start` is before the end of `text` and
+/// `room` is at least 4 bytes (one character).
+pub(crate) fn piece_end(text: &str, start: usize, room: usize) -> usize {
+    let limit = start.saturating_add(room);
+    if limit >= text.len() {
+        return text.len();
+    }
+    let bytes = text.as_bytes();
+    if let Some(newline) = memchr::memrchr(b'\n', bytes.get(start..limit).unwrap_or_default()) {
+        return start + newline + 1;
+    }
+    let mut cut = limit;
+    while cut > start + 1 && (!text.is_char_boundary(cut) || bytes.get(cut - 1) == Some(&b'\r')) {
+        cut -= 1;
+    }
+    cut
 }
 
 /// The number of lines in `text`: its newlines, plus one for a final line
@@ -84,6 +114,42 @@ mod tests {
         assert_eq!(to_crlf("\n\n"), "\r\n\r\n");
         assert_eq!(to_crlf("no newline"), "no newline");
         assert_eq!(to_crlf(""), "");
+    }
+
+    #[test]
+    fn crlf_conversion_of_a_range_looks_before_it() {
+        let text = "a\r\nb\nc";
+        let mut out = String::new();
+        push_crlf_range(&mut out, text, 0..2);
+        push_crlf_range(&mut out, text, 2..5);
+        push_crlf_range(&mut out, text, 5..text.len());
+        assert_eq!(out, "a\r\nb\r\nc");
+        let mut out = String::new();
+        push_crlf_range(&mut out, "x\ny", 1..2);
+        assert_eq!(out, "\r\n");
+    }
+
+    #[test]
+    fn pieces_end_after_a_line_or_at_a_whole_character() {
+        let text = "ab\ncd\nef";
+        assert_eq!(piece_end(text, 0, 5), 3);
+        assert_eq!(piece_end(text, 3, 4), 6);
+        assert_eq!(piece_end(text, 6, 4), text.len());
+        // No line end within reach: whole characters, never CR alone.
+        assert_eq!(piece_end("ab\rcd", 0, 3), 2);
+        assert_eq!(piece_end("aé\u{1F600}b", 0, 4), 3);
+        assert_eq!(piece_end("\r\r\r\r\r\r", 0, 4), 1);
+        // Every piece moves forward and the pieces make up the text.
+        let text = "é".repeat(10) + "\r\n" + &"x".repeat(9);
+        let mut at = 0;
+        let mut pieces = Vec::new();
+        while at < text.len() {
+            let end = piece_end(&text, at, 4);
+            assert!(end > at);
+            pieces.push(&text[at..end]);
+            at = end;
+        }
+        assert_eq!(pieces.concat(), text);
     }
 
     #[test]

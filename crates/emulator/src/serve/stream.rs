@@ -5,9 +5,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::session::DeviceSession;
 
+/// The size of the pieces a long reply is made and written in (see
+/// [`DeviceSession::feed_pieces`]).
+const PIECE: usize = 256 * 1024;
+
 /// Serves `session` over `stream` until the client disconnects or the
 /// session closes: sends the banner, then feeds every chunk read to the
-/// session and writes its output (one write per chunk read).
+/// session and writes its output (one write per chunk read; a long reply
+/// is made and written in pieces of 256 KiB).
 ///
 /// Used for in-memory links (`dummy://`) and any raw transport.
 ///
@@ -61,12 +66,19 @@ where
             break;
         }
         text.clear();
-        close = session.feed_into(buf.get(..n).unwrap_or_default(), &mut text);
-        if !text.is_empty() {
-            tokio::select! {
-                () = cancel.cancelled() => break,
-                res = stream.write_all(text.as_bytes()) => res?,
+        close = session.feed_pieces(buf.get(..n).unwrap_or_default(), &mut text, PIECE);
+        loop {
+            if !text.is_empty() {
+                tokio::select! {
+                    () = cancel.cancelled() => close = true,
+                    res = stream.write_all(text.as_bytes()) => res?,
+                }
             }
+            if close || !session.has_more() {
+                break;
+            }
+            text.clear();
+            close = session.more_into(&mut text, PIECE);
         }
     }
     // The peer may be gone already; closing is best effort.

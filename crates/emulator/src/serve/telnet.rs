@@ -58,7 +58,7 @@ where
                 &mut data,
             )
             .await?;
-            if close || batch == MAX_BATCH {
+            if close || batch == MAX_BATCH || session.has_more() {
                 break;
             }
             batch += 1;
@@ -68,8 +68,17 @@ where
                 None => {}
             }
         }
+        // A long reply goes out piece by piece, each piece sent as soon
+        // as it is made (through a write buffer of about SEND_CHUNK).
+        while !close && session.has_more() {
+            if !data.is_empty() {
+                let piece = std::mem::take(&mut data);
+                framed.send(TelnetFrame::Data(Bytes::from(piece))).await?;
+            }
+            close = session.more_into(&mut data, SEND_CHUNK);
+        }
         if !data.is_empty() {
-            send_output(&mut framed, Bytes::from(data)).await?;
+            framed.feed(TelnetFrame::Data(Bytes::from(data))).await?;
         }
         framed.flush().await?;
     }
@@ -78,32 +87,9 @@ where
     Ok(())
 }
 
-/// Largest piece of output encoded at once: a large reply (a 50 MB
-/// `show tech-support`) goes out while the rest is encoded, through a
-/// write buffer of this size, not a second copy of the whole reply.
+/// The size of the pieces a long reply (a 50 MB `show tech-support`) is
+/// made and sent in (see [`DeviceSession::feed_pieces`]).
 const SEND_CHUNK: usize = 256 * 1024;
-
-/// Queues `data` for the client, sending every full [`SEND_CHUNK`] as soon
-/// as it is encoded. Pieces end at a line end, so a CR LF pair is never
-/// split (a CR alone at the end of a piece would be encoded as CR NUL).
-async fn send_output<S>(framed: &mut Framed<S, TelnetCodec>, mut data: Bytes) -> std::io::Result<()>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    while data.len() > SEND_CHUNK {
-        let head = &data[..SEND_CHUNK];
-        let mut cut = head
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(SEND_CHUNK, |newline| newline + 1);
-        if head.get(cut - 1) == Some(&b'\r') {
-            cut -= 1;
-        }
-        let piece = data.split_to(cut);
-        framed.send(TelnetFrame::Data(piece)).await?;
-    }
-    framed.feed(TelnetFrame::Data(data)).await
-}
 
 /// Handles one event: data goes to the session (its output is appended to
 /// `data`), negotiation is answered at once. Returns whether the session
@@ -119,7 +105,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     match event {
-        TelnetEvent::Data(bytes) => Ok(session.feed_into(&bytes, data)),
+        TelnetEvent::Data(bytes) => Ok(session.feed_pieces(&bytes, data, SEND_CHUNK)),
         TelnetEvent::Command(AYT) => {
             data.push_str("\r\n[Yes]\r\n");
             Ok(false)

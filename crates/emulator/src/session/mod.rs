@@ -2,14 +2,21 @@
 
 use std::sync::Arc;
 
-use crate::command::Reply;
+use crate::command::{Reply, ReplyText};
 use crate::context::DeviceContext;
 use crate::device::{DeviceSpec, LoginType};
 use crate::pager::{self, Pager, PagerStep};
-use crate::text::{count_lines, incomplete_utf8_tail, push_crlf};
+use crate::text::{count_lines, incomplete_utf8_tail, piece_end, push_crlf, push_crlf_range};
 
 /// The longest input line kept; longer input is dropped (not echoed).
 const MAX_LINE: usize = 64 * 1024;
+
+/// Unpaged replies longer than this are handed out piece by piece by
+/// [`DeviceSession::feed_pieces`] (and at once by the other calls).
+const STREAM_MIN: usize = 64 * 1024;
+
+/// The least a piece of a long reply holds, whatever the room left.
+const MIN_PIECE: usize = 4 * 1024;
 
 /// What a session sends back after [`DeviceSession::start`] or
 /// [`DeviceSession::feed`].
@@ -25,6 +32,35 @@ impl Output {
     /// Whether there is nothing to send and nothing to do.
     pub fn is_empty(&self) -> bool {
         self.text.is_empty() && !self.close
+    }
+}
+
+/// A long reply being handed out (see [`DeviceSession::feed_pieces`]).
+struct Stream {
+    text: ReplyText,
+    /// Bytes of `text` handed out so far.
+    at: usize,
+    /// Whether a line break follows the text (the prompt needs one).
+    needs_break: bool,
+    prompt: bool,
+    close: bool,
+}
+
+impl Stream {
+    /// Appends the next piece (at most about `room` bytes of the text,
+    /// with `\r\n` line ends) to `out`; returns whether the text is out.
+    fn write(&mut self, out: &mut String, room: usize) -> bool {
+        let text = self.text.as_str();
+        let end = piece_end(text, self.at, room);
+        push_crlf_range(out, text, self.at..end);
+        self.at = end;
+        if end < text.len() {
+            return false;
+        }
+        if self.needs_break {
+            out.push_str("\r\n");
+        }
+        true
     }
 }
 
@@ -76,6 +112,10 @@ pub struct DeviceSession {
     carry: Vec<u8>,
     /// No echo, no prompt after commands (see [`DeviceSession::set_quiet`]).
     quiet: bool,
+    /// A long reply not handed out yet.
+    stream: Option<Stream>,
+    /// Input that arrived during a long reply, processed after it.
+    typeahead: Vec<u8>,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -84,6 +124,7 @@ impl std::fmt::Debug for DeviceSession {
             .field("stage", &self.stage_name())
             .field("ctx", &self.ctx)
             .field("paging", &self.pager.is_some())
+            .field("streaming", &self.stream.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +144,8 @@ impl DeviceSession {
             echo: Vec::new(),
             carry: Vec::new(),
             quiet: false,
+            stream: None,
+            typeahead: Vec::new(),
         }
     }
 
@@ -227,10 +270,105 @@ impl DeviceSession {
     /// # Ok::<(), oxscript_emulator::Error>(())
     /// ```
     pub fn feed_into(&mut self, input: &[u8], out: &mut String) -> bool {
+        self.feed_pieces(input, out, usize::MAX)
+    }
+
+    /// Like [`feed_into`](Self::feed_into), but a long reply (over
+    /// 64 KiB) is handed out in pieces: about `piece` bytes of output now
+    /// (more by the carriage returns added to its line ends), the rest by [`more_into`](Self::more_into) while
+    /// [`has_more`](Self::has_more) says so. A server sends each piece as
+    /// it is made, instead of building a whole 50 MB `show tech-support`
+    /// before its first byte goes out. Input given meanwhile waits, as
+    /// typed-ahead input waits on a device, and is processed once the
+    /// reply is out.
+    ///
+    /// ```
+    /// use oxscript_emulator::{LoginType, VirtualDevice};
+    ///
+    /// let big = "0123456789abcdef\n".repeat(8 * 1024); // 136 KiB
+    /// let device = VirtualDevice::new("h")
+    ///     .with_login_type(LoginType::None)
+    ///     .with_command("big", big.as_str(), true)?
+    ///     .with_command("ls", "a b", true)?;
+    /// let mut session = device.session();
+    /// session.start();
+    /// let mut piece = String::new();
+    /// session.feed_pieces(b"big\rls\r", &mut piece, 64 * 1024);
+    /// let mut pieces = vec![piece];
+    /// while session.has_more() {
+    ///     let mut piece = String::new();
+    ///     session.more_into(&mut piece, 64 * 1024);
+    ///     pieces.push(piece);
+    /// }
+    /// assert_eq!(pieces.len(), 3);
+    /// assert!(pieces.iter().all(|piece| piece.len() < 72 * 1024));
+    /// assert_eq!(pieces.concat(), format!("big\r\n{}h> ls\r\na b\r\nh> ", big.replace('\n', "\r\n")));
+    /// # Ok::<(), oxscript_emulator::Error>(())
+    /// ```
+    pub fn feed_pieces(&mut self, input: &[u8], out: &mut String, piece: usize) -> bool {
         self.open(None);
-        for &b in input {
+        if self.stream.is_some() || !self.typeahead.is_empty() {
+            self.typeahead.extend_from_slice(input);
+        } else {
+            let used = self.consume(input);
+            self.typeahead
+                .extend_from_slice(input.get(used..).unwrap_or_default());
+        }
+        self.pump(piece);
+        self.drain_into(out)
+    }
+
+    /// Whether a long reply is still being handed out (see
+    /// [`feed_pieces`](Self::feed_pieces)).
+    pub fn has_more(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Appends the next piece of a long reply (about `piece` bytes of
+    /// output) to `out`, and once the reply is out, the output of the
+    /// input that waited for it. Returns whether the connection must be
+    /// closed. Does nothing when there is nothing more.
+    pub fn more_into(&mut self, out: &mut String, piece: usize) -> bool {
+        self.pump(piece);
+        self.drain_into(out)
+    }
+
+    /// Hands out the long reply, up to `piece` bytes of output, then
+    /// processes the input that waited for it (which may start another).
+    fn pump(&mut self, piece: usize) {
+        loop {
+            if let Some(stream) = self.stream.as_mut() {
+                if self.out.len() >= piece {
+                    return;
+                }
+                let room = (piece - self.out.len()).max(MIN_PIECE);
+                if !stream.write(&mut self.out, room) {
+                    return;
+                }
+                if let Some(Stream { prompt, close, .. }) = self.stream.take() {
+                    self.finish(prompt, close);
+                }
+            }
+            if self.typeahead.is_empty() {
+                return;
+            }
+            if self.is_closed() {
+                self.typeahead.clear();
+                return;
+            }
+            let mut input = std::mem::take(&mut self.typeahead);
+            let used = self.consume(&input);
+            input.drain(..used);
+            self.typeahead = input;
+        }
+    }
+
+    /// Processes input bytes until the input ends, the session closes or a
+    /// long reply starts; returns how many bytes were used.
+    fn consume(&mut self, input: &[u8]) -> usize {
+        for (i, &b) in input.iter().enumerate() {
             if matches!(self.stage, Stage::Closed) {
-                break;
+                return input.len();
             }
             if std::mem::take(&mut self.after_cr) && (b == b'\n' || b == 0) {
                 continue;
@@ -253,8 +391,11 @@ impl DeviceSession {
                 0x00..=0x1f => {}
                 _ => self.push_byte(b),
             }
+            if self.stream.is_some() {
+                return i + 1;
+            }
         }
-        self.drain_into(out)
+        input.len()
     }
 
     fn secret_input(&self) -> bool {
@@ -442,7 +583,7 @@ impl DeviceSession {
                     text.clear();
                 }
                 // A message of the day is shown whole, never paged.
-                self.respond_paged(Reply::new(text), false);
+                self.respond_paged(ReplyText::Owned(text), true, false);
             }
             None => self.finish(true, false),
         }
@@ -452,7 +593,7 @@ impl DeviceSession {
         if let Some(pending) = self.ctx.take_pending() {
             self.ctx.set_line(line);
             let text = (pending.handler)(&mut self.ctx, line);
-            return self.respond(Reply::new(text));
+            return self.respond_paged(ReplyText::Owned(text), true, true);
         }
         if line.trim().is_empty() {
             return self.finish(true, false);
@@ -461,36 +602,45 @@ impl DeviceSession {
         let spec = Arc::clone(&self.spec);
         let reply = spec
             .commands
-            .respond(&mut self.ctx, line)
-            .or_else(|| spec.fallback.as_ref().and_then(|f| f(&mut self.ctx, line)))
-            .or_else(|| spec.commands.unknown_reply(line));
+            .answer(&mut self.ctx, line)
+            .or_else(|| {
+                let fallback = spec.fallback.as_ref()?;
+                fallback(&mut self.ctx, line).map(Reply::into_parts)
+            })
+            .or_else(|| spec.commands.unknown_reply(line).map(Reply::into_parts));
         match reply {
-            Some(reply) => self.respond(reply),
+            Some((text, prompt)) => self.respond_paged(text, prompt, true),
             None => self.finish(true, false),
         }
     }
 
-    fn respond(&mut self, reply: Reply) {
-        self.respond_paged(reply, true);
-    }
-
-    fn respond_paged(&mut self, reply: Reply, paged: bool) {
+    fn respond_paged(&mut self, reply: ReplyText, prompt: bool, paged: bool) {
         let close = self.ctx.is_closing();
-        let prompt = reply.prompt && !close && !self.ctx.is_reading_line();
+        let prompt = prompt && !close && !self.ctx.is_reading_line();
+        let reply_text = reply.as_str();
         // The line break the prompt needs after text that lacks one.
-        let needs_break = prompt && !reply.text.is_empty() && !reply.text.ends_with('\n');
+        let needs_break = prompt && !reply_text.is_empty() && !reply_text.ends_with('\n');
         let Some(lines) = self.ctx.page_lines().filter(|_| paged) else {
-            // Unpaged: straight into the output, without a second copy
-            // (a 50 MB `show tech-support` is copied once here).
-            push_crlf(&mut self.out, &reply.text);
+            if reply_text.len() > STREAM_MIN {
+                // Handed out piece by piece (see `pump`), not copied whole.
+                self.stream = Some(Stream {
+                    text: reply,
+                    at: 0,
+                    needs_break,
+                    prompt,
+                    close,
+                });
+                return;
+            }
+            push_crlf(&mut self.out, reply_text);
             if needs_break {
                 self.out.push_str("\r\n");
             }
             self.finish(prompt, close);
             return;
         };
-        let mut text = String::with_capacity(reply.text.len() + 16);
-        push_crlf(&mut text, &reply.text);
+        let mut text = String::with_capacity(reply_text.len() + 16);
+        push_crlf(&mut text, reply_text);
         if needs_break {
             text.push_str("\r\n");
         }

@@ -424,3 +424,135 @@ fn long_lines_are_bounded() {
     s.feed(b"\r");
     assert_eq!(s.context().line().len(), MAX_LINE);
 }
+
+/// A device with a long fixed reply (`big`, 96 KiB of numbered lines), a
+/// long reply that closes the connection (`bye`) and a short one (`ls`).
+fn streaming_device() -> (VirtualDevice, String) {
+    let big = numbered(8_000);
+    assert!(big.len() > STREAM_MIN);
+    let device = no_login("h")
+        .with_command("big", big.as_str(), true)
+        .and_then(|d| {
+            d.with_command(
+                "bye",
+                Handler::func(|ctx, _| {
+                    ctx.close();
+                    numbered(8_000)
+                }),
+                true,
+            )
+        })
+        .and_then(|d| d.with_command("ls", "a b", true))
+        .expect("commands");
+    (device, big)
+}
+
+/// Feeds `input` in pieces of `step` bytes through `feed_pieces` and
+/// `more_into`, checking that no piece is much larger than asked: a piece
+/// may get up to MIN_PIECE past a nearly full one, and a CR per line end
+/// (these lines are 9 to 11 bytes long).
+fn fed_in_pieces(session: &mut DeviceSession, input: &[u8], step: usize) -> (String, bool) {
+    const PIECE: usize = 16 * 1024;
+    const MOST: usize = (PIECE + MIN_PIECE) * 9 / 8 + 64;
+    let mut out = String::new();
+    let mut close = false;
+    for chunk in input.chunks(step) {
+        let mut piece = String::new();
+        close = session.feed_pieces(chunk, &mut piece, PIECE);
+        assert!(piece.len() < MOST, "{}", piece.len());
+        out.push_str(&piece);
+        while session.has_more() {
+            let mut piece = String::new();
+            close = session.more_into(&mut piece, PIECE);
+            assert!(piece.len() < MOST, "{}", piece.len());
+            out.push_str(&piece);
+        }
+    }
+    (out, close)
+}
+
+#[test]
+fn a_long_reply_in_pieces_is_the_same_text_as_at_once() {
+    let (device, big) = streaming_device();
+    let input = b"ls\r\nbig\r\nls\rbig\nbye\rls\r";
+    let mut whole = device.session();
+    let mut at_once = whole.start().text;
+    let closed = whole.feed_into(input, &mut at_once);
+    assert!(closed);
+    let crlf = big.replace('\n', "\r\n");
+    assert_eq!(
+        at_once,
+        format!(
+            "Welcome to h!\r\nh> ls\r\na b\r\nh> big\r\n{crlf}h> ls\r\na b\r\nh> big\r\n{crlf}h> bye\r\n{crlf}"
+        )
+    );
+    // In pieces, with the input cut anywhere (inside a command, between
+    // CR and LF), the client and server see the same conversation.
+    for step in [1, 3, 7, input.len()] {
+        let mut session = device.session();
+        let mut out = session.start().text;
+        let (text, close) = fed_in_pieces(&mut session, input, step);
+        out.push_str(&text);
+        assert!(close, "step {step}");
+        assert_eq!(out, at_once, "step {step}");
+        assert!(session.is_closed());
+    }
+}
+
+#[test]
+fn input_during_a_long_reply_waits_for_it() {
+    let (device, big) = streaming_device();
+    let mut session = device.session();
+    session.start();
+    let mut first = String::new();
+    session.feed_pieces(b"big\r", &mut first, 4096);
+    assert!(session.has_more());
+    assert!(first.starts_with("big\r\nline 1\r\n"), "{first:?}");
+    // Typed while the reply is still going out: neither echoed nor run yet.
+    let mut during = String::new();
+    session.feed_pieces(b"ls\r", &mut during, 4096);
+    assert!(!during.contains("ls"), "{during:?}");
+    let mut rest = String::new();
+    while session.has_more() {
+        session.more_into(&mut rest, 4096);
+    }
+    let all = first + &during + &rest;
+    let crlf = big.replace('\n', "\r\n");
+    assert_eq!(all, format!("big\r\n{crlf}h> ls\r\na b\r\nh> "));
+    // Nothing more to hand out: more_into adds nothing.
+    let mut none = String::new();
+    assert!(!session.more_into(&mut none, 4096));
+    assert_eq!(none, "");
+}
+
+#[test]
+fn a_fixed_long_reply_is_shared_with_its_handler_not_copied() {
+    let text: std::sync::Arc<str> = numbered(8_000).into();
+    let device = no_login("h")
+        .with_command("big", Handler::from(std::sync::Arc::clone(&text)), true)
+        .expect("command");
+    let before = std::sync::Arc::strong_count(&text);
+    let mut session = device.session();
+    session.start();
+    session.feed_pieces(b"big\r", &mut String::new(), 4096);
+    // The session's pending reply holds the handler's text itself.
+    assert_eq!(std::sync::Arc::strong_count(&text), before + 1);
+    while session.has_more() {
+        session.more_into(&mut String::new(), 4096);
+    }
+    assert_eq!(std::sync::Arc::strong_count(&text), before);
+}
+
+#[test]
+fn paged_long_replies_are_paged_not_streamed() {
+    let (device, _) = streaming_device();
+    let mut session = device.session();
+    session.start();
+    session.context_mut().set_page_lines(Some(20));
+    let mut out = String::new();
+    session.feed_pieces(b"big\r", &mut out, 4096);
+    assert!(!session.has_more());
+    assert!(session.is_paging());
+    assert!(out.ends_with("\r\nline 20\r\n --More-- "), "{out:?}");
+    assert!(!out.contains("line 21"), "{out:?}");
+}
