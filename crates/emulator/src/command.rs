@@ -145,7 +145,6 @@ impl ReplyText {
     }
 }
 
-
 #[derive(Clone)]
 struct Entry {
     pattern: String,
