@@ -45,6 +45,7 @@ mod clean;
 mod extract;
 mod link;
 mod patterns;
+mod read_ahead;
 mod response;
 pub mod serial;
 mod session;

@@ -19,6 +19,7 @@ use super::known_hosts::KnownHosts;
 use super::options::{AuthMethod, SshOptions};
 use super::version;
 use crate::BoxedStream;
+use crate::read_ahead::ReadAhead;
 use crate::tcp::{QuickAckStream, connect_tcp};
 use crate::{Error, Result};
 
@@ -156,10 +157,11 @@ impl SshConnection {
             None => {
                 let tcp = connect_tcp(host.address(), host.port(), timeout).await?;
                 let tcp = QuickAckStream::new(tcp);
-                (
-                    Box::new(version::Watched::new(tcp, greeting.clone(), abandon)),
-                    None,
-                )
+                // The SSH library reads each packet in two small reads:
+                // one read from the socket serves both (and the next
+                // packets that arrived with them).
+                let watched = version::Watched::new(tcp, greeting.clone(), abandon);
+                (Box::new(ReadAhead::new(watched)), None)
             }
         };
         let known_hosts = match &options.known_hosts {
