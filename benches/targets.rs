@@ -33,7 +33,10 @@
 //!   `benches/peers/compare.py` against the same router and prints each
 //!   peer's client CPU per command beside oxscript's, measured the same
 //!   way in the same run (connect, log in, 500 x `show clock`, close), and
-//!   the ratio;
+//!   the ratio; then the fan-out of `fanout` (100 routers x 10 commands)
+//!   by the CLI and by each peer (`compare.py --fanout`: scrapli's asyncio
+//!   API, Exscript's Queue, netmiko in threads), each peer's CPU as a
+//!   multiple of the CLI's;
 //! - `ssh-connect`: connect + key authentication + `true` + close, oxscript
 //!   beside OpenSSH's `ssh` client against the interop suite's sshd (needs
 //!   `.ci/interop-setup.sh`);
@@ -763,6 +766,97 @@ async fn peers(report: &mut Report) {
             Target::None,
         );
     }
+    drop(devices);
+    peers_fanout(report, &python, &script);
+}
+
+/// The fan-out of the `fanout` section (100 routers x 10 commands) by the
+/// CLI and by each peer (`compare.py --fanout`: scrapli's asyncio API,
+/// Exscript's Queue, netmiko in a thread pool) against the same routers in
+/// the same run; each peer's CPU for the whole fan-out as a multiple of the
+/// CLI's whole-process CPU (which includes its start, the peers' figures
+/// exclude the interpreter's start and imports).
+fn peers_fanout(report: &mut Report, python: &std::ffi::OsStr, script: &Path) {
+    let Some(cli) = cli() else {
+        report.note(
+            "peers",
+            "fan-out skipped: build the CLI first (cargo build --release -p oxscript-cli)",
+        );
+        return;
+    };
+    let devices = Devices::start(100);
+    let home = cli_home(&devices);
+    let ours = [
+        ("Telnet", cli_fanout(&cli, &home, &devices.telnet, 3)),
+        ("SSH", cli_fanout(&cli, &home, &devices.ssh, 3)),
+    ];
+    for (protocol, cpu) in ours {
+        report.add(
+            "peers",
+            &format!("oxscript CLI, fan-out: 100 {protocol} hosts x 10 commands"),
+            cpu,
+            "ms CPU",
+            Target::None,
+        );
+    }
+    let list = home.join("fanout-urls");
+    let lines: Vec<String> = devices
+        .telnet
+        .iter()
+        .zip(&devices.ssh)
+        .map(|(t, s)| format!("{t} {s}\n"))
+        .collect();
+    std::fs::write(&list, lines.concat()).expect("url list");
+    let output = Command::new(python)
+        .arg(script)
+        .arg("--fanout")
+        .arg(&list)
+        .arg(PASSWORD)
+        .env("HOME", &home)
+        .output()
+        .expect("run compare.py --fanout");
+    let _ = std::fs::remove_dir_all(home);
+    if !output.status.success() {
+        report.note(
+            "peers",
+            &format!(
+                "compare.py --fanout failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        );
+    }
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        // | name | W s wall | C ms CPU |
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(cpu) = cells
+            .get(3)
+            .and_then(|c| c.strip_suffix(" ms CPU"))
+            .and_then(|c| c.parse::<f64>().ok())
+        else {
+            if cells.get(2).is_some_and(|c| c.starts_with("failed")) {
+                report.note("peers", &format!("{}: {}", cells[1], cells[2]));
+            }
+            continue;
+        };
+        let name = cells[1];
+        let protocol = if name.contains("SSH") {
+            "SSH"
+        } else {
+            "Telnet"
+        };
+        let ours = ours
+            .iter()
+            .find(|(p, _)| *p == protocol)
+            .map_or(f64::NAN, |(_, v)| *v);
+        report.add(
+            "peers",
+            &format!("{name}: fan-out CPU, x oxscript CLI {protocol}"),
+            cpu / ours,
+            "x",
+            Target::None,
+        );
+    }
 }
 
 /// CPU time of `n` x `show clock` on `session`.
@@ -785,30 +879,40 @@ fn fanout(report: &mut Report) {
     };
     let devices = Devices::start(100);
     let home = cli_home(&devices);
-    let template = ["show clock"; 10].join(";");
     for (protocol, urls, target) in [
         ("Telnet", &devices.telnet, 70.0),
         ("SSH", &devices.ssh, 130.0),
     ] {
-        let runs: Vec<f64> = (0..5)
-            .map(|_| {
-                let mut command = cli_command(&cli, &home);
-                command.args(["-i", "-c", "100", "-e", &template]);
-                command.args(urls.iter().map(|u| with_login(u)));
-                let (cpu, out) = child_cpu(command);
-                assert!(out.matches("UTC").count() >= 1000, "missing output:\n{out}");
-                cpu.as_secs_f64() * 1e3
-            })
-            .collect();
         report.add(
             "fanout",
             &format!("CLI: 100 {protocol} hosts x 10 commands, output printed"),
-            median(runs),
+            cli_fanout(&cli, &home, urls, 5),
             "ms CPU",
             Target::AtMost(target),
         );
     }
     let _ = std::fs::remove_dir_all(home);
+}
+
+/// The CLI against every router of `urls` at once (log in, enable,
+/// 10 x `show clock`, log out), output printed: the median of `runs`
+/// whole-process CPU times, in ms.
+fn cli_fanout(cli: &Path, home: &Path, urls: &[String], runs: usize) -> f64 {
+    let template = ["show clock"; 10].join(";");
+    let runs: Vec<f64> = (0..runs)
+        .map(|_| {
+            let mut command = cli_command(cli, home);
+            command.args(["-i", "-c", &urls.len().to_string(), "-e", &template]);
+            command.args(urls.iter().map(|u| with_login(u)));
+            let (cpu, out) = child_cpu(command);
+            assert!(
+                out.matches("UTC").count() >= 10 * urls.len(),
+                "missing output:\n{out}"
+            );
+            cpu.as_secs_f64() * 1e3
+        })
+        .collect();
+    median(runs)
 }
 
 async fn memory(report: &mut Report) {

@@ -5,6 +5,15 @@ Cisco IOS router, over Telnet and SSH, for docs/performance.md.
     cargo run --release --example serve_emulated -- 1 900 > /tmp/urls &
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install netmiko scrapli exscript
     /tmp/peers/bin/python benches/peers/compare.py "$(cat /tmp/urls)"
+    /tmp/peers/bin/python benches/peers/compare.py --fanout FILE [ENABLE]
+
+With --fanout, FILE holds one "telnet://HOST:PORT ssh://HOST:PORT" line per
+router, and each client does what `oxscript -c 100` does in the targets
+benchmark: every router at once, log in, enable, 10 x `show clock`, close.
+scrapli uses its asyncio API, Exscript its Queue (threads), netmiko a
+thread pool (its documented way); the figure is the process's CPU for the
+whole fan-out (imports and interpreter start excluded), children included
+(none of these spawn any).
 
 The argument is the line printed by serve_emulated: "telnet://HOST:PORT ssh://HOST:PORT";
 an optional second argument is the enable secret (default "enable"; the
@@ -88,7 +97,123 @@ def exscript(url):
     return run
 
 
+FANOUT_COMMANDS = 10
+
+
+def cpu_with_children():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure_fanout(name, run, hosts):
+    try:
+        t0, c0 = time.perf_counter(), cpu_with_children()
+        done = run()
+        wall, used = time.perf_counter() - t0, cpu_with_children() - c0
+        if done != hosts:
+            raise RuntimeError(f"{done} of {hosts} hosts completed")
+        print(f"| {name} | {wall:.2f} s wall | {used * 1e3:.0f} ms CPU |", flush=True)
+    except Exception as e:  # a client failing is a result too
+        print(f"| {name} | failed: {type(e).__name__}: {e} | |", flush=True)
+
+
+def scrapli_fanout(transport, targets):
+    import asyncio
+    from scrapli import AuthOptions, Cli, LookupKeyValue, TransportSsh2Options, TransportTelnetOptions
+
+    async def one(host, port):
+        options = (TransportTelnetOptions() if transport == "telnet"
+                   else TransportSsh2Options())
+        conn = Cli(host, port=port, definition_file_or_name="cisco_iosxe",
+                   auth_options=AuthOptions(username="admin", password="cisco",
+                                            lookups=[LookupKeyValue(key="enable", value=ENABLE)]),
+                   transport_options=options)
+        await conn.open_async()
+        for _ in range(FANOUT_COMMANDS):
+            result = await conn.send_input_async("show clock")
+            if "UTC" not in result.result:
+                raise RuntimeError(f"unexpected output: {result.result!r}")
+        await conn.close_async()
+        return 1
+
+    async def everyone():
+        return sum(await asyncio.gather(*(one(h, p) for h, p in targets)))
+
+    return lambda: asyncio.run(everyone())
+
+
+def netmiko_fanout(kind, targets):
+    from concurrent.futures import ThreadPoolExecutor
+    from netmiko import ConnectHandler
+
+    def one(target):
+        host, port = target
+        conn = ConnectHandler(device_type=kind, host=host, port=port, username="admin",
+                              password="cisco", secret=ENABLE, fast_cli=True)
+        conn.enable()
+        for _ in range(FANOUT_COMMANDS):
+            if "UTC" not in conn.send_command("show clock"):
+                raise RuntimeError("unexpected output")
+        conn.disconnect()
+        return 1
+
+    def run():
+        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+            return sum(pool.map(one, targets))
+    return run
+
+
+def exscript_fanout(urls):
+    from Exscript import Account, Host
+    from Exscript.util.start import start
+
+    done = []
+
+    def job(job, host, conn):
+        conn.set_driver("ios")
+        conn.autoinit()
+        for _ in range(FANOUT_COMMANDS):
+            conn.execute("show clock")
+            if "UTC" not in conn.response:
+                raise RuntimeError("unexpected output")
+        done.append(1)
+
+    def run():
+        hosts = []
+        for url in urls:
+            host = Host(url)
+            host.set_option("driver", "ios")
+            hosts.append(host)
+        account = Account("admin", "cisco", password2=ENABLE)
+        start([account], hosts, job, max_threads=len(hosts), verbose=0)
+        return len(done)
+    return run
+
+
+def fanout(path):
+    lines = [line.split() for line in open(path) if line.strip()]
+    telnet = [urlparse(t) for t, _ in lines]
+    ssh = [urlparse(s) for _, s in lines]
+    n = len(lines)
+    print(f"| client | {n} hosts x {FANOUT_COMMANDS} x `show clock` | client CPU |\n|---|---|---|")
+    measure_fanout("scrapli 2 (telnet transport, asyncio)",
+                   scrapli_fanout("telnet", [(u.hostname, u.port) for u in telnet]), n)
+    measure_fanout("scrapli 2 (ssh2 transport: libssh2, asyncio, SSH)",
+                   scrapli_fanout("ssh2", [(u.hostname, u.port) for u in ssh]), n)
+    measure_fanout("Exscript 2.6 (telnet, Queue)",
+                   exscript_fanout([u.geturl() for u in telnet]), n)
+    measure_fanout("netmiko 4.8 (cisco_ios_telnet, threads)",
+                   netmiko_fanout("cisco_ios_telnet", [(u.hostname, u.port) for u in telnet]), n)
+    measure_fanout("netmiko 4.8 (cisco_ios, threads, SSH)",
+                   netmiko_fanout("cisco_ios", [(u.hostname, u.port) for u in ssh]), n)
+
+
 def main():
+    if sys.argv[1] == "--fanout":
+        global ENABLE
+        ENABLE = sys.argv[3] if len(sys.argv) > 3 else "enable"
+        return fanout(sys.argv[2])
     telnet, ssh = sys.argv[1].split()
     t, s = urlparse(telnet), urlparse(ssh)
     print(f"| client | {N} x `show clock`, one session | client CPU |\n|---|---|---|")
