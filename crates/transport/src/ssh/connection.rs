@@ -97,11 +97,12 @@ impl SshConnection {
         match tokio::time::timeout(timeout, connecting).await {
             Ok(Ok(connection)) => {
                 guard.disarm();
+                greeting.settle();
                 Ok(connection)
             }
             Ok(Err(e)) => Err(e),
             Err(_) => {
-                let greeting = lock(&greeting);
+                let greeting = greeting.greeting();
                 if greeting.open && !greeting.version {
                     Err(Error::SshNoVersion {
                         address: label,
@@ -201,7 +202,7 @@ impl SshConnection {
             .await
             .map_err(|e| match e {
                 russh::Error::Version => {
-                    let greeting = lock(&greeting);
+                    let greeting = greeting.greeting();
                     Error::SshNoVersion {
                         address: label.clone(),
                         why: "the server's first line is not one".into(),

@@ -4,7 +4,8 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use oxscript_core::sync::lock;
@@ -60,40 +61,74 @@ impl Greeting {
 }
 
 /// Shared between a [`Watched`] stream and the code that waits on it.
-pub(crate) type GreetingWatch = Arc<Mutex<Greeting>>;
+pub(crate) type GreetingWatch = Arc<Watch>;
+
+/// What a [`Watched`] stream records, and whether the handshake is over.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    greeting: Mutex<Greeting>,
+    /// The handshake succeeded: the stream can no longer be given up, and
+    /// stops checking (it is read and written for the connection's life).
+    settled: AtomicBool,
+}
+
+impl Watch {
+    /// What arrived so far.
+    pub(crate) fn greeting(&self) -> MutexGuard<'_, Greeting> {
+        lock(&self.greeting)
+    }
+
+    /// Records that the handshake succeeded.
+    pub(crate) fn settle(&self) {
+        self.settled.store(true, Ordering::Release);
+    }
+}
 
 /// A new watch: nothing connected, nothing received.
 pub(crate) fn watch() -> GreetingWatch {
-    Arc::new(Mutex::new(Greeting {
-        matched: Some(0),
-        ..Greeting::default()
-    }))
+    Arc::new(Watch {
+        greeting: Mutex::new(Greeting {
+            matched: Some(0),
+            ..Greeting::default()
+        }),
+        settled: AtomicBool::new(false),
+    })
 }
 
 /// A stream that records into a [`Greeting`] what it reads until the
 /// server's version line.
 pub(crate) struct Watched<S> {
     inner: S,
-    greeting: GreetingWatch,
+    watch: GreetingWatch,
+    /// The version line was seen: nothing more to record.
+    version_seen: bool,
     /// Resolves when the handshake was given up (timed out or cancelled):
     /// from then on reads and writes fail, so the SSH library's task that
-    /// owns the stream ends and frees the socket.
-    abandoned: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// owns the stream ends and frees the socket. `None` once the
+    /// handshake succeeded ([`Watch::settle`]).
+    abandoned: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
 }
 
 impl<S> Watched<S> {
-    pub(crate) fn new(inner: S, greeting: GreetingWatch, abandon: CancellationToken) -> Self {
-        lock(&greeting).open = true;
+    pub(crate) fn new(inner: S, watch: GreetingWatch, abandon: CancellationToken) -> Self {
+        watch.greeting().open = true;
         Watched {
             inner,
-            greeting,
-            abandoned: Box::pin(abandon.cancelled_owned()),
+            watch,
+            version_seen: false,
+            abandoned: Some(Box::pin(abandon.cancelled_owned())),
         }
     }
 
-    /// An error once the handshake was given up.
+    /// An error once the handshake was given up; nothing to check (no
+    /// lock taken) once it succeeded.
     fn check_abandoned(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
-        self.abandoned.as_mut().poll(cx).is_ready().then(|| {
+        let abandoned = self.abandoned.as_mut()?;
+        if self.watch.settled.load(Ordering::Acquire) {
+            self.abandoned = None;
+            return None;
+        }
+        abandoned.as_mut().poll(cx).is_ready().then(|| {
             io::Error::new(
                 io::ErrorKind::ConnectionAborted,
                 "the SSH handshake was given up",
@@ -111,13 +146,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         if let Some(e) = self.check_abandoned(cx) {
             return Poll::Ready(Err(e));
         }
+        let this = &mut *self;
         let before = buf.filled().len();
-        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(()))) {
-            let mut greeting = lock(&self.greeting);
-            if !greeting.version {
-                greeting.feed(&buf.filled()[before..]);
-            }
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if !this.version_seen && matches!(poll, Poll::Ready(Ok(()))) {
+            let mut greeting = this.watch.greeting();
+            greeting.feed(&buf.filled()[before..]);
+            this.version_seen = greeting.version;
         }
         poll
     }
@@ -160,6 +195,40 @@ mod tests {
             g.feed(c);
         }
         g
+    }
+
+    #[tokio::test]
+    async fn a_given_up_stream_fails_until_the_handshake_settles() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // Given up during the handshake: reads and writes fail.
+        let (_server, client) = tokio::io::duplex(64);
+        let abandon = CancellationToken::new();
+        let mut stream = Watched::new(client, watch(), abandon.clone());
+        abandon.cancel();
+        let mut buf = [0u8; 8];
+        let err = stream.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionAborted);
+        assert!(stream.write_all(b"x").await.is_err());
+        // Settled first: the token no longer matters, and the version line
+        // was recorded once.
+        let (mut server, client) = tokio::io::duplex(64);
+        let abandon = CancellationToken::new();
+        let seen = watch();
+        let mut stream = Watched::new(client, Arc::clone(&seen), abandon.clone());
+        server.write_all(b"SSH-2.0-x\r\n").await.unwrap();
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0);
+        assert!(seen.greeting().version);
+        seen.settle();
+        abandon.cancel();
+        server.write_all(b"more").await.unwrap();
+        let mut rest = Vec::new();
+        while !rest.ends_with(b"more") {
+            let n = stream.read(&mut buf).await.unwrap();
+            rest.extend_from_slice(&buf[..n]);
+        }
+        stream.write_all(b"ok").await.unwrap();
+        assert!(stream.abandoned.is_none(), "no check after settling");
     }
 
     #[test]
