@@ -216,6 +216,8 @@ impl DeviceSession {
     /// return nothing.
     pub fn start(&mut self) -> Output {
         self.open(None);
+        // A long message of the day goes out whole here.
+        self.pump(usize::MAX);
         self.take_output()
     }
 
@@ -224,6 +226,7 @@ impl DeviceSession {
     /// Returns nothing if the session was started already.
     pub fn start_authenticated(&mut self, username: Option<&str>) -> Output {
         self.open(Some(username.map(str::to_owned)));
+        self.pump(usize::MAX);
         self.take_output()
     }
 
@@ -275,8 +278,9 @@ impl DeviceSession {
 
     /// Like [`feed_into`](Self::feed_into), but a long reply (over
     /// 64 KiB) is handed out in pieces: about `piece` bytes of output now
-    /// (more by the carriage returns added to its line ends), the rest by [`more_into`](Self::more_into) while
-    /// [`has_more`](Self::has_more) says so. A server sends each piece as
+    /// (more by the carriage returns added to its line ends), the rest by
+    /// [`more_into`](Self::more_into) while [`has_more`](Self::has_more)
+    /// says so. A server sends each piece as
     /// it is made, instead of building a whole 50 MB `show tech-support`
     /// before its first byte goes out. Input given meanwhile waits, as
     /// typed-ahead input waits on a device, and is processed once the

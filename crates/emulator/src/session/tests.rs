@@ -556,3 +556,25 @@ fn paged_long_replies_are_paged_not_streamed() {
     assert!(out.ends_with("\r\nline 20\r\n --More-- "), "{out:?}");
     assert!(!out.contains("line 21"), "{out:?}");
 }
+
+#[test]
+fn a_long_message_of_the_day_comes_whole_with_the_start() {
+    let motd = numbered(8_000);
+    let text = motd.clone();
+    let device = no_login("h").with_login_hook(move |_| text.clone());
+    let mut session = device.session();
+    let out = session.start();
+    assert!(!session.has_more());
+    assert_eq!(
+        out.text,
+        format!("Welcome to h!\r\n{}h> ", motd.replace('\n', "\r\n"))
+    );
+    let mut session = device.session();
+    let out = session.start_authenticated(Some("admin"));
+    assert!(!session.has_more());
+    assert!(
+        out.text.ends_with("line 8000\r\nh> "),
+        "{}",
+        &out.text[out.text.len() - 40..]
+    );
+}
