@@ -770,12 +770,16 @@ async fn peers(report: &mut Report) {
     peers_fanout(report, &python, &script);
 }
 
+/// How many clients `compare.py --fanout` runs (its `clients` list).
+const FANOUT_PEERS: usize = 5;
+
 /// The fan-out of the `fanout` section (100 routers x 10 commands) by the
 /// CLI and by each peer (`compare.py --fanout`: scrapli's asyncio API,
 /// Exscript's Queue, netmiko in a thread pool) against the same routers in
 /// the same run; each peer's CPU for the whole fan-out as a multiple of the
-/// CLI's whole-process CPU (which includes its start, the peers' figures
-/// exclude the interpreter's start and imports).
+/// CLI's whole-process CPU (which includes its start): once without the
+/// interpreter's start and imports (measured by the script), once for the
+/// peer's whole process (each peer runs in a child of its own).
 fn peers_fanout(report: &mut Report, python: &std::ffi::OsStr, script: &Path) {
     let Some(cli) = cli() else {
         report.note(
@@ -807,56 +811,58 @@ fn peers_fanout(report: &mut Report, python: &std::ffi::OsStr, script: &Path) {
         .map(|(t, s)| format!("{t} {s}\n"))
         .collect();
     std::fs::write(&list, lines.concat()).expect("url list");
-    let output = Command::new(python)
-        .arg(script)
-        .arg("--fanout")
-        .arg(&list)
-        .arg(PASSWORD)
-        .env("HOME", &home)
-        .output()
-        .expect("run compare.py --fanout");
+    // One child per peer, so that its whole CPU (interpreter start and
+    // imports included) is known too, from `wait4`.
+    for k in 0..FANOUT_PEERS {
+        let mut command = Command::new(python);
+        command
+            .arg(script)
+            .arg("--fanout")
+            .arg(&list)
+            .arg(PASSWORD)
+            .arg(k.to_string())
+            .env("HOME", &home);
+        let (whole, stdout) = child_cpu(command);
+        for line in stdout.lines() {
+            // | name | W s wall | C ms CPU |
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let Some(cpu) = cells
+                .get(3)
+                .and_then(|c| c.strip_suffix(" ms CPU"))
+                .and_then(|c| c.parse::<f64>().ok())
+            else {
+                if cells.get(2).is_some_and(|c| c.starts_with("failed")) {
+                    report.note("peers", &format!("{}: {}", cells[1], cells[2]));
+                }
+                continue;
+            };
+            let name = cells[1];
+            let protocol = if name.contains("SSH") {
+                "SSH"
+            } else {
+                "Telnet"
+            };
+            let ours = ours
+                .iter()
+                .find(|(p, _)| *p == protocol)
+                .map_or(f64::NAN, |(_, v)| *v);
+            report.add(
+                "peers",
+                &format!("{name}: fan-out CPU, x oxscript CLI {protocol}"),
+                cpu / ours,
+                "x",
+                Target::None,
+            );
+            report.add(
+                "peers",
+                "  the same, whole process (start and imports included)",
+                whole.as_secs_f64() * 1e3 / ours,
+                "x",
+                Target::None,
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(home);
-    if !output.status.success() {
-        report.note(
-            "peers",
-            &format!(
-                "compare.py --fanout failed ({}): {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-        );
-    }
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        // | name | W s wall | C ms CPU |
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let Some(cpu) = cells
-            .get(3)
-            .and_then(|c| c.strip_suffix(" ms CPU"))
-            .and_then(|c| c.parse::<f64>().ok())
-        else {
-            if cells.get(2).is_some_and(|c| c.starts_with("failed")) {
-                report.note("peers", &format!("{}: {}", cells[1], cells[2]));
-            }
-            continue;
-        };
-        let name = cells[1];
-        let protocol = if name.contains("SSH") {
-            "SSH"
-        } else {
-            "Telnet"
-        };
-        let ours = ours
-            .iter()
-            .find(|(p, _)| *p == protocol)
-            .map_or(f64::NAN, |(_, v)| *v);
-        report.add(
-            "peers",
-            &format!("{name}: fan-out CPU, x oxscript CLI {protocol}"),
-            cpu / ours,
-            "x",
-            Target::None,
-        );
-    }
 }
 
 /// CPU time of `n` x `show clock` on `session`.

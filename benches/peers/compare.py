@@ -5,7 +5,7 @@ Cisco IOS router, over Telnet and SSH, for docs/performance.md.
     cargo run --release --example serve_emulated -- 1 900 > /tmp/urls &
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install netmiko scrapli exscript
     /tmp/peers/bin/python benches/peers/compare.py "$(cat /tmp/urls)"
-    /tmp/peers/bin/python benches/peers/compare.py --fanout FILE [ENABLE]
+    /tmp/peers/bin/python benches/peers/compare.py --fanout FILE [ENABLE [K]]
 
 With --fanout, FILE holds one "telnet://HOST:PORT ssh://HOST:PORT" line per
 router, and each client does what `oxscript -c 100` does in the targets
@@ -13,7 +13,9 @@ benchmark: every router at once, log in, enable, 10 x `show clock`, close.
 scrapli uses its asyncio API, Exscript its Queue (threads), netmiko a
 thread pool (its documented way); the figure is the process's CPU for the
 whole fan-out (imports and interpreter start excluded), children included
-(none of these spawn any).
+(none of these spawn any). With K, only the K-th client (from 0) runs, so
+that the caller can also take the whole process's CPU, start and imports
+included.
 
 The argument is the line printed by serve_emulated: "telnet://HOST:PORT ssh://HOST:PORT";
 an optional second argument is the enable secret (default "enable"; the
@@ -191,29 +193,36 @@ def exscript_fanout(urls):
     return run
 
 
-def fanout(path):
+def fanout(path, only=None):
     lines = [line.split() for line in open(path) if line.strip()]
     telnet = [urlparse(t) for t, _ in lines]
     ssh = [urlparse(s) for _, s in lines]
     n = len(lines)
+    # (name, a function making the runner): made only for the clients run,
+    # so that a run of one imports only that client.
+    clients = [
+        ("scrapli 2 (telnet transport, asyncio)",
+         lambda: scrapli_fanout("telnet", [(u.hostname, u.port) for u in telnet])),
+        ("scrapli 2 (ssh2 transport: libssh2, asyncio, SSH)",
+         lambda: scrapli_fanout("ssh2", [(u.hostname, u.port) for u in ssh])),
+        ("Exscript 2.6 (telnet, Queue)",
+         lambda: exscript_fanout([u.geturl() for u in telnet])),
+        ("netmiko 4.8 (cisco_ios_telnet, threads)",
+         lambda: netmiko_fanout("cisco_ios_telnet", [(u.hostname, u.port) for u in telnet])),
+        ("netmiko 4.8 (cisco_ios, threads, SSH)",
+         lambda: netmiko_fanout("cisco_ios", [(u.hostname, u.port) for u in ssh])),
+    ]
     print(f"| client | {n} hosts x {FANOUT_COMMANDS} x `show clock` | client CPU |\n|---|---|---|")
-    measure_fanout("scrapli 2 (telnet transport, asyncio)",
-                   scrapli_fanout("telnet", [(u.hostname, u.port) for u in telnet]), n)
-    measure_fanout("scrapli 2 (ssh2 transport: libssh2, asyncio, SSH)",
-                   scrapli_fanout("ssh2", [(u.hostname, u.port) for u in ssh]), n)
-    measure_fanout("Exscript 2.6 (telnet, Queue)",
-                   exscript_fanout([u.geturl() for u in telnet]), n)
-    measure_fanout("netmiko 4.8 (cisco_ios_telnet, threads)",
-                   netmiko_fanout("cisco_ios_telnet", [(u.hostname, u.port) for u in telnet]), n)
-    measure_fanout("netmiko 4.8 (cisco_ios, threads, SSH)",
-                   netmiko_fanout("cisco_ios", [(u.hostname, u.port) for u in ssh]), n)
+    for k, (name, make) in enumerate(clients):
+        if only is None or k == only:
+            measure_fanout(name, make(), n)
 
 
 def main():
     if sys.argv[1] == "--fanout":
         global ENABLE
         ENABLE = sys.argv[3] if len(sys.argv) > 3 else "enable"
-        return fanout(sys.argv[2])
+        return fanout(sys.argv[2], int(sys.argv[4]) if len(sys.argv) > 4 else None)
     telnet, ssh = sys.argv[1].split()
     t, s = urlparse(telnet), urlparse(ssh)
     print(f"| client | {N} x `show clock`, one session | client CPU |\n|---|---|---|")
