@@ -36,7 +36,8 @@
 //!   the ratio; then the fan-out of `fanout` (100 routers x 10 commands)
 //!   by the CLI and by each peer (`compare.py --fanout`: scrapli's asyncio
 //!   API, Exscript's Queue, netmiko in threads), each peer's CPU as a
-//!   multiple of the CLI's;
+//!   multiple of the CLI's, without and with its interpreter's start and
+//!   imports;
 //! - `ssh-connect`: connect + key authentication + `true` + close, oxscript
 //!   beside OpenSSH's `ssh` client against the interop suite's sshd (needs
 //!   `.ci/interop-setup.sh`);
@@ -735,29 +736,9 @@ async fn peers(report: &mut Report) {
         );
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    for line in text.lines() {
-        // | name | N commands/s | M µs CPU/command |
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let Some(cpu) = cells
-            .get(3)
-            .and_then(|c| c.strip_suffix(" µs CPU/command"))
-            .and_then(|c| c.parse::<f64>().ok())
-        else {
-            if cells.get(2).is_some_and(|c| c.starts_with("failed")) {
-                report.note("peers", &format!("{}: {}", cells[1], cells[2]));
-            }
-            continue;
-        };
-        let name = cells[1];
-        let protocol = if name.contains("SSH") {
-            "SSH"
-        } else {
-            "Telnet"
-        };
-        let ours = ours
-            .iter()
-            .find(|(p, _)| *p == protocol)
-            .map_or(f64::NAN, |(_, v)| *v);
+    // | name | N commands/s | M µs CPU/command |
+    for (name, cpu) in peer_figures(report, &text, " µs CPU/command") {
+        let (protocol, ours) = ours_for(&ours, &name);
         report.add(
             "peers",
             &format!("{name}: CPU per command, x oxscript {protocol}"),
@@ -768,6 +749,42 @@ async fn peers(report: &mut Report) {
     }
     drop(devices);
     peers_fanout(report, &python, &script);
+}
+
+/// The rows `compare.py` prints (`| name | … | FIGURE<suffix> |`): each
+/// client's name and figure; a client that failed becomes a note.
+fn peer_figures(report: &mut Report, text: &str, suffix: &str) -> Vec<(String, f64)> {
+    let mut figures = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let figure = cells
+            .get(3)
+            .and_then(|c| c.strip_suffix(suffix))
+            .and_then(|c| c.parse::<f64>().ok());
+        match (figure, cells.get(1), cells.get(2)) {
+            (Some(figure), Some(name), _) => figures.push(((*name).to_owned(), figure)),
+            (None, Some(name), Some(why)) if why.starts_with("failed") => {
+                report.note("peers", &format!("{name}: {why}"));
+            }
+            _ => {}
+        }
+    }
+    figures
+}
+
+/// The protocol a peer's row is about (its name says `SSH`, else Telnet)
+/// and oxscript's figure for it.
+fn ours_for(ours: &[(&str, f64)], name: &str) -> (&'static str, f64) {
+    let protocol = if name.contains("SSH") {
+        "SSH"
+    } else {
+        "Telnet"
+    };
+    let figure = ours
+        .iter()
+        .find(|(p, _)| *p == protocol)
+        .map_or(f64::NAN, |(_, v)| *v);
+    (protocol, figure)
 }
 
 /// How many clients `compare.py --fanout` runs (its `clients` list).
@@ -823,29 +840,9 @@ fn peers_fanout(report: &mut Report, python: &std::ffi::OsStr, script: &Path) {
             .arg(k.to_string())
             .env("HOME", &home);
         let (whole, stdout) = child_cpu(command);
-        for line in stdout.lines() {
-            // | name | W s wall | C ms CPU |
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let Some(cpu) = cells
-                .get(3)
-                .and_then(|c| c.strip_suffix(" ms CPU"))
-                .and_then(|c| c.parse::<f64>().ok())
-            else {
-                if cells.get(2).is_some_and(|c| c.starts_with("failed")) {
-                    report.note("peers", &format!("{}: {}", cells[1], cells[2]));
-                }
-                continue;
-            };
-            let name = cells[1];
-            let protocol = if name.contains("SSH") {
-                "SSH"
-            } else {
-                "Telnet"
-            };
-            let ours = ours
-                .iter()
-                .find(|(p, _)| *p == protocol)
-                .map_or(f64::NAN, |(_, v)| *v);
+        // | name | W s wall | C ms CPU |
+        for (name, cpu) in peer_figures(report, &stdout, " ms CPU") {
+            let (protocol, ours) = ours_for(&ours, &name);
             report.add(
                 "peers",
                 &format!("{name}: fan-out CPU, x oxscript CLI {protocol}"),
