@@ -3,11 +3,8 @@
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
+use crate::serve::PIECE;
 use crate::session::DeviceSession;
-
-/// The size of the pieces a long reply is made and written in (see
-/// [`DeviceSession::feed_pieces`]).
-const PIECE: usize = 256 * 1024;
 
 /// Serves `session` over `stream` until the client disconnects or the
 /// session closes: sends the banner, then feeds every chunk read to the

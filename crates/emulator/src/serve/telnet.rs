@@ -9,6 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 
 use crate::device::VirtualDevice;
+use crate::serve::PIECE;
 use crate::serve::listener::{Listener, listener_accessors};
 use crate::session::DeviceSession;
 
@@ -69,13 +70,13 @@ where
             }
         }
         // A long reply goes out piece by piece, each piece sent as soon
-        // as it is made (through a write buffer of about SEND_CHUNK).
+        // as it is made (through a write buffer of about PIECE).
         while !close && session.has_more() {
             if !data.is_empty() {
                 let piece = std::mem::take(&mut data);
                 framed.send(TelnetFrame::Data(Bytes::from(piece))).await?;
             }
-            close = session.more_into(&mut data, SEND_CHUNK);
+            close = session.more_into(&mut data, PIECE);
         }
         if !data.is_empty() {
             framed.feed(TelnetFrame::Data(Bytes::from(data))).await?;
@@ -86,10 +87,6 @@ where
     let _ = SinkExt::<TelnetFrame>::close(&mut framed).await;
     Ok(())
 }
-
-/// The size of the pieces a long reply (a 50 MB `show tech-support`) is
-/// made and sent in (see [`DeviceSession::feed_pieces`]).
-const SEND_CHUNK: usize = 256 * 1024;
 
 /// Handles one event: data goes to the session (its output is appended to
 /// `data`), negotiation is answered at once. Returns whether the session
@@ -105,7 +102,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     match event {
-        TelnetEvent::Data(bytes) => Ok(session.feed_pieces(&bytes, data, SEND_CHUNK)),
+        TelnetEvent::Data(bytes) => Ok(session.feed_pieces(&bytes, data, PIECE)),
         TelnetEvent::Command(AYT) => {
             data.push_str("\r\n[Yes]\r\n");
             Ok(false)

@@ -216,8 +216,6 @@ impl DeviceSession {
     /// return nothing.
     pub fn start(&mut self) -> Output {
         self.open(None);
-        // A long message of the day goes out whole here.
-        self.pump(usize::MAX);
         self.take_output()
     }
 
@@ -226,7 +224,6 @@ impl DeviceSession {
     /// Returns nothing if the session was started already.
     pub fn start_authenticated(&mut self, username: Option<&str>) -> Output {
         self.open(Some(username.map(str::to_owned)));
-        self.pump(usize::MAX);
         self.take_output()
     }
 
@@ -311,7 +308,8 @@ impl DeviceSession {
     /// ```
     pub fn feed_pieces(&mut self, input: &[u8], out: &mut String, piece: usize) -> bool {
         self.open(None);
-        if self.stream.is_some() || !self.typeahead.is_empty() {
+        // Input waits only behind a long reply (`pump` runs the rest).
+        if self.stream.is_some() {
             self.typeahead.extend_from_slice(input);
         } else {
             let used = self.consume(input);
@@ -492,7 +490,9 @@ impl DeviceSession {
         matches!(self.stage, Stage::Closed)
     }
 
+    /// All the output at once, a long reply (a message of the day) whole.
     fn take_output(&mut self) -> Output {
+        self.pump(usize::MAX);
         let mut text = String::new();
         let close = self.drain_into(&mut text);
         Output { text, close }
