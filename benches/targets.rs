@@ -419,6 +419,19 @@ fn cli() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// The CLI binary, or a note in `section` that `what` is skipped for
+/// want of one.
+fn cli_or_note(report: &mut Report, section: &str, what: &str) -> Option<PathBuf> {
+    let cli = cli();
+    if cli.is_none() {
+        report.note(
+            section,
+            &format!("{what} skipped: build the CLI first (cargo build --release -p oxscript-cli)"),
+        );
+    }
+    cli
+}
+
 /// A CLI invocation that sees only `home` (no user ssh config, agent or keys).
 fn cli_command(cli: &Path, home: &Path) -> Command {
     let mut command = Command::new(cli);
@@ -442,11 +455,7 @@ fn with_login(url: &str) -> String {
 }
 
 fn startup(report: &mut Report) {
-    let Some(cli) = cli() else {
-        report.note(
-            "startup",
-            "skipped: build the CLI first (cargo build --release -p oxscript-cli)",
-        );
+    let Some(cli) = cli_or_note(report, "startup", "the CLI's start-up") else {
         return;
     };
     let devices = Devices::start(1);
@@ -798,11 +807,7 @@ const FANOUT_PEERS: usize = 5;
 /// interpreter's start and imports (measured by the script), once for the
 /// peer's whole process (each peer runs in a child of its own).
 fn peers_fanout(report: &mut Report, python: &std::ffi::OsStr, script: &Path) {
-    let Some(cli) = cli() else {
-        report.note(
-            "peers",
-            "fan-out skipped: build the CLI first (cargo build --release -p oxscript-cli)",
-        );
+    let Some(cli) = cli_or_note(report, "peers", "the fan-out") else {
         return;
     };
     let devices = Devices::start(100);
@@ -873,11 +878,7 @@ async fn run_commands(session: &mut Session, n: usize) -> Duration {
 }
 
 fn fanout(report: &mut Report) {
-    let Some(cli) = cli() else {
-        report.note(
-            "fanout",
-            "skipped: build the CLI first (cargo build --release -p oxscript-cli)",
-        );
+    let Some(cli) = cli_or_note(report, "fanout", "the CLI's fan-out") else {
         return;
     };
     let devices = Devices::start(100);
